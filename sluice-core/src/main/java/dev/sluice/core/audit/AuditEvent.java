@@ -1,0 +1,126 @@
+package dev.sluice.core.audit;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The closed set of facts Sluice records. Separate from logs: an audit event is durable before the action it
+ * describes goes ahead, and it never holds a secret (statement text and parameters are recorded after masking).
+ * Stores serialise every variant; adding one is a change to the store's canonical encoding too.
+ */
+public sealed interface AuditEvent {
+
+    Instant time();
+
+    /** The stable name stored and queried, e.g. {@code session.start}. */
+    String kind();
+
+    /** Session-bound events carry their context; gateway-wide events (a config reload) do not. */
+    default Optional<AuditContext> context() {
+        return Optional.empty();
+    }
+
+    /** A caller was authenticated and authorised for a connection; the upstream session is open. */
+    record SessionStarted(Instant time, AuditContext ctx, String protocol, String claimedUser,
+                          String applicationName) implements AuditEvent {
+        public String kind() {
+            return "session.start";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /** A credential was refused (bad token, or none). {@code reason} never echoes the credential. */
+    record AuthFailed(Instant time, AuditContext ctx, String protocol, String claimedUser, String reason)
+            implements AuditEvent {
+        public String kind() {
+            return "auth.failure";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /** A verified principal asked for a connection it may not use, or one that does not exist. */
+    record AccessDenied(Instant time, AuditContext ctx, String protocol, String reason) implements AuditEvent {
+        public String kind() {
+            return "access.denied";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /**
+     * A statement (or other command) was judged. Durable before it is forwarded.
+     *
+     * @param statementId  sequence number within the session, shared with its {@link StatementCompleted}
+     * @param text         the statement text after masking
+     * @param parameters   bound parameter values after masking (extended protocol), else empty
+     * @param commandKind  classification, e.g. {@code SELECT}, {@code DELETE}, {@code unknown}
+     * @param verdict      {@code allow}, {@code deny}, {@code hold}
+     * @param rule         the rule that decided, empty for the connection default
+     * @param reason       why, in words, for a refusal; empty when allowed
+     */
+    record StatementEvaluated(Instant time, AuditContext ctx, long statementId, String text, List<String> parameters,
+                              String commandKind, String verdict, String rule, String reason) implements AuditEvent {
+        public StatementEvaluated {
+            parameters = List.copyOf(parameters);
+        }
+
+        public String kind() {
+            return "statement";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /**
+     * The outcome of a forwarded statement.
+     *
+     * @param rows     rows from the CommandComplete tag, -1 when the tag carries none or the statement failed
+     * @param sqlState the error's SQLSTATE, empty on success
+     * @param error    the error message (masked), empty on success
+     */
+    record StatementCompleted(Instant time, AuditContext ctx, long statementId, String tag, long rows, String sqlState,
+                              String error, Duration duration) implements AuditEvent {
+        public String kind() {
+            return "statement.result";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /** The session closed, for whatever reason. */
+    record SessionEnded(Instant time, AuditContext ctx, long bytesFromClient, long bytesToClient, Duration duration,
+                        String reason) implements AuditEvent {
+        public String kind() {
+            return "session.end";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /** A configuration or policy reload was attempted; {@code problems} lists why it was rejected. */
+    record ConfigReloaded(Instant time, String source, boolean accepted, List<String> problems) implements AuditEvent {
+        public ConfigReloaded {
+            problems = List.copyOf(problems);
+        }
+
+        public String kind() {
+            return "config.reload";
+        }
+    }
+}
