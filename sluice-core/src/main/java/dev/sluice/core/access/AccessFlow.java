@@ -1,0 +1,79 @@
+package dev.sluice.core.access;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import dev.sluice.core.audit.AuditContext;
+import dev.sluice.core.audit.AuditEvent;
+import dev.sluice.core.audit.AuditLog;
+import dev.sluice.core.config.ConnectionConfig;
+import dev.sluice.core.identity.InvalidTokenException;
+import dev.sluice.core.identity.Principal;
+import dev.sluice.core.identity.TokenVerifier;
+
+/**
+ * The security flow every protocol goes through, written once: authenticate the caller's token, authorise the
+ * requested connection, audit the outcome, and hand out a {@link TargetGrant}. Protocols only word it, through an
+ * {@link AccessTransport}.
+ *
+ * <p>Every failure path refuses: an unverifiable token, an unknown connection, a principal outside the
+ * connection's {@code allow}, and an audit trail that cannot record the attempt. Thread-safe.
+ */
+public final class AccessFlow {
+    private final TokenVerifier verifier;
+    private final Supplier<GatewayState> state;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public AccessFlow(TokenVerifier verifier, Supplier<GatewayState> state, AuditLog audit, Clock clock) {
+        this.verifier = verifier;
+        this.state = state;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /**
+     * Runs authenticate then authorise for one session.
+     *
+     * @param context     the session's context; its principal is empty until the token verifies
+     * @param claimedUser what the client said its user was: recorded, never trusted
+     * @throws AccessRefusedException when the caller was refused (and already told)
+     * @throws IOException            when the transport fails
+     */
+    public TargetGrant authorize(AuditContext context, String claimedUser, AccessTransport transport)
+            throws IOException {
+        String token = transport.requestToken();
+        Principal principal;
+        try {
+            principal = verifier.verify(token.strip());
+        } catch (InvalidTokenException e) {
+            // Audit first: a refusal that cannot be recorded still refuses, but it must not be silent in the log.
+            recordQuietly(new AuditEvent.AuthFailed(clock.instant(), context, transport.protocol(), claimedUser,
+                    e.getMessage()));
+            transport.refuseToken("authentication failed: " + e.getMessage());
+            throw new AccessRefusedException(e.getMessage());
+        }
+        AuditContext verified = context.withPrincipal(principal);
+        Optional<ConnectionConfig> connection = state.get().config().connection(context.connection());
+        if (connection.isEmpty() || !connection.get().allow().permits(principal)) {
+            // Same words whether the connection is missing or forbidden: reveal nothing about what exists.
+            String message = "access to connection \"" + context.connection() + "\" is not permitted for "
+                    + principal.subject();
+            recordQuietly(new AuditEvent.AccessDenied(clock.instant(), verified, transport.protocol(),
+                    connection.isEmpty() ? "no such connection" : "not in the connection's allow list"));
+            transport.refuseAccess(message);
+            throw new AccessRefusedException(message);
+        }
+        return new TargetGrant(principal, connection.get(), verified);
+    }
+
+    private void recordQuietly(AuditEvent event) {
+        try {
+            audit.append(event);
+        } catch (RuntimeException e) {
+            // The caller is refused either way; the failure to record is logged by the audit log itself.
+        }
+    }
+}

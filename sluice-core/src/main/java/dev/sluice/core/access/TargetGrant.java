@@ -1,0 +1,42 @@
+package dev.sluice.core.access;
+
+import java.util.Objects;
+
+import dev.sluice.core.audit.AuditContext;
+import dev.sluice.core.config.ConnectionConfig;
+import dev.sluice.core.identity.Principal;
+
+/**
+ * Proof that a verified principal may open a connection. Only {@link AccessFlow} constructs one (the constructor is
+ * package-private), so a protocol module cannot reach an upstream without having gone through authentication and
+ * authorisation. It is the only way to read the connection's credential.
+ */
+public final class TargetGrant {
+    private final Principal principal;
+    private final ConnectionConfig connection;
+    private final AuditContext context;
+
+    TargetGrant(Principal principal, ConnectionConfig connection, AuditContext context) {
+        this.principal = Objects.requireNonNull(principal, "principal");
+        this.connection = Objects.requireNonNull(connection, "connection");
+        this.context = Objects.requireNonNull(context, "context");
+    }
+
+    public Principal principal() {
+        return principal;
+    }
+
+    /** The connection as configured when the grant was made, credential included. */
+    public ConnectionConfig connection() {
+        return connection;
+    }
+
+    public AuditContext context() {
+        return context;
+    }
+
+    @Override
+    public String toString() {
+        return "TargetGrant[" + principal.subject() + " -> " + connection.name() + "]";
+    }
+}

@@ -1,0 +1,64 @@
+package dev.sluice.postgres;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.sluice.core.config.HostPort;
+import dev.sluice.postgres.wire.BackendMessage.BackendKeyData;
+import dev.sluice.postgres.wire.FrameWriter;
+import dev.sluice.postgres.wire.FrontendMessage.CancelRequest;
+
+/**
+ * Maps the BackendKeyData Sluice hands each client to the upstream backend serving it, so that a client's
+ * CancelRequest cancels the right upstream query and the upstream key never reaches the client. Thread-safe.
+ */
+public final class CancelRegistry {
+    private final SecureRandom random = new SecureRandom();
+    private final Map<Long, Target> targets = new ConcurrentHashMap<>();
+
+    record Target(HostPort address, int processId, int secretKey, int clientSecret) {
+    }
+
+    /** Registers an upstream backend and returns the key to give the client. */
+    BackendKeyData register(HostPort address, BackendKeyData upstream) {
+        while (true) {
+            int pid = random.nextInt(1, Integer.MAX_VALUE);
+            int secret = random.nextInt();
+            if (targets.putIfAbsent((long) pid, new Target(address, upstream.processId(), upstream.secretKey(),
+                    secret)) == null) {
+                return new BackendKeyData(pid, secret);
+            }
+        }
+    }
+
+    void unregister(BackendKeyData clientKey) {
+        targets.remove((long) clientKey.processId());
+    }
+
+    /** Sends the matching upstream CancelRequest; a key that does not match exactly is ignored, as PostgreSQL does. */
+    boolean cancel(CancelRequest request) {
+        Optional<Target> target = Optional.ofNullable(targets.get((long) request.processId()))
+                .filter(t -> t.clientSecret() == request.secretKey());
+        if (target.isEmpty()) {
+            return false;
+        }
+        Target t = target.get();
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(t.address().host(), t.address().port()), 5_000);
+            FrameWriter writer = new FrameWriter(new BufferedOutputStream(socket.getOutputStream()));
+            writer.write(new CancelRequest(t.processId(), t.secretKey()));
+            writer.flush();
+            socket.shutdownOutput();
+            socket.getInputStream().read(); // the server closes after reading the request
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.sluice.postgres;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.sluice.core.policy.Command;
+import dev.sluice.postgres.wire.FrontendMessage.Bind;
+
+/**
+ * Turns what a PostgreSQL client sends into protocol-neutral {@link Command}s, with the session's memory of
+ * prepared statements: SQL-level {@code PREPARE}/{@code EXECUTE} and protocol-level Parse/Bind/Execute. A name
+ * Sluice never saw prepared is never resolved to "harmless": {@link Mapped#refusal} says why it is refused.
+ *
+ * <p>Confined to the session's client-to-upstream thread.
+ */
+final class PostgresCommandMapper {
+    static final int MAX_PREPARED = 10_000;
+    private static final int MAX_AUDITED_PARAMETER = 1024;
+
+    private final SqlClassifier classifier;
+    private final Map<String, List<Command>> sqlPrepared = new HashMap<>();
+    private final Map<String, Prepared> statements = new HashMap<>();
+    private final Map<String, Portal> portals = new HashMap<>();
+
+    /** A protocol-level prepared statement: its text and how it classified. */
+    record Prepared(String text, List<Command> commands) {
+    }
+
+    /** A bound portal: its statement and the parameters as audited. */
+    record Portal(Prepared statement, List<String> parameters) {
+    }
+
+    /** The commands to judge, or the reason they must be refused without asking the policy. */
+    record Mapped(List<Command> commands, Optional<String> refusal) {
+    }
+
+    PostgresCommandMapper(SqlClassifier classifier) {
+        this.classifier = classifier;
+    }
+
+    /** A simple-protocol query string, with SQL-level PREPARE/EXECUTE/DEALLOCATE resolved. */
+    Mapped mapQuery(String sql) {
+        Classification classification = classifier.classify(sql);
+        List<Command> commands = new ArrayList<>(classification.commands());
+        for (PreparedRef ref : classification.prepared()) {
+            switch (ref.action()) {
+                case EXECUTE -> {
+                    List<Command> prepared = sqlPrepared.get(ref.name());
+                    if (prepared == null) {
+                        return new Mapped(commands, Optional.of("prepared statement \"" + ref.name()
+                                + "\" was not prepared through Sluice in this session"));
+                    }
+                    commands.set(ref.commandIndex(), prepared.getFirst());
+                }
+                case PREPARE -> {
+                    if (sqlPrepared.size() >= MAX_PREPARED && !sqlPrepared.containsKey(ref.name())) {
+                        return new Mapped(commands, Optional.of("too many prepared statements in this session"));
+                    }
+                    sqlPrepared.put(ref.name(), List.of(commands.get(ref.commandIndex())));
+                }
+                case DEALLOCATE -> {
+                    if (ref.name().isEmpty()) {
+                        sqlPrepared.clear();
+                    } else {
+                        sqlPrepared.remove(ref.name());
+                    }
+                }
+            }
+        }
+        return new Mapped(commands, Optional.empty());
+    }
+
+    /** Parse: remembers the statement under its name (the unnamed one is replaced) and returns its commands. */
+    Mapped parse(String name, String sql) {
+        statements.remove(name);
+        if (statements.size() >= MAX_PREPARED) {
+            return new Mapped(List.of(), Optional.of("too many prepared statements in this session"));
+        }
+        Mapped result = mapQuery(sql);
+        if (result.refusal().isEmpty()) {
+            statements.put(name, new Prepared(sql, result.commands()));
+        }
+        return result;
+    }
+
+    /** Bind: empty when the statement is unknown to Sluice (the caller refuses). */
+    Optional<Portal> bind(Bind bind) {
+        portals.remove(bind.portal());
+        Prepared statement = statements.get(bind.statement());
+        if (statement == null) {
+            return Optional.empty();
+        }
+        Portal result = new Portal(statement, auditedParameters(bind));
+        portals.put(bind.portal(), result);
+        return Optional.of(result);
+    }
+
+    Optional<Portal> portal(String name) {
+        return Optional.ofNullable(portals.get(name));
+    }
+
+    void forget(byte target, String name) {
+        if (target == 'S') {
+            statements.remove(name);
+        } else {
+            portals.remove(name);
+        }
+    }
+
+    /** After a refusal the server's unnamed statement and portal are Sluice's own: never let them be reused. */
+    void forgetUnnamed() {
+        statements.remove("");
+        portals.remove("");
+    }
+
+    private static List<String> auditedParameters(Bind bind) {
+        List<String> result = new ArrayList<>(bind.parameters().length);
+        short[] formats = bind.parameterFormats();
+        for (int i = 0; i < bind.parameters().length; i++) {
+            byte[] value = bind.parameters()[i];
+            short format = formats.length == 1 ? formats[0] : i < formats.length ? formats[i] : 0;
+            result.add(value == null ? "NULL" : render(value, format));
+        }
+        return result;
+    }
+
+    private static String render(byte[] value, short format) {
+        int length = Math.min(value.length, MAX_AUDITED_PARAMETER);
+        String text = format == 0
+                ? new String(value, 0, length, StandardCharsets.UTF_8)
+                : "\\x" + HexFormat.of().formatHex(value, 0, length);
+        return value.length > MAX_AUDITED_PARAMETER ? text + "…(" + value.length + " bytes)" : text;
+    }
+}

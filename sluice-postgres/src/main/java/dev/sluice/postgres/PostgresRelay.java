@@ -1,0 +1,307 @@
+package dev.sluice.postgres;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sluice.core.access.Admission;
+import dev.sluice.core.access.SessionGuard;
+import dev.sluice.core.audit.AuditWriteException;
+import dev.sluice.core.policy.Decision;
+import dev.sluice.core.policy.Verdict;
+import dev.sluice.postgres.PostgresCommandMapper.Mapped;
+import dev.sluice.postgres.PostgresCommandMapper.Portal;
+import dev.sluice.postgres.ResponseTracker.Pending;
+import dev.sluice.postgres.wire.Frame;
+import dev.sluice.postgres.wire.FrameReader;
+import dev.sluice.postgres.wire.FrameWriter;
+import dev.sluice.postgres.wire.FrontendMessage;
+import dev.sluice.postgres.wire.WireException;
+
+/**
+ * The full-duplex relay of one authenticated PostgreSQL session. Exactly two virtual threads: the session's own
+ * thread runs client-to-upstream ({@link #run}), gating every Query and Execute through the {@link SessionGuard}; a
+ * second one, started in a per-session executor closed on exit, runs upstream-to-client through the
+ * {@link ResponseTracker}.
+ *
+ * <p>A refused statement is never forwarded. Instead Sluice makes the upstream server raise the refusal itself
+ * (SQLSTATE 42501, {@link PostgresErrors#raiseStatement}), in the same position of the message stream: so the
+ * answer arrives in order behind anything still in flight, an open transaction block fails on the server exactly as
+ * the client is told, and the extended protocol resynchronises at the client's own Sync.
+ *
+ * <p>Writes to the client come only from the upstream-to-client thread, except the final protocol-violation error,
+ * which takes {@link #clientLock}.
+ */
+final class PostgresRelay {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresRelay.class);
+
+    private final Socket client;
+    private final InputStream clientInput;
+    private final FrameReader clientReader;
+    private final FrameWriter clientWriter;
+    private final PostgresUpstream upstream;
+    private final SessionGuard guard;
+    private final PostgresCommandMapper mapper;
+    private final ResponseTracker tracker;
+    private final Clock clock;
+    private final ReentrantLock clientLock = new ReentrantLock();
+    private final AtomicLong bytesFromClient = new AtomicLong();
+    private final AtomicLong bytesToClient = new AtomicLong();
+    /** After a refusal in an extended-query batch: drop the client's messages until its Sync. */
+    private boolean discarding;
+
+    PostgresRelay(Socket client, InputStream clientInput, FrameReader clientReader, FrameWriter clientWriter,
+                  PostgresUpstream upstream, SessionGuard guard, PostgresCommandMapper mapper, Clock clock) {
+        this.client = client;
+        this.clientInput = clientInput;
+        this.clientReader = clientReader;
+        this.clientWriter = clientWriter;
+        this.upstream = upstream;
+        this.guard = guard;
+        this.mapper = mapper;
+        this.tracker = new ResponseTracker(guard, clock);
+        this.clock = clock;
+    }
+
+    long bytesFromClient() {
+        return bytesFromClient.get();
+    }
+
+    long bytesToClient() {
+        return bytesToClient.get();
+    }
+
+    /** Relays until either side closes; returns why the session ended. */
+    String run() {
+        try (ExecutorService scope = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<String> backend = scope.submit(this::upstreamToClient);
+            String result = clientToUpstream();
+            upstream.shutdownOutput();
+            try {
+                String backendEnd = backend.get();
+                return backendEnd.isEmpty() ? result : backendEnd;
+            } catch (Exception e) {
+                return result;
+            }
+        } finally {
+            upstream.close();
+        }
+    }
+
+    private String clientToUpstream() {
+        try {
+            while (true) {
+                Frame frame = clientReader.read();
+                bytesFromClient.addAndGet(frame.wireLength());
+                if (!handle(frame)) {
+                    return "client terminated";
+                }
+                if (clientInput.available() == 0) {
+                    upstream.writer().flush();
+                }
+            }
+        } catch (EOFException e) {
+            return "client closed";
+        } catch (WireException e) {
+            refuseProtocol(e.getMessage());
+            return "protocol violation: " + e.getMessage();
+        } catch (AuditWriteException e) {
+            // Fail closed: without an audit trail nothing more is forwarded in this session.
+            LOG.error("session {}: audit write failed, closing the session", guard.context().session(), e);
+            fatal(PostgresErrors.SYSTEM_ERROR, "Sluice cannot record this statement in its audit trail; refused");
+            return "audit unavailable";
+        } catch (IOException e) {
+            return "connection lost: " + e.getMessage();
+        }
+    }
+
+    /** Handles one client message; false after Terminate. */
+    private boolean handle(Frame frame) throws IOException {
+        FrontendMessage message = FrontendMessage.decode(frame);
+        if (discarding && !(message instanceof FrontendMessage.Sync) && !(message instanceof FrontendMessage.Flush)
+                && !(message instanceof FrontendMessage.Terminate)) {
+            return true;
+        }
+        switch (message) {
+            case FrontendMessage.Query query -> onQuery(frame, query);
+            case FrontendMessage.Parse parse -> onParse(frame, parse);
+            case FrontendMessage.Bind bind -> onBind(frame, bind);
+            case FrontendMessage.Execute execute -> onExecute(frame, execute);
+            case FrontendMessage.Sync sync -> {
+                discarding = false;
+                tracker.expect(new Pending.SyncMark());
+                upstream.writer().write(frame);
+            }
+            case FrontendMessage.Close close -> {
+                mapper.forget(close.target(), close.name());
+                upstream.writer().write(frame);
+            }
+            case FrontendMessage.FunctionCall call -> refuseSimple(
+                    "the fast-path function call interface is refused by Sluice: use SQL");
+            case FrontendMessage.Terminate terminate -> {
+                upstream.writer().write(frame);
+                upstream.writer().flush();
+                return false;
+            }
+            case FrontendMessage.Describe describe -> upstream.writer().write(frame);
+            case FrontendMessage.Flush flush -> upstream.writer().write(frame);
+            case FrontendMessage.CopyData data -> upstream.writer().write(frame);
+            case FrontendMessage.CopyDone done -> upstream.writer().write(frame);
+            case FrontendMessage.CopyFail fail -> upstream.writer().write(frame);
+            default -> throw new dev.sluice.postgres.wire.MalformedMessageException(
+                    "unexpected message type '" + (char) frame.type() + "' after startup");
+        }
+        return true;
+    }
+
+    private void onQuery(Frame frame, FrontendMessage.Query query) throws IOException {
+        Mapped mapped = mapper.mapQuery(query.sql());
+        Admission admission = admit(query.sql(), List.of(), mapped);
+        if (admission.allowed()) {
+            tracker.expect(new Pending.QueryRun(admission.statementId(), clock.instant()));
+            upstream.writer().write(frame);
+        } else {
+            refuseSimple(admission.refusalMessage());
+        }
+    }
+
+    private void onParse(Frame frame, FrontendMessage.Parse parse) throws IOException {
+        Mapped mapped = mapper.parse(parse.name(), parse.query());
+        // Judged at Parse so that a refused statement is never even prepared upstream; only a refusal is audited
+        // here, an allowed statement is audited at each Execute, with its parameters.
+        Decision decision = mapped.refusal().isPresent() ? null : guard.judge(mapped.commands());
+        if (decision == null || !(decision.verdict() instanceof Verdict.Allow)) {
+            Admission admission = decision == null
+                    ? guard.refuse(parse.query(), List.of(), mapped.commands(), mapped.refusal().orElseThrow())
+                    : guard.record(parse.query(), List.of(), mapped.commands(), decision);
+            mapper.forget((byte) 'S', parse.name());
+            refuseExtended(admission.refusalMessage());
+            return;
+        }
+        upstream.writer().write(frame);
+    }
+
+    private void onBind(Frame frame, FrontendMessage.Bind bind) throws IOException {
+        if (mapper.bind(bind).isEmpty()) {
+            refuseExtended("prepared statement \"" + bind.statement()
+                    + "\" was not prepared through Sluice in this session");
+            return;
+        }
+        upstream.writer().write(frame);
+    }
+
+    private void onExecute(Frame frame, FrontendMessage.Execute execute) throws IOException {
+        Optional<Portal> portal = mapper.portal(execute.portal());
+        if (portal.isEmpty()) {
+            refuseExtended("portal \"" + execute.portal() + "\" was not bound through Sluice in this session");
+            return;
+        }
+        Portal p = portal.get();
+        // Judged again at every Execute: a policy reloaded since Parse applies to the next execution.
+        Admission admission = admit(p.statement().text(), p.parameters(),
+                new Mapped(p.statement().commands(), Optional.empty()));
+        if (admission.allowed()) {
+            tracker.expect(new Pending.ExecRun(admission.statementId(), clock.instant()));
+            upstream.writer().write(frame);
+        } else {
+            refuseExtended(admission.refusalMessage());
+        }
+    }
+
+    private Admission admit(String text, List<String> parameters, Mapped mapped) {
+        if (mapped.refusal().isPresent()) {
+            return guard.refuse(text, parameters, mapped.commands(), mapped.refusal().get());
+        }
+        return guard.admit(text, parameters, mapped.commands());
+    }
+
+    private void refuseSimple(String message) throws IOException {
+        tracker.expect(new Pending.QueryRefusal(message));
+        upstream.writer().write(new FrontendMessage.Query(PostgresErrors.raiseStatement(message)));
+    }
+
+    private void refuseExtended(String message) throws IOException {
+        tracker.expect(new Pending.ExtendedRefusal(message));
+        mapper.forgetUnnamed();
+        upstream.writer().write(new FrontendMessage.Parse("", PostgresErrors.raiseStatement(message), new int[0]));
+        upstream.writer().write(new FrontendMessage.Bind("", "", new short[0], new byte[0][], new short[0]));
+        upstream.writer().write(new FrontendMessage.Execute("", 0));
+        discarding = true;
+    }
+
+    private String upstreamToClient() {
+        try {
+            while (true) {
+                Frame frame = upstream.reader().read();
+                for (Frame out : tracker.onFrame(frame)) {
+                    bytesToClient.addAndGet(out.wireLength());
+                    writeToClient(out);
+                }
+                if (upstream.input().available() == 0) {
+                    flushClient();
+                }
+            }
+        } catch (EOFException e) {
+            closeClient();
+            return "";
+        } catch (IOException | WireException e) {
+            closeClient();
+            return "upstream connection lost";
+        }
+    }
+
+    private void writeToClient(Frame frame) throws IOException {
+        clientLock.lock();
+        try {
+            clientWriter.write(frame);
+        } finally {
+            clientLock.unlock();
+        }
+    }
+
+    private void flushClient() throws IOException {
+        clientLock.lock();
+        try {
+            clientWriter.flush();
+        } finally {
+            clientLock.unlock();
+        }
+    }
+
+    private void refuseProtocol(String message) {
+        fatal(PostgresErrors.PROTOCOL_VIOLATION, "invalid message from client: " + message);
+    }
+
+    private void fatal(String sqlState, String message) {
+        clientLock.lock();
+        try {
+            clientWriter.write(PostgresErrors.fatal(sqlState, message));
+            clientWriter.flush();
+        } catch (IOException e) {
+            // the client is gone already
+        } finally {
+            clientLock.unlock();
+        }
+        closeClient();
+    }
+
+    private void closeClient() {
+        try {
+            client.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+}

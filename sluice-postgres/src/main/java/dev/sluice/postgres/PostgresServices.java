@@ -1,0 +1,32 @@
+package dev.sluice.postgres;
+
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLContext;
+
+import dev.sluice.core.access.AccessFlow;
+import dev.sluice.core.access.GatewayState;
+import dev.sluice.core.audit.AuditLog;
+
+/**
+ * What the PostgreSQL listener needs from the rest of the gateway, wired once by the server.
+ *
+ * @param tls            the server TLS context offered on SSLRequest; empty to refuse TLS
+ * @param allowPlaintext accept sessions without TLS (the config allows it only on a loopback listener)
+ */
+public record PostgresServices(AccessFlow access, Supplier<GatewayState> state, AuditLog audit, Clock clock,
+                               SqlClassifier classifier, CancelRegistry cancels, Optional<SSLContext> tls,
+                               boolean allowPlaintext, int maxConnections) {
+    public PostgresServices {
+        Objects.requireNonNull(access, "access");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(audit, "audit");
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(classifier, "classifier");
+        Objects.requireNonNull(cancels, "cancels");
+        Objects.requireNonNull(tls, "tls");
+    }
+}

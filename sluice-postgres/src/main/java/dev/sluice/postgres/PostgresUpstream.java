@@ -1,0 +1,268 @@
+package dev.sluice.postgres;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import javax.net.ssl.SSLContext;
+
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.access.TargetGrant;
+import dev.sluice.core.config.ConnectionConfig;
+import dev.sluice.core.config.UpstreamTls;
+import dev.sluice.postgres.wire.BackendMessage;
+import dev.sluice.postgres.wire.BackendMessage.BackendKeyData;
+import dev.sluice.postgres.wire.BackendMessage.ParameterStatus;
+import dev.sluice.postgres.wire.Frame;
+import dev.sluice.postgres.wire.FrameReader;
+import dev.sluice.postgres.wire.FrameWriter;
+import dev.sluice.postgres.wire.FrontendMessage;
+import dev.sluice.postgres.wire.Md5Password;
+import dev.sluice.postgres.wire.Scram;
+
+/**
+ * The connection from Sluice to the real PostgreSQL server, opened with the credential from a {@link TargetGrant}
+ * (the caller never sees it): TLS as the connection's mode says, then SCRAM-SHA-256, md5, cleartext or trust.
+ * After {@link #connect} returns, the relay owns the streams.
+ */
+final class PostgresUpstream implements AutoCloseable {
+    static final int MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+    private static final int HANDSHAKE_TIMEOUT_MS = 30_000;
+    /**
+     * Startup parameters a client may pass on. Everything else is dropped: {@code options} could set
+     * {@code session_authorization} or other GUCs behind the policy's back, and {@code replication} would open a
+     * replication connection that runs no SQL the policy could judge.
+     */
+    private static final Set<String> PASSED_PARAMETERS = Set.of("application_name", "client_encoding", "DateStyle",
+            "TimeZone", "extra_float_digits", "IntervalStyle", "search_path", "lc_monetary", "lc_numeric",
+            "lc_time", "bytea_output", "standard_conforming_strings");
+
+    private final Socket socket;
+    private final InputStream input;
+    private final FrameReader reader;
+    private final FrameWriter writer;
+    private final List<ParameterStatus> parameters;
+    private final BackendKeyData key;
+    private final byte status;
+
+    private PostgresUpstream(Socket socket, InputStream input, FrameReader reader, FrameWriter writer,
+                             List<ParameterStatus> parameters, BackendKeyData key, byte status) {
+        this.socket = socket;
+        this.input = input;
+        this.reader = reader;
+        this.writer = writer;
+        this.parameters = parameters;
+        this.key = key;
+        this.status = status;
+    }
+
+    static PostgresUpstream connect(TargetGrant grant, Map<String, String> clientParameters) throws IOException {
+        ConnectionConfig connection = grant.connection();
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress(connection.address().host(), connection.address().port()),
+                    CONNECT_TIMEOUT_MS);
+            socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+            Socket secured = negotiateTls(socket, connection);
+            InputStream input = new BufferedInputStream(secured.getInputStream(), 64 * 1024);
+            FrameReader reader = new FrameReader(input, MAX_MESSAGE_SIZE);
+            FrameWriter writer = new FrameWriter(new BufferedOutputStream(secured.getOutputStream(), 64 * 1024));
+            writer.write(new FrontendMessage.StartupMessage(196608, startupParameters(connection, clientParameters)));
+            writer.flush();
+            PostgresUpstream result = authenticate(secured, input, reader, writer, connection);
+            secured.setSoTimeout(0);
+            return result;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private static Map<String, String> startupParameters(ConnectionConfig connection, Map<String, String> client) {
+        Map<String, String> result = new LinkedHashMap<>();
+        result.put("user", connection.user());
+        result.put("database", connection.database());
+        client.forEach((name, value) -> {
+            if (PASSED_PARAMETERS.contains(name)) {
+                result.put(name, value);
+            }
+        });
+        return result;
+    }
+
+    private static Socket negotiateTls(Socket socket, ConnectionConfig connection) throws IOException {
+        UpstreamTls tls = connection.tls();
+        if (tls.mode() == UpstreamTls.Mode.DISABLE) {
+            return socket;
+        }
+        OutputStream out = socket.getOutputStream();
+        FrameWriter writer = new FrameWriter(out);
+        writer.write(new FrontendMessage.SSLRequest());
+        writer.flush();
+        int answer = socket.getInputStream().read();
+        if (answer == 'N') {
+            if (tls.mode() == UpstreamTls.Mode.PREFER) {
+                return socket;
+            }
+            throw new UpstreamException("the upstream server does not offer TLS, which connection \""
+                    + connection.name() + "\" requires");
+        }
+        if (answer != 'S') {
+            throw new UpstreamException("the upstream server answered the TLS request with an unexpected byte");
+        }
+        SSLContext context = UpstreamTlsContexts.forMode(tls);
+        var sslSocket = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket(socket,
+                connection.address().host(), connection.address().port(), true);
+        sslSocket.setUseClientMode(true);
+        if (tls.mode() == UpstreamTls.Mode.VERIFY_FULL) {
+            var params = sslSocket.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            sslSocket.setSSLParameters(params);
+        }
+        sslSocket.startHandshake();
+        return sslSocket;
+    }
+
+    private static PostgresUpstream authenticate(Socket socket, InputStream input, FrameReader reader,
+                                                 FrameWriter writer, ConnectionConfig connection) throws IOException {
+        List<ParameterStatus> parameters = new ArrayList<>();
+        BackendKeyData key = new BackendKeyData(0, 0);
+        Scram scram = null;
+        while (true) {
+            Frame frame = reader.read();
+            BackendMessage message = BackendMessage.decode(frame);
+            switch (message) {
+                case BackendMessage.AuthenticationOk ok -> { }
+                case BackendMessage.AuthenticationCleartextPassword p -> {
+                    writer.write(new FrontendMessage.PasswordMessage(nulTerminated(connection.password().reveal())));
+                    writer.flush();
+                }
+                case BackendMessage.AuthenticationMD5Password md5 -> {
+                    writer.write(new FrontendMessage.PasswordMessage(
+                            Md5Password.encode(connection.user(), connection.password(), md5.salt())));
+                    writer.flush();
+                }
+                case BackendMessage.AuthenticationSASL sasl -> {
+                    if (!sasl.mechanisms().contains("SCRAM-SHA-256")) {
+                        throw new UpstreamException("the upstream server offers no supported SASL mechanism");
+                    }
+                    scram = Scram.client(connection.user(), connection.password());
+                    writer.write(FrontendMessage.saslInitialResponse("SCRAM-SHA-256", scram.clientFirstMessage()));
+                    writer.flush();
+                }
+                case BackendMessage.AuthenticationSASLContinue next -> {
+                    requireScram(scram);
+                    writer.write(FrontendMessage.saslResponse(scram.clientFinalMessage(next.data())));
+                    writer.flush();
+                }
+                case BackendMessage.AuthenticationSASLFinal last -> {
+                    requireScram(scram);
+                    scram.verifyServerFinal(last.data());
+                }
+                case BackendMessage.AuthenticationOther other ->
+                        throw new UpstreamException("the upstream server asks for an authentication method Sluice "
+                                + "does not support (code " + other.code() + ")");
+                case BackendMessage.ParameterStatus status -> parameters.add(status);
+                case BackendMessage.BackendKeyData data -> key = data;
+                case BackendMessage.NoticeResponse notice -> { }
+                case BackendMessage.NegotiateProtocolVersion negotiate -> { }
+                case BackendMessage.ErrorResponse error -> throw upstreamError(error, connection);
+                case BackendMessage.ReadyForQuery ready -> {
+                    return new PostgresUpstream(socket, input, reader, writer, List.copyOf(parameters), key,
+                            ready.status());
+                }
+                default -> throw new UpstreamException("unexpected message '" + (char) frame.type()
+                        + "' from the upstream server during startup");
+            }
+        }
+    }
+
+    private static void requireScram(Scram scram) {
+        if (scram == null) {
+            throw new UpstreamException("SASL message from the upstream server out of order");
+        }
+    }
+
+    private static UpstreamException upstreamError(BackendMessage.ErrorResponse error, ConnectionConfig connection) {
+        String sqlState = error.sqlState();
+        if (sqlState.startsWith("28")) {
+            // Never relay the upstream's words here: they name the injected upstream user.
+            return new UpstreamException("the upstream server refused Sluice's credential for connection \""
+                    + connection.name() + "\" (SQLSTATE " + sqlState + ")");
+        }
+        return new UpstreamException("the upstream server refused the connection: " + error.message()
+                + " (SQLSTATE " + sqlState + ")");
+    }
+
+    private static byte[] nulTerminated(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        byte[] result = new byte[bytes.length + 1];
+        System.arraycopy(bytes, 0, result, 0, bytes.length);
+        return result;
+    }
+
+    InputStream input() {
+        return input;
+    }
+
+    FrameReader reader() {
+        return reader;
+    }
+
+    FrameWriter writer() {
+        return writer;
+    }
+
+    List<ParameterStatus> parameters() {
+        return parameters;
+    }
+
+    BackendKeyData key() {
+        return key;
+    }
+
+    byte status() {
+        return status;
+    }
+
+    void shutdownOutput() {
+        try {
+            socket.shutdownOutput();
+        } catch (IOException | UnsupportedOperationException e) {
+            close();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
+    Duration connectTimeout() {
+        return Duration.ofMillis(CONNECT_TIMEOUT_MS);
+    }
+
+    /** The upstream could not be reached or refused Sluice. The message is safe to show the caller. */
+    static final class UpstreamException extends SluiceException {
+        UpstreamException(String message) {
+            super(message);
+        }
+    }
+}

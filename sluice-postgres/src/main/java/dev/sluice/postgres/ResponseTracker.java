@@ -1,0 +1,230 @@
+package dev.sluice.postgres;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+import dev.sluice.core.access.SessionGuard;
+import dev.sluice.postgres.wire.BackendMessage;
+import dev.sluice.postgres.wire.BackendMessage.ErrorResponse;
+import dev.sluice.postgres.wire.Frame;
+
+/**
+ * Pairs what the upstream answers with what Sluice forwarded, so that each executed statement's outcome (rows,
+ * SQLSTATE, duration) is audited, and so that the responses to a refusal Sluice injected are worded for the client.
+ *
+ * <p>The client-to-upstream thread {@link #expect}s an item <em>before</em> it writes the message upstream (so the
+ * answer can never overtake it); the upstream-to-client thread consumes items in {@link #onFrame}. PostgreSQL
+ * answers strictly in order, and after an error in an extended-query batch it skips everything up to Sync: the
+ * tracker mirrors that by dropping the pending executions before the next {@link Pending.SyncMark}.
+ */
+final class ResponseTracker {
+    private final ConcurrentLinkedDeque<Pending> pending = new ConcurrentLinkedDeque<>();
+    private final SessionGuard guard;
+    private final Clock clock;
+    /** Frames held back while an injected extended-protocol refusal is at the head (see {@link #onError}). */
+    private final List<Frame> held = new ArrayList<>();
+
+    sealed interface Pending {
+        /** A simple Query that was forwarded. */
+        final class QueryRun implements Pending {
+            final long statementId;
+            final Instant start;
+            String tag = "";
+            long rows = -1;
+            String sqlState = "";
+            String error = "";
+
+            QueryRun(long statementId, Instant start) {
+                this.statementId = statementId;
+                this.start = start;
+            }
+        }
+
+        /** An Execute that was forwarded. */
+        record ExecRun(long statementId, Instant start) implements Pending {
+        }
+
+        /** A refusal raised through a simple Query in place of the client's. */
+        record QueryRefusal(String message) implements Pending {
+        }
+
+        /** A refusal raised through Parse/Bind/Execute of Sluice's own, inside the client's extended batch. */
+        record ExtendedRefusal(String message) implements Pending {
+        }
+
+        /** A Sync was forwarded: the server's ReadyForQuery answers it. */
+        record SyncMark() implements Pending {
+        }
+    }
+
+    ResponseTracker(SessionGuard guard, Clock clock) {
+        this.guard = guard;
+        this.clock = clock;
+    }
+
+    void expect(Pending item) {
+        pending.addLast(item);
+    }
+
+    /**
+     * Called for every frame from upstream, in order. Returns the frames to send to the client (usually the frame
+     * itself; none while frames are held; several when held frames are released).
+     */
+    List<Frame> onFrame(Frame frame) {
+        Pending head = pending.peekFirst();
+        if (head instanceof Pending.ExtendedRefusal refusal && frame.type() != 'E' && frame.type() != 'Z') {
+            held.add(frame);
+            return List.of();
+        }
+        return switch (frame.type()) {
+            case 'C' -> {
+                onCompletion(((BackendMessage.CommandComplete) BackendMessage.decode(frame)).tag());
+                yield List.of(frame);
+            }
+            case 'I' -> {
+                onCompletion("EMPTY");
+                yield List.of(frame);
+            }
+            case 's' -> {
+                onCompletion("SUSPENDED");
+                yield List.of(frame);
+            }
+            case 'E' -> onError(frame);
+            case 'Z' -> {
+                List<Frame> result = new ArrayList<>(held);
+                held.clear();
+                result.add(frame);
+                onReady();
+                yield result;
+            }
+            default -> List.of(frame);
+        };
+    }
+
+    private void onCompletion(String tag) {
+        switch (pending.peekFirst()) {
+            case Pending.QueryRun run -> {
+                run.tag = tag;
+                long rows = rowsOf(tag);
+                if (rows >= 0) {
+                    run.rows = Math.max(run.rows, 0) + rows;
+                }
+            }
+            case Pending.ExecRun run -> {
+                pending.pollFirst();
+                guard.completed(run.statementId(), tag, rowsOf(tag), "", "",
+                        Duration.between(run.start(), clock.instant()));
+            }
+            case null, default -> { }
+        }
+    }
+
+    private List<Frame> onError(Frame frame) {
+        ErrorResponse error = (ErrorResponse) BackendMessage.decode(frame);
+        Pending head = pending.peekFirst();
+        switch (head) {
+            case Pending.QueryRun run -> {
+                run.sqlState = error.sqlState();
+                run.error = error.message();
+                return List.of(frame);
+            }
+            case Pending.QueryRefusal refusal -> {
+                return List.of(worded(error, refusal.message()).toFrame());
+            }
+            case Pending.ExtendedRefusal refusal -> {
+                pending.pollFirst();
+                List<Frame> result = new ArrayList<>(held);
+                held.clear();
+                if (isOurs(error, refusal.message()) && endsWithOurParseAndBind(result)) {
+                    result.subList(result.size() - 2, result.size()).clear();
+                    result.add(worded(error, refusal.message()).toFrame());
+                } else {
+                    result.add(frame);
+                }
+                skipToSync();
+                return result;
+            }
+            case Pending.ExecRun run -> {
+                pending.pollFirst();
+                guard.completed(run.statementId(), "", -1, error.sqlState(), error.message(),
+                        Duration.between(run.start(), clock.instant()));
+                skipToSync();
+                return List.of(frame);
+            }
+            case null, default -> {
+                skipToSync();
+                return List.of(frame);
+            }
+        }
+    }
+
+    private void onReady() {
+        while (true) {
+            Pending item = pending.pollFirst();
+            switch (item) {
+                case null -> {
+                    return;
+                }
+                case Pending.QueryRun run -> {
+                    guard.completed(run.statementId, run.tag, run.sqlState.isEmpty() ? run.rows : -1, run.sqlState,
+                            run.error, Duration.between(run.start, clock.instant()));
+                    return;
+                }
+                case Pending.QueryRefusal refusal -> {
+                    return;
+                }
+                case Pending.SyncMark mark -> {
+                    return;
+                }
+                case Pending.ExecRun run -> guard.completed(run.statementId(), "", -1, "", "no result before Sync",
+                        Duration.between(run.start(), clock.instant()));
+                case Pending.ExtendedRefusal refusal -> { }
+            }
+        }
+    }
+
+    /** The server skips every message after an error until Sync; so do the executions we were waiting for. */
+    private void skipToSync() {
+        while (true) {
+            Pending item = pending.peekFirst();
+            if (item instanceof Pending.ExecRun run) {
+                pending.pollFirst();
+                guard.completed(run.statementId(), "", -1, "", "not executed: an earlier message in the batch failed",
+                        Duration.ZERO);
+            } else if (item instanceof Pending.ExtendedRefusal) {
+                pending.pollFirst();
+            } else {
+                return;
+            }
+        }
+    }
+
+    private static long rowsOf(String tag) {
+        return new BackendMessage.CommandComplete(tag).rows();
+    }
+
+    private static boolean isOurs(ErrorResponse error, String message) {
+        return PostgresErrors.INSUFFICIENT_PRIVILEGE.equals(error.sqlState()) && error.message().equals(message);
+    }
+
+    private static boolean endsWithOurParseAndBind(List<Frame> frames) {
+        int n = frames.size();
+        return n >= 2 && frames.get(n - 2).type() == '1' && frames.get(n - 1).type() == '2';
+    }
+
+    /** Drops the PL/pgSQL context and source-location fields of an injected refusal: they describe Sluice's DO. */
+    private static ErrorResponse worded(ErrorResponse error, String message) {
+        if (!isOurs(error, message)) {
+            return error;
+        }
+        Map<Character, String> fields = new LinkedHashMap<>(error.fields());
+        fields.keySet().removeAll(List.of('W', 'F', 'L', 'R', 'q', 'P', 'p'));
+        return new ErrorResponse(fields);
+    }
+}

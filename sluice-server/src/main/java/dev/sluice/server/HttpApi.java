@@ -1,0 +1,44 @@
+package dev.sluice.server;
+
+import java.util.Map;
+
+import io.javalin.Javalin;
+
+import dev.sluice.core.config.HostPort;
+
+/**
+ * The REST API on the http listener. Errors are JSON with a fitting status. For now: health; approvals and the
+ * audit query API arrive with their issues.
+ */
+final class HttpApi implements AutoCloseable {
+    private final Javalin app;
+
+    private HttpApi(Javalin app) {
+        this.app = app;
+    }
+
+    static HttpApi start(HostPort address, Gateway gateway) {
+        Javalin app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.concurrency.useVirtualThreads = true;
+            config.jetty.host = address.host();
+            config.jetty.port = address.port();
+            config.routes.get("/api/health", ctx -> ctx.json(Map.of("status", "ok",
+                    "policyRules", gateway.state().policies().rules().size())));
+            config.routes.exception(Exception.class, (e, ctx) -> ctx.status(500)
+                    .json(Map.of("error", "internal error")));
+            config.routes.error(404, ctx -> ctx.json(Map.of("error", "not found")));
+        });
+        app.start();
+        return new HttpApi(app);
+    }
+
+    int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.sluice.server;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.config.ConfigException;
+
+/** The one command-line entry point: {@code sluice serve|check|token|audit|policy|demo}. */
+@Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
+        description = "Identity-aware Layer-7 gateway for AI agents.",
+        subcommands = {SluiceCli.Serve.class, SluiceCli.Check.class, TokenCommand.class, AuditCommand.class,
+            PolicyCommand.class, DemoCommand.class})
+public final class SluiceCli implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        if (code != 0 || !isLongRunning(args)) {
+            System.exit(code);
+        }
+    }
+
+    static CommandLine commandLine() {
+        CommandLine result = new CommandLine(new SluiceCli());
+        result.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (e instanceof SluiceException) {
+                err.println("sluice: " + e.getMessage());
+            } else {
+                err.println("sluice: unexpected error: " + e);
+            }
+            err.flush();
+            return e instanceof ConfigException ? 2 : 1;
+        });
+        return result;
+    }
+
+    private static boolean isLongRunning(String[] args) {
+        return args.length > 0 && (args[0].equals("serve") || args[0].equals("demo"));
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** Options shared by every command that reads a config file. */
+    static final class ConfigOption {
+        @Option(names = {"-c", "--config"}, required = true, description = "the Sluice YAML config file")
+        Path config;
+    }
+
+    @Command(name = "serve", description = "Run the gateway.")
+    static final class Serve implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOption options;
+
+        @Override
+        public Integer call() throws Exception {
+            Gateway gateway = Gateway.start(options.config.toAbsolutePath(), Clock.systemUTC());
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                gateway.close();
+                stopped.countDown();
+            }));
+            System.out.println("sluice: serving; PostgreSQL on port " + gateway.postgresPort() + ", HTTP on port "
+                    + gateway.httpPort());
+            stopped.await();
+            return 0;
+        }
+    }
+
+    @Command(name = "check", description = "Validate a config file and its policy files; exit non-zero on any error.")
+    static final class Check implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOption options;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try {
+                var state = GatewayStates.load(options.config.toAbsolutePath());
+                spec.commandLine().getOut().println(options.config + ": ok (" + state.config().connections().size()
+                        + " connections, " + state.policies().rules().size() + " policy rules)");
+                return 0;
+            } catch (ConfigException e) {
+                e.problems().forEach(p -> spec.commandLine().getErr().println(p));
+                spec.commandLine().getErr().println(e.problems().size() + " problem(s)");
+                return 1;
+            }
+        }
+    }
+}
