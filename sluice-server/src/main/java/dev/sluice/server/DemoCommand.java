@@ -1,0 +1,152 @@
+package dev.sluice.server;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+
+import dev.sluice.core.identity.DevIssuer;
+import dev.sluice.testing.PostgresServer;
+
+/**
+ * {@code sluice demo}: Sluice on its embedded defaults with the dev issuer, in front of a throwaway PostgreSQL seeded
+ * with sample data; prints the psql line to paste. Ctrl-C stops both and removes every file it made.
+ */
+@Command(name = "demo", description = "Run Sluice in front of a throwaway, seeded PostgreSQL and print how to connect.")
+final class DemoCommand implements Callable<Integer> {
+    private static final String SEED = """
+            CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, email text UNIQUE, card text,
+                                    note text);
+            CREATE TABLE orders (id serial PRIMARY KEY, customer_id int REFERENCES customers, amount numeric(10,2),
+                                 status text, created timestamptz DEFAULT now());
+            INSERT INTO customers (name, email, card, note) VALUES
+              ('Ada Lovelace', 'ada@example.com', '4242 4242 4242 4242', 'prefers e-mail'),
+              ('Grace Hopper', 'grace@example.org', '5555 5555 5555 4444', 'call +1 415 555 0100'),
+              ('Alan Turing', 'alan@example.net', '3782 822463 10005', 'VIP');
+            INSERT INTO orders (customer_id, amount, status)
+              SELECT 1 + (g % 3), (g * 7.5)::numeric(10,2), CASE WHEN g % 4 = 0 THEN 'shipped' ELSE 'open' END
+              FROM generate_series(1, 50) g;
+            """;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path dir = Files.createTempDirectory("sluice-demo-");
+        PostgresServer database = PostgresServer.start();
+        Gateway[] gateway = new Gateway[1];
+        // Ctrl-C runs shutdown hooks, not this method's finally: the cleanup lives in a hook of its own.
+        Runnable cleanup = () -> {
+            if (gateway[0] != null) {
+                gateway[0].close();
+            }
+            database.close();
+            delete(dir);
+        };
+        Thread hook = new Thread(cleanup);
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+            database.createDatabase("demo");
+            database.createUser("sluice_app", password, false);
+            database.execute("demo", SEED);
+            database.execute("demo", "GRANT ALL ON ALL TABLES IN SCHEMA public TO sluice_app;"
+                    + " GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO sluice_app");
+            Path secret = dir.resolve("db-password");
+            Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(secret, password);
+            Path config = dir.resolve("sluice.yaml");
+            Files.writeString(config, config(database.port(), secret, port(15432), port(8443)));
+            gateway[0] = Gateway.start(config, Clock.systemUTC());
+            String token = DevIssuer.open(gateway[0].state().config().dataDir(), Clock.systemUTC())
+                    .mint("agent-7", Set.of("agents"), Duration.ofHours(8));
+            out.println();
+            out.println("Sluice is running in front of a throwaway PostgreSQL (Ctrl-C stops both).");
+            out.println("Connect as agent-7 (group agents) with a dev token valid for 8 hours:");
+            out.println();
+            out.println("  PGPASSWORD='" + token + "' psql \"host=127.0.0.1 port=" + gateway[0].postgresPort()
+                    + " dbname=demo user=agent-7 sslmode=require\"");
+            out.println();
+            out.println("Try: SELECT * FROM customers;   DELETE FROM orders;   DROP TABLE orders;");
+            out.println("Then read the audit trail:  bin/sluice audit --config " + config);
+            out.flush();
+            new CountDownLatch(1).await();
+            return 0;
+        } catch (RuntimeException | IOException e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            cleanup.run();
+            throw e;
+        }
+    }
+
+    private static String config(int databasePort, Path secret, int postgresPort, int httpPort) {
+        return """
+                listen:
+                  postgres: 127.0.0.1:%d
+                  http: 127.0.0.1:%d
+                data-dir: ./data
+                identity:
+                  dev-issuer: true
+                connections:
+                  - name: demo
+                    type: postgres
+                    address: 127.0.0.1:%d
+                    database: demo
+                    user: sluice_app
+                    password: ${file:%s}
+                    tls:
+                      mode: disable
+                    allow:
+                      groups: [agents, sre]
+                policies:
+                  - name: agents-never-destroy
+                    connections: [demo]
+                    groups: [agents]
+                    deny:
+                      kinds: [DROP, TRUNCATE, ALTER]
+                  - name: writes-need-a-where
+                    connections: [demo]
+                    groups: [agents]
+                    deny:
+                      when: "command.kind in ['DELETE', 'UPDATE'] && !command.has_where"
+                """.formatted(postgresPort, httpPort, databasePort, secret);
+    }
+
+    /** The preferred port when it is free, else any free port. */
+    private static int port(int preferred) {
+        try (ServerSocket socket = new ServerSocket(preferred, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return preferred;
+        } catch (IOException e) {
+            try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException again) {
+                throw new IllegalStateException("no free port", again);
+            }
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: it is a temp dir
+        }
+    }
+}
