@@ -6,14 +6,15 @@ import java.util.regex.Pattern;
 
 /**
  * A network address: a host name, an IPv4 literal or an IPv6 literal (written in brackets), and a port.
- * Port 0 is accepted and means "any free port" for a listener. Parsing never touches DNS.
+ * Port 0 is accepted and means "any free port" for a listener. Host names may contain {@code _} (container
+ * service names do). Parsing never touches DNS.
  *
  * @param host the host without brackets ({@code ::1}, not {@code [::1]})
  * @param port 0 to 65535
  */
 public record HostPort(String host, int port) {
     private static final Pattern HOST_NAME = Pattern.compile(
-            "(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+            "(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*");
     private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[0-9.]+");
 
     public HostPort {

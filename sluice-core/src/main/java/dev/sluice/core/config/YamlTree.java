@@ -61,6 +61,9 @@ final class YamlTree {
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             String problem = e.getProblem() != null ? e.getProblem() : "malformed document";
+            if (e.getContext() != null && problem.startsWith("but ")) {
+                problem = e.getContext() + ", " + problem;
+            }
             throw new ConfigException(List.of(new ConfigProblem(file, mark == null ? 1 : line(mark), "",
                     "YAML syntax error: " + problem)));
         } catch (YAMLException e) {
@@ -74,8 +77,10 @@ final class YamlTree {
 
     private ConfigNode convert(Node node, String path, int line) {
         if (++nodeCount > MAX_NODES) {
-            problems.add(new ConfigProblem(file, line, path,
-                    "document expands to more than " + MAX_NODES + " nodes (check aliases)"));
+            if (nodeCount == MAX_NODES + 1) {
+                problems.add(new ConfigProblem(file, line, path,
+                        "document expands to more than " + MAX_NODES + " nodes (check aliases)"));
+            }
             return ConfigNode.missing(file, line, path);
         }
         if (!ancestors.add(node)) {
