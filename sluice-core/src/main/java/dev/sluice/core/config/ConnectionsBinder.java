@@ -1,0 +1,94 @@
+package dev.sluice.core.config;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import dev.sluice.core.Secret;
+
+/** Binds the {@code connections} list, recording every problem of every item. */
+final class ConnectionsBinder {
+    static final Set<String> KEYS = Set.of("name", "type", "address", "database", "user", "password", "tls",
+            "allow", "labels", "default");
+
+    private ConnectionsBinder() {
+    }
+
+    static List<ConnectionConfig> bind(ConfigNode root, SecretResolver secrets, ConfigProblems problems) {
+        List<ConnectionConfig> result = new ArrayList<>();
+        Map<String, Integer> firstLine = new HashMap<>();
+        for (ConfigNode item : problems.list(root, "connections").items()) {
+            if (!item.isMap()) {
+                problems.add(item, "expected a map describing a connection, got " + item.describe());
+                continue;
+            }
+            Optional<String> name = name(item, problems);
+            if (name.isPresent() && firstLine.containsKey(name.get())) {
+                problems.add(item.at("name"), "duplicate connection name '" + name.get()
+                        + "' (first defined on line " + firstLine.get(name.get()) + ")");
+                name = Optional.empty();
+            }
+            name.ifPresent(n -> firstLine.put(n, item.at("name").line()));
+            one(item, name, secrets, problems).ifPresent(result::add);
+        }
+        return List.copyOf(result);
+    }
+
+    private static Optional<String> name(ConfigNode item, ConfigProblems problems) {
+        String name = problems.requiredString(item, "name");
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!ConnectionConfig.NAME.matcher(name).matches()) {
+            problems.add(item.at("name"), "invalid connection name '" + HostPort.shorten(name)
+                    + "' (expected lower-case letters, digits, '-' and '_', starting with a letter or digit, "
+                    + "at most 63 characters)");
+            return Optional.empty();
+        }
+        return Optional.of(name);
+    }
+
+    private static Optional<ConnectionConfig> one(ConfigNode item, Optional<String> name, SecretResolver secrets,
+                                                  ConfigProblems problems) {
+        int before = problems.count();
+        problems.rejectUnknownKeys(item, KEYS);
+        String type = problems.string(item, "type", "postgres");
+        if (!ConnectionConfig.TYPES.contains(type)) {
+            problems.add(item.at("type"), "unsupported type '" + HostPort.shorten(type) + "', expected one of: "
+                    + String.join(", ", ConnectionConfig.TYPES));
+        }
+        Optional<HostPort> address = address(item, problems);
+        String database = problems.requiredString(item, "database");
+        String user = problems.requiredString(item, "user");
+        Secret password = secrets.resolve(item.at("password"), problems);
+        UpstreamTls tls = UpstreamTls.bind(item, problems);
+        AllowRule allow = AllowRule.bind(item, problems);
+        Map<String, String> labels = problems.stringMap(item, "labels");
+        String defaultAction = problems.oneOf(item, "default", "allow", ConnectionConfig.DEFAULT_ACTIONS);
+        if (name.isEmpty() || address.isEmpty() || problems.count() != before) {
+            return Optional.empty();
+        }
+        return Optional.of(new ConnectionConfig(name.get(), type, address.get(), database, user, password, tls,
+                allow, labels, defaultAction));
+    }
+
+    private static Optional<HostPort> address(ConfigNode item, ConfigProblems problems) {
+        if (item.at("address").isMissing()) {
+            problems.add(item, "missing required key 'address'");
+            return Optional.empty();
+        }
+        if (item.at("address").isNull()) {
+            problems.add(item.at("address"), "a value is required");
+            return Optional.empty();
+        }
+        Optional<HostPort> result = problems.hostPort(item, "address");
+        if (result.filter(a -> a.port() == 0).isPresent()) {
+            problems.add(item.at("address"), "port 0 is not a valid target port");
+            return Optional.empty();
+        }
+        return result;
+    }
+}
