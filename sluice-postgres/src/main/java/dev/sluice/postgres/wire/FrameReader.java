@@ -1,0 +1,116 @@
+package dev.sluice.postgres.wire;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Reads {@link Frame}s from a blocking stream, bounding every length field before allocating.
+ *
+ * <pre>
+ * readStartup():  +-----------------+----------------------+     8 <= length <= 10000
+ *                 | int32 length    | payload (length - 4) |
+ *                 +-----------------+----------------------+
+ * read():         +------+-----------------+----------------------+     4 <= length <= maxMessageSize,
+ *                 | type | int32 length    | payload (length - 4) |     type != 0
+ *                 +------+-----------------+----------------------+
+ * </pre>
+ *
+ * <p>A clean end of stream before the first byte of a message raises {@link EOFException}; an end of stream
+ * inside a message raises {@link MalformedMessageException}. A length below the minimum raises
+ * {@link MalformedMessageException}, one above the limit {@link FrameTooLargeException}. The payload buffer
+ * grows as bytes actually arrive, so a peer that declares a large message and sends nothing holds no memory.
+ *
+ * <p>Not thread-safe: one reader thread owns an instance for its whole life.
+ */
+public final class FrameReader {
+    /** PostgreSQL's own cap on the startup packet (MAX_STARTUP_PACKET_LENGTH). */
+    public static final int MAX_STARTUP_LENGTH = 10_000;
+    /** The smallest startup packet: the length and a 4-byte protocol or request code. */
+    static final int MIN_STARTUP_LENGTH = 8;
+    private static final int INITIAL_CHUNK = 64 * 1024;
+
+    private final InputStream in;
+    private final int maxMessageSize;
+
+    /**
+     * @param maxMessageSize the largest accepted value of a typed message's length field (which counts itself
+     *                       but not the type byte); at least 4
+     */
+    public FrameReader(InputStream in, int maxMessageSize) {
+        this.in = Objects.requireNonNull(in, "in");
+        if (maxMessageSize < 4) {
+            throw new IllegalArgumentException("maxMessageSize " + maxMessageSize + " (expected: >= 4)");
+        }
+        this.maxMessageSize = maxMessageSize;
+    }
+
+    /** Reads one untyped startup-phase message (StartupMessage, SSLRequest, GSSENCRequest, CancelRequest). */
+    public Frame readStartup() throws IOException {
+        int first = in.read();
+        if (first < 0) {
+            throw new EOFException("end of stream before the startup message");
+        }
+        int length = first << 24 | readInt24();
+        checkLength(length, MIN_STARTUP_LENGTH, MAX_STARTUP_LENGTH);
+        return new Frame(Frame.UNTYPED, readPayload(length - 4));
+    }
+
+    /** Reads one typed message. */
+    public Frame read() throws IOException {
+        int type = in.read();
+        if (type < 0) {
+            throw new EOFException("end of stream before the next message");
+        }
+        if (type == 0) {
+            throw new MalformedMessageException("message type 0x00 is not a typed message (expected: a letter or digit)");
+        }
+        int length = readInt32();
+        checkLength(length, 4, maxMessageSize);
+        return new Frame((byte) type, readPayload(length - 4));
+    }
+
+    private static void checkLength(int length, int min, int max) {
+        if (length < min) {
+            throw new MalformedMessageException("message length " + length + " is invalid (expected: >= " + min + ")");
+        }
+        if (length > max) {
+            throw new FrameTooLargeException("message length " + length + " is too large (expected: <= " + max + ")");
+        }
+    }
+
+    private int readInt32() throws IOException {
+        return readByteInMessage() << 24 | readInt24();
+    }
+
+    private int readInt24() throws IOException {
+        return readByteInMessage() << 16 | readByteInMessage() << 8 | readByteInMessage();
+    }
+
+    private int readByteInMessage() throws IOException {
+        int result = in.read();
+        if (result < 0) {
+            throw new MalformedMessageException("end of stream inside a message header (expected: a 4-byte length)");
+        }
+        return result;
+    }
+
+    private byte[] readPayload(int length) throws IOException {
+        byte[] result = new byte[Math.min(length, INITIAL_CHUNK)];
+        int filled = 0;
+        while (filled < length) {
+            if (filled == result.length) {
+                result = Arrays.copyOf(result, (int) Math.min(length, result.length * 2L));
+            }
+            int n = in.read(result, filled, result.length - filled);
+            if (n < 0) {
+                throw new MalformedMessageException("end of stream inside a message (expected: " + length
+                        + " payload bytes, got " + filled + ")");
+            }
+            filled += n;
+        }
+        return result;
+    }
+}
