@@ -2,20 +2,21 @@
 # Compares PostgreSQL throughput direct, through haproxy (TCP), through pgbouncer (transaction pooling) and,
 # when asked, through Sluice, in one run on this machine. Prints a Markdown table.
 #
-#   bench/pg-compare.sh [--sluice-cmd "CMD" --sluice-port P --sluice-token T [--sluice-user U] [--sluice-db D]]
+#   bench/pg-compare.sh [--sluice-cmd "CMD" --sluice-port P --sluice-token T
+#                        [--sluice-user U] [--sluice-db D] [--sluice-sslmode M]]
 #
 # Environment: DURATION (seconds per pgbench run, default 10), SCALE (pgbench -i -s, default 10),
 # PGBIN (default /usr/lib/postgresql/15/bin). Everything runs on 127.0.0.1 in a temp dir that is removed,
 # with every process it started stopped, on exit. The throwaway server uses trust auth and fsync=off.
 # Sluice is started with CMD (run by bash in its own process group; it must proxy to the port in the
 # environment variable BENCH_PG_PORT, database "bench", user "postgres", any password) and reached with
-# PGPASSWORD=<token> and sslmode=require.
+# PGPASSWORD=<token> and sslmode=require (or M).
 set -euo pipefail
 
 DURATION=${DURATION:-10}
 SCALE=${SCALE:-10}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-SLUICE_CMD="" SLUICE_PORT="" SLUICE_TOKEN="" SLUICE_USER=postgres SLUICE_DB=bench
+SLUICE_CMD="" SLUICE_PORT="" SLUICE_TOKEN="" SLUICE_USER=postgres SLUICE_DB=bench SLUICE_SSLMODE=require
 
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($# > 0)); do
@@ -25,6 +26,7 @@ while (($# > 0)); do
         --sluice-token) SLUICE_TOKEN=$2; shift 2 ;;
         --sluice-user) SLUICE_USER=$2; shift 2 ;;
         --sluice-db) SLUICE_DB=$2; shift 2 ;;
+        --sluice-sslmode) SLUICE_SSLMODE=$2; shift 2 ;;
         -h|--help) usage 0 ;;
         *) echo "unknown argument: $1" >&2; usage 2 >&2 ;;
     esac
@@ -135,7 +137,7 @@ for clients in 1 8; do
         for target in "${TARGETS[@]}"; do
             read -r name port user db <<<"$target"
             env=(PGPASSWORD=unused)
-            [[ $name == sluice ]] && env=(PGPASSWORD="$SLUICE_TOKEN" PGSSLMODE=require)
+            [[ $name == sluice ]] && env=(PGPASSWORD="$SLUICE_TOKEN" PGSSLMODE="$SLUICE_SSLMODE")
             log "$name -c $clients -M $mode -T $DURATION"
             out="$WORK/pgbench-$name-$clients-$mode.log"
             if env "${env[@]}" pgbench -n -S -c "$clients" -j "$jobs" -M "$mode" -T "$DURATION" \
