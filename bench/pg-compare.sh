@@ -18,7 +18,7 @@ SCALE=${SCALE:-10}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 SLUICE_CMD="" SLUICE_PORT="" SLUICE_TOKEN="" SLUICE_USER=postgres SLUICE_DB=bench SLUICE_SSLMODE=require
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($# > 0)); do
     case "$1" in
         --sluice-cmd) SLUICE_CMD=$2; shift 2 ;;
