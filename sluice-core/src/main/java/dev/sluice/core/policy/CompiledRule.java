@@ -1,0 +1,88 @@
+package dev.sluice.core.policy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import dev.cel.runtime.CelRuntime;
+
+/** A rule with its {@code when} program compiled. Immutable; matching has no side effect. */
+record CompiledRule(Rule rule, Optional<CelRuntime.Program> when) {
+
+    private static final int MAX_ERROR_TEXT = 200;
+
+    boolean selects(PolicyInput input) {
+        return rule.selectors().matches(input.principal(), input.connection(), input.connectionLabels());
+    }
+
+    /** Deny and require-approval rules: they restrict, so they match leniently and fail closed. */
+    boolean restrictive() {
+        return rule.action() instanceof Action.Deny || rule.action() instanceof Action.RequireApproval;
+    }
+
+    /** Whether the rule names the command's kind (or UNKNOWN/OPAQUE) explicitly; only meaningful once it matched. */
+    boolean listsKind() {
+        return !rule.condition().kinds().isEmpty();
+    }
+
+    /**
+     * Matches the command against the condition. Returns why it matched, or empty. A {@code when} that fails to
+     * evaluate counts as matched for a restrictive rule and as not matched for an allow rule: both fail closed.
+     */
+    Optional<String> match(PolicyInput input, Set<String> dangerous, Supplier<Map<String, Object>> activation) {
+        Condition condition = rule.condition();
+        Command command = input.command();
+        boolean lenient = restrictive();
+        List<String> why = new ArrayList<>();
+        if (!condition.kinds().isEmpty()) {
+            boolean opaqueListed = command.opaque() && condition.kinds().contains(Condition.OPAQUE);
+            if (!condition.kinds().contains(command.kind()) && !opaqueListed) {
+                return Optional.empty();
+            }
+            why.add("kind " + command.kind());
+        }
+        if (!condition.tables().isEmpty()) {
+            Predicate<String> table = t -> condition.tables().stream().anyMatch(g -> Glob.matchesTable(g, t, lenient));
+            if (!covers(command.tables(), table, lenient)) {
+                return Optional.empty();
+            }
+            why.add("tables " + String.join(",", command.tables().stream().filter(table).sorted().toList()));
+        }
+        if (!condition.functions().isEmpty()) {
+            Predicate<String> function = f -> condition.functions().stream().anyMatch(
+                    g -> Condition.DANGEROUS.equals(g) ? dangerous.contains(f) : Glob.matches(g, f));
+            if (!covers(command.functions(), function, lenient)) {
+                return Optional.empty();
+            }
+            why.add("functions " + String.join(",", command.functions().stream().filter(function).sorted().toList()));
+        }
+        if (when.isPresent()) {
+            try {
+                if (!CelSupport.eval(when.get(), activation.get())) {
+                    return Optional.empty();
+                }
+                why.add("when holds");
+            } catch (Exception e) { // CelEvaluationException or a runtime failure inside CEL: fail closed
+                if (!lenient) {
+                    return Optional.empty();
+                }
+                why.add("when failed to evaluate (" + shorten(e.getMessage()) + "); counted as matched: fail closed");
+            }
+        }
+        return Optional.of(why.isEmpty() ? "matches every command" : String.join("; ", why));
+    }
+
+    /** Restrictive rules match when any element matches; allow rules only when there are elements and all match. */
+    private static boolean covers(Set<String> values, Predicate<String> test, boolean any) {
+        return any ? values.stream().anyMatch(test) : !values.isEmpty() && values.stream().allMatch(test);
+    }
+
+    private static String shorten(String message) {
+        String text = message == null ? "no message" : message;
+        return text.length() <= MAX_ERROR_TEXT ? text : text.substring(0, MAX_ERROR_TEXT) + "...";
+    }
+}
