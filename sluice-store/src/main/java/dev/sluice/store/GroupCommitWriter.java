@@ -152,6 +152,10 @@ final class GroupCommitWriter {
         try {
             ChainHead committed = commit(batch);
             head = committed;
+            long first = committed.seq() - batch.size() + 1;
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).done().complete(first + i);
+            }
             notifyAnchor(committed);
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly();
@@ -164,7 +168,7 @@ final class GroupCommitWriter {
         }
     }
 
-    /** One transaction for the whole batch; callers are released only after COMMIT returned (durable). */
+    /** One transaction for the whole batch, seqs head+1..head+n; returns the new head once COMMIT returned. */
     private ChainHead commit(List<Append> batch) throws SQLException {
         Connection c = connection();
         try (Statement control = c.createStatement()) {
@@ -172,21 +176,16 @@ final class GroupCommitWriter {
             ChainHead current = AuditTable.head(c, clock.instant());
             long seq = current.seq();
             String prev = current.hash();
-            long[] seqs = new long[batch.size()];
             try (PreparedStatement insert = c.prepareStatement(AuditTable.INSERT)) {
                 for (int i = 0; i < batch.size(); i++) {
                     AuditRow row = chain.link(++seq, prev, batch.get(i).fields());
                     AuditTable.bind(insert, row);
                     insert.addBatch();
-                    seqs[i] = seq;
                     prev = row.hash();
                 }
                 insert.executeBatch();
             }
             control.execute("COMMIT");
-            for (int i = 0; i < seqs.length; i++) {
-                batch.get(i).done().complete(seqs[i]);
-            }
             return new ChainHead(seq, prev, clock.instant());
         }
     }

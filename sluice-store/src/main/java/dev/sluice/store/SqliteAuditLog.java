@@ -165,9 +165,9 @@ public final class SqliteAuditLog implements AuditLog {
         }
     }
 
-    /** Runs {@code action} on the writer thread's connection between batches. For tests that break the store. */
-    void onWriterConnection(GroupCommitWriter.WriterAction action) {
-        writer.maintenance(action).join();
+    /** Queues {@code action} to run on the writer thread's connection between batches. For tests that break it. */
+    CompletableFuture<Long> onWriterConnection(GroupCommitWriter.WriterAction action) {
+        return writer.maintenance(action);
     }
 
     private interface ReadAction<T> {
