@@ -1,0 +1,51 @@
+package dev.sluice.store;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.sluice.core.audit.AuditRecord;
+
+/**
+ * The JSON form of a read-back audit record, one object per line for {@code sluice audit --json}: fields in a fixed
+ * order ({@code seq, time, time_ms, kind, session, subject, groups, connection, statement, verdict, rows, error,
+ * details}), {@code time} as ISO-8601 UTC, details with sorted keys. Every field is always present.
+ */
+public final class AuditJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private AuditJson() {
+    }
+
+    /** One line of JSON, no trailing newline. */
+    public static String toJson(AuditRecord record) {
+        try {
+            return MAPPER.writeValueAsString(toMap(record));
+        } catch (JsonProcessingException e) {
+            throw new AuditStoreException("audit record " + record.seq() + " cannot be written as JSON", e);
+        }
+    }
+
+    /** An unmodifiable map in the field order above. */
+    public static Map<String, Object> toMap(AuditRecord record) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("seq", record.seq());
+        result.put("time", record.time().toString());
+        result.put("time_ms", record.time().toEpochMilli());
+        result.put("kind", record.kind());
+        result.put("session", record.session());
+        result.put("subject", record.subject());
+        result.put("groups", record.groups());
+        result.put("connection", record.connection());
+        result.put("statement", record.statement());
+        result.put("verdict", record.verdict());
+        result.put("rows", record.rows());
+        result.put("error", record.error());
+        result.put("details", Collections.unmodifiableMap(new TreeMap<>(record.details())));
+        return Collections.unmodifiableMap(result);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.sluice.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import dev.sluice.core.audit.AuditQuery;
+import dev.sluice.core.audit.AuditRecord;
+
+/** The SQL of {@code audit_event}: plain JDBC, portable statements. Stateless; callers own the connections. */
+final class AuditTable {
+    /** Upper bound of one query's result, whatever limit the caller asked for. */
+    static final int MAX_LIMIT = 100_000;
+
+    static final String COLUMNS = "seq, time_ms, kind, session, subject, groups, connection, statement, verdict, "
+            + "rows, error, details, prev_hash, hash";
+    static final String INSERT = "INSERT INTO audit_event (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    static final String SELECT_ALL_IN_ORDER = "SELECT " + COLUMNS + " FROM audit_event ORDER BY seq";
+    private static final String HEAD = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1";
+
+    private AuditTable() {
+    }
+
+    /** The newest row's seq and hash, or (0, genesis) for an empty trail. */
+    static ChainHead head(Connection connection, Instant now) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(HEAD)) {
+            return rs.next() ? new ChainHead(rs.getLong(1), rs.getString(2), now)
+                    : new ChainHead(0, ChainHash.GENESIS, now);
+        }
+    }
+
+    static void bind(PreparedStatement insert, AuditRow row) throws SQLException {
+        EventFields f = row.fields();
+        insert.setLong(1, row.seq());
+        insert.setLong(2, f.timeMs());
+        insert.setString(3, f.kind());
+        insert.setString(4, f.session());
+        insert.setString(5, f.subject());
+        insert.setString(6, f.groups());
+        insert.setString(7, f.connection());
+        insert.setString(8, f.statement());
+        insert.setString(9, f.verdict());
+        insert.setLong(10, f.rows());
+        insert.setString(11, f.error());
+        insert.setString(12, f.details());
+        insert.setString(13, row.prevHash());
+        insert.setString(14, row.hash());
+    }
+
+    /** Reads the row under the cursor; NULLs (only a hand-edited file has them) read as empty text. */
+    static AuditRow read(ResultSet rs) throws SQLException {
+        EventFields fields = new EventFields(rs.getLong(2), text(rs, 3), text(rs, 4), text(rs, 5), text(rs, 6),
+                text(rs, 7), text(rs, 8), text(rs, 9), rs.getLong(10), text(rs, 11), text(rs, 12));
+        return new AuditRow(rs.getLong(1), fields, text(rs, 13), text(rs, 14));
+    }
+
+    /** The newest {@code query.limit()} matching rows, oldest first. */
+    static List<AuditRecord> query(Connection connection, AuditQuery query) throws SQLException {
+        if (query.limit() < 1 || query.limit() > MAX_LIMIT) {
+            throw new AuditStoreException("audit query limit must be between 1 and " + MAX_LIMIT
+                    + " (was " + query.limit() + ")");
+        }
+        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM audit_event WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        filter(sql, args, "subject = ?", query.subject());
+        filter(sql, args, "connection = ?", query.connection());
+        filter(sql, args, "session = ?", query.session());
+        filter(sql, args, "kind = ?", query.kind());
+        filter(sql, args, "time_ms >= ?", query.since().map(Instant::toEpochMilli));
+        filter(sql, args, "time_ms < ?", query.until().map(Instant::toEpochMilli));
+        sql.append(" ORDER BY seq DESC LIMIT ?");
+        args.add(query.limit());
+        List<AuditRecord> result = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                select.setObject(i + 1, args.get(i));
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    result.add(toRecord(read(rs)));
+                }
+            }
+        }
+        Collections.reverse(result);
+        return result;
+    }
+
+    static AuditRecord toRecord(AuditRow row) {
+        EventFields f = row.fields();
+        return new AuditRecord(row.seq(), Instant.ofEpochMilli(f.timeMs()), f.kind(), f.session(), f.subject(),
+                groups(f.groups()), f.connection(), f.statement(), f.verdict(), f.rows(), f.error(),
+                details(f.details()));
+    }
+
+    private static void filter(StringBuilder sql, List<Object> args, String condition, Optional<?> value) {
+        value.ifPresent(v -> {
+            sql.append(" AND ").append(condition);
+            args.add(v);
+        });
+    }
+
+    private static String text(ResultSet rs, int column) throws SQLException {
+        String value = rs.getString(column);
+        return value == null ? "" : value;
+    }
+
+    /** Unreadable JSON (a hand-edited row) is shown, not hidden: it is returned raw under {@code malformed}. */
+    private static List<String> groups(String json) {
+        try {
+            return StoreJson.readStrings(json).stream().map(g -> g == null ? "" : g).toList();
+        } catch (JsonProcessingException e) {
+            return List.of("malformed: " + json);
+        }
+    }
+
+    private static Map<String, Object> details(String json) {
+        try {
+            Map<String, Object> result = new TreeMap<>(StoreJson.readObject(json));
+            result.values().removeIf(v -> v == null);
+            return result;
+        } catch (JsonProcessingException | RuntimeException e) {
+            return Map.of("malformed", json);
+        }
+    }
+}

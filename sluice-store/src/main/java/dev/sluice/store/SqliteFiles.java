@@ -1,0 +1,44 @@
+package dev.sluice.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+import org.flywaydb.core.Flyway;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * Opens connections to one SQLite audit file with the settings the trail depends on, and migrates its schema.
+ *
+ * <p>WAL journal: readers (the {@code sluice audit} CLI in another process) never block the writer, nor it them.
+ * {@code synchronous=FULL}: in WAL mode every commit fsyncs the log, so a committed event survives a killed process
+ * and an OS crash. The busy timeout makes a second writer (another process on the same file) wait for the write lock
+ * instead of failing at once.
+ */
+final class SqliteFiles {
+    static final String MIGRATIONS = "classpath:db/migration";
+    private static final int BUSY_TIMEOUT_MS = 10_000;
+
+    private SqliteFiles() {
+    }
+
+    static String url(Path file) {
+        return "jdbc:sqlite:" + file.toAbsolutePath();
+    }
+
+    static void migrate(Path file) {
+        Flyway.configure()
+                .dataSource(url(file), "", "")
+                .locations(MIGRATIONS)
+                .load()
+                .migrate();
+    }
+
+    static Connection open(Path file) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.setBusyTimeout(BUSY_TIMEOUT_MS);
+        return config.createConnection(url(file));
+    }
+}
