@@ -5,7 +5,7 @@ import static dev.sluice.core.masking.Chars.isAlpha;
 
 /**
  * E-mail addresses of the practical shape {@code local@label.label.tld}: a local part of 1-64 characters from
- * {@code [A-Za-z0-9._%+-]} (no leading, trailing or doubled dot), at least two domain labels of 1-63
+ * {@code [A-Za-z0-9._%+-]} or non-ASCII letters and digits (no leading, trailing or doubled dot), at least two domain labels of 1-63
  * characters that do not start or end with a dash, and a top-level domain of 2-63 letters (or an
  * {@code xn--} IDN label). So {@code a@b}, {@code foo@bar}, {@code user@localhost}, {@code pkg@1.2.3} and
  * {@code x@host.c} do not match. An address that is the userinfo of a URL ({@code https://user@host.com/})
@@ -78,7 +78,7 @@ final class EmailDetector implements Detector {
         int end = -1;
         while (true) {
             int ls = p;
-            while (p < n && p - from <= MAX_DOMAIN && (isAlnum(text.charAt(p)) || text.charAt(p) == '-')) {
+            while (p < n && p - from <= MAX_DOMAIN && isLabel(text.charAt(p))) {
                 p++;
             }
             int len = p - ls;
@@ -88,7 +88,7 @@ final class EmailDetector implements Detector {
             labels++;
             lastStart = ls;
             end = p;
-            if (p + 1 < n && text.charAt(p) == '.' && isAlnum(text.charAt(p + 1))) {
+            if (p + 1 < n && text.charAt(p) == '.' && isLabel(text.charAt(p + 1)) && text.charAt(p + 1) != '-') {
                 p++;
                 continue;
             }
@@ -108,7 +108,8 @@ final class EmailDetector implements Detector {
             return false;
         }
         for (int i = from; i < to; i++) {
-            if (!isAlpha(text.charAt(i))) {
+            char c = text.charAt(i);
+            if (!isAlpha(c) && !(c > 0x7f && Character.isLetter(c))) {
                 return false;
             }
         }
@@ -131,6 +132,11 @@ final class EmailDetector implements Detector {
     }
 
     private static boolean isLocal(char c) {
-        return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+        return isLabel(c) || c == '.' || c == '_' || c == '%' || c == '+';
+    }
+
+    /** Letters and digits, including non-ASCII ones (internationalised addresses), and '-'. */
+    private static boolean isLabel(char c) {
+        return isAlnum(c) || c == '-' || (c > 0x7f && Character.isLetterOrDigit(c));
     }
 }

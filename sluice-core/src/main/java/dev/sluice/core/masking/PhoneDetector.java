@@ -9,11 +9,12 @@ import static dev.sluice.core.masking.Chars.isDigit;
  *   <li>International (E.164): '+', a non-zero digit, then 8-15 digits in all, with single separators
  *       (space, '-', '.', parentheses) between digits: {@code +44 20 7946 0958}, {@code +1 (415) 555-2671}.
  *       The '+' must not follow a word character ({@code 1+2345678901} is arithmetic).</li>
- *   <li>North American (NANP): {@code (NXX) NXX-XXXX}, {@code (NXX)NXX-XXXX}, {@code NXX-NXX-XXXX},
+ *   <li>North American (NANP): {@code (NXX) NXX-XXXX}, {@code (NXX)NXX-XXXX}, {@code (NXX) NXX XXXX},
+ *       {@code NXX-NXX-XXXX},
  *       {@code NXX.NXX.XXXX}, N = 2-9, optionally preceded by {@code 1-} or {@code 1.}.</li>
  * </ul>
  *
- * Plain digit runs, space-separated local numbers without '+', dates ({@code 2024-01-15}) and UUIDs do not
+ * Plain digit runs, {@code NXX NXX XXXX} without parentheses or '+', dates ({@code 2024-01-15}) and UUIDs do not
  * match. Prefilter: the text must contain '+', '(', '-' or '.'.
  */
 final class PhoneDetector implements Detector {
@@ -68,7 +69,7 @@ final class PhoneDetector implements Detector {
         }
     }
 
-    /** {@code (NXX) NXX-XXXX} or {@code (NXX)NXX-XXXX}, also with '.' before the last four digits. */
+    /** {@code (NXX) NXX-XXXX} or {@code (NXX)NXX-XXXX}, also with '.' or ' ' before the last four digits. */
     private static void parenthesised(CharSequence text, int open, SpanConsumer out) {
         if (!n(text, open + 1) || !Chars.digits(text, open + 2, 2) || Chars.at(text, open + 4) != ')') {
             return;
@@ -78,7 +79,7 @@ final class PhoneDetector implements Detector {
             p++;
         }
         char sep = Chars.at(text, p + 3);
-        if (!n(text, p) || !Chars.digits(text, p + 1, 2) || (sep != '-' && sep != '.')
+        if (!n(text, p) || !Chars.digits(text, p + 1, 2) || (sep != '-' && sep != '.' && sep != ' ')
                 || !Chars.digits(text, p + 4, 4)) {
             return;
         }
