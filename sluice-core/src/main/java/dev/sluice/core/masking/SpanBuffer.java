@@ -1,0 +1,72 @@
+package dev.sluice.core.masking;
+
+import java.util.Arrays;
+
+/**
+ * Collects the spans all detectors report for one value, then merges overlapping ones and rewrites the value.
+ * Reused between values by one thread (it lives in a {@link MaskCounter}); grows only when a value has spans.
+ */
+final class SpanBuffer implements SpanConsumer {
+    private static final int INITIAL = 8;
+
+    private long[] spans = new long[0]; // start << 32 | index into ends/detectors
+    private int[] ends = new int[0];
+    private int[] detectors = new int[0];
+    private int size;
+    private int detector;
+    private int limit;
+
+    void reset(int textLength) {
+        size = 0;
+        limit = textLength;
+    }
+
+    void detector(int index) {
+        detector = index;
+    }
+
+    int size() {
+        return size;
+    }
+
+    @Override
+    public void accept(int start, int end) {
+        if (start < 0 || end > limit || start >= end) {
+            return; // a detector bug must not corrupt the value; such a span is ignored
+        }
+        if (size == ends.length) {
+            int capacity = Math.max(INITIAL, size * 2);
+            spans = Arrays.copyOf(spans, capacity);
+            ends = Arrays.copyOf(ends, capacity);
+            detectors = Arrays.copyOf(detectors, capacity);
+        }
+        spans[size] = ((long) start << 32) | size;
+        ends[size] = end;
+        detectors[size] = detector;
+        size++;
+    }
+
+    /**
+     * Replaces the merged spans of {@code value}. A merged span is counted once, for the detector of its
+     * first-starting span (the earlier detector in the list on a tie).
+     */
+    String rewrite(String value, Strategy strategy, String[] names, MaskCounter counter) {
+        Arrays.sort(spans, 0, size);
+        StringBuilder result = new StringBuilder(value.length() + 16);
+        int copied = 0;
+        int i = 0;
+        while (i < size) {
+            int first = (int) spans[i];
+            int start = (int) (spans[i] >>> 32);
+            int end = ends[first];
+            int owner = detectors[first];
+            for (i++; i < size && (int) (spans[i] >>> 32) < end; i++) {
+                end = Math.max(end, ends[(int) spans[i]]);
+            }
+            result.append(value, copied, start).append(strategy.apply(value.substring(start, end)));
+            copied = end;
+            counter.increment(names[owner]);
+        }
+        return result.append(value, copied, value.length()).toString();
+    }
+}
