@@ -1,0 +1,26 @@
+package dev.sluice.postgres;
+
+import dev.sluice.core.policy.Command;
+
+import java.util.List;
+
+/**
+ * What {@link SqlClassifier#classify(String)} found in one SQL string.
+ *
+ * @param commands one command per statement, in order; empty for a string without statements ({@code ""},
+ *                 {@code ";"}, only comments); a single {@link Command#UNKNOWN} command for a string the parser
+ *                 rejected
+ * @param prepared the prepared-statement names the commands create, run or drop, in order
+ */
+public record Classification(List<Command> commands, List<PreparedRef> prepared) {
+
+    public Classification {
+        commands = List.copyOf(commands);
+        prepared = List.copyOf(prepared);
+    }
+
+    /** Whether any command is {@link Command#UNKNOWN}. */
+    public boolean hasUnknown() {
+        return commands.stream().anyMatch(Command::unknown);
+    }
+}

@@ -1,0 +1,18 @@
+package dev.sluice.postgres;
+
+/**
+ * What one call of {@code pg_query_parse} produced: the parse tree as JSON, or the parser's error.
+ */
+sealed interface PgQueryResult {
+
+    /** The statements parsed; {@code json} is libpg_query's JSON parse tree ({@code {"version":..,"stmts":[..]}}). */
+    record Tree(String json) implements PgQueryResult {
+    }
+
+    /**
+     * The input was not parsed. {@code message} is the parser's message (it may quote a fragment of the input, so
+     * it is not for logs), {@code cursor} the 1-based character position it points at, 0 when unknown.
+     */
+    record Failure(String message, int cursor) implements PgQueryResult {
+    }
+}

@@ -1,0 +1,106 @@
+package dev.sluice.postgres;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@link PgQueryNative#parse} on platform threads whose native stack is large enough for the input.
+ * <p>
+ * Why: libpg_query's parser and JSON writer recurse without a stack-depth check on left-associative chains
+ * ({@code 1+1+1...}) and deeply nested right-recursive ones ({@code NOT NOT ... x}); 10,000 levels (a 40 KB
+ * statement) overflow a 1 MB stack and kill the JVM with SIGSEGV. A virtual thread runs native code on its carrier's
+ * stack, so the call must never happen there. Measured cost is at most ~65 bytes of native stack per input byte
+ * (plus a fixed part), so a thread gets {@link #BASE_STACK} + {@link #STACK_PER_BYTE} per byte, with a 2.5x margin:
+ * <ul>
+ *   <li>inputs up to {@link #POOLED_MAX_BYTES} run on a small shared pool of {@link #POOLED_STACK} threads;</li>
+ *   <li>larger inputs up to {@link #MAX_SQL_BYTES} run on a dedicated thread sized for them, at most
+ *       {@link #LARGE_CONCURRENCY} at a time (they also bound heap use);</li>
+ *   <li>anything larger is refused: the caller classifies it as unknown.</li>
+ * </ul>
+ * The waiting caller (usually a virtual thread) parks instead of pinning its carrier. Thread-safe.
+ */
+final class PgQueryRunner {
+
+    static final int MAX_SQL_BYTES = 4 * 1024 * 1024;
+    static final long BASE_STACK = 8L * 1024 * 1024;
+    static final long STACK_PER_BYTE = 160;
+    static final long POOLED_STACK = 64L * 1024 * 1024;
+    static final int POOLED_MAX_BYTES = (int) ((POOLED_STACK - BASE_STACK) / STACK_PER_BYTE);
+    static final int LARGE_CONCURRENCY = 2;
+
+    private final PgQueryNative parser;
+    private final ExecutorService pool;
+    private final Semaphore large = new Semaphore(LARGE_CONCURRENCY);
+
+    PgQueryRunner(PgQueryNative parser) {
+        this.parser = parser;
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                Thread.ofPlatform().daemon().stackSize(POOLED_STACK).name("sluice-pgquery-", 0).factory());
+        executor.allowCoreThreadTimeOut(true);
+        this.pool = executor;
+    }
+
+    /**
+     * Parses {@code sql} (no NUL, at most {@link #MAX_SQL_BYTES} UTF-8 bytes, else a {@link PgQueryResult.Failure}).
+     * Interruption of the caller also yields a failure, with the interrupt flag kept.
+     */
+    PgQueryResult parse(String sql) {
+        int bytes = utf8Length(sql);
+        if (bytes > MAX_SQL_BYTES) {
+            return new PgQueryResult.Failure("statement too large to classify: " + bytes + " bytes (max "
+                    + MAX_SQL_BYTES + ")", 0);
+        }
+        try {
+            return bytes <= POOLED_MAX_BYTES ? await(pool.submit(() -> parser.parse(sql))) : parseLarge(sql, bytes);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new PgQueryResult.Failure("interrupted while classifying", 0);
+        }
+    }
+
+    private PgQueryResult parseLarge(String sql, int bytes) throws InterruptedException {
+        large.acquire();
+        // the permit is released by the parsing thread itself, so an interrupted caller cannot raise the concurrency
+        Callable<PgQueryResult> task = () -> {
+            try {
+                return parser.parse(sql);
+            } finally {
+                large.release();
+            }
+        };
+        FutureTask<PgQueryResult> future = new FutureTask<>(task);
+        try {
+            Thread.ofPlatform().daemon().stackSize(BASE_STACK + STACK_PER_BYTE * bytes).name("sluice-pgquery-large")
+                    .start(future);
+        } catch (OutOfMemoryError | RuntimeException e) {
+            large.release();
+            return new PgQueryResult.Failure("no thread to classify a large statement: " + e.getClass().getSimpleName(), 0);
+        }
+        return await(future);
+    }
+
+    private static PgQueryResult await(Future<PgQueryResult> future) throws InterruptedException {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            return new PgQueryResult.Failure("libpg_query call failed: " + e.getCause().getClass().getSimpleName(), 0);
+        }
+    }
+
+    private static int utf8Length(String sql) {
+        if (sql.length() > MAX_SQL_BYTES) {
+            return sql.length();
+        }
+        return sql.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

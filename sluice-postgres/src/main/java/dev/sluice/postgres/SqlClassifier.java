@@ -1,0 +1,160 @@
+package dev.sluice.postgres;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.core.policy.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Classifies PostgreSQL SQL with the real PostgreSQL parser (libpg_query, PostgreSQL 15 grammar) into
+ * protocol-neutral {@link Command}s, one per statement. Thread-safe; share one instance.
+ * <p>
+ * <b>Kinds.</b> SELECT, INSERT, UPDATE, DELETE, MERGE, CREATE, ALTER, DROP, TRUNCATE, COMMENT, GRANT, REVOKE, COPY
+ * (to STDOUT / from STDIN), COPY_PROGRAM, COPY_FILE, SET_ROLE, SET, SHOW, ALTER_SYSTEM, DO, CALL, CREATE_FUNCTION
+ * (functions and procedures), CREATE_RULE, CREATE_TRIGGER (also event triggers), TRANSACTION, EXPLAIN, EXECUTE,
+ * DEALLOCATE, LISTEN, NOTIFY, UNLISTEN, VACUUM, ANALYZE, REINDEX, CLUSTER, LOCK, DISCARD, FETCH (also MOVE), CLOSE,
+ * REFRESH, OTHER (parsed, not listed, e.g. CHECKPOINT, LOAD, SECURITY LABEL) and {@link Command#UNKNOWN}.
+ * <p>
+ * <b>Rules.</b>
+ * <ul>
+ *   <li>A statement that runs another takes its kind: {@code EXPLAIN ANALYZE s} (plain EXPLAIN does not run and is
+ *       EXPLAIN), {@code PREPARE p AS s}, {@code DECLARE c CURSOR FOR s}; {@code COPY (DELETE .. RETURNING *) TO
+ *       STDOUT} is DELETE.</li>
+ *   <li>In the DML family the strictest data-modifying statement anywhere wins, CTEs included:
+ *       DELETE &gt; UPDATE &gt; MERGE &gt; INSERT &gt; SELECT. {@code SELECT .. INTO t} creates a table: CREATE.</li>
+ *   <li>{@code hasWhere} is true only for UPDATE/DELETE whose every UPDATE/DELETE node has a WHERE clause. Any WHERE
+ *       counts, {@code WHERE true} included (the parser does not judge predicates); {@code WHERE CURRENT OF}
+ *       counts.</li>
+ *   <li>SET_ROLE is {@code SET [LOCAL|SESSION] ROLE}, {@code SET SESSION AUTHORIZATION}, {@code RESET ROLE},
+ *       {@code RESET SESSION AUTHORIZATION}, in any quoting or case. {@code RESET ALL} is SET: PostgreSQL marks both
+ *       settings {@code GUC_NO_RESET_ALL}, so it changes no role. {@code SET TRANSACTION ..} is SET.</li>
+ *   <li>{@code tables} are the relations named anywhere (RangeVar nodes, and the relations of DROP TABLE/VIEW/
+ *       INDEX/SEQUENCE), joined with '.' when qualified, in the case the parser resolved (unquoted names folded to
+ *       lower case, quoted names kept). References to a CTE in scope are not tables. {@code functions} are the
+ *       called functions anywhere (and a trigger's function), lower-cased, without schema; see
+ *       {@link DangerousFunctions}.</li>
+ *   <li>{@code opaque} is true for DO, CALL, CREATE_FUNCTION, CREATE_RULE, CREATE_TRIGGER and LOAD.</li>
+ *   <li>Unparsable input (syntax errors, PostgreSQL 16+ syntax, NUL characters, more than
+ *       {@value PgQueryRunner#MAX_SQL_BYTES} UTF-8 bytes) is one UNKNOWN command holding the whole text with
+ *       {@code statementCount} 1. {@link #classify} never throws: an internal failure also yields UNKNOWN.</li>
+ * </ul>
+ */
+public final class SqlClassifier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqlClassifier.class);
+    private static final String PROTOCOL = "postgres";
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Integer.MAX_VALUE).build())
+            .build());
+
+    /** One native binding and parser thread pool per JVM, made by the first successful {@link #create()}. */
+    private static final ReentrantLock LOCK = new ReentrantLock();
+    private static PgQueryRunner shared;
+
+    private final PgQueryRunner runner;
+
+    private SqlClassifier(PgQueryRunner runner) {
+        this.runner = runner;
+    }
+
+    /**
+     * Loads libpg_query (the path in system property {@code sluice.pgquery.library}, the Debian paths, then the
+     * system library path).
+     *
+     * @throws dev.sluice.core.SluiceException "libpg_query not found: install libpg-query-dev" when it cannot be
+     *                                         loaded: the gateway must not run without a classifier
+     */
+    public static SqlClassifier create() {
+        LOCK.lock();
+        try {
+            if (shared == null) {
+                shared = new PgQueryRunner(PgQueryNative.load());
+            }
+            return new SqlClassifier(shared);
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    /** Classifies {@code sql}; see the class comment. */
+    public Classification classify(String sql) {
+        try {
+            return classifyParsed(sql);
+        } catch (RuntimeException e) {
+            // fail closed: a classifier defect must not let a statement through as anything but unknown
+            LOG.warn("SQL classification failed ({}); treating the statement as unknown", e.getClass().getName());
+            return unknown(sql);
+        }
+    }
+
+    private Classification classifyParsed(String sql) {
+        if (sql.indexOf('\0') >= 0) {
+            return unknown(sql);
+        }
+        if (!(runner.parse(sql) instanceof PgQueryResult.Tree(String json))) {
+            return unknown(sql);
+        }
+        JsonNode stmts = readTree(json).path("stmts");
+        byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
+        List<Command> commands = new ArrayList<>(stmts.size());
+        List<PreparedRef> prepared = new ArrayList<>();
+        for (JsonNode raw : stmts) {
+            JsonNode statement = raw.path("stmt");
+            SqlClassifierWalker.Facts facts = SqlClassifierWalker.walk(statement);
+            String kind = SqlClassifierKinds.kind(statement, facts);
+            boolean opaque = SqlClassifierKinds.OPAQUE.contains(kind) || statement.has("LoadStmt");
+            commands.add(new Command(PROTOCOL, kind, text(bytes, raw), facts.tables(), facts.functions(),
+                    SqlClassifierKinds.hasWhere(kind, facts), opaque, stmts.size()));
+            references(statement, facts, commands.size() - 1, prepared);
+        }
+        return new Classification(commands, prepared);
+    }
+
+    private static JsonNode readTree(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("unreadable libpg_query JSON", e);
+        }
+    }
+
+    /** The statement's own text: {@code stmt_location}/{@code stmt_len} are UTF-8 byte offsets, 0 length = to end. */
+    private static String text(byte[] sql, JsonNode raw) {
+        int location = raw.path("stmt_location").asInt(0);
+        int length = raw.path("stmt_len").asInt(0);
+        if (location < 0 || location > sql.length || length < 0 || length > sql.length - location) {
+            throw new IllegalStateException("statement bounds outside the input");
+        }
+        int end = length == 0 ? sql.length : location + length;
+        return new String(sql, location, end - location, StandardCharsets.UTF_8).strip();
+    }
+
+    private static void references(JsonNode statement, SqlClassifierWalker.Facts facts, int index,
+                                   List<PreparedRef> prepared) {
+        if (statement.has("PrepareStmt")) {
+            prepared.add(new PreparedRef(PreparedRef.Action.PREPARE,
+                    statement.path("PrepareStmt").path("name").asText(""), index));
+        }
+        if (statement.has("DeallocateStmt")) {
+            prepared.add(new PreparedRef(PreparedRef.Action.DEALLOCATE,
+                    statement.path("DeallocateStmt").path("name").asText(""), index));
+        }
+        for (String name : facts.executed()) {
+            prepared.add(new PreparedRef(PreparedRef.Action.EXECUTE, name, index));
+        }
+    }
+
+    private static Classification unknown(String sql) {
+        Command command = new Command(PROTOCOL, Command.UNKNOWN, sql, Set.of(), Set.of(), false, false, 1);
+        return new Classification(List.of(command), List.of());
+    }
+}

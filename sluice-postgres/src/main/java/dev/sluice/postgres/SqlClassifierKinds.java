@@ -1,0 +1,162 @@
+package dev.sluice.postgres;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Maps a parsed statement to its upper-case kind (see {@link SqlClassifier} for the list and the rules).
+ * <p>
+ * Statements that wrap another one take the wrapped statement's kind when it runs: {@code EXPLAIN ANALYZE},
+ * {@code PREPARE}, {@code DECLARE ... CURSOR FOR}. Within the DML family the strictest data-modifying node anywhere in
+ * the statement wins (DELETE &gt; UPDATE &gt; MERGE &gt; INSERT &gt; SELECT), which catches data-modifying CTEs.
+ */
+final class SqlClassifierKinds {
+
+    /** The kinds whose statement runs or installs code that cannot be judged in advance. */
+    static final Set<String> OPAQUE = Set.of("DO", "CALL", "CREATE_FUNCTION", "CREATE_RULE", "CREATE_TRIGGER");
+
+    private static final List<String> DML_ORDER = List.of("SELECT", "INSERT", "MERGE", "UPDATE", "DELETE");
+    private static final Set<String> ROLE_SETTINGS = Set.of("role", "session_authorization");
+    /** EXPLAIN's ANALYZE option spelled false, as PostgreSQL's parse_bool would read it; anything else runs. */
+    private static final Set<String> FALSE_WORDS = Set.of("false", "off", "no", "0", "f", "fa", "fal", "fals", "n",
+            "of");
+
+    private static final Map<String, String> FIXED = Map.ofEntries(
+            Map.entry("AlterSystemStmt", "ALTER_SYSTEM"),
+            Map.entry("TruncateStmt", "TRUNCATE"),
+            Map.entry("CommentStmt", "COMMENT"),
+            Map.entry("DoStmt", "DO"),
+            Map.entry("CallStmt", "CALL"),
+            Map.entry("CreateFunctionStmt", "CREATE_FUNCTION"),
+            Map.entry("RuleStmt", "CREATE_RULE"),
+            Map.entry("CreateTrigStmt", "CREATE_TRIGGER"),
+            Map.entry("CreateEventTrigStmt", "CREATE_TRIGGER"),
+            Map.entry("TransactionStmt", "TRANSACTION"),
+            Map.entry("ExecuteStmt", "EXECUTE"),
+            Map.entry("DeallocateStmt", "DEALLOCATE"),
+            Map.entry("ListenStmt", "LISTEN"),
+            Map.entry("NotifyStmt", "NOTIFY"),
+            Map.entry("UnlistenStmt", "UNLISTEN"),
+            Map.entry("ReindexStmt", "REINDEX"),
+            Map.entry("ClusterStmt", "CLUSTER"),
+            Map.entry("LockStmt", "LOCK"),
+            Map.entry("DiscardStmt", "DISCARD"),
+            Map.entry("FetchStmt", "FETCH"),
+            Map.entry("ClosePortalStmt", "CLOSE"),
+            Map.entry("RefreshMatViewStmt", "REFRESH"),
+            Map.entry("VariableShowStmt", "SHOW"),
+            Map.entry("ConstraintsSetStmt", "SET"),
+            Map.entry("ViewStmt", "CREATE"),
+            Map.entry("IndexStmt", "CREATE"),
+            Map.entry("DefineStmt", "CREATE"),
+            Map.entry("CompositeTypeStmt", "CREATE"),
+            Map.entry("ImportForeignSchemaStmt", "CREATE"),
+            Map.entry("CreateTableAsStmt", "CREATE"),
+            Map.entry("RenameStmt", "ALTER"),
+            Map.entry("ReassignOwnedStmt", "ALTER"));
+
+    private SqlClassifierKinds() {
+    }
+
+    /** The kind of {@code statement}, a wrapped node such as {@code {"DeleteStmt": {...}}}. */
+    static String kind(JsonNode statement, SqlClassifierWalker.Facts facts) {
+        if (!statement.isObject() || statement.size() != 1) {
+            return "OTHER";
+        }
+        Map.Entry<String, JsonNode> node = statement.properties().iterator().next();
+        String type = node.getKey();
+        JsonNode body = node.getValue();
+        String fixed = FIXED.get(type);
+        if (fixed != null) {
+            return fixed;
+        }
+        String result = switch (type) {
+            case "SelectStmt" -> body.has("intoClause") ? "CREATE" : strictest("SELECT", facts);
+            case "InsertStmt" -> strictest("INSERT", facts);
+            case "UpdateStmt" -> strictest("UPDATE", facts);
+            case "DeleteStmt" -> strictest("DELETE", facts);
+            case "MergeStmt" -> strictest("MERGE", facts);
+            case "ExplainStmt" -> analyzes(body) ? kind(body.path("query"), facts) : "EXPLAIN";
+            case "PrepareStmt", "DeclareCursorStmt" -> kind(body.path("query"), facts);
+            case "CopyStmt" -> copy(body, facts);
+            case "VariableSetStmt" -> set(body);
+            case "GrantStmt", "GrantRoleStmt" -> grant(body);
+            case "AlterDefaultPrivilegesStmt" -> grant(body.path("action"));
+            case "VacuumStmt" -> body.path("is_vacuumcmd").asBoolean(false) ? "VACUUM" : "ANALYZE";
+            default -> byPrefix(type);
+        };
+        return result;
+    }
+
+    static boolean hasWhere(String kind, SqlClassifierWalker.Facts facts) {
+        if (!kind.equals("UPDATE") && !kind.equals("DELETE")) {
+            return false;
+        }
+        return facts.dml().stream().filter(d -> d.kind().equals("UPDATE") || d.kind().equals("DELETE"))
+                .allMatch(SqlClassifierWalker.Dml::hasWhere);
+    }
+
+    private static String strictest(String base, SqlClassifierWalker.Facts facts) {
+        int rank = DML_ORDER.indexOf(base);
+        for (SqlClassifierWalker.Dml dml : facts.dml()) {
+            rank = Math.max(rank, DML_ORDER.indexOf(dml.kind()));
+        }
+        return DML_ORDER.get(rank);
+    }
+
+    private static boolean analyzes(JsonNode explain) {
+        for (JsonNode option : explain.path("options")) {
+            JsonNode def = option.path("DefElem");
+            if (def.path("defname").asText().equals("analyze")) {
+                return !spelledFalse(def.path("arg"));
+            }
+        }
+        return false;
+    }
+
+    /** Whether an option argument is false; the JSON omits zero values, so {@code {"Integer": {}}} is 0. */
+    private static boolean spelledFalse(JsonNode arg) {
+        if (arg.has("Integer")) {
+            return arg.path("Integer").path("ival").asInt(0) == 0;
+        }
+        return arg.has("String") && FALSE_WORDS.contains(arg.path("String").path("sval").asText().toLowerCase(Locale.ROOT));
+    }
+
+    private static String copy(JsonNode body, SqlClassifierWalker.Facts facts) {
+        if (body.path("is_program").asBoolean(false)) {
+            return "COPY_PROGRAM";
+        }
+        if (body.hasNonNull("filename")) {
+            return "COPY_FILE";
+        }
+        // COPY (DELETE ... RETURNING *) TO STDOUT runs the DELETE
+        return facts.dml().isEmpty() ? "COPY" : strictest("SELECT", facts);
+    }
+
+    private static String set(JsonNode body) {
+        String name = body.path("name").asText("");
+        // GUC names are case-insensitive: SET "Role" TO x switches the role too
+        return ROLE_SETTINGS.contains(name.toLowerCase(Locale.ROOT)) ? "SET_ROLE" : "SET";
+    }
+
+    private static String grant(JsonNode body) {
+        return body.path("is_grant").asBoolean(false) ? "GRANT" : "REVOKE";
+    }
+
+    private static String byPrefix(String type) {
+        if (type.startsWith("Create")) {
+            return "CREATE";
+        }
+        if (type.startsWith("Alter")) {
+            return "ALTER";
+        }
+        if (type.startsWith("Drop")) {
+            return "DROP";
+        }
+        return "OTHER";
+    }
+}
