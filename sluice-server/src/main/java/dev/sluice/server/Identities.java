@@ -33,6 +33,6 @@ final class Identities {
         if (byIssuer.isEmpty()) {
             return TokenVerifier.rejectAll();
         }
-        return new CachingTokenVerifier(CompositeTokenVerifier.of(byIssuer), clock);
+        return CachingTokenVerifier.of(CompositeTokenVerifier.of(byIssuer), clock);
     }
 }
