@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -125,7 +126,7 @@ class OidcSigningKeysTest {
         int result = 0;
         while (true) {
             try {
-                if (server.takeRequest(200, java.util.concurrent.TimeUnit.MILLISECONDS).getPath().endsWith("/jwks")) {
+                if (server.takeRequest(200, TimeUnit.MILLISECONDS).getPath().endsWith("/jwks")) {
                     result++;
                 }
             } catch (RuntimeException noMoreRequests) {
@@ -227,7 +228,8 @@ class OidcSigningKeysTest {
         clock.advance(RemoteKeys.MAX_KEY_AGE.plusSeconds(1));
         String token = tokenSignedBy(key, JWSAlgorithm.RS256, "alice");
 
-        assertThatThrownBy(() -> verifier.verify(token)).hasMessage("identity provider unavailable: JWKS returned HTTP 503");
+        assertThatThrownBy(() -> verifier.verify(token))
+                .hasMessage("identity provider unavailable: JWKS returned HTTP 503");
         keySetBroken.set(false);
         clock.advance(RemoteKeys.RETRY_AFTER_FAILURE);
         assertThat(verifier.verify(token).subject()).isEqualTo("alice");

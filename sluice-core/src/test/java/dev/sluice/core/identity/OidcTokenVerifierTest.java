@@ -220,6 +220,17 @@ class OidcTokenVerifierTest {
     }
 
     @Test
+    void rejectsDeeplyNestedPayloadWithoutCrashing() {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String header = b64.encodeToString("{\"alg\":\"RS256\"}".getBytes(StandardCharsets.UTF_8));
+        String payload = b64.encodeToString(("{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}")
+                .getBytes(StandardCharsets.UTF_8));
+        String token = header + "." + payload + ".c2ln";
+
+        assertThatThrownBy(() -> verifier.verify(token)).isInstanceOf(InvalidTokenException.class);
+    }
+
+    @Test
     void refusesPlainHttpIssuerOnPublicHost() {
         for (String issuer : List.of("http://idp.example.com/realms/x", "http://10.0.0.1/x", "ftp://localhost/x")) {
             assertThatThrownBy(() -> OidcTokenVerifier.create(
