@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,7 +26,7 @@ final class AuditTable {
 
     static final String COLUMNS = "seq, time_ms, kind, session, subject, groups, connection, statement, verdict, "
             + "rows, error, details, prev_hash, hash";
-    static final String INSERT = "INSERT INTO audit_event (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    private static final String INSERT = "INSERT INTO audit_event (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     static final String SELECT_ALL_IN_ORDER = "SELECT " + COLUMNS + " FROM audit_event ORDER BY seq";
     private static final String HEAD = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1";
 
@@ -40,7 +41,35 @@ final class AuditTable {
         }
     }
 
-    static void bind(PreparedStatement insert, AuditRow row) throws SQLException {
+    /**
+     * Links {@code rows} to the chain as seq head+1..head+n in one {@code BEGIN IMMEDIATE} transaction and commits.
+     * The head is read inside the transaction, under the write lock: a concurrent writer cannot fork the chain, and
+     * a failed transaction leaves the head where it was. On failure the transaction is left to the caller to roll back.
+     *
+     * @return the new head
+     */
+    static ChainHead appendAll(Connection connection, ChainHash chain, List<EventFields> rows, Clock clock)
+            throws SQLException {
+        try (Statement control = connection.createStatement()) {
+            control.execute("BEGIN IMMEDIATE");
+            ChainHead current = head(connection, clock.instant());
+            long seq = current.seq();
+            String prev = current.hash();
+            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+                for (EventFields fields : rows) {
+                    AuditRow row = chain.link(++seq, prev, fields);
+                    bind(insert, row);
+                    insert.addBatch();
+                    prev = row.hash();
+                }
+                insert.executeBatch();
+            }
+            control.execute("COMMIT");
+            return new ChainHead(seq, prev, clock.instant());
+        }
+    }
+
+    private static void bind(PreparedStatement insert, AuditRow row) throws SQLException {
         EventFields f = row.fields();
         insert.setLong(1, row.seq());
         insert.setLong(2, f.timeMs());

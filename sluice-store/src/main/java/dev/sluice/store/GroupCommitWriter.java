@@ -2,7 +2,6 @@ package dev.sluice.store;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -168,26 +167,11 @@ final class GroupCommitWriter {
         }
     }
 
-    /** One transaction for the whole batch, seqs head+1..head+n; returns the new head once COMMIT returned. */
+    /** One transaction for the whole batch; returns only once COMMIT returned (durable). */
     private ChainHead commit(List<Append> batch) throws SQLException {
-        Connection c = connection();
-        try (Statement control = c.createStatement()) {
-            control.execute("BEGIN IMMEDIATE");
-            ChainHead current = AuditTable.head(c, clock.instant());
-            long seq = current.seq();
-            String prev = current.hash();
-            try (PreparedStatement insert = c.prepareStatement(AuditTable.INSERT)) {
-                for (int i = 0; i < batch.size(); i++) {
-                    AuditRow row = chain.link(++seq, prev, batch.get(i).fields());
-                    AuditTable.bind(insert, row);
-                    insert.addBatch();
-                    prev = row.hash();
-                }
-                insert.executeBatch();
-            }
-            control.execute("COMMIT");
-            return new ChainHead(seq, prev, clock.instant());
-        }
+        List<EventFields> rows = new ArrayList<>(batch.size());
+        batch.forEach(append -> rows.add(append.fields()));
+        return AuditTable.appendAll(connection(), chain, rows, clock);
     }
 
     private void runMaintenance(Maintenance job) {

@@ -38,6 +38,8 @@ import dev.sluice.core.audit.AuditWriteException;
 public final class SqliteAuditLog implements AuditLog {
     /** How long {@link #append} waits for its commit before giving up (fail closed). */
     public static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    /** The largest {@link AuditQuery#limit()} accepted. */
+    public static final int MAX_QUERY_LIMIT = AuditTable.MAX_LIMIT;
 
     private final Path file;
     private final GroupCommitWriter writer;
@@ -122,7 +124,7 @@ public final class SqliteAuditLog implements AuditLog {
      * Reads matching events, oldest first; the newest are kept when {@code query.limit()} cuts. {@code since} is
      * inclusive, {@code until} exclusive. Sees every commit made before the call, by this or another process.
      *
-     * @throws AuditStoreException if the limit is outside 1..{@value AuditTable#MAX_LIMIT} or the read fails
+     * @throws AuditStoreException if the limit is outside 1..{@link #MAX_QUERY_LIMIT} or the read fails
      */
     @Override
     public List<AuditRecord> query(AuditQuery query) {

@@ -30,11 +30,14 @@ class AuditWriteFailureTest {
         try (SqliteAuditLog log = SqliteAuditLog.open(dir.resolve("audit.db"), Events.CLOCK)) {
             log.append(Events.statement(1));
             ChainHead before = log.head();
+            CountDownLatch writerBusy = new CountDownLatch(1);
             CountDownLatch queued = new CountDownLatch(1);
             CompletableFuture<Long> broken = log.onWriterConnection(connection -> {
                 connection.close();
+                writerBusy.countDown();
                 awaitQuietly(queued);
             });
+            writerBusy.await(); // the writer holds no other job now: the 20 appends below form its next batch
             List<CompletableFuture<Long>> batch = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 batch.add(log.appendAsync(Events.statement(100 + i)));
