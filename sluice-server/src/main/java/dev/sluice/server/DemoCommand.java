@@ -68,7 +68,8 @@ final class DemoCommand implements Callable<Integer> {
             database.createUser("sluice_app", password, false);
             database.execute("demo", SEED);
             database.execute("demo", "GRANT ALL ON ALL TABLES IN SCHEMA public TO sluice_app;"
-                    + " GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO sluice_app");
+                    + " GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO sluice_app;"
+                    + " GRANT CREATE, USAGE ON SCHEMA public TO sluice_app");
             Path secret = dir.resolve("db-password");
             Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(secret, password);
