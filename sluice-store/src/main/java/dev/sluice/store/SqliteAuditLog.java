@@ -36,6 +36,7 @@ import dev.sluice.core.audit.AuditWriteException;
  * A timed-out or interrupted append may still be committed later: the trail over-reports, never under-reports.
  */
 public final class SqliteAuditLog implements AuditLog {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SqliteAuditLog.class);
     /** How long {@link #append} waits for its commit before giving up (fail closed). */
     public static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
     /** The largest {@link AuditQuery#limit()} accepted. */
@@ -108,6 +109,14 @@ public final class SqliteAuditLog implements AuditLog {
      *
      * @throws AuditWriteException if the event cannot be encoded or the store is closed
      */
+    @Override
+    public void appendLater(AuditEvent event) {
+        appendAsync(event).exceptionally(e -> {
+            LOG.error("audit event {} could not be recorded", event.kind(), e);
+            return -1L;
+        });
+    }
+
     public CompletableFuture<Long> appendAsync(AuditEvent event) {
         Objects.requireNonNull(event, "event");
         EventFields fields;

@@ -91,7 +91,7 @@ public final class SessionGuard {
     /** Records the outcome of a forwarded statement. The statement already ran, so a failure here is only logged. */
     public void completed(long statementId, String tag, long rows, String sqlState, String error, Duration duration) {
         try {
-            audit.append(new AuditEvent.StatementCompleted(clock.instant(), context(), statementId, tag, rows,
+            audit.appendLater(new AuditEvent.StatementCompleted(clock.instant(), context(), statementId, tag, rows,
                     sqlState, error, duration));
         } catch (RuntimeException e) {
             LOG.error("session {}: could not record the outcome of statement {}", context().session(), statementId, e);
@@ -100,7 +100,7 @@ public final class SessionGuard {
 
     public void ended(long bytesFromClient, long bytesToClient, String reason) {
         try {
-            audit.append(new AuditEvent.SessionEnded(clock.instant(), context(), bytesFromClient, bytesToClient,
+            audit.appendLater(new AuditEvent.SessionEnded(clock.instant(), context(), bytesFromClient, bytesToClient,
                     Duration.between(started, clock.instant()), reason));
         } catch (RuntimeException e) {
             LOG.error("session {}: could not record the session end", context().session(), e);

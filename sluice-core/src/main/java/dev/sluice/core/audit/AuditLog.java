@@ -13,6 +13,15 @@ public interface AuditLog extends AutoCloseable {
     /** Appends durably; returns the event's sequence number in the trail. */
     long append(AuditEvent event);
 
+    /**
+     * Appends without waiting for durability, for facts about actions that already happened (a statement's outcome,
+     * a session's end): nothing waits on them, and a failure is logged by the store. Order relative to
+     * {@link #append} calls from the same thread is kept.
+     */
+    default void appendLater(AuditEvent event) {
+        append(event);
+    }
+
     /** Events matching the query, oldest first. */
     List<AuditRecord> query(AuditQuery query);
 
