@@ -100,11 +100,14 @@ public final class SqlClassifier {
         if (sql.indexOf('\0') >= 0) {
             return unknown(sql);
         }
-        if (!(runner.parse(sql) instanceof PgQueryResult.Tree(String json))) {
+        if (sql.length() > PgQueryRunner.MAX_SQL_BYTES) {
+            return unknown(sql);
+        }
+        byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
+        if (!(runner.parse(bytes) instanceof PgQueryResult.Tree(String json))) {
             return unknown(sql);
         }
         JsonNode stmts = readTree(json).path("stmts");
-        byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
         List<Command> commands = new ArrayList<>(stmts.size());
         List<PreparedRef> prepared = new ArrayList<>();
         for (JsonNode raw : stmts) {
