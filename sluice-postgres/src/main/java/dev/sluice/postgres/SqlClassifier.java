@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -87,6 +88,7 @@ public final class SqlClassifier {
 
     /** Classifies {@code sql}; see the class comment. */
     public Classification classify(String sql) {
+        Objects.requireNonNull(sql, "sql");
         try {
             return classifyParsed(sql);
         } catch (RuntimeException e) {
