@@ -25,7 +25,7 @@ import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.AuditWriteException;
 
 /**
- * The embedded audit trail: one SQLite file (WAL, {@code synchronous=FULL}), schema by Flyway, rows hash-chained
+ * The embedded audit trail: one SQLite file (WAL, {@code synchronous=NORMAL}), schema by Flyway, rows hash-chained
  * ({@link ChainHash}), written by one group-commit writer thread ({@link GroupCommitWriter}).
  *
  * <p>Thread-safe. {@link #append} blocks until the event is committed and fsynced; concurrent callers share one

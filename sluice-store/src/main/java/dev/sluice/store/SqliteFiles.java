@@ -11,8 +11,9 @@ import org.sqlite.SQLiteConfig;
  * Opens connections to one SQLite audit file with the settings the trail depends on, and migrates its schema.
  *
  * <p>WAL journal: readers (the {@code sluice audit} CLI in another process) never block the writer, nor it them.
- * {@code synchronous=FULL}: in WAL mode every commit fsyncs the log, so a committed event survives a killed process
- * and an OS crash. The busy timeout makes a second writer (another process on the same file) wait for the write lock
+ * {@code synchronous=NORMAL}: in WAL mode a commit is written to the log before it returns, so a committed event
+ * survives a killed Sluice (kill -9); the log is fsynced at checkpoints, so an OS crash or power loss may lose the
+ * last commits. The busy timeout makes a second writer (another process on the same file) wait for the write lock
  * instead of failing at once.
  */
 final class SqliteFiles {
@@ -37,7 +38,7 @@ final class SqliteFiles {
     static Connection open(Path file) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout(BUSY_TIMEOUT_MS);
         return config.createConnection(url(file));
     }
