@@ -292,6 +292,61 @@ class PostgresJdbcE2ETest {
         }
     }
 
+    @Test
+    void batchFailingHalfWayReportsTheErrorAndTheSessionGoesOn() throws Exception {
+        try (Connection c = harness.connect("jdbc-batch-fail", "agents"); Statement s = c.createStatement()) {
+            s.execute("create table unique_ids (id int primary key)");
+            try (PreparedStatement p = c.prepareStatement("insert into unique_ids values (?)")) {
+                for (int id : new int[] {1, 2, 2, 3}) {
+                    p.setInt(1, id);
+                    p.addBatch();
+                }
+                assertThatThrownBy(p::executeBatch).isInstanceOfSatisfying(java.sql.BatchUpdateException.class,
+                        e -> assertThat(e.getSQLState()).isEqualTo("23505"));
+            }
+            // One Sync for the whole batch: an implicit transaction, rolled back as a whole by the server.
+            try (ResultSet r = s.executeQuery("select count(*) from unique_ids")) {
+                r.next();
+                assertThat(r.getInt(1)).isZero();
+            }
+        }
+        List<AuditRecord> results = harness.audit(AuditQuery.all().withSubject("jdbc-batch-fail")
+                .withKind("statement.result"));
+        assertThat(results).anySatisfy(e -> assertThat(e.details().get("sqlstate")).isEqualTo("23505"))
+                .anySatisfy(e -> assertThat(e.error()).contains("not executed"));
+    }
+
+    @Test
+    void copyWithBadDataFailsCleanlyAndTheSessionGoesOn() throws Exception {
+        try (Connection c = harness.connect("jdbc-copy-fail", "agents"); Statement s = c.createStatement()) {
+            s.execute("create table typed (id int)");
+            CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+            assertThatThrownBy(() -> copy.copyIn("copy typed from stdin",
+                    new ByteArrayInputStream("1\nnot a number\n".getBytes(StandardCharsets.UTF_8))))
+                    .isInstanceOfSatisfying(PSQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("22P02"));
+            try (ResultSet r = s.executeQuery("select count(*) from typed")) {
+                r.next();
+                assertThat(r.getInt(1)).isZero();
+            }
+        }
+    }
+
+    @Test
+    void largeLiteralRunsAndItsStatementIsAuditedBounded() throws Exception {
+        String big = "x".repeat(10 * 1024 * 1024);
+        try (Connection c = harness.connect("jdbc-big-literal", "agents"); Statement s = c.createStatement()) {
+            s.execute("create table blobs (body text)");
+            assertThat(s.executeUpdate("insert into blobs values ('" + big + "')")).isEqualTo(1);
+            try (ResultSet r = s.executeQuery("select length(body) from blobs")) {
+                r.next();
+                assertThat(r.getInt(1)).isEqualTo(big.length());
+            }
+        }
+        assertThat(harness.audit(AuditQuery.all().withSubject("jdbc-big-literal").withKind("statement")))
+                .anySatisfy(e -> assertThat(e.statement()).startsWith("insert into blobs")
+                        .hasSizeLessThan(70_000).contains("(10485789 characters, sha256 "));
+    }
+
     private static List<String> names(ResultSet rows, String column) throws SQLException {
         try (rows) {
             List<String> result = new java.util.ArrayList<>();
