@@ -175,6 +175,31 @@ class PostgresMalformedProtocolE2ETest {
         assertThat(sessionEnds("truncated")).hasSize(1);
     }
 
+    @Test
+    void garbageAfterAuthenticationEndsTheSession() throws Exception {
+        byte[] garbage = new byte[4096];
+        new java.util.Random(20240601L).nextBytes(garbage);
+        garbage[0] = 'Q';
+        garbage[1] = (byte) 0xC3;
+        try (Raw raw = Raw.authenticated("garbage-after-auth")) {
+            raw.out.write(garbage);
+            raw.out.flush();
+            assertThat(raw.errorThenClose()).hasValue("08P01");
+        }
+    }
+
+    @Test
+    void cancelRequestWithAnUnknownKeyIsClosedWithoutAnswer() throws Exception {
+        try (Raw raw = Raw.open()) {
+            raw.out.writeInt(16);
+            raw.out.writeInt(80877102);
+            raw.out.writeInt(12345);
+            raw.out.writeInt(67890);
+            raw.out.flush();
+            assertThat(raw.errorThenClose()).isEmpty();
+        }
+    }
+
     /** session.end is appended without waiting for durability, after the client saw the close: poll briefly. */
     private static List<AuditRecord> sessionEnds(String subject) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
