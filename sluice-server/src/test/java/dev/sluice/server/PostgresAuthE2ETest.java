@@ -232,7 +232,7 @@ class PostgresAuthE2ETest {
         try (Stream<Path> files = Files.list(harness.dataDir())) {
             storeFiles = files.filter(p -> p.getFileName().toString().startsWith("audit.db")).toList();
         }
-        assertThat(storeFiles).extracting(p -> p.getFileName().toString()).contains("audit.db");
+        assertThat(storeFiles).extracting(p -> p.getFileName().toString()).contains("audit.db", "audit.db-wal");
         for (Path file : storeFiles) {
             byte[] bytes = Files.readAllBytes(file);
             assertThat(indexOf(bytes, secret)).as(file.toString()).isNegative();
