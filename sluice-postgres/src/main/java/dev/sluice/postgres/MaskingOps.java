@@ -20,7 +20,7 @@ import dev.sluice.postgres.wire.FrontendMessage;
  *  Parse S      → '1'            forget S's description (it is replaced)
  *  Describe S   → 't' + 'T'|'n'  remember S's columns (formats unknown until Bind)
  *  Bind P ← S   → '2'            P = S's columns with Bind's result formats
- *  Describe P   → 'T'|'n'        P's columns with their real formats
+ *  Describe P   → 'T'|'n'        P's columns with their real formats; also S's columns if P ← S
  *  Execute P    → 'D'* 'C'|'s'|'I'|'E'   rows are P's
  *  Close S|P    → '3'            forget
  *  Sync         → 'Z'
@@ -65,6 +65,8 @@ final class MaskingOps {
     private final ConcurrentLinkedDeque<Op> ops = new ConcurrentLinkedDeque<>();
     private final Map<String, List<Field>> statements = new HashMap<>();
     private final Map<String, Described> portals = new HashMap<>();
+    /** The statement each portal was bound from: a Describe of the portal also describes its statement. */
+    private final Map<String, String> portalSources = new HashMap<>();
     private Described current;
     private Op currentOwner;
 
@@ -112,6 +114,11 @@ final class MaskingOps {
             case Op.DescribeOp d -> {
                 ops.pollFirst();
                 remember(portals, d.name(), new Described(fields, formats));
+                String statement = portalSources.get(d.name());
+                if (statement != null) {
+                    // pgjdbc describes the portal on a statement's first execution, then only binds the statement
+                    remember(statements, statement, fields);
+                }
             }
             case null, default -> { }
         }
@@ -152,6 +159,7 @@ final class MaskingOps {
                     ops.pollFirst();
                     List<Field> fields = statements.get(b.statement());
                     portals.remove(b.portal());
+                    remember(portalSources, b.portal(), b.statement());
                     if (fields != null) {
                         remember(portals, b.portal(), new Described(fields, b.formats()));
                     }
@@ -161,6 +169,9 @@ final class MaskingOps {
                 if (head instanceof Op.CloseOp c) {
                     ops.pollFirst();
                     (c.target() == 'S' ? statements : portals).remove(c.name());
+                    if (c.target() != 'S') {
+                        portalSources.remove(c.name());
+                    }
                 }
             }
             case 'C', 's', 'I' -> {

@@ -85,11 +85,12 @@ final class MaskingRuleParser {
                 problems.add(value, e.getMessage());
                 return;
             }
-            if (!value.isScalar() || value.isNull()) {
+            if (!value.isScalar()) {
                 problems.add(value, "expected a strategy (redact, partial, hash, null), got " + value.describe());
                 return;
             }
-            strategy(value, value.text(), ruleKey).ifPresent(s -> result.add(new MaskingRule.ColumnRule(pattern, s)));
+            // "customers.ssn: null" is a YAML null: it means the null strategy, as written.
+            strategy(value, value.isNull() ? "null" : value.text(), ruleKey).ifPresent(s -> result.add(new MaskingRule.ColumnRule(pattern, s)));
         });
         return result;
     }
