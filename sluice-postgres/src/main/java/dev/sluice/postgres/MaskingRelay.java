@@ -40,8 +40,9 @@ final class MaskingRelay implements AutoCloseable {
     private final MaskingOps ops = new MaskingOps();
     private final ColumnResolver resolver;
     private final MaskTally tally = new MaskTally();
-    private final PlanCache upstreamPlans = new PlanCache();
-    private final PlanCache auditPlans = new PlanCache();
+    private final PlanCache upstreamPlans = new PlanCache(true);
+    /** The audit trail is masked for every caller: unless-groups exempt a caller's results, not the record. */
+    private final PlanCache auditPlans = new PlanCache(false);
     private final MaskTally auditTally = new MaskTally();
     private final MaskingCopy copy;
     private Charset charset;
@@ -221,13 +222,19 @@ final class MaskingRelay implements AutoCloseable {
 
     /** The plan for this session under the rules in force, rebuilt only when a reload changed the rules. */
     private static final class PlanCache {
+        private final boolean callerGroups;
         private MaskingRules rules;
         private MaskingPlan plan = MaskingPlan.empty();
+
+        PlanCache(boolean callerGroups) {
+            this.callerGroups = callerGroups;
+        }
 
         MaskingPlan plan(SessionGuard guard) {
             MaskingRules current = guard.state().masking();
             if (current != rules) {
-                plan = current.plan(guard.grant().connection().name(), guard.grant().principal().groups());
+                plan = current.plan(guard.grant().connection().name(),
+                        callerGroups ? guard.grant().principal().groups() : java.util.Set.of());
                 rules = current;
             }
             return plan;
