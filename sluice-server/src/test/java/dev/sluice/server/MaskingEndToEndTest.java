@@ -241,6 +241,38 @@ class MaskingEndToEndTest {
         }
     }
 
+    @Test
+    void reloadedRulesApplyToTheNextResultOfAnOpenSession() throws Exception {
+        try (Connection c = harness.connect("agent-reload", "agents"); Statement s = c.createStatement()) {
+            assertThat(name(s)).isEqualTo("Alice Martin");
+            try {
+                harness.writeConfig(MASKING.replace("customers.pin: partial", "customers.pin: partial\n"
+                        + "      customers.name: redact"));
+                assertThat(awaitName(s, "[REDACTED]")).isTrue();
+            } finally {
+                harness.writeConfig(MASKING);
+                assertThat(awaitName(s, "Alice Martin")).isTrue();
+            }
+        }
+    }
+
+    private static String name(Statement s) throws SQLException {
+        try (ResultSet r = s.executeQuery("select name from customers where id = 1")) {
+            r.next();
+            return r.getString(1);
+        }
+    }
+
+    private static boolean awaitName(Statement s, String expected) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            if (name(s).equals(expected)) {
+                return true;
+            }
+            Thread.sleep(100); // the config watcher polls every 500 ms
+        }
+        return false;
+    }
+
     private static List<AuditRecord> awaitMaskedResult(String subject) throws InterruptedException {
         for (int i = 0; i < 100; i++) {
             List<AuditRecord> result = harness.audit(AuditQuery.all().withSubject(subject)
