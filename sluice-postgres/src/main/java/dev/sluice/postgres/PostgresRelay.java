@@ -55,6 +55,7 @@ final class PostgresRelay {
     private final SessionGuard guard;
     private final PostgresCommandMapper mapper;
     private final ResponseTracker tracker;
+    private final MaskingRelay masking;
     private final Clock clock;
     private final ReentrantLock clientLock = new ReentrantLock();
     private final AtomicLong bytesFromClient = new AtomicLong();
@@ -71,7 +72,8 @@ final class PostgresRelay {
         this.upstream = upstream;
         this.guard = guard;
         this.mapper = mapper;
-        this.tracker = new ResponseTracker(guard, clock);
+        this.masking = MaskingRelay.forSession(guard, upstream.parameters());
+        this.tracker = new ResponseTracker(guard, clock, masking::takeCounts);
         this.clock = clock;
     }
 
@@ -96,6 +98,7 @@ final class PostgresRelay {
                 return result;
             }
         } finally {
+            masking.close();
             upstream.close();
         }
     }
@@ -134,6 +137,7 @@ final class PostgresRelay {
                 && !(message instanceof FrontendMessage.Terminate)) {
             return true;
         }
+        masking.sent(message);
         switch (message) {
             case FrontendMessage.Query query -> onQuery(frame, query);
             case FrontendMessage.Parse parse -> onParse(frame, parse);
@@ -183,9 +187,10 @@ final class PostgresRelay {
         // here, an allowed statement is audited at each Execute, with its parameters.
         Decision decision = mapped.refusal().isPresent() ? null : guard.judge(mapped.commands());
         if (decision == null || !(decision.verdict() instanceof Verdict.Allow)) {
+            String audited = masking.auditText(parse.query());
             Admission admission = decision == null
-                    ? guard.refuse(parse.query(), List.of(), mapped.commands(), mapped.refusal().orElseThrow())
-                    : guard.record(parse.query(), List.of(), mapped.commands(), decision);
+                    ? guard.refuse(audited, List.of(), mapped.commands(), mapped.refusal().orElseThrow())
+                    : guard.record(audited, List.of(), mapped.commands(), decision);
             mapper.forget((byte) 'S', parse.name());
             refuseExtended(admission.refusalMessage());
             return;
@@ -220,7 +225,9 @@ final class PostgresRelay {
         }
     }
 
-    private Admission admit(String text, List<String> parameters, Mapped mapped) {
+    private Admission admit(String clearText, List<String> clearParameters, Mapped mapped) {
+        String text = masking.auditText(clearText);
+        List<String> parameters = masking.auditParameters(clearParameters);
         if (mapped.refusal().isPresent()) {
             return guard.refuse(text, parameters, mapped.commands(), mapped.refusal().get());
         }
@@ -229,15 +236,22 @@ final class PostgresRelay {
 
     private void refuseSimple(String message) throws IOException {
         tracker.expect(new Pending.QueryRefusal(message));
-        upstream.writer().write(new FrontendMessage.Query(PostgresErrors.raiseStatement(message)));
+        FrontendMessage.Query raise = new FrontendMessage.Query(PostgresErrors.raiseStatement(message));
+        masking.replaceLast(List.of(raise));
+        upstream.writer().write(raise);
     }
 
     private void refuseExtended(String message) throws IOException {
         tracker.expect(new Pending.ExtendedRefusal(message));
         mapper.forgetUnnamed();
-        upstream.writer().write(new FrontendMessage.Parse("", PostgresErrors.raiseStatement(message), new int[0]));
-        upstream.writer().write(new FrontendMessage.Bind("", "", new short[0], new byte[0][], new short[0]));
-        upstream.writer().write(new FrontendMessage.Execute("", 0));
+        List<FrontendMessage> raise = List.of(
+                new FrontendMessage.Parse("", PostgresErrors.raiseStatement(message), new int[0]),
+                new FrontendMessage.Bind("", "", new short[0], new byte[0][], new short[0]),
+                new FrontendMessage.Execute("", 0));
+        masking.replaceLast(raise);
+        for (FrontendMessage m : raise) {
+            upstream.writer().write(m);
+        }
         discarding = true;
     }
 
@@ -245,9 +259,11 @@ final class PostgresRelay {
         try {
             while (true) {
                 Frame frame = upstream.reader().read();
-                for (Frame out : tracker.onFrame(frame)) {
-                    bytesToClient.addAndGet(out.wireLength());
-                    writeToClient(out);
+                for (Frame masked : masking.onFrame(frame)) {
+                    for (Frame out : tracker.onFrame(masked)) {
+                        bytesToClient.addAndGet(out.wireLength());
+                        writeToClient(out);
+                    }
                 }
                 if (upstream.input().available() == 0) {
                     flushClient();

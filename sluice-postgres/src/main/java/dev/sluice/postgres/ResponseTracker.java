@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Supplier;
 
 import dev.sluice.core.access.SessionGuard;
 import dev.sluice.postgres.wire.BackendMessage;
@@ -27,6 +28,7 @@ final class ResponseTracker {
     private final ConcurrentLinkedDeque<Pending> pending = new ConcurrentLinkedDeque<>();
     private final SessionGuard guard;
     private final Clock clock;
+    private final Supplier<Map<String, Long>> masked;
     /** Frames held back while an injected extended-protocol refusal is at the head (see {@link #onError}). */
     private final List<Frame> held = new ArrayList<>();
 
@@ -64,8 +66,18 @@ final class ResponseTracker {
     }
 
     ResponseTracker(SessionGuard guard, Clock clock) {
+        this(guard, clock, Map::of);
+    }
+
+    /** @param masked takes the masking counts of the result just completed, for its audit event */
+    ResponseTracker(SessionGuard guard, Clock clock, Supplier<Map<String, Long>> masked) {
         this.guard = guard;
         this.clock = clock;
+        this.masked = masked;
+    }
+
+    private void complete(long statementId, String tag, long rows, String sqlState, String error, Duration duration) {
+        guard.completed(statementId, tag, rows, sqlState, error, duration, masked.get());
     }
 
     void expect(Pending item) {
@@ -118,7 +130,7 @@ final class ResponseTracker {
             }
             case Pending.ExecRun run -> {
                 pending.pollFirst();
-                guard.completed(run.statementId(), tag, rowsOf(tag), "", "",
+                complete(run.statementId(), tag, rowsOf(tag), "", "",
                         Duration.between(run.start(), clock.instant()));
             }
             case null, default -> { }
@@ -152,7 +164,7 @@ final class ResponseTracker {
             }
             case Pending.ExecRun run -> {
                 pending.pollFirst();
-                guard.completed(run.statementId(), "", -1, error.sqlState(), error.message(),
+                complete(run.statementId(), "", -1, error.sqlState(), error.message(),
                         Duration.between(run.start(), clock.instant()));
                 skipToSync();
                 return List.of(frame);
@@ -172,7 +184,7 @@ final class ResponseTracker {
                     return;
                 }
                 case Pending.QueryRun run -> {
-                    guard.completed(run.statementId, run.tag, run.sqlState.isEmpty() ? run.rows : -1, run.sqlState,
+                    complete(run.statementId, run.tag, run.sqlState.isEmpty() ? run.rows : -1, run.sqlState,
                             run.error, Duration.between(run.start, clock.instant()));
                     return;
                 }
@@ -182,7 +194,7 @@ final class ResponseTracker {
                 case Pending.SyncMark mark -> {
                     return;
                 }
-                case Pending.ExecRun run -> guard.completed(run.statementId(), "", -1, "", "no result before Sync",
+                case Pending.ExecRun run -> complete(run.statementId(), "", -1, "", "no result before Sync",
                         Duration.between(run.start(), clock.instant()));
                 case Pending.ExtendedRefusal refusal -> { }
             }
@@ -195,7 +207,7 @@ final class ResponseTracker {
             Pending item = pending.peekFirst();
             if (item instanceof Pending.ExecRun run) {
                 pending.pollFirst();
-                guard.completed(run.statementId(), "", -1, "", "not executed: an earlier message in the batch failed",
+                complete(run.statementId(), "", -1, "", "not executed: an earlier message in the batch failed",
                         Duration.ZERO);
             } else if (item instanceof Pending.ExtendedRefusal) {
                 pending.pollFirst();

@@ -12,7 +12,10 @@ import dev.sluice.core.config.ConfigException;
 import dev.sluice.core.config.ConfigLoader;
 import dev.sluice.core.config.ConfigNode;
 import dev.sluice.core.config.ConfigProblem;
+import dev.sluice.core.config.SecretResolver;
 import dev.sluice.core.config.SluiceConfig;
+import dev.sluice.core.masking.MaskingKeys;
+import dev.sluice.core.masking.MaskingRules;
 import dev.sluice.core.policy.PolicySet;
 import dev.sluice.core.policy.RuleSource;
 import dev.sluice.postgres.DangerousFunctions;
@@ -80,10 +83,18 @@ final class GatewayStates {
             problems.addAll(e.problems());
             policies = null;
         }
+        MaskingRules masking;
+        try {
+            masking = MaskingRules.parse(config.masking(), MaskingKeys.dataDir(config.dataDir()),
+                    new SecretResolver(System.getenv()));
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            masking = null;
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new GatewayState(config, policies);
+        return new GatewayState(config, policies, masking);
     }
 
     /** The policy directory's *.yaml and *.yml files, in name order (so evaluation order is stable). */

@@ -66,6 +66,9 @@ final class EventMapper {
                 details.put("tag", text(e.tag()));
                 details.put("sqlstate", text(e.sqlState()));
                 details.put("duration_ms", millis(e.duration()));
+                if (!e.masked().isEmpty()) {
+                    details.put("masked", new TreeMap<>(e.masked()));
+                }
                 yield fields(e, e.ctx(), "", "", e.rows(), text(e.error()), details);
             }
             case SessionEnded e -> {

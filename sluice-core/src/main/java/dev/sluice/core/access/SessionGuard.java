@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -65,6 +66,11 @@ public final class SessionGuard {
         return grant.context();
     }
 
+    /** The live configuration generation in force now. */
+    public GatewayState state() {
+        return state.get();
+    }
+
     /** Records the session start; throws {@link dev.sluice.core.audit.AuditWriteException} when it cannot. */
     public void started(String protocol, String claimedUser, String applicationName) {
         audit.append(new AuditEvent.SessionStarted(clock.instant(), context(), protocol, claimedUser, applicationName));
@@ -101,9 +107,18 @@ public final class SessionGuard {
 
     /** Records the outcome of a forwarded statement. The statement already ran, so a failure here is only logged. */
     public void completed(long statementId, String tag, long rows, String sqlState, String error, Duration duration) {
+        completed(statementId, tag, rows, sqlState, error, duration, Map.of());
+    }
+
+    /**
+     * Records the outcome with how many values each masking rule replaced in the result ({@code rule/what} to
+     * count; never the values). The statement already ran, so a failure here is only logged.
+     */
+    public void completed(long statementId, String tag, long rows, String sqlState, String error, Duration duration,
+                          Map<String, Long> masked) {
         try {
             audit.appendLater(new AuditEvent.StatementCompleted(clock.instant(), context(), statementId, tag, rows,
-                    sqlState, error, duration));
+                    sqlState, error, duration, masked));
         } catch (RuntimeException e) {
             LOG.error("session {}: could not record the outcome of statement {}", context().session(), statementId, e);
         }

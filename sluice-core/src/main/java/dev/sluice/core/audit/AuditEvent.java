@@ -3,6 +3,7 @@ package dev.sluice.core.audit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -89,9 +90,21 @@ public sealed interface AuditEvent {
      * @param rows     rows from the CommandComplete tag, -1 when the tag carries none or the statement failed
      * @param sqlState the error's SQLSTATE, empty on success
      * @param error    the error message (masked), empty on success
+     * @param masked   how many values each masking rule replaced in the result, keyed {@code rule/detector} or
+     *                 {@code rule/table.column}; never the values; empty when nothing was masked
      */
     record StatementCompleted(Instant time, AuditContext ctx, long statementId, String tag, long rows, String sqlState,
-                              String error, Duration duration) implements AuditEvent {
+                              String error, Duration duration, Map<String, Long> masked) implements AuditEvent {
+        public StatementCompleted {
+            masked = Map.copyOf(masked);
+        }
+
+        /** An outcome with nothing masked. */
+        public StatementCompleted(Instant time, AuditContext ctx, long statementId, String tag, long rows,
+                                  String sqlState, String error, Duration duration) {
+            this(time, ctx, statementId, tag, rows, sqlState, error, duration, Map.of());
+        }
+
         public String kind() {
             return "statement.result";
         }

@@ -1,0 +1,107 @@
+package dev.sluice.core.masking;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The masking rules that apply to one session (its connection and caller), ready to use on values. Immutable and
+ * shareable; counts go to the caller's thread-confined {@link MaskTally}.
+ *
+ * <p>A column that a rule's {@code columns} select is replaced whole by the first such rule (config order, then
+ * selector order); every other text value goes through the detectors of every rule, rule after rule.
+ */
+public final class MaskingPlan {
+    private static final MaskingPlan EMPTY = new MaskingPlan(List.of());
+
+    private final MaskingRule[] rules;
+    private final boolean columnRules;
+    private final boolean detectors;
+
+    MaskingPlan(List<MaskingRule> rules) {
+        this.rules = rules.toArray(MaskingRule[]::new);
+        this.columnRules = rules.stream().anyMatch(r -> !r.columns().isEmpty());
+        this.detectors = rules.stream().anyMatch(MaskingRule::hasDetectors);
+    }
+
+    /** Masks nothing. */
+    public static MaskingPlan empty() {
+        return EMPTY;
+    }
+
+    /** A whole-column replacement decided by rule {@code ruleName}. */
+    public record ColumnMask(int rule, String ruleName, String selector, Strategy strategy) {
+        /** Whether the value becomes SQL NULL. */
+        public boolean nullifies() {
+            return strategy instanceof Strategy.Nullify;
+        }
+    }
+
+    /** True when nothing is ever masked: callers pass results through untouched. */
+    public boolean isEmpty() {
+        return !columnRules && !detectors;
+    }
+
+    public boolean hasColumnRules() {
+        return columnRules;
+    }
+
+    public boolean hasDetectors() {
+        return detectors;
+    }
+
+    public List<MaskingRule> rules() {
+        return List.of(rules);
+    }
+
+    /** The whole-column rule for column {@code schema.table.column}, if any ({@code schema} may be empty). */
+    public Optional<ColumnMask> column(String schema, String table, String column) {
+        for (int i = 0; i < rules.length; i++) {
+            for (MaskingRule.ColumnRule c : rules[i].columns()) {
+                if (c.pattern().matches(schema, table, column)) {
+                    return Optional.of(new ColumnMask(i, rules[i].name(), c.pattern().spec(), c.strategy()));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Runs every rule's detectors over {@code value}. Returns the same instance when nothing was found, so callers
+     * can test {@code result == value} and keep the original bytes.
+     */
+    public String maskText(String value, MaskTally tally) {
+        if (!detectors || value.isEmpty()) {
+            return value;
+        }
+        MaskCounter[] counters = tally.bind(this);
+        String result = value;
+        for (int i = 0; i < rules.length; i++) {
+            if (rules[i].hasDetectors()) {
+                result = rules[i].detectors().mask(result, counters[i]);
+            }
+        }
+        return result;
+    }
+
+    /**
+     * The replacement of a whole column value under {@code mask}, counted under the rule as {@code column} (the
+     * resolved {@code table.column}). For a {@link Strategy.Nullify} the caller sends SQL NULL instead.
+     */
+    public String maskColumn(ColumnMask mask, String value, String column, MaskTally tally) {
+        tally.bind(this)[mask.rule()].increment(column);
+        return mask.strategy().apply(value);
+    }
+
+    String ruleName(int index) {
+        return rules[index].name();
+    }
+
+    int size() {
+        return rules.length;
+    }
+
+    @Override
+    public String toString() {
+        return "MaskingPlan" + List.of(rules).stream().map(MaskingRule::name).toList();
+    }
+}

@@ -1,0 +1,113 @@
+package dev.sluice.postgres;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.sluice.core.access.TargetGrant;
+import dev.sluice.postgres.wire.BackendMessage;
+import dev.sluice.postgres.wire.Frame;
+import dev.sluice.postgres.wire.FrontendMessage;
+
+/**
+ * The real catalog behind {@link ColumnResolver}: a small upstream connection of Sluice's own, opened lazily with
+ * the session's grant on first need and kept for the session, so no query is ever injected into the client's
+ * stream (its transaction, its error state and its results stay exactly its own). A failed lookup closes the
+ * connection; the next lookup opens a new one. Confined to the session's upstream-to-client thread.
+ */
+final class ColumnResolverCatalog implements ColumnResolver.Catalog {
+    private static final int LOOKUP_BATCH = 500;
+
+    private final TargetGrant grant;
+    private PostgresUpstream connection;
+
+    ColumnResolverCatalog(TargetGrant grant) {
+        this.grant = grant;
+    }
+
+    @Override
+    public Map<ColumnResolver.Key, ColumnResolver.Name> columns(Collection<ColumnResolver.Key> keys)
+            throws IOException {
+        Map<ColumnResolver.Key, ColumnResolver.Name> result = new HashMap<>();
+        List<ColumnResolver.Key> all = new ArrayList<>(keys);
+        for (int from = 0; from < all.size(); from += LOOKUP_BATCH) {
+            StringBuilder pairs = new StringBuilder();
+            for (ColumnResolver.Key key : all.subList(from, Math.min(all.size(), from + LOOKUP_BATCH))) {
+                pairs.append(pairs.isEmpty() ? "" : ",").append('(').append(Integer.toUnsignedString(key.tableOid()))
+                        .append("::oid,").append(key.column()).append("::int2)");
+            }
+            String sql = "select c.oid, a.attnum, n.nspname, c.relname, a.attname from pg_catalog.pg_attribute a"
+                    + " join pg_catalog.pg_class c on c.oid = a.attrelid"
+                    + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+                    + " where (c.oid, a.attnum) in (" + pairs + ")";
+            for (String[] row : query(sql)) {
+                result.put(new ColumnResolver.Key(Integer.parseUnsignedInt(row[0]), Short.parseShort(row[1])),
+                        new ColumnResolver.Name(row[2], row[3], row[4]));
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public List<ColumnResolver.Name> tableColumns(String table) throws IOException {
+        String sql = "select n.nspname, c.relname, a.attname from pg_catalog.pg_attribute a"
+                + " join pg_catalog.pg_class c on c.oid = a.attrelid"
+                + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+                + " where a.attrelid = '" + table.replace("'", "''") + "'::regclass"
+                + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
+        return query(sql).stream().map(r -> new ColumnResolver.Name(r[0], r[1], r[2])).toList();
+    }
+
+    private List<String[]> query(String sql) throws IOException {
+        try {
+            if (connection == null) {
+                connection = PostgresUpstream.connect(grant, Map.of("application_name", "sluice-masking"));
+            }
+            connection.writer().write(new FrontendMessage.Query(sql));
+            connection.writer().flush();
+            List<String[]> result = new ArrayList<>();
+            String error = null;
+            while (true) {
+                Frame frame = connection.reader().read();
+                switch (frame.type()) {
+                    case 'D' -> {
+                        if (result.size() < ColumnResolver.MAX_ENTRIES) {
+                            result.add(text(((BackendMessage.DataRow) BackendMessage.decode(frame)).values()));
+                        }
+                    }
+                    case 'E' -> error = ((BackendMessage.ErrorResponse) BackendMessage.decode(frame)).sqlState();
+                    case 'Z' -> {
+                        if (error != null) {
+                            throw new IOException("catalog lookup failed (SQLSTATE " + error + ")");
+                        }
+                        return result;
+                    }
+                    default -> { }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e instanceof IOException io ? io : new IOException("catalog lookup failed", e);
+        }
+    }
+
+    private static String[] text(byte[][] values) {
+        String[] result = new String[values.length];
+        for (int i = 0; i < values.length; i++) {
+            result[i] = values[i] == null ? "" : new String(values[i], StandardCharsets.UTF_8);
+        }
+        return result;
+    }
+
+    @Override
+    public void close() {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+    }
+}

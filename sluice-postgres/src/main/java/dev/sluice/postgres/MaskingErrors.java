@@ -1,0 +1,75 @@
+package dev.sluice.postgres;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.sluice.core.masking.MaskTally;
+import dev.sluice.core.masking.MaskingPlan;
+import dev.sluice.core.masking.Strategy;
+import dev.sluice.postgres.wire.BackendMessage;
+import dev.sluice.postgres.wire.Frame;
+
+/**
+ * Masks what the server's ErrorResponse, NoticeResponse and NotificationResponse say, since they quote data:
+ * {@code Key (email)=(bob@example.com) already exists}. The detectors run over the message (M), detail (D), hint
+ * (H), context (W) and internal query (q) fields. When the plan has column rules, the quoted values of a
+ * {@code Key (...)=(...)} or {@code Failing row contains (...)} detail are redacted whole: they are column values
+ * whose table the detail does not name, and a column rule may protect them where no detector would see them.
+ */
+final class MaskingErrors {
+    private static final List<Character> FIELDS = List.of('M', 'D', 'H', 'W', 'q');
+    private static final Pattern KEY = Pattern.compile("(Key \\(.*?\\)=\\()(.*)(\\)[^)]*)$", Pattern.DOTALL);
+    private static final Pattern FAILING_ROW = Pattern.compile("(Failing row contains \\()(.*)(\\)\\.?)$",
+            Pattern.DOTALL);
+
+    private MaskingErrors() {
+    }
+
+    /** The frame with its fields masked; the same frame when nothing changed. */
+    static Frame mask(Frame frame, MaskingPlan plan, MaskTally tally) {
+        Map<Character, String> fields = frame.type() == 'E'
+                ? ((BackendMessage.ErrorResponse) BackendMessage.decode(frame)).fields()
+                : ((BackendMessage.NoticeResponse) BackendMessage.decode(frame)).fields();
+        Map<Character, String> masked = new LinkedHashMap<>(fields);
+        boolean changed = false;
+        for (char code : FIELDS) {
+            String value = fields.get(code);
+            if (value == null) {
+                continue;
+            }
+            String result = plan.maskText(value, tally);
+            if (code == 'D' && plan.hasColumnRules()) {
+                result = redactQuoted(result);
+            }
+            if (!result.equals(value)) {
+                masked.put(code, result);
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return frame;
+        }
+        return frame.type() == 'E' ? new BackendMessage.ErrorResponse(masked).toFrame()
+                : new BackendMessage.NoticeResponse(masked).toFrame();
+    }
+
+    static Frame maskNotification(Frame frame, MaskingPlan plan, MaskTally tally) {
+        BackendMessage.NotificationResponse n = (BackendMessage.NotificationResponse) BackendMessage.decode(frame);
+        String payload = plan.maskText(n.payload(), tally);
+        return payload == n.payload() ? frame
+                : new BackendMessage.NotificationResponse(n.processId(), n.channel(), payload).toFrame();
+    }
+
+    private static String redactQuoted(String detail) {
+        for (Pattern pattern : List.of(KEY, FAILING_ROW)) {
+            Matcher m = pattern.matcher(detail);
+            if (m.find()) {
+                return detail.substring(0, m.start()) + m.group(1) + Strategy.REDACTED + m.group(3);
+            }
+        }
+        return detail;
+    }
+}

@@ -1,0 +1,243 @@
+package dev.sluice.postgres;
+
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sluice.core.access.SessionGuard;
+import dev.sluice.core.masking.MaskTally;
+import dev.sluice.core.masking.MaskingPlan;
+import dev.sluice.core.masking.MaskingRules;
+import dev.sluice.postgres.wire.BackendMessage;
+import dev.sluice.postgres.wire.Frame;
+import dev.sluice.postgres.wire.FrontendMessage;
+
+/**
+ * Inline masking for one PostgreSQL session: sensitive values never leave Sluice in clear, neither to the client
+ * nor to the audit trail. Sits in front of the {@link ResponseTracker} on the upstream-to-client path (so outcomes
+ * are audited as the client sees them, masked) and masks statement text and parameters before they are audited.
+ *
+ * <p>Rules come from the live {@link dev.sluice.core.access.GatewayState}: a reload applies to the next result.
+ * Streaming and constant memory: each DataRow is rewritten on its own, and a row with nothing to mask is passed on
+ * as the very same frame. A result that cannot be masked safely is refused: Sluice sends ErrorResponse 42501 in
+ * its place and drops the server's further answers up to ReadyForQuery (the statement ran; its result is withheld).
+ *
+ * <p>Threads: {@link #sent}, {@link #replaceLast}, {@link #auditText} and {@link #auditParameters} run on the
+ * client-to-upstream thread; {@link #onFrame} and {@link #takeCounts} on the upstream-to-client thread. Each
+ * thread has its own plan cache and tally; the only shared structure is the op queue in {@link MaskingOps}.
+ */
+final class MaskingRelay implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MaskingRelay.class);
+
+    private final SessionGuard guard;
+    private final MaskingOps ops = new MaskingOps();
+    private final ColumnResolver resolver;
+    private final MaskTally tally = new MaskTally();
+    private final PlanCache upstreamPlans = new PlanCache(true);
+    /** The audit trail is masked for every caller: unless-groups exempt a caller's results, not the record. */
+    private final PlanCache auditPlans = new PlanCache(false);
+    private final MaskTally auditTally = new MaskTally();
+    private final MaskingCopy copy;
+    private Charset charset;
+    private MaskingShape shape;
+    private MaskingOps.Described shapeFor;
+    private boolean suppressing;
+
+    MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters) {
+        this.guard = guard;
+        this.resolver = resolver;
+        this.copy = new MaskingCopy(resolver);
+        this.charset = StandardCharsets.UTF_8;
+        parameters.stream().filter(p -> p.name().equals("client_encoding")).forEach(p -> charset = charset(p.value()));
+    }
+
+    /** For a session relayed by {@link PostgresRelay}: names are looked up on a connection of Sluice's own. */
+    static MaskingRelay forSession(SessionGuard guard, List<BackendMessage.ParameterStatus> parameters) {
+        return new MaskingRelay(guard, new ColumnResolver(new ColumnResolverCatalog(guard.grant())), parameters);
+    }
+
+    // ---- client-to-upstream thread ----
+
+    /** A client message about to be forwarded upstream as it is. */
+    void sent(FrontendMessage message) {
+        ops.sent(message);
+    }
+
+    /** The last message {@link #sent} was refused; Sluice wrote {@code instead} upstream in its place. */
+    void replaceLast(List<FrontendMessage> instead) {
+        ops.replaceLast(instead);
+    }
+
+    /** Statement text as it may be written to the audit trail: with the detectors of the session's rules applied. */
+    String auditText(String text) {
+        return auditPlans.plan(guard).maskText(text, auditTally);
+    }
+
+    List<String> auditParameters(List<String> parameters) {
+        MaskingPlan plan = auditPlans.plan(guard);
+        if (!plan.hasDetectors()) {
+            return parameters;
+        }
+        return parameters.stream().map(p -> plan.maskText(p, auditTally)).toList();
+    }
+
+    // ---- upstream-to-client thread ----
+
+    /** Called for every frame from upstream, in order; returns what to pass on (usually the frame itself). */
+    List<Frame> onFrame(Frame frame) {
+        if (suppressing) {
+            track(frame);
+            if (frame.type() == 'Z') {
+                suppressing = false;
+                return List.of(frame);
+            }
+            return List.of();
+        }
+        try {
+            return List.of(mask(frame));
+        } catch (MaskingRefusal refusal) {
+            // Fail closed: the rest of this answer is dropped up to ReadyForQuery, still tracked so that statement
+            // and portal descriptions stay in step with the server.
+            LOG.warn("session {}: result refused: {}", guard.context().session(), refusal.getMessage());
+            copy.end();
+            suppressing = true;
+            return List.of(BackendMessage.ErrorResponse.of("ERROR", PostgresErrors.INSUFFICIENT_PRIVILEGE,
+                    "refused by Sluice masking: " + refusal.getMessage()).toFrame());
+        }
+    }
+
+    /** What a suppressed frame still means for the op tracking. */
+    private void track(Frame frame) {
+        switch (frame.type()) {
+            case 'T' -> ops.rowDescription(((BackendMessage.RowDescription) BackendMessage.decode(frame)).fields());
+            case 'D', 'd', 'H', 'N', 'A', 'S' -> { }
+            default -> endOfResult(frame.type());
+        }
+    }
+
+    /** How many values each rule masked since the last call: for the audit event of the statement just completed. */
+    Map<String, Long> takeCounts() {
+        return tally.take();
+    }
+
+    private Frame mask(Frame frame) throws MaskingRefusal {
+        switch (frame.type()) {
+            case 'D' -> {
+                return row(frame);
+            }
+            case 'T' -> {
+                ops.rowDescription(((BackendMessage.RowDescription) BackendMessage.decode(frame)).fields());
+                return frame;
+            }
+            case 'd' -> {
+                return copy.row(frame, tally, charset);
+            }
+            case 'H' -> {
+                copy.start((BackendMessage.CopyOutResponse) BackendMessage.decode(frame), ops.simpleSql(),
+                        upstreamPlans.plan(guard));
+                return frame;
+            }
+            case 'E', 'N' -> {
+                MaskingPlan plan = upstreamPlans.plan(guard);
+                Frame result = plan.hasDetectors() || plan.hasColumnRules()
+                        ? MaskingErrors.mask(frame, plan, tally) : frame;
+                endOfResult(frame.type());
+                return result;
+            }
+            case 'A' -> {
+                MaskingPlan plan = upstreamPlans.plan(guard);
+                return plan.hasDetectors() ? MaskingErrors.maskNotification(frame, plan, tally) : frame;
+            }
+            case 'S' -> {
+                BackendMessage.ParameterStatus status = (BackendMessage.ParameterStatus) BackendMessage.decode(frame);
+                if (status.name().equals("client_encoding")) {
+                    charset = charset(status.value());
+                }
+                return frame;
+            }
+            case 'C' -> {
+                String tag = ((BackendMessage.CommandComplete) BackendMessage.decode(frame)).tag();
+                if (tag.startsWith("ALTER") || tag.startsWith("DROP") || tag.startsWith("CREATE")) {
+                    resolver.clear(); // a column may have been renamed
+                }
+                endOfResult(frame.type());
+                return frame;
+            }
+            default -> {
+                endOfResult(frame.type());
+                return frame;
+            }
+        }
+    }
+
+    private void endOfResult(byte type) {
+        if (type != 'N') {
+            if (type == 'C' || type == 'E' || type == 'Z' || type == 'c') {
+                copy.end();
+            }
+            ops.answered(type);
+        }
+    }
+
+    private Frame row(Frame frame) throws MaskingRefusal {
+        MaskingPlan plan = upstreamPlans.plan(guard);
+        if (plan.isEmpty()) {
+            return frame;
+        }
+        Optional<MaskingOps.Described> described = ops.rows();
+        if (described.isEmpty()) {
+            throw new MaskingRefusal("Sluice cannot tell which columns this result has (it was not described in"
+                    + " this session), so it cannot mask it");
+        }
+        if (shape == null || shapeFor != described.get() || shape.plan != plan) {
+            shape = MaskingShape.of(described.get().fields(), described.get().formats(), plan, resolver);
+            shapeFor = described.get();
+        }
+        if (charset == null) {
+            throw new MaskingRefusal("Sluice masks results only in the UTF8, SQL_ASCII and LATIN1 client encodings");
+        }
+        return RowMasker.mask(frame, shape, tally, charset);
+    }
+
+    /** The Java charset of a PostgreSQL client encoding; null when masking cannot decode it. */
+    static Charset charset(String encoding) {
+        return switch (encoding.toUpperCase(Locale.ROOT)) {
+            case "UTF8", "UNICODE" -> StandardCharsets.UTF_8;
+            case "SQL_ASCII", "LATIN1" -> StandardCharsets.ISO_8859_1;
+            default -> null;
+        };
+    }
+
+    @Override
+    public void close() {
+        resolver.close();
+    }
+
+    /** The plan for this session under the rules in force, rebuilt only when a reload changed the rules. */
+    private static final class PlanCache {
+        private final boolean callerGroups;
+        private MaskingRules rules;
+        private MaskingPlan plan = MaskingPlan.empty();
+
+        PlanCache(boolean callerGroups) {
+            this.callerGroups = callerGroups;
+        }
+
+        MaskingPlan plan(SessionGuard guard) {
+            MaskingRules current = guard.state().masking();
+            if (current != rules) {
+                plan = current.plan(guard.grant().connection().name(),
+                        callerGroups ? guard.grant().principal().groups() : java.util.Set.of());
+                rules = current;
+            }
+            return plan;
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.sluice.postgres;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.sluice.core.masking.MaskingPlan;
+import dev.sluice.core.masking.MaskingPlan.ColumnMask;
+import dev.sluice.postgres.wire.BackendMessage.RowDescription.Field;
+
+/**
+ * What masking does to each column of one result, decided once per RowDescription (not per row): pass it on, run
+ * the detectors over it, replace it whole, make it NULL, or refuse the result (a binary value of a type masking
+ * cannot rewrite, under a rule that wants it rewritten). See {@link MaskingTypes} for the types.
+ */
+final class MaskingShape {
+    static final byte PASS = 0;
+    static final byte DETECT = 1;
+    static final byte COLUMN = 2;
+    static final byte NULLIFY = 3;
+    static final byte REFUSE = 4;
+
+    final MaskingPlan plan;
+    final byte[] actions;
+    final int[] types;
+    final int[] formats;
+    final ColumnMask[] masks;
+    final String[] names;
+    final boolean passAll;
+
+    private MaskingShape(MaskingPlan plan, byte[] actions, int[] types, int[] formats, ColumnMask[] masks,
+                         String[] names) {
+        this.plan = plan;
+        this.actions = actions;
+        this.types = types;
+        this.formats = formats;
+        this.masks = masks;
+        this.names = names;
+        boolean pass = true;
+        for (byte action : actions) {
+            pass &= action == PASS;
+        }
+        this.passAll = pass;
+    }
+
+    int size() {
+        return actions.length;
+    }
+
+    /**
+     * The shape of a result described by {@code fields}, sent in {@code resultFormats} (Bind's result format codes:
+     * none = all text, one = all columns, else one per column), under {@code plan}.
+     *
+     * @throws MaskingRefusal when the plan has column rules and the column names cannot be looked up
+     */
+    static MaskingShape of(List<Field> fields, short[] resultFormats, MaskingPlan plan, ColumnResolver resolver)
+            throws MaskingRefusal {
+        int n = fields.size();
+        byte[] actions = new byte[n];
+        int[] types = new int[n];
+        int[] formats = new int[n];
+        ColumnMask[] masks = new ColumnMask[n];
+        String[] names = new String[n];
+        Map<ColumnResolver.Key, ColumnResolver.Name> resolved = plan.hasColumnRules() ? names(fields, resolver)
+                : Map.of();
+        for (int i = 0; i < n; i++) {
+            Field field = fields.get(i);
+            types[i] = field.typeOid();
+            formats[i] = resultFormats.length == 0 ? 0 : resultFormats.length == 1 ? resultFormats[0]
+                    : i < resultFormats.length ? resultFormats[i] : 0;
+            names[i] = field.name();
+            Optional<ColumnMask> mask = Optional.empty();
+            if (field.tableOid() != 0 && plan.hasColumnRules()) {
+                ColumnResolver.Name name = resolved.get(new ColumnResolver.Key(field.tableOid(), field.columnAttr()));
+                // A table the catalog connection cannot see (created in the client's open transaction, a temporary
+                // table) is matched by the field's own name with an unknown table: "*.card" still applies.
+                name = name != null ? name : new ColumnResolver.Name("", "", field.name());
+                names[i] = name.qualified();
+                mask = plan.column(name.schema(), name.table(), name.column());
+            }
+            if (mask.isPresent()) {
+                masks[i] = mask.get();
+                boolean rewritable = formats[i] == 0 || MaskingTypes.isText(types[i]);
+                actions[i] = mask.get().nullifies() ? NULLIFY : rewritable ? COLUMN : REFUSE;
+            } else if (plan.hasDetectors() && MaskingTypes.detectable(types[i], formats[i])) {
+                actions[i] = DETECT;
+            } else {
+                actions[i] = PASS;
+            }
+        }
+        return new MaskingShape(plan, actions, types, formats, masks, names);
+    }
+
+    /** The shape of a text-format COPY row whose columns are {@code columns} (empty names: detectors only). */
+    static MaskingShape copy(List<ColumnResolver.Name> columns, int count, MaskingPlan plan) {
+        byte[] actions = new byte[count];
+        int[] types = new int[count];
+        int[] formats = new int[count];
+        ColumnMask[] masks = new ColumnMask[count];
+        String[] names = new String[count];
+        for (int i = 0; i < count; i++) {
+            types[i] = 25;
+            Optional<ColumnMask> mask = Optional.empty();
+            if (i < columns.size()) {
+                ColumnResolver.Name name = columns.get(i);
+                names[i] = name.qualified();
+                mask = plan.column(name.schema(), name.table(), name.column());
+            } else {
+                names[i] = "";
+            }
+            if (mask.isPresent()) {
+                masks[i] = mask.get();
+                actions[i] = mask.get().nullifies() ? NULLIFY : COLUMN;
+            } else {
+                actions[i] = plan.hasDetectors() ? DETECT : PASS;
+            }
+        }
+        return new MaskingShape(plan, actions, types, formats, masks, names);
+    }
+
+    private static Map<ColumnResolver.Key, ColumnResolver.Name> names(List<Field> fields, ColumnResolver resolver)
+            throws MaskingRefusal {
+        List<ColumnResolver.Key> keys = new ArrayList<>();
+        for (Field field : fields) {
+            if (field.tableOid() != 0) {
+                keys.add(new ColumnResolver.Key(field.tableOid(), field.columnAttr()));
+            }
+        }
+        if (keys.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return resolver.resolve(keys);
+        } catch (IOException e) {
+            // Fail closed: without names the column rules cannot be applied, so the result does not pass.
+            throw new MaskingRefusal("Sluice cannot look up the names of the result's columns to mask them");
+        }
+    }
+}
