@@ -90,8 +90,9 @@ final class ClientReadAhead {
         released = true;
     }
 
+    /** Whether a client frame is queued next (the hand-back marker is not one: nothing more to relay now). */
     boolean hasQueued() {
-        return !queue.isEmpty();
+        return queue.peek() instanceof Data;
     }
 
     /**

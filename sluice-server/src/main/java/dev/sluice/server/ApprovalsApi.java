@@ -30,6 +30,8 @@ import dev.sluice.core.identity.Principal;
  */
 final class ApprovalsApi {
     static final int MAX_BODY = 16 * 1024;
+    /** Request attribute: the API already wrote its error body (the listener's generic 404 body must not replace it). */
+    static final String ANSWERED = "sluice.answered";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Gateway gateway;
@@ -61,6 +63,7 @@ final class ApprovalsApi {
         try {
             call.run(ctx, caller.get());
         } catch (ApprovalException e) {
+            ctx.attribute(ANSWERED, true);
             ctx.status(switch (e.problem()) {
                 case NOT_FOUND -> 404;
                 case FORBIDDEN -> 403;

@@ -28,7 +28,11 @@ final class HttpApi implements AutoCloseable {
             ApprovalsApi.register(config.routes, gateway);
             config.routes.exception(Exception.class, (e, ctx) -> ctx.status(500)
                     .json(Map.of("error", "internal error")));
-            config.routes.error(404, ctx -> ctx.json(Map.of("error", "not found")));
+            config.routes.error(404, ctx -> {
+                if (ctx.attribute(ApprovalsApi.ANSWERED) == null) { // keep an API's own 404 body
+                    ctx.json(Map.of("error", "not found"));
+                }
+            });
         });
         app.start();
         return new HttpApi(app);

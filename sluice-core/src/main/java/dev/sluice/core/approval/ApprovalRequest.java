@@ -122,11 +122,10 @@ public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state,
         }
         List<Vote> all = new ArrayList<>(votes);
         all.add(vote);
-        ApprovalRequest next = with(state, all, note);
-        if (!vote.approve()) {
-            return next.with(ApprovalState.REJECTED, all, note);
-        }
-        return next.approvals() >= approvalsRequired ? next.with(ApprovalState.APPROVED, all, note) : next;
+        long approvals = all.stream().filter(Vote::approve).map(Vote::approver).distinct().count();
+        ApprovalState next = !vote.approve() ? ApprovalState.REJECTED
+                : approvals >= approvalsRequired ? ApprovalState.APPROVED : ApprovalState.PENDING;
+        return with(next, all, note);
     }
 
     /** Closes a pending request without a vote: {@link ApprovalState#EXPIRED} or {@link ApprovalState#WITHDRAWN}. */
