@@ -368,7 +368,64 @@ class ApprovalsEndToEndTest {
             assertThatThrownBy(() -> delete.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isNotNull();
             assertThat(harness.audit(AuditQuery.all().withSubject("agent-hook").withKind("approval.notify")))
                     .anySatisfy(e -> assertThat(e.details()).containsEntry("delivered", true));
+            // the receiver failed its very first delivery (whichever request that was): it was retried
+            assertThat(harness.audit(AuditQuery.all().withKind("approval.notify")))
+                    .anySatisfy(e -> assertThat(e.details()).containsEntry("delivered", true)
+                            .containsEntry("attempts", 2L));
         }
+    }
+
+    @Test
+    void aDecisionThroughAnotherInstanceSharingTheStoreReleasesTheHeldStatementWithinASecond() throws Exception {
+        try (Gateway replica = Gateway.start(harness.configFile(), java.time.Clock.systemUTC());
+             Connection agent = harness.connect("agent-replica", "agents")) {
+            ApprovalsClient other = new ApprovalsClient(replica.httpPort());
+            Future<Integer> delete = deleteAsync(agent, "DELETE FROM items WHERE id = 10");
+            String id = pending("agent-replica", "id = 10").path("id").asText();
+
+            long start = System.nanoTime();
+            assertThat(other.post("/api/approvals/" + id + "/approve", sre("bob"), "").status()).isEqualTo(200);
+            assertThat(delete.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1);
+
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+            assertThat(exists("items", 10)).isFalse();
+        }
+    }
+
+    @Test
+    void accessGrantLetsAnOutsiderConnectUntilItExpiresThenEndsItsSession() throws Exception {
+        assertThatThrownBy(() -> harness.connect("contractor-1", "contractors").close())
+                .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28000"));
+        String token = harness.token("contractor-1", "contractors");
+        ApprovalsClient.Answer created = api.post("/api/access-requests", token,
+                "{\"connection\": \"orders\", \"duration\": \"3s\", \"reason\": \"INC-7 repair\"}");
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(created.body().path("kind").asText()).isEqualTo("access");
+        String id = created.body().path("id").asText();
+        assertThat(api.post("/api/approvals/" + id + "/approve", harness.token("contractor-1", "contractors", "sre"),
+                "").status()).as("self-approval").isEqualTo(403);
+        assertThat(api.post("/api/approvals/" + id + "/approve", sre("bob"), "").body().path("state").asText())
+                .isEqualTo("approved");
+
+        try (Connection granted = harness.connect("contractor-1", "contractors")) {
+            try (Statement s = granted.createStatement(); ResultSet r = s.executeQuery("SELECT 1")) {
+                assertThat(r.next()).isTrue();
+            }
+            SQLException ended = null;
+            for (int i = 0; i < 100 && ended == null; i++) {
+                Thread.sleep(100); // waiting for the 3 s grant to run out
+                try (Statement s = granted.createStatement(); ResultSet r = s.executeQuery("SELECT 1")) {
+                    r.next();
+                } catch (SQLException e) {
+                    ended = e;
+                }
+            }
+            assertThat((Object) ended).as("the open session is ended when the grant expires").isNotNull();
+        }
+        assertThatThrownBy(() -> harness.connect("contractor-1", "contractors").close())
+                .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28000"));
+        assertThat(harness.audit(AuditQuery.all().withSubject("contractor-1").withKind("session.end")))
+                .anySatisfy(e -> assertThat(e.details().get("reason").toString()).contains("expired"));
     }
 
     @Test
