@@ -428,6 +428,46 @@ class ApprovalsEndToEndTest {
                 .anySatisfy(e -> assertThat(e.details().get("reason").toString()).contains("expired"));
     }
 
+    private record CliRun(int code, String out, String err) {
+    }
+
+    private static CliRun cli(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine command = SluiceCli.commandLine();
+        command.setOut(new java.io.PrintWriter(out, true));
+        command.setErr(new java.io.PrintWriter(err, true));
+        int code = command.execute(args);
+        return new CliRun(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void theCliListsAndApprovesAgainstTheRunningGateway() throws Exception {
+        String url = "http://127.0.0.1:" + harness.gateway().httpPort();
+        try (Connection agent = harness.connect("agent-cli", "agents")) {
+            Future<Integer> delete = deleteAsync(agent, "DELETE FROM items WHERE id = 11");
+            String id = pending("agent-cli", "id = 11").path("id").asText();
+
+            CliRun list = cli("approvals", "list", "--url", url, "--token", sre("bob"));
+            assertThat(list.code()).isZero();
+            assertThat(list.out()).contains(id, "agent-cli", "deletes-need-sre", "DELETE FROM items WHERE id = 11");
+            CliRun self = cli("approve", id, "--url", url, "--token", harness.token("agent-cli", "agents", "sre"));
+            assertThat(self.code()).isEqualTo(1);
+            assertThat(self.err()).contains("HTTP 403");
+            assertThat(cli("reject", id, "--url", url, "--token", sre("bob")).code()).as("--reason is required")
+                    .isEqualTo(2);
+            CliRun approved = cli("approve", id, "--reason", "fine", "--url", url, "--token", sre("bob"));
+            assertThat(approved.code()).isZero();
+            assertThat(approved.out()).contains(id, "approved");
+            assertThat(delete.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1);
+        }
+        CliRun access = cli("access", "request", "--connection", "orders", "--duration", "1h", "--reason", "INC-9",
+                "--url", url, "--token", harness.token("contractor-2", "contractors"));
+        assertThat(access.code()).isZero();
+        assertThat(access.out()).contains("pending", "contractor-2", "approve with: sluice approve ap-");
+        assertThat(cli("approvals", "list", "--url", url, "--token", "").err()).contains("no token");
+    }
+
     @Test
     void theApiAnswers401WithoutAToken404ForAnUnknownIdAndServesItsOpenApiDocument() throws Exception {
         assertThat(api.get("/api/approvals", "").status()).isEqualTo(401);
