@@ -21,6 +21,7 @@ import dev.sluice.postgres.wire.FrontendMessage.CancelRequest;
 public final class CancelRegistry {
     private final SecureRandom random = new SecureRandom();
     private final Map<Long, Target> targets = new ConcurrentHashMap<>();
+    private final Map<Long, Runnable> listeners = new ConcurrentHashMap<>();
 
     record Target(HostPort address, int processId, int secretKey, int clientSecret) {
     }
@@ -39,6 +40,12 @@ public final class CancelRegistry {
 
     void unregister(BackendKeyData clientKey) {
         targets.remove((long) clientKey.processId());
+        listeners.remove((long) clientKey.processId());
+    }
+
+    /** Also tells {@code listener} (the session's relay) when a matching cancel arrives: it may hold a statement. */
+    void listen(BackendKeyData clientKey, Runnable listener) {
+        listeners.put((long) clientKey.processId(), listener);
     }
 
     /** Sends the matching upstream CancelRequest; a key that does not match exactly is ignored, as PostgreSQL does. */
@@ -49,6 +56,7 @@ public final class CancelRegistry {
             return false;
         }
         Target t = target.get();
+        Optional.ofNullable(listeners.get((long) request.processId())).ifPresent(Runnable::run);
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(t.address().host(), t.address().port()), 5_000);
             FrameWriter writer = new FrameWriter(new BufferedOutputStream(socket.getOutputStream()));

@@ -18,6 +18,8 @@ final class PostgresErrors {
     static final String SYSTEM_ERROR = "58000";
     static final String FEATURE_NOT_SUPPORTED = "0A000";
     static final String TOO_MANY_CONNECTIONS = "53300";
+    static final String QUERY_CANCELED = "57014";
+    static final String ADMIN_SHUTDOWN = "57P01";
 
     private PostgresErrors() {
     }
@@ -36,7 +38,12 @@ final class PostgresErrors {
      * COMMIT cannot commit what came before. Needs PL/pgSQL, which every PostgreSQL installs by default.
      */
     static String raiseStatement(String message) {
-        return "DO $sluice$BEGIN RAISE EXCEPTION USING ERRCODE = '" + INSUFFICIENT_PRIVILEGE + "', MESSAGE = '"
+        return raiseStatement(INSUFFICIENT_PRIVILEGE, message);
+    }
+
+    /** As {@link #raiseStatement(String)} with another SQLSTATE (57014 for a held statement the client cancelled). */
+    static String raiseStatement(String sqlState, String message) {
+        return "DO $sluice$BEGIN RAISE EXCEPTION USING ERRCODE = '" + sqlState + "', MESSAGE = '"
                 + literal(message) + "'; END$sluice$";
     }
 

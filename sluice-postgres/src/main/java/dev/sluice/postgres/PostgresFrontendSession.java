@@ -184,7 +184,8 @@ final class PostgresFrontendSession {
 
     private void relay(TargetGrant grant, PostgresUpstream upstream, String claimedUser, String application)
             throws IOException {
-        SessionGuard guard = new SessionGuard(grant, services.state(), services.audit(), services.clock());
+        SessionGuard guard = new SessionGuard(grant, services.state(), services.audit(), services.clock(),
+                services.approvals());
         try {
             guard.started("postgres", claimedUser, application);
         } catch (AuditWriteException e) {
@@ -206,7 +207,15 @@ final class PostgresFrontendSession {
             socket.setSoTimeout(0);
             PostgresRelay relay = new PostgresRelay(socket, input, reader, writer, upstream, guard,
                     new PostgresCommandMapper(services.classifier()), services.clock());
-            String reason = relay.run();
+            services.cancels().listen(key, relay::cancelHold);
+            AutoCloseable expiry = guard.watchAccess(() -> relay.terminate("access grant to connection \""
+                    + grant.connection().name() + "\" expired"));
+            String reason;
+            try {
+                reason = relay.run();
+            } finally {
+                closeQuietly(expiry);
+            }
             guard.ended(relay.bytesFromClient(), relay.bytesToClient(), reason);
         } finally {
             services.cancels().unregister(key);
@@ -218,6 +227,14 @@ final class PostgresFrontendSession {
         List<String> unsupported = startup.parameters().keySet().stream().filter(k -> k.startsWith("_pq_.")).toList();
         if (startup.protocolVersion() != PROTOCOL_3_0 || !unsupported.isEmpty()) {
             writer.write(new BackendMessage.NegotiateProtocolVersion(0, unsupported));
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable resource) {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            // only stops a watcher
         }
     }
 

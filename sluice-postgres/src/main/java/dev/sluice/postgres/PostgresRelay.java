@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import dev.sluice.core.access.Admission;
 import dev.sluice.core.access.SessionGuard;
 import dev.sluice.core.audit.AuditWriteException;
+import dev.sluice.core.policy.Command;
 import dev.sluice.core.policy.Decision;
 import dev.sluice.core.policy.Verdict;
 import dev.sluice.postgres.PostgresCommandMapper.Mapped;
@@ -62,6 +63,14 @@ final class PostgresRelay {
     private final AtomicLong bytesToClient = new AtomicLong();
     /** After a refusal in an extended-query batch: drop the client's messages until its Sync. */
     private boolean discarding;
+    /** Reads the client during and just after a statement held for approval; null otherwise. */
+    private ClientReadAhead readAhead;
+    /** A CancelRequest for this session arrived (set by the cancel's connection thread). */
+    private volatile boolean cancelRequested;
+    /** The held statement about to be refused was withdrawn by a cancel: refuse it with 57014. */
+    private boolean withdrawnByCancel;
+    /** Why Sluice ended the session itself (an access grant expired); empty otherwise. */
+    private volatile String terminated = "";
 
     PostgresRelay(Socket client, InputStream clientInput, FrameReader clientReader, FrameWriter clientWriter,
                   PostgresUpstream upstream, SessionGuard guard, PostgresCommandMapper mapper, Clock clock) {
@@ -93,6 +102,9 @@ final class PostgresRelay {
             upstream.shutdownOutput();
             try {
                 String backendEnd = backend.get();
+                if (!terminated.isEmpty()) {
+                    return terminated;
+                }
                 return backendEnd.isEmpty() ? result : backendEnd;
             } catch (Exception e) {
                 return result;
@@ -106,12 +118,13 @@ final class PostgresRelay {
     private String clientToUpstream() {
         try {
             while (true) {
-                Frame frame = clientReader.read();
+                Frame frame = nextFrame();
                 bytesFromClient.addAndGet(frame.wireLength());
                 if (!handle(frame)) {
                     return "client terminated";
                 }
-                if (clientInput.available() == 0) {
+                // While a read-ahead owns the stream, available() would block on the stream's lock: ask the queue.
+                if (readAhead != null ? !readAhead.hasQueued() : clientInput.available() == 0) {
                     upstream.writer().flush();
                 }
             }
@@ -172,7 +185,7 @@ final class PostgresRelay {
 
     private void onQuery(Frame frame, FrontendMessage.Query query) throws IOException {
         Mapped mapped = mapper.mapQuery(query.sql());
-        Admission admission = admit(query.sql(), List.of(), mapped);
+        Admission admission = hold(admit(query.sql(), List.of(), mapped), query.sql(), mapped.commands());
         if (admission.allowed()) {
             tracker.expect(new Pending.QueryRun(admission.statementId(), clock.instant()));
             upstream.writer().write(frame);
@@ -184,9 +197,10 @@ final class PostgresRelay {
     private void onParse(Frame frame, FrontendMessage.Parse parse) throws IOException {
         Mapped mapped = mapper.parse(parse.name(), parse.query(), parse.parameterTypes());
         // Judged at Parse so that a refused statement is never even prepared upstream; only a refusal is audited
-        // here, an allowed statement is audited at each Execute, with its parameters.
+        // here, an allowed statement is audited at each Execute, with its parameters. A held statement is prepared
+        // (that runs nothing): it waits for its approval at Execute.
         Decision decision = mapped.refusal().isPresent() ? null : guard.judge(mapped.commands());
-        if (decision == null || !(decision.verdict() instanceof Verdict.Allow)) {
+        if (decision == null || decision.verdict() instanceof Verdict.Deny) {
             String audited = masking.auditText(parse.query());
             Admission admission = decision == null
                     ? guard.refuse(audited, List.of(), mapped.commands(), mapped.refusal().orElseThrow())
@@ -215,8 +229,9 @@ final class PostgresRelay {
         }
         Portal p = portal.get();
         // Judged again at every Execute: a policy reloaded since Parse applies to the next execution.
-        Admission admission = admit(p.statement().text(), p.parameters(),
-                new Mapped(p.statement().commands(), Optional.empty()));
+        Admission admission = hold(admit(p.statement().text(), p.parameters(),
+                new Mapped(p.statement().commands(), Optional.empty())), p.statement().text(),
+                p.statement().commands());
         if (admission.allowed()) {
             tracker.expect(new Pending.ExecRun(admission.statementId(), clock.instant()));
             upstream.writer().write(frame);
@@ -234,9 +249,62 @@ final class PostgresRelay {
         return guard.admit(text, parameters, mapped.commands());
     }
 
+    /**
+     * A held statement waits here for its approval: what came before it is flushed upstream, the client is read
+     * ahead (to notice a disconnect) and nothing more is forwarded until the request is decided.
+     */
+    private Admission hold(Admission admission, String text, List<Command> commands) throws IOException {
+        if (!(admission.decision().verdict() instanceof Verdict.Hold)) {
+            return admission;
+        }
+        upstream.writer().flush();
+        cancelRequested = false;
+        if (readAhead == null) {
+            readAhead = ClientReadAhead.start(clientReader);
+        }
+        ClientReadAhead reading = readAhead;
+        try {
+            Admission result = guard.awaitApproval(admission, text, commands, new PostgresHold(clientLock,
+                    clientWriter, reading, () -> cancelRequested));
+            withdrawnByCancel = cancelRequested && !result.allowed();
+            return result;
+        } finally {
+            reading.release();
+        }
+    }
+
+    /** The next client frame: from the read-ahead while it still holds some, else from the stream. */
+    private Frame nextFrame() throws IOException {
+        if (readAhead != null) {
+            Optional<Frame> frame = readAhead.next();
+            if (frame.isPresent()) {
+                return frame.get();
+            }
+            readAhead = null;
+        }
+        return clientReader.read();
+    }
+
+    /** A CancelRequest for this session: withdraws a held statement (answered 57014). */
+    void cancelHold() {
+        cancelRequested = true;
+    }
+
+    /** Ends the session from outside (an access grant expired): FATAL 57P01 to the client, then close. */
+    void terminate(String reason) {
+        terminated = reason;
+        fatal(PostgresErrors.ADMIN_SHUTDOWN, reason);
+    }
+
+    private String refusalState() {
+        String result = withdrawnByCancel ? PostgresErrors.QUERY_CANCELED : PostgresErrors.INSUFFICIENT_PRIVILEGE;
+        withdrawnByCancel = false;
+        return result;
+    }
+
     private void refuseSimple(String message) throws IOException {
         tracker.expect(new Pending.QueryRefusal(message));
-        FrontendMessage.Query raise = new FrontendMessage.Query(PostgresErrors.raiseStatement(message));
+        FrontendMessage.Query raise = new FrontendMessage.Query(PostgresErrors.raiseStatement(refusalState(), message));
         masking.replaceLast(List.of(raise));
         upstream.writer().write(raise);
     }
@@ -245,7 +313,7 @@ final class PostgresRelay {
         tracker.expect(new Pending.ExtendedRefusal(message));
         mapper.forgetUnnamed();
         List<FrontendMessage> raise = List.of(
-                new FrontendMessage.Parse("", PostgresErrors.raiseStatement(message), new int[0]),
+                new FrontendMessage.Parse("", PostgresErrors.raiseStatement(refusalState(), message), new int[0]),
                 new FrontendMessage.Bind("", "", new short[0], new byte[0][], new short[0]),
                 new FrontendMessage.Execute("", 0));
         masking.replaceLast(raise);

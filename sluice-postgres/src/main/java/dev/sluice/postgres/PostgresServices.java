@@ -9,6 +9,7 @@ import javax.net.ssl.SSLContext;
 
 import dev.sluice.core.access.AccessFlow;
 import dev.sluice.core.access.GatewayState;
+import dev.sluice.core.approval.ApprovalGate;
 import dev.sluice.core.audit.AuditLog;
 
 /**
@@ -16,10 +17,11 @@ import dev.sluice.core.audit.AuditLog;
  *
  * @param tls            the server TLS context offered on SSLRequest; empty to refuse TLS
  * @param allowPlaintext accept sessions without TLS (the config allows it only on a loopback listener)
+ * @param approvals      where held statements wait for approval ({@link ApprovalGate#disabled()}: refused)
  */
 public record PostgresServices(AccessFlow access, Supplier<GatewayState> state, AuditLog audit, Clock clock,
                                SqlClassifier classifier, CancelRegistry cancels, Optional<SSLContext> tls,
-                               boolean allowPlaintext, int maxConnections) {
+                               boolean allowPlaintext, int maxConnections, ApprovalGate approvals) {
     public PostgresServices {
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(state, "state");
@@ -28,5 +30,14 @@ public record PostgresServices(AccessFlow access, Supplier<GatewayState> state, 
         Objects.requireNonNull(classifier, "classifier");
         Objects.requireNonNull(cancels, "cancels");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(approvals, "approvals");
+    }
+
+    /** Without statement approval: a held statement is refused. */
+    public PostgresServices(AccessFlow access, Supplier<GatewayState> state, AuditLog audit, Clock clock,
+                            SqlClassifier classifier, CancelRegistry cancels, Optional<SSLContext> tls,
+                            boolean allowPlaintext, int maxConnections) {
+        this(access, state, audit, clock, classifier, cancels, tls, allowPlaintext, maxConnections,
+                ApprovalGate.disabled());
     }
 }

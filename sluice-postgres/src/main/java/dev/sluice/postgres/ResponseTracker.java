@@ -222,7 +222,8 @@ final class ResponseTracker {
     }
 
     private static boolean isOurs(ErrorResponse error, String message) {
-        return PostgresErrors.INSUFFICIENT_PRIVILEGE.equals(error.sqlState()) && error.message().equals(message);
+        return (PostgresErrors.INSUFFICIENT_PRIVILEGE.equals(error.sqlState())
+                || PostgresErrors.QUERY_CANCELED.equals(error.sqlState())) && error.message().equals(message);
     }
 
     private static boolean endsWithOurParseAndBind(List<Frame> frames) {

@@ -43,6 +43,7 @@ public final class Gateway implements AutoCloseable {
     private final SqliteAuditLog audit;
     private final AtomicReference<GatewayState> state;
     private final AtomicReference<TokenVerifier> verifier;
+    private final GatewayApprovals approvals;
     private final ReentrantLock reloadLock = new ReentrantLock();
     private final List<AutoCloseable> resources = new ArrayList<>();
     private PostgresListener postgres;
@@ -54,6 +55,7 @@ public final class Gateway implements AutoCloseable {
         this.state = new AtomicReference<>(initial);
         this.verifier = new AtomicReference<>(Identities.verifier(initial.config(), clock));
         this.audit = SqliteAuditLog.open(initial.config().dataDir().resolve("audit.db"), clock);
+        this.approvals = new GatewayApprovals(audit, state::get, clock, this::httpPort);
     }
 
     /** Loads, validates and starts everything; throws {@link ConfigException} when the config does not validate. */
@@ -71,11 +73,13 @@ public final class Gateway implements AutoCloseable {
 
     private void startListeners() throws IOException {
         SluiceConfig config = state.get().config();
-        AccessFlow access = new AccessFlow(token -> verifier.get().verify(token), state::get, audit, clock);
+        resources.add(approvals);
+        AccessFlow access = new AccessFlow(token -> verifier.get().verify(token), state::get, audit, clock,
+                approvals.service());
         Optional<SSLContext> tls = Optional.of(ServerTls.context(config.tls(), config.dataDir()));
         if (config.listen().postgres().isPresent()) {
             PostgresServices services = new PostgresServices(access, state::get, audit, clock, SqlClassifier.create(),
-                    new CancelRegistry(), tls, config.tls().allowPlaintext(), MAX_CONNECTIONS);
+                    new CancelRegistry(), tls, config.tls().allowPlaintext(), MAX_CONNECTIONS, approvals.service());
             postgres = PostgresListener.start(config.listen().postgres().get(), services);
             resources.add(postgres);
         }
@@ -133,6 +137,11 @@ public final class Gateway implements AutoCloseable {
 
     public SqliteAuditLog audit() {
         return audit;
+    }
+
+    /** Just-in-time approvals: held statements, access requests and grants. */
+    dev.sluice.core.approval.Approvals approvals() {
+        return approvals.service();
     }
 
     TokenVerifier verifier() {

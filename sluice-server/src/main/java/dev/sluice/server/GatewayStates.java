@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import dev.sluice.core.access.GatewayState;
+import dev.sluice.core.approval.ApprovalSettings;
 import dev.sluice.core.config.ConfigException;
 import dev.sluice.core.config.ConfigLoader;
 import dev.sluice.core.config.ConfigNode;
 import dev.sluice.core.config.ConfigProblem;
+import dev.sluice.core.config.ConfigProblems;
 import dev.sluice.core.config.SecretResolver;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.core.masking.MaskingKeys;
@@ -62,6 +64,9 @@ final class GatewayStates {
             sources.add(new ConfigRuleSource(config.policies()));
         }
         List<ConfigProblem> problems = new ArrayList<>();
+        ConfigProblems approvalProblems = new ConfigProblems();
+        ApprovalSettings.bind(config, System.getenv(), approvalProblems);
+        problems.addAll(approvalProblems.list());
         for (Path file : policyFiles(config)) {
             try {
                 ConfigNode node = ConfigNode.parse(file, Files.readString(file));

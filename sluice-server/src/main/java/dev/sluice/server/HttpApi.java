@@ -7,8 +7,8 @@ import io.javalin.Javalin;
 import dev.sluice.core.config.HostPort;
 
 /**
- * The REST API on the http listener. Errors are JSON with a fitting status. For now: health; approvals and the
- * audit query API arrive with their issues.
+ * The REST API on the http listener. Errors are JSON with a fitting status. Health, and the approvals API
+ * ({@link ApprovalsApi}); the audit query API arrives with its issue.
  */
 final class HttpApi implements AutoCloseable {
     private final Javalin app;
@@ -25,9 +25,14 @@ final class HttpApi implements AutoCloseable {
             config.jetty.port = address.port();
             config.routes.get("/api/health", ctx -> ctx.json(Map.of("status", "ok",
                     "policyRules", gateway.state().policies().rules().size())));
+            ApprovalsApi.register(config.routes, gateway);
             config.routes.exception(Exception.class, (e, ctx) -> ctx.status(500)
                     .json(Map.of("error", "internal error")));
-            config.routes.error(404, ctx -> ctx.json(Map.of("error", "not found")));
+            config.routes.error(404, ctx -> {
+                if (ctx.attribute(ApprovalsApi.ANSWERED) == null) { // keep an API's own 404 body
+                    ctx.json(Map.of("error", "not found"));
+                }
+            });
         });
         app.start();
         return new HttpApi(app);

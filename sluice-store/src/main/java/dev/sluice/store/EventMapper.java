@@ -8,6 +8,10 @@ import java.util.TreeMap;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditEvent.AccessDenied;
+import dev.sluice.core.audit.AuditEvent.ApprovalClosed;
+import dev.sluice.core.audit.AuditEvent.ApprovalDecided;
+import dev.sluice.core.audit.AuditEvent.ApprovalNotified;
+import dev.sluice.core.audit.AuditEvent.ApprovalRequested;
 import dev.sluice.core.audit.AuditEvent.AuthFailed;
 import dev.sluice.core.audit.AuditEvent.ConfigReloaded;
 import dev.sluice.core.audit.AuditEvent.SessionEnded;
@@ -78,6 +82,42 @@ final class EventMapper {
                 details.put("duration_ms", millis(e.duration()));
                 details.put("reason", text(e.reason()));
                 yield fields(e, e.ctx(), "", "", -1, "", details);
+            }
+            case ApprovalRequested e -> {
+                Map<String, Object> details = sessionDetails(e.ctx());
+                details.put("approval_id", e.approvalId());
+                details.put("statement_id", e.statementId());
+                details.put("request_kind", text(e.requestKind()));
+                details.put("rule", text(e.rule()));
+                details.put("approvers", e.approvers());
+                details.put("approvals_required", e.approvalsRequired());
+                details.put("expires_ms", e.expires().toEpochMilli());
+                details.put("justification", text(e.justification()));
+                yield fields(e, e.ctx(), "", "hold", -1, "", details);
+            }
+            case ApprovalNotified e -> {
+                Map<String, Object> details = sessionDetails(e.ctx());
+                details.put("approval_id", e.approvalId());
+                details.put("channel", text(e.channel()));
+                details.put("delivered", e.delivered());
+                details.put("attempts", e.attempts());
+                yield fields(e, e.ctx(), "", "", -1, text(e.error()), details);
+            }
+            case ApprovalDecided e -> {
+                Map<String, Object> details = sessionDetails(e.ctx());
+                details.put("approval_id", e.approvalId());
+                details.put("statement_id", e.statementId());
+                details.put("approver", text(e.approver()));
+                details.put("reason", text(e.reason()));
+                details.put("state", text(e.state()));
+                yield fields(e, e.ctx(), "", text(e.decision()), -1, "", details);
+            }
+            case ApprovalClosed e -> {
+                Map<String, Object> details = sessionDetails(e.ctx());
+                details.put("approval_id", e.approvalId());
+                details.put("statement_id", e.statementId());
+                details.put("detail", text(e.detail()));
+                yield fields(e, e.ctx(), "", text(e.outcome()), -1, "", details);
             }
             case ConfigReloaded e -> {
                 Map<String, Object> details = new TreeMap<>();

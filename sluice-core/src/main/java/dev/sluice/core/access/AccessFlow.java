@@ -2,9 +2,11 @@ package dev.sluice.core.access;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Supplier;
 
+import dev.sluice.core.approval.AccessGrants;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditLog;
@@ -26,12 +28,20 @@ public final class AccessFlow {
     private final Supplier<GatewayState> state;
     private final AuditLog audit;
     private final Clock clock;
+    private final AccessGrants grants;
 
     public AccessFlow(TokenVerifier verifier, Supplier<GatewayState> state, AuditLog audit, Clock clock) {
+        this(verifier, state, audit, clock, AccessGrants.none());
+    }
+
+    /** As above, with time-bound access grants consulted when the allow list does not permit (or does not suffice). */
+    public AccessFlow(TokenVerifier verifier, Supplier<GatewayState> state, AuditLog audit, Clock clock,
+                      AccessGrants grants) {
         this.verifier = verifier;
         this.state = state;
         this.audit = audit;
         this.clock = clock;
+        this.grants = grants;
     }
 
     /**
@@ -57,16 +67,24 @@ public final class AccessFlow {
         }
         AuditContext verified = context.withPrincipal(principal);
         Optional<ConnectionConfig> connection = state.get().config().connection(context.connection());
-        if (connection.isEmpty() || !connection.get().allow().permits(principal)) {
+        Optional<Instant> grantedUntil = Optional.empty();
+        if (connection.isPresent() && (!connection.get().allow().permits(principal)
+                || grants.required(connection.get().name()))) {
+            grantedUntil = grants.activeUntil(principal, connection.get().name()); // fails closed: empty on error
+        }
+        boolean permitted = connection.isPresent() && (grantedUntil.isPresent()
+                || connection.get().allow().permits(principal) && !grants.required(connection.get().name()));
+        if (!permitted) {
             // Same words whether the connection is missing or forbidden: reveal nothing about what exists.
             String message = "access to connection \"" + context.connection() + "\" is not permitted for "
                     + principal.subject();
             recordQuietly(new AuditEvent.AccessDenied(clock.instant(), verified, transport.protocol(),
-                    connection.isEmpty() ? "no such connection" : "not in the connection's allow list"));
+                    connection.isEmpty() ? "no such connection" : grants.required(connection.get().name())
+                            ? "no active access grant" : "not in the connection's allow list"));
             transport.refuseAccess(message);
             throw new AccessRefusedException(message);
         }
-        return new TargetGrant(principal, connection.get(), verified);
+        return new TargetGrant(principal, connection.get(), verified, grantedUntil);
     }
 
     private void recordQuietly(AuditEvent event) {

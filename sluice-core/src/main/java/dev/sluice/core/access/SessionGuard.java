@@ -16,6 +16,9 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sluice.core.approval.ApprovalGate;
+import dev.sluice.core.approval.HoldWatch;
+import dev.sluice.core.approval.SessionHolds;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditLog;
@@ -49,13 +52,21 @@ public final class SessionGuard {
     private final Clock clock;
     private final Instant started;
     private final AtomicLong statements = new AtomicLong();
+    private final SessionHolds holds;
 
     public SessionGuard(TargetGrant grant, Supplier<GatewayState> state, AuditLog audit, Clock clock) {
+        this(grant, state, audit, clock, ApprovalGate.disabled());
+    }
+
+    /** As above, with held statements waiting for approval through {@code approvals}. */
+    public SessionGuard(TargetGrant grant, Supplier<GatewayState> state, AuditLog audit, Clock clock,
+                        ApprovalGate approvals) {
         this.grant = grant;
         this.state = state;
         this.audit = audit;
         this.clock = clock;
         this.started = clock.instant();
+        this.holds = approvals.session(grant, state);
     }
 
     public TargetGrant grant() {
@@ -73,6 +84,7 @@ public final class SessionGuard {
 
     /** Records the session start; throws {@link dev.sluice.core.audit.AuditWriteException} when it cannot. */
     public void started(String protocol, String claimedUser, String applicationName) {
+        holds.applicationName(applicationName);
         audit.append(new AuditEvent.SessionStarted(clock.instant(), context(), protocol, claimedUser, applicationName));
     }
 
@@ -86,7 +98,25 @@ public final class SessionGuard {
      * @throws dev.sluice.core.audit.AuditWriteException when the verdict cannot be recorded: the caller must refuse
      */
     public Admission admit(String text, List<String> parameters, List<Command> commands) {
-        return record(text, parameters, commands, judge(commands));
+        return record(text, parameters, commands, holds.resolve(judge(commands), text));
+    }
+
+    /**
+     * Waits for the approval a held admission needs (see {@link SessionHolds#await}); returns the admission to act
+     * on: allowed to forward the statement as submitted, or refused with the reason. An admission that is not held
+     * is returned as is.
+     */
+    public Admission awaitApproval(Admission held, String text, List<Command> commands, HoldWatch watch) {
+        if (!(held.decision().verdict() instanceof Verdict.Hold)) {
+            return held;
+        }
+        return new Admission(held.statementId(), holds.await(held.statementId(), held.decision(), text, commands,
+                watch));
+    }
+
+    /** Calls {@code end} when the access grant this session rests on expires; close the result to stop. */
+    public AutoCloseable watchAccess(Runnable end) {
+        return holds.watchAccess(end);
     }
 
     /** Records a refusal decided by the protocol itself (e.g. an EXECUTE of a name never prepared). */

@@ -1,6 +1,8 @@
 package dev.sluice.core.access;
 
+import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.config.ConnectionConfig;
@@ -15,11 +17,23 @@ public final class TargetGrant {
     private final Principal principal;
     private final ConnectionConfig connection;
     private final AuditContext context;
+    private final Optional<Instant> accessUntil;
 
     TargetGrant(Principal principal, ConnectionConfig connection, AuditContext context) {
+        this(principal, connection, context, Optional.empty());
+    }
+
+    TargetGrant(Principal principal, ConnectionConfig connection, AuditContext context,
+                Optional<Instant> accessUntil) {
         this.principal = Objects.requireNonNull(principal, "principal");
         this.connection = Objects.requireNonNull(connection, "connection");
         this.context = Objects.requireNonNull(context, "context");
+        this.accessUntil = Objects.requireNonNull(accessUntil, "accessUntil");
+    }
+
+    /** When access rests on a time-bound grant (not on the connection's allow list): when that grant ends. */
+    public Optional<Instant> accessUntil() {
+        return accessUntil;
     }
 
     public Principal principal() {

@@ -126,6 +126,73 @@ public sealed interface AuditEvent {
         }
     }
 
+    /**
+     * A statement was held, or access to a connection requested, until people approve it. Durable before the caller
+     * is told it waits. For an access request {@code statementId} is -1 and the context's session is empty.
+     *
+     * @param requestKind {@code statement} or {@code access}
+     */
+    record ApprovalRequested(Instant time, AuditContext ctx, String approvalId, long statementId, String requestKind,
+                             String rule, List<String> approvers, int approvalsRequired, Instant expires,
+                             String justification) implements AuditEvent {
+        public ApprovalRequested {
+            approvers = List.copyOf(approvers);
+        }
+
+        public String kind() {
+            return "approval.request";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /** A notification about a request was delivered to {@code channel}, or given up on after {@code attempts}. */
+    record ApprovalNotified(Instant time, AuditContext ctx, String approvalId, String channel, boolean delivered,
+                            int attempts, String error) implements AuditEvent {
+        public String kind() {
+            return "approval.notify";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /**
+     * An approver decided. The context is the requester's; the approver is named here.
+     *
+     * @param decision {@code approve} or {@code reject}
+     * @param state    the request's state after this vote: {@code pending}, {@code approved}, {@code rejected}
+     */
+    record ApprovalDecided(Instant time, AuditContext ctx, String approvalId, long statementId, String approver,
+                           String decision, String reason, String state) implements AuditEvent {
+        public String kind() {
+            return "approval.decision";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /**
+     * What became of a request in its session: {@code executed} (approved and forwarded), {@code rejected},
+     * {@code expired} or {@code withdrawn} (the client went away or cancelled). The kind is
+     * {@code approval.<outcome>}.
+     */
+    record ApprovalClosed(Instant time, AuditContext ctx, String approvalId, long statementId, String outcome,
+                          String detail) implements AuditEvent {
+        public String kind() {
+            return "approval." + outcome;
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
     /** A configuration or policy reload was attempted; {@code problems} lists why it was rejected. */
     record ConfigReloaded(Instant time, String source, boolean accepted, List<String> problems) implements AuditEvent {
         public ConfigReloaded {

@@ -12,7 +12,7 @@ import dev.sluice.core.Secret;
 /** Binds the {@code connections} list, recording every problem of every item. */
 final class ConnectionsBinder {
     static final Set<String> KEYS = Set.of("name", "type", "address", "database", "user", "password", "tls",
-            "allow", "labels", "default");
+            "allow", "labels", "default", "require-grant");
 
     private ConnectionsBinder() {
     }

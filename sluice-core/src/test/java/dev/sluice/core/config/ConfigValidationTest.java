@@ -37,7 +37,7 @@ class ConfigValidationTest {
     @Test
     void namesAnUnknownTopLevelKeyAndWhatWasExpected() {
         assertThat(problems("listen: {}\nlisten-on: 1\n")).containsExactly(
-                "sluice.yaml:2: listen-on: unknown key 'listen-on' (expected one of: audit, connections, data-dir, "
+                "sluice.yaml:2: listen-on: unknown key 'listen-on' (expected one of: approvals, audit, connections, data-dir, "
                         + "identity, listen, masking, policies, policy-dir, tls)");
     }
 
@@ -45,7 +45,7 @@ class ConfigValidationTest {
     void namesAnUnknownNestedKey() {
         assertThat(problems(connection("passwd: x"))).containsExactly(
                 "sluice.yaml:6: connections[0].passwd: unknown key 'passwd' (expected one of: address, allow, "
-                        + "database, default, labels, name, password, tls, type, user)");
+                        + "database, default, labels, name, password, require-grant, tls, type, user)");
         assertThat(problems("identity:\n  oidc:\n    - issuer: https://a.example\n      audience: s\n"
                 + "      group-claim: roles\n")).containsExactly(
                 "sluice.yaml:5: identity.oidc[0].group-claim: unknown key 'group-claim' "
@@ -217,7 +217,7 @@ class ConfigValidationTest {
                 "sluice.yaml:10: connections[0].database: expected a string, got a list",
                 "sluice.yaml:12: connections[0].password: environment variable ORDERS_DB_PASSWORD is not set",
                 "sluice.yaml:13: connections[1].name: duplicate connection name 'orders' (first defined on line 7)",
-                "sluice.yaml:17: colour: unknown key 'colour' (expected one of: audit, connections, data-dir, "
+                "sluice.yaml:17: colour: unknown key 'colour' (expected one of: approvals, audit, connections, data-dir, "
                         + "identity, listen, masking, policies, policy-dir, tls)");
     }
 

@@ -1,0 +1,71 @@
+package dev.sluice.server;
+
+import java.net.URI;
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+import dev.sluice.core.access.GatewayState;
+import dev.sluice.core.approval.ApprovalSettings;
+import dev.sluice.core.approval.Approvals;
+import dev.sluice.core.config.ConfigProblems;
+import dev.sluice.core.config.HostPort;
+import dev.sluice.core.config.SluiceConfig;
+import dev.sluice.store.ApprovalStoreSqlite;
+import dev.sluice.store.SqliteAuditLog;
+
+/**
+ * The approvals of one gateway: the store (in the audit file, so that instances sharing a data dir share requests),
+ * the settings of the config in force (re-bound when a reload swaps it), and the {@link Approvals} service.
+ */
+final class GatewayApprovals implements AutoCloseable {
+    private final ApprovalStoreSqlite store;
+    private final Supplier<GatewayState> state;
+    private final IntSupplier httpPort;
+    private final Approvals service;
+    private volatile Bound bound;
+
+    private record Bound(SluiceConfig config, ApprovalSettings settings) {
+    }
+
+    GatewayApprovals(SqliteAuditLog audit, Supplier<GatewayState> state, Clock clock, IntSupplier httpPort) {
+        this.store = ApprovalStoreSqlite.open(audit.file());
+        this.state = state;
+        this.httpPort = httpPort;
+        this.service = new Approvals(store, audit, clock, state, this::settings, this::publicUrl);
+    }
+
+    Approvals service() {
+        return service;
+    }
+
+    /** The settings of the config in force; validated when that config was loaded. */
+    ApprovalSettings settings() {
+        SluiceConfig config = state.get().config();
+        Bound current = bound;
+        if (current == null || current.config() != config) {
+            current = new Bound(config, ApprovalSettings.bind(config, Map.copyOf(System.getenv()),
+                    new ConfigProblems()));
+            bound = current;
+        }
+        return current.settings();
+    }
+
+    /** {@code approvals.public-url}, else the http listener's own address. */
+    URI publicUrl() {
+        ApprovalSettings settings = settings();
+        if (settings.publicUrl().isPresent()) {
+            return settings.publicUrl().get();
+        }
+        HostPort listen = state.get().config().listen().http().orElse(new HostPort("127.0.0.1", 8443));
+        String host = listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host();
+        int port = httpPort.getAsInt() > 0 ? httpPort.getAsInt() : listen.port();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.sluice.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.sluice.core.approval.AccessGrant;
+import dev.sluice.core.approval.ApprovalKind;
+import dev.sluice.core.approval.ApprovalRequest;
+import dev.sluice.core.approval.ApprovalState;
+import dev.sluice.core.approval.Vote;
+import dev.sluice.core.identity.Principal;
+import dev.sluice.core.policy.Action;
+
+class ApprovalStoreSqliteTest {
+    private static final Instant NOW = Instant.parse("2025-06-01T10:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    private static ApprovalRequest request(String id) {
+        Principal alice = new Principal("https://issuer", "alice", "Alice", Set.of("agents"), Principal.Kind.HUMAN,
+                List.of(new Principal.Actor("bot", "bot-client")));
+        return new ApprovalRequest(id, ApprovalKind.STATEMENT, ApprovalState.PENDING, 0, alice, "orders", "s-1", 4,
+                "DELETE FROM t WHERE id = 1", "DELETE", "delete from t where id=?", "rule", "why", Set.of("sre", "dba"),
+                2, Action.Scope.SESSION, Duration.ZERO, "INC-1", NOW, NOW.plusSeconds(300), List.of(), "");
+    }
+
+    @Test
+    void aRequestRoundTripsWithItsRequesterAndVotes() {
+        try (ApprovalStoreSqlite store = ApprovalStoreSqlite.open(dir.resolve("audit.db"))) {
+            ApprovalRequest created = request("ap-1");
+            store.create(created);
+            assertThat(store.find("ap-1")).contains(created);
+            Principal bob = new Principal("i", "bob", "Bob", Set.of("sre"), Principal.Kind.HUMAN, List.of());
+            ApprovalRequest voted = created.vote(bob, new Vote("bob", "Bob", true, "ok", NOW), NOW);
+            assertThat(store.update(voted)).isTrue();
+            assertThat(store.find("ap-1")).contains(voted);
+            assertThat(store.find("ap-2")).isEmpty();
+        }
+    }
+
+    @Test
+    void aStaleUpdateLosesSoThatTwoDecidersCannotBothWin() {
+        try (ApprovalStoreSqlite store = ApprovalStoreSqlite.open(dir.resolve("audit.db"))) {
+            ApprovalRequest created = request("ap-1");
+            store.create(created);
+            assertThat(store.update(created.close(ApprovalState.WITHDRAWN, "gone"))).isTrue();
+            assertThat(store.update(created.close(ApprovalState.EXPIRED, "late"))).isFalse();
+            assertThat(store.find("ap-1").orElseThrow().state()).isEqualTo(ApprovalState.WITHDRAWN);
+        }
+    }
+
+    @Test
+    void twoStoresOnOneFileSeeEachOthersWrites() {
+        try (ApprovalStoreSqlite one = ApprovalStoreSqlite.open(dir.resolve("audit.db"));
+             ApprovalStoreSqlite two = ApprovalStoreSqlite.open(dir.resolve("audit.db"))) {
+            one.create(request("ap-1"));
+            two.create(request("ap-2"));
+            assertThat(one.list(Optional.of(ApprovalState.PENDING), 10)).extracting(ApprovalRequest::id)
+                    .containsExactlyInAnyOrder("ap-1", "ap-2");
+            assertThat(two.list(Optional.of(ApprovalState.APPROVED), 10)).isEmpty();
+        }
+    }
+
+    @Test
+    void onlyGrantsValidNowAreActive() {
+        try (ApprovalStoreSqlite store = ApprovalStoreSqlite.open(dir.resolve("audit.db"))) {
+            store.addGrant(new AccessGrant("gr-1", "ap-1", "alice", "orders", "", NOW, NOW.plusSeconds(60)));
+            store.addGrant(new AccessGrant("gr-2", "ap-2", "alice", "orders", "delete from t", NOW,
+                    NOW.plusSeconds(60)));
+            assertThat(store.activeGrants("alice", "orders", "", NOW.plusSeconds(30))).extracting(AccessGrant::id)
+                    .containsExactly("gr-1");
+            assertThat(store.activeGrants("alice", "orders", "", NOW.plusSeconds(60))).isEmpty();
+            assertThat(store.activeGrants("bob", "orders", "", NOW.plusSeconds(30))).isEmpty();
+            assertThat(store.activeGrants("alice", "orders", "delete from t", NOW)).hasSize(1);
+        }
+    }
+}
