@@ -11,8 +11,8 @@ import org.sqlite.SQLiteConfig;
  * Opens connections to one SQLite audit file with the settings the trail depends on, and migrates its schema.
  *
  * <p>WAL journal: readers (the {@code sluice audit} CLI in another process) never block the writer, nor it them.
- * {@code synchronous=FULL}: in WAL mode every commit fsyncs the log, so a committed event survives a killed process
- * and an OS crash. The busy timeout makes a second writer (another process on the same file) wait for the write lock
+ * {@code synchronous} follows {@link SyncMode}: NORMAL keeps commits through a killed process, FULL also through
+ * power loss. The busy timeout makes a second writer (another process on the same file) wait for the write lock
  * instead of failing at once.
  */
 final class SqliteFiles {
@@ -35,9 +35,14 @@ final class SqliteFiles {
     }
 
     static Connection open(Path file) throws SQLException {
+        return open(file, SyncMode.FULL);
+    }
+
+    static Connection open(Path file, SyncMode sync) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.setSynchronous(sync == SyncMode.FULL ? SQLiteConfig.SynchronousMode.FULL
+                : SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout(BUSY_TIMEOUT_MS);
         return config.createConnection(url(file));
     }
