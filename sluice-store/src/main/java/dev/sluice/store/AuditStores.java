@@ -40,6 +40,10 @@ public final class AuditStores {
 
     /** The public half of the configured signing key (read from its file, which Sluice creates on first start). */
     public static PublicKey publicKey(AuditSettings settings) {
+        if (!java.nio.file.Files.exists(settings.signingKey())) {
+            throw new AuditStoreException("no audit signing key at " + settings.signingKey()
+                    + " (Sluice creates it when it first starts; audit.signing-key sets another path)");
+        }
         return AuditSigningKey.readPublicKey(settings.signingKey());
     }
 }
