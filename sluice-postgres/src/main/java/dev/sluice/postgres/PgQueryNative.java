@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
@@ -114,13 +115,19 @@ final class PgQueryNative {
                 + " install libpg-query-dev");
     }
 
-    /**
-     * Parses {@code sql}, which must not contain NUL. Runs on the calling thread: see the class comment about its
-     * stack.
-     */
+    /** Parses {@code sql} on the calling thread (see the class comment about its stack). */
     PgQueryResult parse(String sql) {
+        return parse(sql.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Parses UTF-8 {@code sql}, which must not contain NUL, on the calling thread (see the class comment about its
+     * stack).
+     */
+    PgQueryResult parse(byte[] sql) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment input = arena.allocateFrom(sql, StandardCharsets.UTF_8);
+            MemorySegment input = arena.allocate(sql.length + 1L);
+            MemorySegment.copy(sql, 0, input, JAVA_BYTE, 0, sql.length);
             MemorySegment raw = (MemorySegment) parse.invokeExact((SegmentAllocator) arena, input);
             try {
                 return read(raw);

@@ -1,6 +1,5 @@
 package dev.sluice.postgres;
 
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -17,18 +16,23 @@ import java.util.concurrent.TimeUnit;
  * Why: libpg_query's parser and JSON writer recurse without a stack-depth check on left-associative chains
  * ({@code 1+1+1...}) and deeply nested right-recursive ones ({@code NOT NOT ... x}); 10,000 levels (a 40 KB
  * statement) overflow a 1 MB stack and kill the JVM with SIGSEGV. A virtual thread runs native code on its carrier's
- * stack, so the call must never happen there. Measured cost is at most ~65 bytes of native stack per input byte
- * (plus a fixed part), so a thread gets {@link #BASE_STACK} + {@link #STACK_PER_BYTE} per byte, with a 2.5x margin:
+ * stack, so a large input must never be parsed there. Measured cost is at most ~65 bytes of native stack per input
+ * byte on left-associative chains and ~200 on right-recursive ones (which the grammar caps at 10,000 levels), so:
  * <ul>
+ *   <li>inputs up to {@link #INLINE_MAX_BYTES} run on the caller's thread: their worst case fits in 192 KB
+ *       (a test guards this), a quarter of a carrier thread's 1 MB stack, and a hand-off would cost ten times the
+ *       parse itself;</li>
  *   <li>inputs up to {@link #POOLED_MAX_BYTES} run on a small shared pool of {@link #POOLED_STACK} threads;</li>
  *   <li>larger inputs up to {@link #MAX_SQL_BYTES} run on a dedicated thread sized for them, at most
  *       {@link #LARGE_CONCURRENCY} at a time (they also bound heap use);</li>
  *   <li>anything larger is refused: the caller classifies it as unknown.</li>
  * </ul>
- * The waiting caller (usually a virtual thread) parks instead of pinning its carrier. Thread-safe.
+ * Otherwise a thread gets {@link #BASE_STACK} + {@link #STACK_PER_BYTE} per byte, a 2.5x margin. A caller waiting
+ * for another thread (usually a virtual thread) parks instead of pinning its carrier. Thread-safe.
  */
 final class PgQueryRunner {
 
+    static final int INLINE_MAX_BYTES = 1024;
     static final int MAX_SQL_BYTES = 4 * 1024 * 1024;
     static final long BASE_STACK = 8L * 1024 * 1024;
     static final long STACK_PER_BYTE = 160;
@@ -51,11 +55,14 @@ final class PgQueryRunner {
     }
 
     /**
-     * Parses {@code sql} (no NUL, at most {@link #MAX_SQL_BYTES} UTF-8 bytes, else a {@link PgQueryResult.Failure}).
-     * Interruption of the caller also yields a failure, with the interrupt flag kept.
+     * Parses UTF-8 {@code sql} (no NUL; more than {@link #MAX_SQL_BYTES} bytes yields a
+     * {@link PgQueryResult.Failure}). Interruption of the caller also yields a failure, with the interrupt flag kept.
      */
-    PgQueryResult parse(String sql) {
-        int bytes = utf8Length(sql);
+    PgQueryResult parse(byte[] sql) {
+        int bytes = sql.length;
+        if (bytes <= INLINE_MAX_BYTES) {
+            return parser.parse(sql);
+        }
         if (bytes > MAX_SQL_BYTES) {
             return new PgQueryResult.Failure("statement too large to classify: " + bytes + " bytes (max "
                     + MAX_SQL_BYTES + ")", 0);
@@ -68,7 +75,7 @@ final class PgQueryRunner {
         }
     }
 
-    private PgQueryResult parseLarge(String sql, int bytes) throws InterruptedException {
+    private PgQueryResult parseLarge(byte[] sql, int bytes) throws InterruptedException {
         large.acquire();
         // the permit is released by the parsing thread itself, so an interrupted caller cannot raise the concurrency
         Callable<PgQueryResult> task = () -> {
@@ -84,7 +91,8 @@ final class PgQueryRunner {
                     .start(future);
         } catch (OutOfMemoryError | RuntimeException e) {
             large.release();
-            return new PgQueryResult.Failure("no thread to classify a large statement: " + e.getClass().getSimpleName(), 0);
+            return new PgQueryResult.Failure("no thread to classify a large statement: "
+                    + e.getClass().getSimpleName(), 0);
         }
         return await(future);
     }
@@ -95,12 +103,5 @@ final class PgQueryRunner {
         } catch (ExecutionException e) {
             return new PgQueryResult.Failure("libpg_query call failed: " + e.getCause().getClass().getSimpleName(), 0);
         }
-    }
-
-    private static int utf8Length(String sql) {
-        if (sql.length() > MAX_SQL_BYTES) {
-            return sql.length();
-        }
-        return sql.getBytes(StandardCharsets.UTF_8).length;
     }
 }

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -87,6 +88,7 @@ public final class SqlClassifier {
 
     /** Classifies {@code sql}; see the class comment. */
     public Classification classify(String sql) {
+        Objects.requireNonNull(sql, "sql");
         try {
             return classifyParsed(sql);
         } catch (RuntimeException e) {
@@ -100,11 +102,14 @@ public final class SqlClassifier {
         if (sql.indexOf('\0') >= 0) {
             return unknown(sql);
         }
-        if (!(runner.parse(sql) instanceof PgQueryResult.Tree(String json))) {
+        if (sql.length() > PgQueryRunner.MAX_SQL_BYTES) {
+            return unknown(sql);
+        }
+        byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
+        if (!(runner.parse(bytes) instanceof PgQueryResult.Tree(String json))) {
             return unknown(sql);
         }
         JsonNode stmts = readTree(json).path("stmts");
-        byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
         List<Command> commands = new ArrayList<>(stmts.size());
         List<PreparedRef> prepared = new ArrayList<>();
         for (JsonNode raw : stmts) {

@@ -123,7 +123,8 @@ final class SqlClassifierKinds {
         if (arg.has("Integer")) {
             return arg.path("Integer").path("ival").asInt(0) == 0;
         }
-        return arg.has("String") && FALSE_WORDS.contains(arg.path("String").path("sval").asText().toLowerCase(Locale.ROOT));
+        String word = arg.path("String").path("sval").asText("");
+        return arg.has("String") && FALSE_WORDS.contains(word.toLowerCase(Locale.ROOT));
     }
 
     private static String copy(JsonNode body, SqlClassifierWalker.Facts facts) {

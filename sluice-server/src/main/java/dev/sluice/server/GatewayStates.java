@@ -27,7 +27,30 @@ final class GatewayStates {
     }
 
     static GatewayState load(Path configFile) {
-        return build(ConfigLoader.load(configFile));
+        SluiceConfig config;
+        try {
+            config = ConfigLoader.load(configFile);
+        } catch (ConfigException e) {
+            // Report the inline policies' problems too, so one run shows everything wrong with the file.
+            List<ConfigProblem> problems = new ArrayList<>(e.problems());
+            problems.addAll(inlinePolicyProblems(configFile));
+            throw new ConfigException(problems);
+        }
+        return build(config);
+    }
+
+    private static List<ConfigProblem> inlinePolicyProblems(Path configFile) {
+        try {
+            ConfigNode policies = ConfigNode.parse(configFile, Files.readString(configFile)).at("policies");
+            if (policies.isList()) {
+                PolicySet.parse(List.of(new ConfigRuleSource(policies)), DangerousFunctions.all());
+            }
+            return List.of();
+        } catch (ConfigException e) {
+            return e.problems().stream().filter(p -> p.keyPath().startsWith("policies")).toList();
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
     }
 
     static GatewayState build(SluiceConfig config) {

@@ -22,15 +22,20 @@ final class AwsKeyDetector implements Detector {
 
     @Override
     public void find(CharSequence text, SpanConsumer out) {
-        accessKeyIds(text, "AKIA", out);
-        accessKeyIds(text, "ASIA", out);
-        secrets(text, "ecret", out);
-        secrets(text, "ECRET", out);
+        accessKeyIds(text, "KIA", out);
+        accessKeyIds(text, "SIA", out);
+        secrets(text, "ccess", out);
+        secrets(text, "CCESS", out);
     }
 
-    private static void accessKeyIds(CharSequence text, String prefix, SpanConsumer out) {
-        for (int p = Chars.indexOf(text, prefix, 0); p >= 0; p = Chars.indexOf(text, prefix, p + 4)) {
+    /** {@code tail} is "KIA" or "SIA", searched without the frequent leading 'A'. */
+    private static void accessKeyIds(CharSequence text, String tail, SpanConsumer out) {
+        for (int t = Chars.indexOf(text, tail, 1); t >= 0; t = Chars.indexOf(text, tail, t + 3)) {
+            int p = t - 1;
             int end = p + 4 + ID_BODY;
+            if (text.charAt(p) != 'A') {
+                continue;
+            }
             if (end > text.length() || (p > 0 && isAlnum(text.charAt(p - 1)))
                     || (end < text.length() && isAlnum(text.charAt(end)))) {
                 continue;
@@ -46,14 +51,11 @@ final class AwsKeyDetector implements Detector {
         }
     }
 
-    /** {@code anchor} is "ecret" inside "secret"; finds the labelled 40-character value after it. */
+    /** {@code anchor} is "ccess" inside "access"; finds the labelled 40-character value after the label. */
     private static void secrets(CharSequence text, String anchor, SpanConsumer out) {
         for (int p = Chars.indexOf(text, anchor, 1); p >= 0; p = Chars.indexOf(text, anchor, p + 1)) {
-            if ((text.charAt(p - 1) | 0x20) != 's') {
-                continue;
-            }
-            int i = labelTail(text, p + anchor.length());
-            if (i < 0) {
+            int i = labelTail(text, p - 1);
+            if (i < 0 || !secretBefore(text, p - 1)) {
                 continue;
             }
             i = skipAssignment(text, i);
@@ -71,13 +73,15 @@ final class AwsKeyDetector implements Detector {
         }
     }
 
-    /** Matches "[_]access[_]key" case-insensitively at {@code i}; returns the index after it, or -1. */
+    /** True when "secret" or "secret_" (any case) ends just before {@code a}. */
+    private static boolean secretBefore(CharSequence text, int a) {
+        int p = Chars.at(text, a - 1) == '_' ? a - 1 : a;
+        return p >= 6 && matchIgnoreCase(text, p - 6, "secret") == p;
+    }
+
+    /** Matches "access[_]key" case-insensitively at {@code i}; returns the index after it, or -1. */
     private static int labelTail(CharSequence text, int i) {
-        int p = i;
-        if (Chars.at(text, p) == '_') {
-            p++;
-        }
-        p = matchIgnoreCase(text, p, "access");
+        int p = matchIgnoreCase(text, i, "access");
         if (p < 0) {
             return -1;
         }

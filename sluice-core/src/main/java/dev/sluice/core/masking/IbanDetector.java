@@ -37,9 +37,14 @@ final class IbanDetector implements Detector {
         }
         int i = 0;
         while (i + 4 <= n) {
+            char c3 = text.charAt(i + 3);
+            if (!isDigit(c3) && !isUpper(c3)) {
+                i += 4; // no IBAN can start at i..i+3: each would need c3 to be a digit or a letter
+                continue;
+            }
             char c0 = text.charAt(i);
             char c1 = text.charAt(i + 1);
-            if (!isUpper(c0) || !isUpper(c1) || !isDigit(text.charAt(i + 2)) || !isDigit(text.charAt(i + 3))
+            if (!isUpper(c0) || !isUpper(c1) || !isDigit(text.charAt(i + 2)) || !isDigit(c3)
                     || (i > 0 && isAlnum(text.charAt(i - 1)))) {
                 i++;
                 continue;

@@ -19,14 +19,16 @@ final class JwtDetector implements Detector {
 
     @Override
     public void find(CharSequence text, SpanConsumer out) {
-        int p = Chars.indexOf(text, "eyJ", 0);
-        while (p >= 0) {
-            int end = tokenEnd(text, p);
+        // search for the rare 'J' rather than "eyJ": indexOf is fastest when its first character is rare
+        int j = Chars.indexOf(text, 'J', 2);
+        while (j >= 0) {
+            int p = j - 2;
+            int end = text.charAt(p) == 'e' && text.charAt(p + 1) == 'y' ? tokenEnd(text, p) : -1;
             if (end > 0) {
                 out.accept(p, end);
-                p = Chars.indexOf(text, "eyJ", end);
+                j = Chars.indexOf(text, 'J', end + 2);
             } else {
-                p = Chars.indexOf(text, "eyJ", p + 1);
+                j = Chars.indexOf(text, 'J', j + 1);
             }
         }
     }

@@ -18,7 +18,7 @@ final class PrivateKeyDetector implements Detector {
 
     @Override
     public void find(CharSequence text, SpanConsumer out) {
-        int p = Chars.indexOf(text, BEGIN, 0);
+        int p = next(text, 0);
         while (p >= 0) {
             int labelStart = p + BEGIN.length();
             int labelEnd = Chars.indexOf(text, DASHES, labelStart);
@@ -27,15 +27,25 @@ final class PrivateKeyDetector implements Detector {
             }
             String label = text.subSequence(labelStart, labelEnd).toString();
             if (labelEnd - labelStart > MAX_LABEL || !isPrivateKeyLabel(label)) {
-                p = Chars.indexOf(text, BEGIN, labelStart);
+                p = next(text, labelStart);
                 continue;
             }
             String endLine = "-----END " + label + DASHES;
             int endAt = Chars.indexOf(text, endLine, labelEnd + DASHES.length());
             int end = endAt < 0 ? text.length() : endAt + endLine.length();
             out.accept(p, end);
-            p = Chars.indexOf(text, BEGIN, end);
+            p = next(text, end);
         }
+    }
+
+    /** Next "-----BEGIN " at or after {@code from}, found by its rarer "BEGIN " part. */
+    private static int next(CharSequence text, int from) {
+        for (int b = Chars.indexOf(text, "BEGIN ", from + 5); b >= 0; b = Chars.indexOf(text, "BEGIN ", b + 1)) {
+            if (Chars.regionMatches(text, b - 5, DASHES)) {
+                return b - 5;
+            }
+        }
+        return -1;
     }
 
     private static boolean isPrivateKeyLabel(String label) {

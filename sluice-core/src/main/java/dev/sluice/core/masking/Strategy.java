@@ -53,7 +53,8 @@ public sealed interface Strategy permits Strategy.Redact, Strategy.Partial, Stra
     /**
      * Keeps the first {@code keepFirst} and last {@code keepLast} letters or digits and replaces every other
      * letter or digit with {@code maskChar}; separators (anything else) are kept. When the kept characters
-     * would be more than half of the letters and digits, everything is masked: a short value is never revealed.
+     * would be more than two thirds of the letters and digits, everything is masked, so a short value is never
+     * revealed ({@code partial(0,4)} masks "Alice" whole, {@code partial(6,4)} keeps BIN and last four of a card).
      */
     record Partial(int keepFirst, int keepLast, char maskChar) implements Strategy {
         public Partial {
@@ -74,7 +75,7 @@ public sealed interface Strategy permits Strategy.Redact, Strategy.Partial, Stra
                     significant++;
                 }
             }
-            boolean keepNone = 2 * (keepFirst + keepLast) > significant;
+            boolean keepNone = 3 * (keepFirst + keepLast) > 2 * significant;
             StringBuilder result = new StringBuilder(value.length());
             int seen = 0;
             for (int i = 0; i < value.length(); ) {

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# pgbench select-only through Sluice against direct, haproxy and pgbouncer, in one run (bench/pg-compare.sh does
+# the measuring). Sluice runs from bin/sluice with its embedded audit store on; with --policies it also enforces the
+# three rules of docs/policy.md's example plus 47 more, so every statement is classified and judged.
+#
+#   bench/sluice-pg.sh [--policies]      (DURATION=10 SCALE=10 by default; see bench/pg-compare.sh)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+POLICIES=false
+[[ ${1:-} == --policies ]] && POLICIES=true
+
+DIR=$(mktemp -d /tmp/sluice-bench-cfg-XXXXXX)
+trap 'rm -rf "$DIR"' EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+SLUICE_PORT=$(port)
+HTTP_PORT=$(port)
+{
+  cat <<YAML
+listen:
+  postgres: 127.0.0.1:$SLUICE_PORT
+  http: 127.0.0.1:$HTTP_PORT
+data-dir: $DIR/data
+identity:
+  dev-issuer: true
+connections:
+  - name: bench
+    type: postgres
+    address: 127.0.0.1:__PORT__
+    database: bench
+    user: postgres
+    password: unused
+    tls:
+      mode: disable
+    allow:
+      groups: [bench]
+YAML
+  if $POLICIES; then
+    cat <<'YAML'
+policies:
+  - name: agents-never-destroy
+    connections: [bench]
+    groups: [bench]
+    deny:
+      kinds: [DROP, TRUNCATE, ALTER]
+  - name: writes-need-a-where
+    connections: [bench]
+    groups: [bench]
+    deny:
+      when: "command.kind in ['DELETE', 'UPDATE'] && !command.has_where"
+  - name: deletes-need-a-human
+    connections: [bench]
+    groups: [bench]
+    require-approval:
+      kinds: [DELETE]
+      approvers: [sre]
+YAML
+    for i in $(seq 1 47); do
+      cat <<YAML
+  - name: filler-$i
+    connections: [bench]
+    groups: [group-$i]
+    deny:
+      tables: ["secret_$i.*"]
+      when: "command.statement_count > $((i + 10))"
+YAML
+    done
+  fi
+} > "$DIR/sluice.yaml.tmpl"
+sed "s/__PORT__/1/" "$DIR/sluice.yaml.tmpl" > "$DIR/sluice.yaml"
+TOKEN=$("$ROOT/bin/sluice" token --config "$DIR/sluice.yaml" --subject bench-agent --groups bench --ttl 2h 2>/dev/null)
+"$ROOT/bench/pg-compare.sh" \
+  --sluice-cmd "sed s/__PORT__/\$BENCH_PG_PORT/ $DIR/sluice.yaml.tmpl > $DIR/sluice.yaml && exec $ROOT/bin/sluice serve --config $DIR/sluice.yaml" \
+  --sluice-port "$SLUICE_PORT" --sluice-token "$TOKEN" --sluice-user bench-agent

@@ -1,0 +1,138 @@
+package dev.sluice.postgres;
+
+import dev.sluice.core.policy.Command;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SqlClassifierTest {
+
+    private static SqlClassifier classifier;
+
+    @BeforeAll
+    static void load() {
+        classifier = SqlClassifier.create();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "   ", ";", ";;\n;", "-- only a comment", "/* only a comment */"})
+    void classifiesStringWithoutStatementsAsNoCommands(String sql) {
+        Classification result = classifier.classify(sql);
+
+        assertThat(result.commands()).isEmpty();
+        assertThat(result.prepared()).isEmpty();
+    }
+
+    @Test
+    void givesEachStatementItsOwnTextAndTheTotalCount() {
+        String sql = "SELECT 'ü' FROM t;\n  DELETE FROM \"Tàble\" WHERE id = 'é' ; /* c */ SELECT 2";
+
+        List<Command> commands = classifier.classify(sql).commands();
+
+        assertThat(commands).extracting(Command::text).containsExactly(
+                "SELECT 'ü' FROM t", "DELETE FROM \"Tàble\" WHERE id = 'é'", "/* c */ SELECT 2");
+        assertThat(commands).extracting(Command::kind).containsExactly("SELECT", "DELETE", "SELECT");
+        assertThat(commands.get(1).tables()).containsExactly("Tàble");
+        assertThat(commands).allSatisfy(c -> {
+            assertThat(c.statementCount()).isEqualTo(3);
+            assertThat(c.protocol()).isEqualTo("postgres");
+        });
+    }
+
+    @Test
+    void classifiesRejectedStringAsOneUnknownCommandHoldingTheWholeText() {
+        String sql = "SELECT 1; DROP TABEL x; SELECT 2";
+
+        List<Command> commands = classifier.classify(sql).commands();
+
+        assertThat(commands).singleElement().satisfies(c -> {
+            assertThat(c.unknown()).isTrue();
+            assertThat(c.text()).isEqualTo(sql);
+            assertThat(c.statementCount()).isEqualTo(1);
+            assertThat(c.tables()).isEmpty();
+            assertThat(c.hasWhere()).isFalse();
+        });
+        assertThat(classifier.classify(sql).hasUnknown()).isTrue();
+    }
+
+    @Test
+    void classifiesStringWithNulAsUnknownBecauseTheParserWouldSeeOnlyItsStart() {
+        List<Command> commands = classifier.classify("SELECT 1\0; DROP TABLE x").commands();
+
+        assertThat(commands).singleElement().extracting(Command::kind).isEqualTo(Command.UNKNOWN);
+    }
+
+    @Test
+    void classifiesOversizedStringAsUnknown() {
+        String sql = "SELECT '" + "x".repeat(PgQueryRunner.MAX_SQL_BYTES) + "'";
+
+        assertThat(classifier.classify(sql).commands()).singleElement()
+                .extracting(Command::kind).isEqualTo(Command.UNKNOWN);
+    }
+
+    @Test
+    void survivesDeeplyNestedExpressionsThatOverflowASmallNativeStack() {
+        // each of these overflows a 1 MB native stack inside libpg_query and would kill the JVM with SIGSEGV
+        String leftDeep = "SELECT 1" + "+1".repeat(100_000);
+        String rightDeep = "SELECT " + "NOT ".repeat(9_900) + "true";
+        String beyondPool = "SELECT 1" + "+1".repeat(PgQueryRunner.POOLED_MAX_BYTES / 2 + 1000);
+
+        assertThat(List.of(leftDeep, rightDeep, beyondPool)).allSatisfy(sql ->
+                assertThat(classifier.classify(sql).commands()).singleElement()
+                        .extracting(Command::kind).isEqualTo("SELECT"));
+    }
+
+    @Test
+    void classifiesLargeMultiRowInsertOnADedicatedThread() {
+        StringBuilder sql = new StringBuilder("INSERT INTO big (a, b) VALUES (0, 'x')");
+        while (sql.length() <= PgQueryRunner.POOLED_MAX_BYTES + 10_000) {
+            sql.append(", (1, 'some text'), (2, lower('ABC'))");
+        }
+
+        Command command = classifier.classify(sql.toString()).commands().getFirst();
+
+        assertThat(command.kind()).isEqualTo("INSERT");
+        assertThat(command.tables()).containsExactly("big");
+        assertThat(command.functions()).containsExactly("lower");
+    }
+
+    @Test
+    void reportsPreparedStatementsPreparedExecutedAndDeallocated() {
+        String sql = "PREPARE p(int) AS DELETE FROM t WHERE id = $1; EXECUTE p(1); EXPLAIN ANALYZE EXECUTE q;"
+                + " CREATE TABLE x AS EXECUTE r; DEALLOCATE p; DEALLOCATE ALL";
+
+        Classification result = classifier.classify(sql);
+
+        assertThat(result.commands()).extracting(Command::kind)
+                .containsExactly("DELETE", "EXECUTE", "EXECUTE", "CREATE", "DEALLOCATE", "DEALLOCATE");
+        assertThat(result.commands().getFirst().hasWhere()).isTrue();
+        assertThat(result.prepared()).containsExactly(
+                new PreparedRef(PreparedRef.Action.PREPARE, "p", 0),
+                new PreparedRef(PreparedRef.Action.EXECUTE, "p", 1),
+                new PreparedRef(PreparedRef.Action.EXECUTE, "q", 2),
+                new PreparedRef(PreparedRef.Action.EXECUTE, "r", 3),
+                new PreparedRef(PreparedRef.Action.DEALLOCATE, "p", 4),
+                new PreparedRef(PreparedRef.Action.DEALLOCATE, "", 5));
+    }
+
+    @Test
+    void keepsPreparedStatementNamesAsTheParserResolvedThem() {
+        Classification result = classifier.classify("PREPARE \"MixedCase\" AS SELECT 1; EXECUTE MixedCase");
+
+        assertThat(result.prepared()).extracting(PreparedRef::name).containsExactly("MixedCase", "mixedcase");
+    }
+
+    @Test
+    void marksOnlyCodeRunningStatementsOpaque() {
+        List<Command> commands = classifier.classify(
+                "DO $$ BEGIN END $$; CALL p(); SELECT pg_sleep(1); CREATE TRIGGER t BEFORE INSERT ON x"
+                        + " FOR EACH ROW EXECUTE FUNCTION f()").commands();
+
+        assertThat(commands).extracting(Command::opaque).containsExactly(true, true, false, true);
+    }
+}
