@@ -27,8 +27,8 @@ final class PostgresCommandMapper {
     private final Map<String, Prepared> statements = new HashMap<>();
     private final Map<String, Portal> portals = new HashMap<>();
 
-    /** A protocol-level prepared statement: its text and how it classified. */
-    record Prepared(String text, List<Command> commands) {
+    /** A protocol-level prepared statement: its text, how it classified, and the parameter types Parse declared. */
+    record Prepared(String text, List<Command> commands, int[] parameterTypes) {
     }
 
     /** A bound portal: its statement and the parameters as audited. */
@@ -76,14 +76,14 @@ final class PostgresCommandMapper {
     }
 
     /** Parse: remembers the statement under its name (the unnamed one is replaced) and returns its commands. */
-    Mapped parse(String name, String sql) {
+    Mapped parse(String name, String sql, int[] parameterTypes) {
         statements.remove(name);
         if (statements.size() >= MAX_PREPARED) {
             return new Mapped(List.of(), Optional.of("too many prepared statements in this session"));
         }
         Mapped result = mapQuery(sql);
         if (result.refusal().isEmpty()) {
-            statements.put(name, new Prepared(sql, result.commands()));
+            statements.put(name, new Prepared(sql, result.commands(), parameterTypes.clone()));
         }
         return result;
     }
@@ -95,7 +95,7 @@ final class PostgresCommandMapper {
         if (statement == null) {
             return Optional.empty();
         }
-        Portal result = new Portal(statement, auditedParameters(bind));
+        Portal result = new Portal(statement, auditedParameters(bind, statement.parameterTypes()));
         portals.put(bind.portal(), result);
         return Optional.of(result);
     }
@@ -118,20 +118,30 @@ final class PostgresCommandMapper {
         portals.remove("");
     }
 
-    private static List<String> auditedParameters(Bind bind) {
+    private static List<String> auditedParameters(Bind bind, int[] types) {
         List<String> result = new ArrayList<>(bind.parameters().length);
         short[] formats = bind.parameterFormats();
         for (int i = 0; i < bind.parameters().length; i++) {
             byte[] value = bind.parameters()[i];
             short format = formats.length == 1 ? formats[0] : i < formats.length ? formats[i] : 0;
-            result.add(value == null ? "NULL" : render(value, format));
+            int type = i < types.length ? types[i] : 0;
+            result.add(value == null ? "NULL" : render(value, format, type));
         }
         return result;
     }
 
-    private static String render(byte[] value, short format) {
+    /** Text as sent; binary values of common types as their text form (see {@link BinaryParameters}), else hex. */
+    private static String render(byte[] value, short format, int type) {
+        if (format != 0 && !BinaryParameters.isText(type)) {
+            Optional<String> decoded = BinaryParameters.render(type, value);
+            if (decoded.isPresent()) {
+                String text = decoded.get();
+                return text.length() > MAX_AUDITED_PARAMETER
+                        ? text.substring(0, MAX_AUDITED_PARAMETER) + "…(" + value.length + " bytes)" : text;
+            }
+        }
         int length = Math.min(value.length, MAX_AUDITED_PARAMETER);
-        String text = format == 0
+        String text = format == 0 || BinaryParameters.isText(type)
                 ? new String(value, 0, length, StandardCharsets.UTF_8)
                 : "\\x" + HexFormat.of().formatHex(value, 0, length);
         return value.length > MAX_AUDITED_PARAMETER ? text + "…(" + value.length + " bytes)" : text;

@@ -178,7 +178,7 @@ final class PostgresRelay {
     }
 
     private void onParse(Frame frame, FrontendMessage.Parse parse) throws IOException {
-        Mapped mapped = mapper.parse(parse.name(), parse.query());
+        Mapped mapped = mapper.parse(parse.name(), parse.query(), parse.parameterTypes());
         // Judged at Parse so that a refused statement is never even prepared upstream; only a refusal is audited
         // here, an allowed statement is audited at each Execute, with its parameters.
         Decision decision = mapped.refusal().isPresent() ? null : guard.judge(mapped.commands());

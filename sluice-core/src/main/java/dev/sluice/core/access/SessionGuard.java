@@ -1,8 +1,12 @@
 package dev.sluice.core.access;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +35,12 @@ import dev.sluice.core.policy.Verdict;
  */
 public final class SessionGuard {
     private static final Logger LOG = LoggerFactory.getLogger(SessionGuard.class);
+    /**
+     * Statement text beyond this many characters is not stored whole: a client may send up to the protocol's
+     * message limit per statement, and a trail that grows by tens of megabytes per statement is itself a denial of
+     * service. The stored text keeps the head, the full length and a SHA-256 of the whole text.
+     */
+    static final int MAX_AUDITED_TEXT = 64 * 1024;
 
     private final TargetGrant grant;
     private final Supplier<GatewayState> state;
@@ -64,7 +74,8 @@ public final class SessionGuard {
      * Judges the commands of one execution unit (a simple-query string, or one Execute of a prepared statement) and
      * records the verdict. The strictest verdict over all commands wins.
      *
-     * @param text       what is audited as the statement: already masked
+     * @param text       what is audited as the statement: already masked; stored whole up to
+     *                   {@value #MAX_AUDITED_TEXT} characters, else its head, length and SHA-256
      * @param parameters bound parameters, already masked
      * @throws dev.sluice.core.audit.AuditWriteException when the verdict cannot be recorded: the caller must refuse
      */
@@ -83,7 +94,7 @@ public final class SessionGuard {
         String kinds = commands.isEmpty() ? "EMPTY"
                 : String.join(";", commands.stream().map(Command::kind).distinct().toList());
         Verdict verdict = decision.verdict();
-        audit.append(new AuditEvent.StatementEvaluated(clock.instant(), context(), id, text, parameters, kinds,
+        audit.append(new AuditEvent.StatementEvaluated(clock.instant(), context(), id, bounded(text), parameters, kinds,
                 verdictName(verdict), ruleOf(verdict), reasonOf(verdict)));
         return new Admission(id, decision);
     }
@@ -129,6 +140,19 @@ public final class SessionGuard {
             LOG.error("session {}: policy evaluation failed", context().session(), e);
             return new Decision(new Verdict.Deny("", "policy evaluation failed"), List.of(
                     new RuleMatch("", "deny", "evaluation error")));
+        }
+    }
+
+    static String bounded(String text) {
+        if (text.length() <= MAX_AUDITED_TEXT) {
+            return text;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return text.substring(0, MAX_AUDITED_TEXT) + "…(" + text.length() + " characters, sha256 "
+                    + HexFormat.of().formatHex(digest) + ")";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 
