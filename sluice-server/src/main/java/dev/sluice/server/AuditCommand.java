@@ -1,7 +1,6 @@
 package dev.sluice.server;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 
@@ -15,12 +14,15 @@ import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.config.ConfigLoader;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.store.AuditJson;
-import dev.sluice.store.SqliteAuditLog;
+import dev.sluice.store.AuditReader;
+import dev.sluice.store.AuditSettings;
+import dev.sluice.store.AuditStores;
 
 /** {@code sluice audit}: reads the audit trail, also while Sluice is running. */
-@Command(name = "audit", description = "Query the audit trail.")
+@Command(name = "audit", description = "Query the audit trail.",
+        subcommands = {AuditVerifyCommand.class, AuditKeyCommand.class})
 final class AuditCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, required = true)
+    @Option(names = {"-c", "--config"}, description = "the Sluice YAML config file (required)")
     Path config;
 
     @Option(names = "--subject")
@@ -52,6 +54,9 @@ final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (config == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--config=<config>'");
+        }
         SluiceConfig loaded = ConfigLoader.load(config.toAbsolutePath());
         Instant now = Instant.now();
         AuditQuery query = AuditQuery.all().withLimit(limit);
@@ -73,7 +78,7 @@ final class AuditCommand implements Callable<Integer> {
         if (until != null) {
             query = query.withUntil(CliDurations.instant(until, now));
         }
-        try (SqliteAuditLog log = SqliteAuditLog.open(loaded.dataDir().resolve("audit.db"), Clock.systemUTC())) {
+        try (AuditReader log = AuditStores.reader(AuditSettings.of(loaded))) {
             for (AuditRecord record : log.query(query)) {
                 spec.commandLine().getOut().println(json ? AuditJson.toJson(record) : human(record));
             }

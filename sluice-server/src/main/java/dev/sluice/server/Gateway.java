@@ -26,7 +26,8 @@ import dev.sluice.postgres.CancelRegistry;
 import dev.sluice.postgres.PostgresListener;
 import dev.sluice.postgres.PostgresServices;
 import dev.sluice.postgres.SqlClassifier;
-import dev.sluice.store.SqliteAuditLog;
+import dev.sluice.store.AuditStore;
+import dev.sluice.store.AuditStores;
 
 /**
  * A running Sluice: the audit store, identity, live configuration and the listeners, wired once. Rule, connection
@@ -40,7 +41,7 @@ public final class Gateway implements AutoCloseable {
 
     private final Path configFile;
     private final Clock clock;
-    private final SqliteAuditLog audit;
+    private final AuditStore audit;
     private final AtomicReference<GatewayState> state;
     private final AtomicReference<TokenVerifier> verifier;
     private final GatewayApprovals approvals;
@@ -54,8 +55,8 @@ public final class Gateway implements AutoCloseable {
         this.clock = clock;
         this.state = new AtomicReference<>(initial);
         this.verifier = new AtomicReference<>(Identities.verifier(initial.config(), clock));
-        this.audit = SqliteAuditLog.open(initial.config().dataDir().resolve("audit.db"), clock);
-        this.approvals = new GatewayApprovals(audit, state::get, clock, this::httpPort);
+        this.audit = AuditStores.open(initial.config(), clock);
+        this.approvals = new GatewayApprovals(audit, initial.config().dataDir(), state::get, clock, this::httpPort);
     }
 
     /** Loads, validates and starts everything; throws {@link ConfigException} when the config does not validate. */
@@ -135,7 +136,7 @@ public final class Gateway implements AutoCloseable {
         return state.get();
     }
 
-    public SqliteAuditLog audit() {
+    public AuditStore audit() {
         return audit;
     }
 

@@ -13,7 +13,8 @@ import dev.sluice.core.config.ConfigProblems;
 import dev.sluice.core.config.HostPort;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.store.ApprovalStoreSqlite;
-import dev.sluice.store.SqliteAuditLog;
+import dev.sluice.core.audit.AuditLog;
+import java.nio.file.Path;
 
 /**
  * The approvals of one gateway: the store (in the audit file, so that instances sharing a data dir share requests),
@@ -29,8 +30,12 @@ final class GatewayApprovals implements AutoCloseable {
     private record Bound(SluiceConfig config, ApprovalSettings settings) {
     }
 
-    GatewayApprovals(SqliteAuditLog audit, Supplier<GatewayState> state, Clock clock, IntSupplier httpPort) {
-        this.store = ApprovalStoreSqlite.open(audit.file());
+    /**
+     * Requests and grants live in the embedded store file of the data dir (beside the SQLite audit trail). With the
+     * PostgreSQL audit store they stay local to this replica: sharing them needs the PostgreSQL approval store.
+     */
+    GatewayApprovals(AuditLog audit, Path dataDir, Supplier<GatewayState> state, Clock clock, IntSupplier httpPort) {
+        this.store = ApprovalStoreSqlite.open(dataDir.resolve("audit.db"));
         this.state = state;
         this.httpPort = httpPort;
         this.service = new Approvals(store, audit, clock, state, this::settings, this::publicUrl);

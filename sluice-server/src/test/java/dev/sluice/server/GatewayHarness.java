@@ -102,6 +102,16 @@ final class GatewayHarness implements AutoCloseable {
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * Writes this harness's config (with {@code extraYaml}) into a new directory, so that its relative data dir is
+     * that directory's own: the config of another Sluice replica in front of the same database and OIDC provider.
+     */
+    Path replicaConfig(String extraYaml) throws IOException {
+        Path result = Files.createTempDirectory(dir, "replica-").resolve("sluice.yaml");
+        Files.writeString(result, config(extraYaml));
+        return result;
+    }
+
     Gateway gateway() {
         return gateway;
     }

@@ -118,7 +118,7 @@ public final class ApprovalStoreSqlite implements ApprovalStore {
             result = thread.submit(() -> {
                 try {
                     if (connection == null) {
-                        connection = SqliteFiles.open(file);
+                        connection = SqliteFiles.open(file, SyncMode.NORMAL);
                     }
                     return action.run(connection);
                 } catch (SQLException e) {

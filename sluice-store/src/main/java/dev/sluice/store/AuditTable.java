@@ -41,32 +41,39 @@ final class AuditTable {
         }
     }
 
+    /** Work done inside the write transaction after the batch was inserted, before it commits. */
+    @FunctionalInterface
+    interface BeforeCommit {
+        void run(Connection connection, ChainHead head) throws SQLException;
+    }
+
     /**
-     * Links {@code rows} to the chain as seq head+1..head+n in one {@code BEGIN IMMEDIATE} transaction and commits.
-     * The head is read inside the transaction, under the write lock: a concurrent writer cannot fork the chain, and
-     * a failed transaction leaves the head where it was. On failure the transaction is left to the caller to roll back.
+     * Links {@code rows} to the chain as seq head+1..head+n in one write transaction (under the backend's chain
+     * lock), runs {@code beforeCommit} with the new head, and commits. The head is read inside the transaction: a
+     * concurrent writer cannot fork the chain, and a failed transaction leaves the head where it was. On failure
+     * the transaction is left to the caller to roll back.
      *
      * @return the new head
      */
-    static ChainHead appendAll(Connection connection, ChainHash chain, List<EventFields> rows, Clock clock)
-            throws SQLException {
-        try (Statement control = connection.createStatement()) {
-            control.execute("BEGIN IMMEDIATE");
-            ChainHead current = head(connection, clock.instant());
-            long seq = current.seq();
-            String prev = current.hash();
-            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-                for (EventFields fields : rows) {
-                    AuditRow row = chain.link(++seq, prev, fields);
-                    bind(insert, row);
-                    insert.addBatch();
-                    prev = row.hash();
-                }
-                insert.executeBatch();
+    static ChainHead appendAll(StoreBackend backend, Connection connection, ChainHash chain, List<EventFields> rows,
+                               Clock clock, BeforeCommit beforeCommit) throws SQLException {
+        backend.beginWrite(connection);
+        ChainHead current = head(connection, clock.instant());
+        long seq = current.seq();
+        String prev = current.hash();
+        try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+            for (EventFields fields : rows) {
+                AuditRow row = chain.link(++seq, prev, fields);
+                bind(insert, row);
+                insert.addBatch();
+                prev = row.hash();
             }
-            control.execute("COMMIT");
-            return new ChainHead(seq, prev, clock.instant());
+            insert.executeBatch();
         }
+        ChainHead result = new ChainHead(seq, prev, clock.instant());
+        beforeCommit.run(connection, result);
+        backend.commit(connection);
+        return result;
     }
 
     private static void bind(PreparedStatement insert, AuditRow row) throws SQLException {

@@ -1,15 +1,15 @@
 package dev.sluice.store;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
@@ -18,10 +18,12 @@ import org.slf4j.LoggerFactory;
 import dev.sluice.core.audit.AuditWriteException;
 
 /**
- * The single writer of one audit file, with group commit. Callers on any thread {@link #submit} an event and get a
+ * The single writer of one audit store, with group commit. Callers on any thread {@link #submit} an event and get a
  * future; one platform thread (JDBC into native SQLite would pin a virtual one) takes what has queued up, up to
- * {@link #MAX_BATCH} events, links them to the chain in one {@code BEGIN IMMEDIATE} transaction, commits (one fsync)
- * and then completes each caller's future with its seq. Everything else in this class runs on that thread.
+ * {@link #MAX_BATCH} events, links them to the chain in one write transaction under the store's chain lock
+ * ({@link StoreBackend#beginWrite}), commits (one fsync) and then completes each caller's future with its seq.
+ * Between batches it signs checkpoints and applies retention ({@link CheckpointWriter}). Everything else in this
+ * class runs on that thread.
  *
  * <p>Invariants: the chain head is read from the database inside the write transaction, so it is advanced only by
  * a commit and never by a failed batch, and a second writer on the same file cannot fork the chain. If anything in
@@ -52,21 +54,24 @@ final class GroupCommitWriter {
 
     private enum Stop implements Job { INSTANCE }
 
-    private final Path file;
+    private final StoreBackend backend;
     private final Clock clock;
     private final ChainAnchor anchor;
     private final BlockingQueue<Job> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final ChainHash chain = new ChainHash();
+    private final CheckpointWriter checkpoints;
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile ChainHead head;
     private Connection connection;
 
-    GroupCommitWriter(Path file, Clock clock, ChainAnchor anchor, ChainHead recovered) {
-        this.file = file;
+    GroupCommitWriter(StoreBackend backend, Clock clock, ChainAnchor anchor, ChainHead recovered,
+                      Optional<Checkpointing> checkpointing) {
+        this.backend = backend;
         this.clock = clock;
         this.anchor = anchor;
         this.head = recovered;
+        this.checkpoints = new CheckpointWriter(backend, clock, checkpointing);
         this.thread = Thread.ofPlatform().name("sluice-audit-writer").daemon().unstarted(this::run);
         thread.start();
     }
@@ -110,14 +115,33 @@ final class GroupCommitWriter {
         return future(job);
     }
 
+    /** Queues retention now (tests with a fixed clock); completes with the number of deleted rows. */
+    CompletableFuture<Long> retainNow() {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        maintenance(connection -> result.complete(checkpoints.retain(connection)))
+                .whenComplete((ignored, e) -> {
+                    if (e != null) {
+                        result.completeExceptionally(e);
+                    }
+                });
+        return result;
+    }
+
     private void run() {
         List<Job> jobs = new ArrayList<>(MAX_BATCH);
         List<Append> batch = new ArrayList<>(MAX_BATCH);
+        duty(checkpoints::onStart, "signing the recovered head");
         boolean running = true;
         while (running) {
             jobs.clear();
             try {
-                jobs.add(queue.take());
+                long wait = checkpoints.waitNanos();
+                Job first = wait < 0 ? queue.take() : queue.poll(wait, TimeUnit.NANOSECONDS);
+                if (first == null) {
+                    duty(checkpoints::onIdle, "a timed checkpoint");
+                    continue;
+                }
+                jobs.add(first);
             } catch (InterruptedException e) {
                 break;
             }
@@ -137,11 +161,24 @@ final class GroupCommitWriter {
                 }
             }
             write(batch);
+            duty(checkpoints::onIdle, "a timed checkpoint");
         }
+        duty(checkpoints::onStop, "the closing checkpoint");
         for (Job job = queue.poll(); job != null; job = queue.poll()) {
             fail(job);
         }
         discardConnection();
+    }
+
+    /** Checkpoint and retention work: a failure is logged and retried later; appends go on (they are chained). */
+    private void duty(WriterAction action, String what) {
+        try {
+            action.run(connection());
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("audit store {}: {} failed: {}", backend.name(), what, e.toString());
+            rollbackQuietly();
+            discardConnection();
+        }
     }
 
     private void write(List<Append> batch) {
@@ -149,8 +186,13 @@ final class GroupCommitWriter {
             return;
         }
         try {
-            ChainHead committed = commit(batch);
+            boolean[] checkpointed = new boolean[1];
+            List<EventFields> rows = new ArrayList<>(batch.size());
+            batch.forEach(append -> rows.add(append.fields()));
+            ChainHead committed = AuditTable.appendAll(backend, connection(), chain, rows, clock,
+                    (c, next) -> checkpointed[0] = checkpoints.beforeCommit(c, next, rows.size()));
             head = committed;
+            checkpoints.committed(committed, batch.size(), checkpointed[0]);
             long first = committed.seq() - batch.size() + 1;
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).done().complete(first + i);
@@ -160,18 +202,11 @@ final class GroupCommitWriter {
             rollbackQuietly();
             discardConnection();
             AuditWriteException failure = new AuditWriteException(
-                    "audit store " + file + " could not commit " + batch.size() + " event(s): " + e.getMessage(), e);
+                    "audit store " + backend.name() + " could not commit " + batch.size() + " event(s): " + e.getMessage(), e);
             batch.forEach(append -> append.done().completeExceptionally(failure));
         } finally {
             batch.clear();
         }
-    }
-
-    /** One transaction for the whole batch; returns only once COMMIT returned (durable). */
-    private ChainHead commit(List<Append> batch) throws SQLException {
-        List<EventFields> rows = new ArrayList<>(batch.size());
-        batch.forEach(append -> rows.add(append.fields()));
-        return AuditTable.appendAll(connection(), chain, rows, clock);
     }
 
     private void runMaintenance(Maintenance job) {
@@ -185,7 +220,7 @@ final class GroupCommitWriter {
 
     private Connection connection() throws SQLException {
         if (connection == null) {
-            connection = SqliteFiles.open(file);
+            connection = backend.openWriter();
         }
         return connection;
     }
@@ -194,8 +229,8 @@ final class GroupCommitWriter {
         if (connection == null) {
             return;
         }
-        try (Statement control = connection.createStatement()) {
-            control.execute("ROLLBACK");
+        try {
+            backend.rollback(connection);
         } catch (SQLException | RuntimeException ignored) {
             // no transaction was open, or the connection is gone; it is discarded next either way
         }
@@ -222,7 +257,7 @@ final class GroupCommitWriter {
     }
 
     private AuditWriteException closedException() {
-        return new AuditWriteException("audit store " + file + " is closed", null);
+        return new AuditWriteException("audit store " + backend.name() + " is closed", null);
     }
 
     private void fail(Job job) {

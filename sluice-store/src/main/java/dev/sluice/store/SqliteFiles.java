@@ -11,9 +11,9 @@ import org.sqlite.SQLiteConfig;
  * Opens connections to one SQLite audit file with the settings the trail depends on, and migrates its schema.
  *
  * <p>WAL journal: readers (the {@code sluice audit} CLI in another process) never block the writer, nor it them.
- * {@code synchronous=NORMAL}: in WAL mode a commit is written to the log before it returns, so a committed event
- * survives a killed Sluice (kill -9); the log is fsynced at checkpoints, so an OS crash or power loss may lose the
- * last commits. The busy timeout makes a second writer (another process on the same file) wait for the write lock
+ * {@code synchronous} follows {@link SyncMode}: NORMAL (the default) writes a commit to the log before it returns,
+ * so a committed event survives a killed Sluice (kill -9), and fsyncs the log only at WAL checkpoints, so an OS
+ * crash or power loss may lose the last commits; FULL fsyncs the log at every commit and survives power loss too. The busy timeout makes a second writer (another process on the same file) wait for the write lock
  * instead of failing at once.
  */
 final class SqliteFiles {
@@ -35,10 +35,11 @@ final class SqliteFiles {
                 .migrate();
     }
 
-    static Connection open(Path file) throws SQLException {
+    static Connection open(Path file, SyncMode sync) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        config.setSynchronous(sync == SyncMode.FULL ? SQLiteConfig.SynchronousMode.FULL
+                : SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout(BUSY_TIMEOUT_MS);
         return config.createConnection(url(file));
     }

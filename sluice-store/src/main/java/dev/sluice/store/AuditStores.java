@@ -1,0 +1,49 @@
+package dev.sluice.store;
+
+import java.security.PublicKey;
+import java.time.Clock;
+
+import dev.sluice.core.config.SluiceConfig;
+
+/** Opens the audit store a configuration names ({@code audit.store}), for Sluice itself or for the CLI. */
+public final class AuditStores {
+
+    private AuditStores() {
+    }
+
+    /**
+     * Opens the store for writing, with signed checkpoints: loads the signing key, or creates it (mode 600) on
+     * first start.
+     *
+     * @throws dev.sluice.core.config.ConfigException when the {@code audit} section does not validate
+     * @throws dev.sluice.core.audit.AuditWriteException when the store cannot be opened
+     * @throws AuditStoreException when the signing key cannot be read or created
+     */
+    public static AuditStore open(SluiceConfig config, Clock clock) {
+        return open(AuditSettings.of(config), clock);
+    }
+
+    public static AuditStore open(AuditSettings settings, Clock clock) {
+        AuditSigningKey key = AuditSigningKey.loadOrCreate(settings.signingKey());
+        StoreOptions options = StoreOptions.defaults().withSync(settings.sync())
+                .withCheckpointing(settings.checkpointing(key));
+        if (settings.postgres().isPresent()) {
+            return PostgresAuditLog.open(settings.postgres().get(), clock, options);
+        }
+        return SqliteAuditLog.open(settings.file(), clock, options);
+    }
+
+    /** Read-only access to the configured store (no writer, no signing key needed). */
+    public static AuditReader reader(AuditSettings settings) {
+        return settings.postgres().map(PostgresAuditLog::reader).orElseGet(() -> SqliteAuditLog.reader(settings.file()));
+    }
+
+    /** The public half of the configured signing key (read from its file, which Sluice creates on first start). */
+    public static PublicKey publicKey(AuditSettings settings) {
+        if (!java.nio.file.Files.exists(settings.signingKey())) {
+            throw new AuditStoreException("no audit signing key at " + settings.signingKey()
+                    + " (Sluice creates it when it first starts; audit.signing-key sets another path)");
+        }
+        return AuditSigningKey.readPublicKey(settings.signingKey());
+    }
+}
