@@ -10,6 +10,7 @@ import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditEvent.AccessDenied;
 import dev.sluice.core.audit.AuditEvent.AuthFailed;
 import dev.sluice.core.audit.AuditEvent.ConfigReloaded;
+import dev.sluice.core.audit.AuditEvent.RecordingChunk;
 import dev.sluice.core.audit.AuditEvent.SessionEnded;
 import dev.sluice.core.audit.AuditEvent.SessionStarted;
 import dev.sluice.core.audit.AuditEvent.StatementCompleted;
@@ -74,6 +75,13 @@ final class EventMapper {
                 details.put("bytes_to_client", e.bytesToClient());
                 details.put("duration_ms", millis(e.duration()));
                 details.put("reason", text(e.reason()));
+                yield fields(e, e.ctx(), "", "", -1, "", details);
+            }
+            case RecordingChunk e -> {
+                Map<String, Object> details = sessionDetails(e.ctx());
+                details.put("format", text(e.format()));
+                details.put("index", e.index());
+                details.put("content", text(e.content()));
                 yield fields(e, e.ctx(), "", "", -1, "", details);
             }
             case ConfigReloaded e -> {
