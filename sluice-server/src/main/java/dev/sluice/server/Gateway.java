@@ -47,6 +47,7 @@ public final class Gateway implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private PostgresListener postgres;
     private HttpApi http;
+    private Evidence evidence;
 
     private Gateway(Path configFile, GatewayState initial, Clock clock) {
         this.configFile = configFile;
@@ -79,6 +80,8 @@ public final class Gateway implements AutoCloseable {
             postgres = PostgresListener.start(config.listen().postgres().get(), services);
             resources.add(postgres);
         }
+        evidence = Evidence.start(EvidenceConfig.of(config), audit.file(), config.dataDir(), clock);
+        resources.add(evidence);
         if (config.listen().http().isPresent()) {
             http = HttpApi.start(config.listen().http().get(), this);
             resources.add(http);
@@ -133,6 +136,10 @@ public final class Gateway implements AutoCloseable {
 
     public SqliteAuditLog audit() {
         return audit;
+    }
+
+    Evidence evidence() {
+        return evidence;
     }
 
     TokenVerifier verifier() {

@@ -35,7 +35,7 @@ final class GatewayStates {
         if (!config.policies().isMissing()) {
             sources.add(new ConfigRuleSource(config.policies()));
         }
-        List<ConfigProblem> problems = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>(EvidenceConfig.problems(config));
         for (Path file : policyFiles(config)) {
             try {
                 ConfigNode node = ConfigNode.parse(file, Files.readString(file));

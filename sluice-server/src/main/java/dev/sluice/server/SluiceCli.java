@@ -18,7 +18,7 @@ import dev.sluice.core.config.ConfigException;
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Identity-aware Layer-7 gateway for AI agents.",
         subcommands = {SluiceCli.Serve.class, SluiceCli.Check.class, TokenCommand.class, AuditCommand.class,
-            PolicyCommand.class, DemoCommand.class})
+            PolicyCommand.class, DemoCommand.class, SessionsCommand.class, ReplayCommand.class})
 public final class SluiceCli implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
