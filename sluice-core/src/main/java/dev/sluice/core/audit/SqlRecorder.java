@@ -100,6 +100,9 @@ public final class SqlRecorder implements SessionRecorder {
             return;
         }
         take.finish(tag, rows, sqlState, error, duration);
+        if (config.results() == RecordingConfig.Results.ROWS) {
+            take.capped(rows, config.rowsCap());
+        }
         emit(take);
     }
 

@@ -91,6 +91,13 @@ final class StatementTake {
         keptRows++;
     }
 
+    /** Rows the protocol did not hand over because the cap was reached still make the recording truncated. */
+    void capped(long totalRows, int cap) {
+        if (keptRows >= cap && totalRows > keptRows) {
+            truncated = true;
+        }
+    }
+
     void finish(String tag, long rows, String sqlState, String error, Duration duration) {
         this.tag = tag;
         this.rows = rows;
