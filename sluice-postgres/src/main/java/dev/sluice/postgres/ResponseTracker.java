@@ -107,6 +107,10 @@ final class ResponseTracker {
                 onCompletion("SUSPENDED");
                 yield List.of(frame);
             }
+            case 'T', 'D' -> {
+                SessionRecorders.feed(guard.recorder(), head, frame);
+                yield List.of(frame);
+            }
             case 'E' -> onError(frame);
             case 'Z' -> {
                 List<Frame> result = new ArrayList<>(held);

@@ -49,6 +49,7 @@ public final class Gateway implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private PostgresListener postgres;
     private HttpApi http;
+    private Evidence evidence;
 
     private Gateway(Path configFile, GatewayState initial, Clock clock) {
         this.configFile = configFile;
@@ -84,6 +85,9 @@ public final class Gateway implements AutoCloseable {
             postgres = PostgresListener.start(config.listen().postgres().get(), services);
             resources.add(postgres);
         }
+        // The query API, recordings and exports read the embedded trail; with the PostgreSQL store they need its reader.
+        evidence = Evidence.start(EvidenceConfig.of(config), config.dataDir().resolve("audit.db"), config.dataDir(), clock);
+        resources.add(evidence);
         if (config.listen().http().isPresent()) {
             http = HttpApi.start(config.listen().http().get(), this);
             resources.add(http);
@@ -143,6 +147,10 @@ public final class Gateway implements AutoCloseable {
     /** Just-in-time approvals: held statements, access requests and grants. */
     dev.sluice.core.approval.Approvals approvals() {
         return approvals.service();
+    }
+
+    Evidence evidence() {
+        return evidence;
     }
 
     TokenVerifier verifier() {

@@ -63,7 +63,7 @@ final class GatewayStates {
         if (!config.policies().isMissing()) {
             sources.add(new ConfigRuleSource(config.policies()));
         }
-        List<ConfigProblem> problems = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>(EvidenceConfig.problems(config));
         ConfigProblems approvalProblems = new ConfigProblems();
         ApprovalSettings.bind(config, System.getenv(), approvalProblems);
         problems.addAll(approvalProblems.list());

@@ -21,7 +21,8 @@ import dev.sluice.core.config.ConfigException;
         description = "Identity-aware Layer-7 gateway for AI agents.",
         subcommands = {SluiceCli.Serve.class, SluiceCli.Check.class, TokenCommand.class, AuditCommand.class,
             PolicyCommand.class, DemoCommand.class, MaskCommand.class, ApprovalsCommand.class,
-            ApprovalsCommand.Approve.class, ApprovalsCommand.Reject.class, ApprovalsCommand.Access.class})
+            ApprovalsCommand.Approve.class, ApprovalsCommand.Reject.class, ApprovalsCommand.Access.class,
+            SessionsCommand.class, ReplayCommand.class})
 public final class SluiceCli implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;

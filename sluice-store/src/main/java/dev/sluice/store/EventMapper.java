@@ -14,6 +14,7 @@ import dev.sluice.core.audit.AuditEvent.ApprovalNotified;
 import dev.sluice.core.audit.AuditEvent.ApprovalRequested;
 import dev.sluice.core.audit.AuditEvent.AuthFailed;
 import dev.sluice.core.audit.AuditEvent.ConfigReloaded;
+import dev.sluice.core.audit.AuditEvent.RecordingChunk;
 import dev.sluice.core.audit.AuditEvent.SessionEnded;
 import dev.sluice.core.audit.AuditEvent.SessionStarted;
 import dev.sluice.core.audit.AuditEvent.StatementCompleted;
@@ -118,6 +119,13 @@ final class EventMapper {
                 details.put("statement_id", e.statementId());
                 details.put("detail", text(e.detail()));
                 yield fields(e, e.ctx(), "", text(e.outcome()), -1, "", details);
+            }
+            case RecordingChunk e -> {
+                Map<String, Object> details = sessionDetails(e.ctx());
+                details.put("format", text(e.format()));
+                details.put("index", e.index());
+                details.put("content", text(e.content()));
+                yield fields(e, e.ctx(), "", "", -1, "", details);
             }
             case ConfigReloaded e -> {
                 Map<String, Object> details = new TreeMap<>();

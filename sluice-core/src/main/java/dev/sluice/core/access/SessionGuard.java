@@ -22,7 +22,10 @@ import dev.sluice.core.approval.SessionHolds;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditLog;
+import dev.sluice.core.audit.SessionRecorder;
+import dev.sluice.core.audit.SqlRecorder;
 import dev.sluice.core.config.ConnectionConfig;
+import dev.sluice.core.config.RecordingConfig;
 import dev.sluice.core.policy.Command;
 import dev.sluice.core.policy.Decision;
 import dev.sluice.core.policy.PolicyInput;
@@ -53,6 +56,7 @@ public final class SessionGuard {
     private final Instant started;
     private final AtomicLong statements = new AtomicLong();
     private final SessionHolds holds;
+    private final SessionRecorder recorder;
 
     public SessionGuard(TargetGrant grant, Supplier<GatewayState> state, AuditLog audit, Clock clock) {
         this(grant, state, audit, clock, ApprovalGate.disabled());
@@ -67,6 +71,12 @@ public final class SessionGuard {
         this.clock = clock;
         this.started = clock.instant();
         this.holds = approvals.session(grant, state);
+        this.recorder = SqlRecorder.create(RecordingConfig.of(state.get().config()), grant.context(), audit, clock);
+    }
+
+    /** The session's recorder, fed with results by the protocol's response path. */
+    public SessionRecorder recorder() {
+        return recorder;
     }
 
     public TargetGrant grant() {
@@ -132,6 +142,7 @@ public final class SessionGuard {
         Verdict verdict = decision.verdict();
         audit.append(new AuditEvent.StatementEvaluated(clock.instant(), context(), id, bounded(text), parameters, kinds,
                 verdictName(verdict), ruleOf(verdict), reasonOf(verdict)));
+        recorder.onStatement(id, text, parameters, verdictName(verdict), reasonOf(verdict));
         return new Admission(id, decision);
     }
 
@@ -152,9 +163,11 @@ public final class SessionGuard {
         } catch (RuntimeException e) {
             LOG.error("session {}: could not record the outcome of statement {}", context().session(), statementId, e);
         }
+        recorder.onResult(statementId, tag, rows, sqlState, error, duration);
     }
 
     public void ended(long bytesFromClient, long bytesToClient, String reason) {
+        recorder.onEnd();
         try {
             audit.appendLater(new AuditEvent.SessionEnded(clock.instant(), context(), bytesFromClient, bytesToClient,
                     Duration.between(started, clock.instant()), reason));

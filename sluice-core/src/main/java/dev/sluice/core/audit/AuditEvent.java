@@ -193,6 +193,25 @@ public sealed interface AuditEvent {
         }
     }
 
+    /**
+     * One piece of a session recording, chained like every other event (see {@code docs/recordings.md}).
+     *
+     * @param format  how {@code content} is encoded: {@code sql/v1} (one JSON object per statement) today;
+     *                {@code asciicast/v2} for terminal sessions
+     * @param index   the chunk's position in the session's recording (for {@code sql/v1}, the statement id)
+     * @param content the chunk itself, in {@code format}; already masked and size-capped by the recorder
+     */
+    record RecordingChunk(Instant time, AuditContext ctx, String format, long index, String content)
+            implements AuditEvent {
+        public String kind() {
+            return "recording";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
     /** A configuration or policy reload was attempted; {@code problems} lists why it was rejected. */
     record ConfigReloaded(Instant time, String source, boolean accepted, List<String> problems) implements AuditEvent {
         public ConfigReloaded {
