@@ -26,6 +26,8 @@ final class PostgresCommandMapper {
     private final Map<String, List<Command>> sqlPrepared = new HashMap<>();
     private final Map<String, Prepared> statements = new HashMap<>();
     private final Map<String, Portal> portals = new HashMap<>();
+    /** Portals already executed once, with their statement id: a later Execute fetches more of the same run. */
+    private final Map<String, Long> executed = new HashMap<>();
 
     /** A protocol-level prepared statement: its text, how it classified, and the parameter types Parse declared. */
     record Prepared(String text, List<Command> commands, int[] parameterTypes) {
@@ -91,6 +93,7 @@ final class PostgresCommandMapper {
     /** Bind: empty when the statement is unknown to Sluice (the caller refuses). */
     Optional<Portal> bind(Bind bind) {
         portals.remove(bind.portal());
+        executed.remove(bind.portal());
         Prepared statement = statements.get(bind.statement());
         if (statement == null) {
             return Optional.empty();
@@ -104,11 +107,22 @@ final class PostgresCommandMapper {
         return Optional.ofNullable(portals.get(name));
     }
 
+    /** The statement id of this portal's first execution, when it was executed before (a fetch of more rows). */
+    java.util.OptionalLong executedAs(String portal) {
+        Long id = executed.get(portal);
+        return id == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(id);
+    }
+
+    void executed(String portal, long statementId) {
+        executed.put(portal, statementId);
+    }
+
     void forget(byte target, String name) {
         if (target == 'S') {
             statements.remove(name);
         } else {
             portals.remove(name);
+            executed.remove(name);
         }
     }
 
@@ -116,6 +130,7 @@ final class PostgresCommandMapper {
     void forgetUnnamed() {
         statements.remove("");
         portals.remove("");
+        executed.remove("");
     }
 
     private static List<String> auditedParameters(Bind bind, int[] types) {

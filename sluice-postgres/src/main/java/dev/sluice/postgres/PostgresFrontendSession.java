@@ -1,6 +1,5 @@
 package dev.sluice.postgres;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -58,7 +57,7 @@ final class PostgresFrontendSession {
 
     private final PostgresServices services;
     private Socket socket;
-    private InputStream input;
+    private RelayInput input;
     private FrameReader reader;
     private FrameWriter writer;
     private boolean secure;
@@ -92,7 +91,7 @@ final class PostgresFrontendSession {
     }
 
     private void streams(Socket s) throws IOException {
-        input = new BufferedInputStream(s.getInputStream(), 64 * 1024);
+        input = new RelayInput(s.getInputStream());
         reader = new FrameReader(input, MAX_MESSAGE_SIZE);
         writer = new FrameWriter(new BufferedOutputStream(s.getOutputStream(), 64 * 1024));
     }

@@ -49,7 +49,7 @@ final class PostgresRelay {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresRelay.class);
 
     private final Socket client;
-    private final InputStream clientInput;
+    private final RelayInput clientInput;
     private final FrameReader clientReader;
     private final FrameWriter clientWriter;
     private final PostgresUpstream upstream;
@@ -72,7 +72,7 @@ final class PostgresRelay {
     /** Why Sluice ended the session itself (an access grant expired); empty otherwise. */
     private volatile String terminated = "";
 
-    PostgresRelay(Socket client, InputStream clientInput, FrameReader clientReader, FrameWriter clientWriter,
+    PostgresRelay(Socket client, RelayInput clientInput, FrameReader clientReader, FrameWriter clientWriter,
                   PostgresUpstream upstream, SessionGuard guard, PostgresCommandMapper mapper, Clock clock) {
         this.client = client;
         this.clientInput = clientInput;
@@ -102,6 +102,7 @@ final class PostgresRelay {
             upstream.shutdownOutput();
             try {
                 String backendEnd = backend.get();
+                tracker.finish();
                 if (!terminated.isEmpty()) {
                     return terminated;
                 }
@@ -124,7 +125,7 @@ final class PostgresRelay {
                     return "client terminated";
                 }
                 // While a read-ahead owns the stream, available() would block on the stream's lock: ask the queue.
-                if (readAhead != null ? !readAhead.hasQueued() : clientInput.available() == 0) {
+                if (readAhead != null ? !readAhead.hasQueued() : clientInput.buffered() == 0) {
                     upstream.writer().flush();
                 }
             }
@@ -227,6 +228,14 @@ final class PostgresRelay {
             refuseExtended("portal \"" + execute.portal() + "\" was not bound through Sluice in this session");
             return;
         }
+        java.util.OptionalLong running = mapper.executedAs(execute.portal());
+        if (running.isPresent()) {
+            // More rows of a portal already judged, audited and run (a cursor-style fetch with a row limit): the
+            // statement does not run again, so it is neither judged nor audited again; its result counts every chunk.
+            tracker.expect(new Pending.ExecRun(running.getAsLong(), clock.instant()));
+            upstream.writer().write(frame);
+            return;
+        }
         Portal p = portal.get();
         // Judged again at every Execute: a policy reloaded since Parse applies to the next execution.
         Admission admission = hold(admit(p.statement().text(), p.parameters(),
@@ -234,6 +243,7 @@ final class PostgresRelay {
                 p.statement().commands());
         if (admission.allowed()) {
             tracker.expect(new Pending.ExecRun(admission.statementId(), clock.instant()));
+            mapper.executed(execute.portal(), admission.statementId());
             upstream.writer().write(frame);
         } else {
             refuseExtended(admission.refusalMessage());
@@ -333,7 +343,7 @@ final class PostgresRelay {
                         writeToClient(out);
                     }
                 }
-                if (upstream.input().available() == 0) {
+                if (upstream.input().buffered() == 0) {
                     flushClient();
                 }
             }

@@ -1,6 +1,5 @@
 package dev.sluice.postgres;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,14 +49,14 @@ final class PostgresUpstream implements AutoCloseable {
             "lc_time", "bytea_output", "standard_conforming_strings");
 
     private final Socket socket;
-    private final InputStream input;
+    private final RelayInput input;
     private final FrameReader reader;
     private final FrameWriter writer;
     private final List<ParameterStatus> parameters;
     private final BackendKeyData key;
     private final byte status;
 
-    private PostgresUpstream(Socket socket, InputStream input, FrameReader reader, FrameWriter writer,
+    private PostgresUpstream(Socket socket, RelayInput input, FrameReader reader, FrameWriter writer,
                              List<ParameterStatus> parameters, BackendKeyData key, byte status) {
         this.socket = socket;
         this.input = input;
@@ -77,7 +76,7 @@ final class PostgresUpstream implements AutoCloseable {
                     CONNECT_TIMEOUT_MS);
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
             Socket secured = negotiateTls(socket, connection);
-            InputStream input = new BufferedInputStream(secured.getInputStream(), 64 * 1024);
+            RelayInput input = new RelayInput(secured.getInputStream());
             FrameReader reader = new FrameReader(input, MAX_MESSAGE_SIZE);
             FrameWriter writer = new FrameWriter(new BufferedOutputStream(secured.getOutputStream(), 64 * 1024));
             writer.write(new FrontendMessage.StartupMessage(196608, startupParameters(connection, clientParameters)));
@@ -136,7 +135,7 @@ final class PostgresUpstream implements AutoCloseable {
         return sslSocket;
     }
 
-    private static PostgresUpstream authenticate(Socket socket, InputStream input, FrameReader reader,
+    private static PostgresUpstream authenticate(Socket socket, RelayInput input, FrameReader reader,
                                                  FrameWriter writer, ConnectionConfig connection) throws IOException {
         List<ParameterStatus> parameters = new ArrayList<>();
         BackendKeyData key = new BackendKeyData(0, 0);
@@ -214,7 +213,7 @@ final class PostgresUpstream implements AutoCloseable {
         return result;
     }
 
-    InputStream input() {
+    RelayInput input() {
         return input;
     }
 

@@ -31,6 +31,16 @@ final class ResponseTracker {
     private final Supplier<Map<String, Long>> masked;
     /** Frames held back while an injected extended-protocol refusal is at the head (see {@link #onError}). */
     private final List<Frame> held = new ArrayList<>();
+    /**
+     * Portals that returned PortalSuspended (a cursor-style fetch): their statement is completed, with every chunk's
+     * rows, only when the portal runs to its end (or the session ends). Upstream-to-client thread only.
+     */
+    private final Map<Long, Suspended> suspended = new java.util.HashMap<>();
+    /** DataRows seen for the execution at the head. */
+    private long headRows;
+
+    private record Suspended(Instant start, long rows) {
+    }
 
     sealed interface Pending {
         /** A simple Query that was forwarded. */
@@ -104,10 +114,13 @@ final class ResponseTracker {
                 yield List.of(frame);
             }
             case 's' -> {
-                onCompletion("SUSPENDED");
+                onSuspended();
                 yield List.of(frame);
             }
             case 'T', 'D' -> {
+                if (frame.type() == 'D') {
+                    headRows++;
+                }
                 SessionRecorders.feed(guard.recorder(), head, frame);
                 yield List.of(frame);
             }
@@ -134,11 +147,32 @@ final class ResponseTracker {
             }
             case Pending.ExecRun run -> {
                 pending.pollFirst();
-                complete(run.statementId(), tag, rowsOf(tag), "", "",
-                        Duration.between(run.start(), clock.instant()));
+                Suspended earlier = suspended.remove(run.statementId());
+                long rows = headRows + (earlier == null ? 0 : earlier.rows());
+                Instant start = earlier == null ? run.start() : earlier.start();
+                // A portal fetched in chunks ends with a tag counting only the last chunk: count the rows seen.
+                complete(run.statementId(), tag, Math.max(rowsOf(tag), rows), "", "",
+                        Duration.between(start, clock.instant()));
             }
             case null, default -> { }
         }
+        headRows = 0;
+    }
+
+    private void onSuspended() {
+        if (pending.peekFirst() instanceof Pending.ExecRun run) {
+            pending.pollFirst();
+            suspended.merge(run.statementId(), new Suspended(run.start(), headRows),
+                    (a, b) -> new Suspended(a.start(), a.rows() + b.rows()));
+        }
+        headRows = 0;
+    }
+
+    /** At session end: a portal never run to its end is recorded with the rows it did return. */
+    void finish() {
+        suspended.forEach((id, s) -> complete(id, "SUSPENDED", s.rows(), "", "portal not run to completion",
+                Duration.between(s.start(), clock.instant())));
+        suspended.clear();
     }
 
     private List<Frame> onError(Frame frame) {
@@ -168,8 +202,10 @@ final class ResponseTracker {
             }
             case Pending.ExecRun run -> {
                 pending.pollFirst();
+                headRows = 0;
+                Suspended earlier = suspended.remove(run.statementId());
                 complete(run.statementId(), "", -1, error.sqlState(), error.message(),
-                        Duration.between(run.start(), clock.instant()));
+                        Duration.between(earlier == null ? run.start() : earlier.start(), clock.instant()));
                 skipToSync();
                 return List.of(frame);
             }

@@ -98,16 +98,25 @@ final class ApprovalsApi {
         }
         int limit = parseLimit(ctx.queryParam("limit"));
         Approvals approvals = gateway.approvals();
-        List<Map<String, Object>> result = approvals.list(state, limit).stream().map(r -> view(approvals, r))
-                .toList();
+        List<Map<String, Object>> result = approvals.list(state, limit).stream().filter(r -> visibleTo(r, caller))
+                .map(r -> view(approvals, r)).toList();
         ctx.json(result);
     }
 
     private void show(Context ctx, Principal caller) {
         Approvals approvals = gateway.approvals();
-        ApprovalRequest request = approvals.find(ctx.pathParam("id")).orElseThrow(() -> new ApprovalException(
-                ApprovalException.Problem.NOT_FOUND, "no approval request " + shorten(ctx.pathParam("id"))));
+        ApprovalRequest request = approvals.find(ctx.pathParam("id")).filter(r -> visibleTo(r, caller))
+                .orElseThrow(() -> new ApprovalException(ApprovalException.Problem.NOT_FOUND,
+                        "no approval request " + shorten(ctx.pathParam("id"))));
         ctx.json(view(approvals, request));
+    }
+
+    /**
+     * A request (its statement text included) is shown only to those who may decide it and to the parties it
+     * concerns; to everyone else it does not exist.
+     */
+    private static boolean visibleTo(ApprovalRequest request, Principal caller) {
+        return request.approvableBy(caller) || request.involves(caller);
     }
 
     private void decide(Context ctx, Principal caller, boolean approve) throws IOException {
