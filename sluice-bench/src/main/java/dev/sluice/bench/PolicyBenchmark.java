@@ -55,6 +55,10 @@ public class PolicyBenchmark {
     @Param({"select_by_id", "insert", "update_where", "psql_describe"})
     public String statement;
 
+    /** Whether 10 of the 50 rules are CEL conditions run on every statement (else kinds/tables conditions). */
+    @Param({"true"})
+    public boolean cel;
+
     private String sql;
     private SqlClassifier cached;
     private SqlClassifier uncached;
@@ -66,7 +70,7 @@ public class PolicyBenchmark {
         sql = STATEMENTS.get(statement);
         cached = SqlClassifier.create();
         uncached = SqlClassifier.create(0);
-        policies = PolicySet.parse(List.of(new Node(ConfigNode.parse(Path.of("bench-rules.yaml"), Rules.yaml()))),
+        policies = PolicySet.parse(List.of(new Node(ConfigNode.parse(Path.of("bench-rules.yaml"), Rules.yaml(cel)))),
                 DangerousFunctions.all());
         if (policies.rules().size() != 50) {
             throw new IllegalStateException("expected 50 rules, got " + policies.rules().size());
