@@ -37,22 +37,36 @@ final class PostgresCommandMapper {
     record Portal(Prepared statement, List<String> parameters) {
     }
 
-    /** The commands to judge, or the reason they must be refused without asking the policy. */
-    record Mapped(List<Command> commands, Optional<String> refusal) {
+    /**
+     * The commands to judge, or the reason they must be refused without asking the policy; and what the SQL-level
+     * prepared statements will be once the string ran ({@link #admitted} applies it, only to what was forwarded).
+     */
+    record Mapped(List<Command> commands, Optional<String> refusal,
+                  Optional<Map<String, List<Command>>> preparedAfter) {
+        Mapped(List<Command> commands, Optional<String> refusal) {
+            this(commands, refusal, Optional.empty());
+        }
     }
 
     PostgresCommandMapper(SqlClassifier classifier) {
         this.classifier = classifier;
     }
 
-    /** A simple-protocol query string, with SQL-level PREPARE/EXECUTE/DEALLOCATE resolved. */
+    /**
+     * A simple-protocol query string, with SQL-level PREPARE/EXECUTE/DEALLOCATE resolved in order. Changes nothing:
+     * the caller applies {@link Mapped#preparedAfter} with {@link #admitted} once the string is forwarded, so that
+     * a refused string (never run) cannot make Sluice forget or relabel a statement the server still holds.
+     */
     Mapped mapQuery(String sql) {
         Classification classification = classifier.classify(sql);
         List<Command> commands = new ArrayList<>(classification.commands());
+        boolean changes = classification.prepared().stream()
+                .anyMatch(ref -> ref.action() != PreparedRef.Action.EXECUTE);
+        Map<String, List<Command>> after = changes ? new HashMap<>(sqlPrepared) : sqlPrepared;
         for (PreparedRef ref : classification.prepared()) {
             switch (ref.action()) {
                 case EXECUTE -> {
-                    List<Command> prepared = sqlPrepared.get(ref.name());
+                    List<Command> prepared = after.get(ref.name());
                     if (prepared == null) {
                         return new Mapped(commands, Optional.of("prepared statement \"" + ref.name()
                                 + "\" was not prepared through Sluice in this session"));
@@ -60,30 +74,51 @@ final class PostgresCommandMapper {
                     commands.set(ref.commandIndex(), prepared.getFirst());
                 }
                 case PREPARE -> {
-                    if (sqlPrepared.size() >= MAX_PREPARED && !sqlPrepared.containsKey(ref.name())) {
+                    // The server refuses an existing name and keeps what it holds: so must Sluice, or an EXECUTE
+                    // would be judged as the new text while the server runs the old one.
+                    if (after.containsKey(ref.name())) {
+                        return new Mapped(commands, Optional.of("prepared statement \"" + ref.name()
+                                + "\" already exists in this session: DEALLOCATE it first"));
+                    }
+                    if (after.size() >= MAX_PREPARED) {
                         return new Mapped(commands, Optional.of("too many prepared statements in this session"));
                     }
-                    sqlPrepared.put(ref.name(), List.of(commands.get(ref.commandIndex())));
+                    after.put(ref.name(), List.of(commands.get(ref.commandIndex())));
                 }
                 case DEALLOCATE -> {
                     if (ref.name().isEmpty()) {
-                        sqlPrepared.clear();
+                        after.clear();
                     } else {
-                        sqlPrepared.remove(ref.name());
+                        after.remove(ref.name());
                     }
                 }
             }
         }
-        return new Mapped(commands, Optional.empty());
+        return new Mapped(commands, Optional.empty(), changes ? Optional.of(after) : Optional.empty());
     }
 
-    /** Parse: remembers the statement under its name (the unnamed one is replaced) and returns its commands. */
+    /** The string or statement of {@code mapped} was forwarded: its SQL-level PREPARE/DEALLOCATE now count. */
+    void admitted(Mapped mapped) {
+        mapped.preparedAfter().ifPresent(after -> {
+            sqlPrepared.clear();
+            sqlPrepared.putAll(after);
+        });
+    }
+
+    /**
+     * Parse: remembers the statement under its name (the unnamed one is replaced) and returns its commands. A named
+     * statement Sluice already holds is refused and kept: the server would refuse the Parse and keep the old one.
+     */
     Mapped parse(String name, String sql, int[] parameterTypes) {
+        Mapped result = mapQuery(sql);
+        if (!name.isEmpty() && statements.containsKey(name)) {
+            return new Mapped(result.commands(), Optional.of("prepared statement \"" + name
+                    + "\" already exists in this session: Close it first"));
+        }
         statements.remove(name);
         if (statements.size() >= MAX_PREPARED) {
-            return new Mapped(List.of(), Optional.of("too many prepared statements in this session"));
+            return new Mapped(result.commands(), Optional.of("too many prepared statements in this session"));
         }
-        Mapped result = mapQuery(sql);
         if (result.refusal().isEmpty()) {
             statements.put(name, new Prepared(sql, result.commands(), parameterTypes.clone()));
         }

@@ -188,6 +188,7 @@ final class PostgresRelay {
         Mapped mapped = mapper.mapQuery(query.sql());
         Admission admission = hold(admit(query.sql(), List.of(), mapped), query.sql(), mapped.commands());
         if (admission.allowed()) {
+            mapper.admitted(mapped);
             tracker.expect(new Pending.QueryRun(admission.statementId(), clock.instant()));
             upstream.writer().write(frame);
         } else {
@@ -206,10 +207,13 @@ final class PostgresRelay {
             Admission admission = decision == null
                     ? guard.refuse(audited, List.of(), mapped.commands(), mapped.refusal().orElseThrow())
                     : guard.record(audited, List.of(), mapped.commands(), decision);
-            mapper.forget((byte) 'S', parse.name());
+            if (decision != null) {
+                mapper.forget((byte) 'S', parse.name()); // stored by the mapper, refused by the policy
+            }
             refuseExtended(admission.refusalMessage());
             return;
         }
+        mapper.admitted(mapped);
         upstream.writer().write(frame);
     }
 

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -48,6 +49,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@value PgQueryRunner#MAX_SQL_BYTES} UTF-8 bytes) is one UNKNOWN command holding the whole text with
  *       {@code statementCount} 1. {@link #classify} never throws: an internal failure also yields UNKNOWN.</li>
  * </ul>
+ * <p>
+ * <b>Cache.</b> Results of texts the parser accepted are memoized by exact text in a bounded
+ * {@link ClassificationCache} (by default {@value #DEFAULT_CACHE_ENTRIES} entries of at most 8 KiB of text each):
+ * classification is a pure function of the text, and clients repeat the same texts.
  */
 public final class SqlClassifier {
 
@@ -61,10 +66,15 @@ public final class SqlClassifier {
     private static final ReentrantLock LOCK = new ReentrantLock();
     private static PgQueryRunner shared;
 
-    private final PgQueryRunner runner;
+    /** Entries of the classification cache of {@link #create()}. */
+    public static final int DEFAULT_CACHE_ENTRIES = 4096;
 
-    private SqlClassifier(PgQueryRunner runner) {
+    private final PgQueryRunner runner;
+    private final ClassificationCache cache;
+
+    private SqlClassifier(PgQueryRunner runner, int cacheEntries) {
         this.runner = runner;
+        this.cache = new ClassificationCache(cacheEntries);
     }
 
     /**
@@ -75,12 +85,21 @@ public final class SqlClassifier {
      *                                         loaded: the gateway must not run without a classifier
      */
     public static SqlClassifier create() {
+        return create(DEFAULT_CACHE_ENTRIES);
+    }
+
+    /**
+     * As {@link #create()}, with a classification cache of {@code cacheEntries} entries ({@code 0}: no cache).
+     *
+     * @throws IllegalArgumentException when {@code cacheEntries} is negative
+     */
+    public static SqlClassifier create(int cacheEntries) {
         LOCK.lock();
         try {
             if (shared == null) {
                 shared = new PgQueryRunner(PgQueryNative.load());
             }
-            return new SqlClassifier(shared);
+            return new SqlClassifier(shared, cacheEntries);
         } finally {
             LOCK.unlock();
         }
@@ -89,8 +108,15 @@ public final class SqlClassifier {
     /** Classifies {@code sql}; see the class comment. */
     public Classification classify(String sql) {
         Objects.requireNonNull(sql, "sql");
+        Optional<Classification> cached = cache.get(sql);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
         try {
-            return classifyParsed(sql);
+            Optional<Classification> parsed = classifyParsed(sql);
+            // only what the parser accepted is cached: a failure may be transient (interruption, no thread)
+            parsed.ifPresent(result -> cache.put(sql, result));
+            return parsed.orElseGet(() -> unknown(sql));
         } catch (RuntimeException e) {
             // fail closed: a classifier defect must not let a statement through as anything but unknown
             LOG.warn("SQL classification failed ({}); treating the statement as unknown", e.getClass().getName());
@@ -98,16 +124,17 @@ public final class SqlClassifier {
         }
     }
 
-    private Classification classifyParsed(String sql) {
+    /** The classification of a text the parser accepted; empty when it did not (the statement is unknown). */
+    private Optional<Classification> classifyParsed(String sql) {
         if (sql.indexOf('\0') >= 0) {
-            return unknown(sql);
+            return Optional.empty();
         }
         if (sql.length() > PgQueryRunner.MAX_SQL_BYTES) {
-            return unknown(sql);
+            return Optional.empty();
         }
         byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
         if (!(runner.parse(bytes) instanceof PgQueryResult.Tree(String json))) {
-            return unknown(sql);
+            return Optional.empty();
         }
         JsonNode stmts = readTree(json).path("stmts");
         List<Command> commands = new ArrayList<>(stmts.size());
@@ -121,7 +148,7 @@ public final class SqlClassifier {
                     SqlClassifierKinds.hasWhere(kind, facts), opaque, stmts.size()));
             references(statement, facts, commands.size() - 1, prepared);
         }
-        return new Classification(commands, prepared);
+        return Optional.of(new Classification(commands, prepared));
     }
 
     private static JsonNode readTree(String json) {

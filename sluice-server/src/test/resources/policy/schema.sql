@@ -1,0 +1,17 @@
+create table items(id int primary key, name text not null, qty int not null default 0);
+insert into items select g, 'item-' || g, g from generate_series(1, 10) g;
+create table customers(id int primary key, email text);
+insert into customers values (1, 'a@example.com'), (2, 'b@example.com'), (3, 'c@example.com');
+create table secrets(id int primary key, value text);
+insert into secrets values (1, 'launch-code');
+create table scratch(id serial primary key, note text);
+create schema billing;
+create table billing.invoices(id int primary key, amount numeric not null);
+insert into billing.invoices values (1, 10), (2, 20);
+create table "Order Lines"(id int primary key, qty int);
+insert into "Order Lines" values (1, 1);
+create view items_v as select * from items;
+create function bump_qty(i int) returns int language sql as 'update items set qty = qty + 1 where id = i returning qty';
+create function wipe_items() returns void language sql as 'delete from items';
+create procedure wipe_proc() language sql as 'delete from items';
+create function harmless(i int) returns int language sql immutable as 'select i * 2';
