@@ -12,7 +12,8 @@ import java.util.Set;
  * <p>
  * Statements that wrap another one take the wrapped statement's kind when it runs: {@code EXPLAIN ANALYZE},
  * {@code PREPARE}, {@code DECLARE ... CURSOR FOR}. Within the DML family the strictest data-modifying node anywhere in
- * the statement wins (DELETE &gt; UPDATE &gt; MERGE &gt; INSERT &gt; SELECT), which catches data-modifying CTEs.
+ * the statement wins (DELETE &gt; UPDATE &gt; MERGE &gt; INSERT &gt; SELECT), which catches data-modifying CTEs; a MERGE
+ * whose actions delete or update is a DELETE or UPDATE (without a WHERE), one that only inserts stays MERGE.
  */
 final class SqlClassifierKinds {
 

@@ -89,6 +89,15 @@ final class SqlClassifierWalker {
         if (dmlKind != null) {
             dml.add(new Dml(dmlKind, node.has("whereClause")));
         }
+        if (key.equals("MergeWhenClause")) {
+            // A MERGE action deletes or updates like DELETE/UPDATE and must be judged so. Its rows are chosen by a
+            // join, not a WHERE: judged as unrestricted (fail closed for "writes need a WHERE" rules).
+            switch (node.path("commandType").asText()) {
+                case "CMD_DELETE" -> dml.add(new Dml("DELETE", false));
+                case "CMD_UPDATE" -> dml.add(new Dml("UPDATE", false));
+                default -> { }
+            }
+        }
         if (key.equals("ExecuteStmt")) {
             executed.add(node.path("name").asText(""));
         }
