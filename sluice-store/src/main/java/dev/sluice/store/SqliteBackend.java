@@ -33,6 +33,11 @@ final class SqliteBackend implements StoreBackend {
     }
 
     @Override
+    public String likeAnyCase() {
+        return "LIKE";
+    }
+
+    @Override
     public Connection openWriter() throws SQLException {
         return SqliteFiles.open(file, sync);
     }

@@ -90,12 +90,12 @@ class PostgresAuditLogTest {
             assertThat(fromA.ok()).as(fromA.message()).isTrue();
             assertThat(fromA.checked()).isEqualTo(total);
         }
-        try (AuditReader reader = PostgresAuditLog.reader(config)) {
+        try (AuditStoreReader reader = PostgresAuditLog.reader(config)) {
             ChainVerification result = reader.verify(VerifyOptions.signedBy(SHARED_KEY.publicKey(),
                     Clock.systemUTC().instant()));
             assertThat(result.ok()).as(result.message()).isTrue();
             assertThat(result.message()).doesNotContain("not yet covered");
-            assertThat(reader.query(AuditQuery.all().withLimit(AuditReader.MAX_QUERY_LIMIT)))
+            assertThat(reader.query(AuditQuery.all().withLimit(AuditStoreReader.MAX_QUERY_LIMIT)))
                     .extracting(AuditRecord::seq).hasSize(3000).isSorted();
         }
     }
@@ -110,7 +110,7 @@ class PostgresAuditLogTest {
         }
         String database = config.url().substring(config.url().lastIndexOf('/') + 1);
         server.execute(database, "UPDATE audit_event SET verdict = 'deny' WHERE seq = 6");
-        try (AuditReader reader = PostgresAuditLog.reader(config)) {
+        try (AuditStoreReader reader = PostgresAuditLog.reader(config)) {
             ChainVerification result = reader.verify(VerifyOptions.signedBy(SHARED_KEY.publicKey(),
                     Clock.systemUTC().instant()));
 
