@@ -107,14 +107,7 @@ public final class ApprovalStoreSqlite {
         }
 
         private void closeConnection() {
-            if (connection == null) {
-                return;
-            }
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // nothing is lost by closing
-            }
+            SqliteFiles.closeQuietly(connection);
             connection = null;
         }
     }

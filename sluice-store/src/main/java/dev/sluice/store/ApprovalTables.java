@@ -26,10 +26,7 @@ final class ApprovalTables implements ApprovalStore {
 
     @Override
     public void create(ApprovalRequest request) {
-        calls.call(c -> {
-            ApprovalStoreSql.insert(c, request);
-            return null;
-        });
+        calls.call(c -> ApprovalStoreSql.insert(c, request));
     }
 
     @Override
@@ -50,10 +47,7 @@ final class ApprovalTables implements ApprovalStore {
 
     @Override
     public void addGrant(AccessGrant grant) {
-        calls.call(c -> {
-            ApprovalStoreSql.insertGrant(c, grant);
-            return null;
-        });
+        calls.call(c -> ApprovalStoreSql.insertGrant(c, grant));
     }
 
     @Override

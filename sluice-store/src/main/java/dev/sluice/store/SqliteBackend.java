@@ -93,14 +93,7 @@ final class SqliteBackend implements StoreBackend {
     }
 
     private void closeReader() {
-        if (reader == null) {
-            return;
-        }
-        try {
-            reader.close();
-        } catch (SQLException ignored) {
-            // closing a reader loses nothing
-        }
+        SqliteFiles.closeQuietly(reader);
         reader = null;
     }
 
