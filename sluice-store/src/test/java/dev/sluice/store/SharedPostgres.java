@@ -14,11 +14,17 @@ final class SharedPostgres {
     private SharedPostgres() {
     }
 
-    static PostgresStoreConfig freshDatabase() {
+    /** The server, for raw access (a database's name is the last part of its store URL). */
+    static PostgresServer server() {
         if (server == null) {
             server = PostgresServer.start();
             server.createUser("sluice", "store-pw", false);
         }
+        return server;
+    }
+
+    static PostgresStoreConfig freshDatabase() {
+        server();
         String name = "store" + (++databases);
         server.createDatabase(name);
         server.execute("postgres", "ALTER DATABASE " + name + " OWNER TO sluice");
