@@ -11,20 +11,20 @@ import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.SessionId;
 import dev.sluice.core.identity.Principal;
+import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.SqliteAuditLog;
-import dev.sluice.store.SqliteAuditReader;
 
 /** A real embedded audit trail in a temp dir, with a reader to tail it. */
 final class Trail implements AutoCloseable {
     final SqliteAuditLog log;
-    final SqliteAuditReader reader;
+    final AuditStoreReader reader;
     final Path dataDir;
     private final AuditContext ctx;
 
     Trail(Path dataDir) {
         this.dataDir = dataDir;
         this.log = SqliteAuditLog.open(dataDir.resolve("audit.db"), Clock.systemUTC());
-        this.reader = SqliteAuditReader.open(dataDir.resolve("audit.db"));
+        this.reader = SqliteAuditLog.reader(dataDir.resolve("audit.db"));
         Principal alice = new Principal("https://idp.example", "alice", "Alice", Set.of("dev"), Principal.Kind.HUMAN,
                 List.of());
         this.ctx = new AuditContext(new SessionId("s-0123456789abcdef"), Optional.of(alice), "orders", "127.0.0.1:1");

@@ -14,7 +14,7 @@ import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.config.ConfigLoader;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.store.AuditJson;
-import dev.sluice.store.AuditReader;
+import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.AuditSettings;
 import dev.sluice.store.AuditStores;
 
@@ -78,7 +78,7 @@ final class AuditCommand implements Callable<Integer> {
         if (until != null) {
             query = query.withUntil(CliDurations.instant(until, now));
         }
-        try (AuditReader log = AuditStores.reader(AuditSettings.of(loaded))) {
+        try (AuditStoreReader log = AuditStores.reader(AuditSettings.of(loaded))) {
             for (AuditRecord record : log.query(query)) {
                 spec.commandLine().getOut().println(json ? AuditJson.toJson(record) : human(record));
             }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import dev.sluice.core.config.ConfigLoader;
-import dev.sluice.store.AuditReader;
+import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.AuditSettings;
 import dev.sluice.store.AuditSigningKey;
 import dev.sluice.store.AuditStores;
@@ -52,7 +52,7 @@ final class AuditVerifyCommand implements Callable<Integer> {
             options = options.withGrace(grace);
         }
         ChainVerification result;
-        try (AuditReader reader = AuditStores.reader(settings)) {
+        try (AuditStoreReader reader = AuditStores.reader(settings)) {
             result = reader.verify(options);
         }
         PrintWriter out = spec.commandLine().getOut();

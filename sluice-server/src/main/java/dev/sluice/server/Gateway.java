@@ -57,7 +57,7 @@ public final class Gateway implements AutoCloseable {
         this.state = new AtomicReference<>(initial);
         this.verifier = new AtomicReference<>(Identities.verifier(initial.config(), clock));
         this.audit = AuditStores.open(initial.config(), clock);
-        this.approvals = new GatewayApprovals(audit, initial.config().dataDir(), state::get, clock, this::httpPort);
+        this.approvals = new GatewayApprovals(audit, initial.config(), state::get, clock, this::httpPort);
     }
 
     /** Loads, validates and starts everything; throws {@link ConfigException} when the config does not validate. */
@@ -85,8 +85,7 @@ public final class Gateway implements AutoCloseable {
             postgres = PostgresListener.start(config.listen().postgres().get(), services);
             resources.add(postgres);
         }
-        // The query API, recordings and exports read the embedded trail; with the PostgreSQL store they need its reader.
-        evidence = Evidence.start(EvidenceConfig.of(config), config.dataDir().resolve("audit.db"), config.dataDir(), clock);
+        evidence = Evidence.start(config, clock);
         resources.add(evidence);
         if (config.listen().http().isPresent()) {
             http = HttpApi.start(config.listen().http().get(), this);

@@ -8,20 +8,21 @@ import java.util.function.Supplier;
 
 import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.approval.ApprovalSettings;
+import dev.sluice.core.approval.ApprovalStore;
 import dev.sluice.core.approval.Approvals;
+import dev.sluice.core.audit.AuditLog;
 import dev.sluice.core.config.ConfigProblems;
 import dev.sluice.core.config.HostPort;
 import dev.sluice.core.config.SluiceConfig;
-import dev.sluice.store.ApprovalStoreSqlite;
-import dev.sluice.core.audit.AuditLog;
-import java.nio.file.Path;
+import dev.sluice.store.AuditSettings;
+import dev.sluice.store.AuditStores;
 
 /**
- * The approvals of one gateway: the store (in the audit file, so that instances sharing a data dir share requests),
+ * The approvals of one gateway: the store (beside the audit trail, so that instances sharing it share requests),
  * the settings of the config in force (re-bound when a reload swaps it), and the {@link Approvals} service.
  */
 final class GatewayApprovals implements AutoCloseable {
-    private final ApprovalStoreSqlite store;
+    private final ApprovalStore store;
     private final Supplier<GatewayState> state;
     private final IntSupplier httpPort;
     private final Approvals service;
@@ -31,11 +32,13 @@ final class GatewayApprovals implements AutoCloseable {
     }
 
     /**
-     * Requests and grants live in the embedded store file of the data dir (beside the SQLite audit trail). With the
-     * PostgreSQL audit store they stay local to this replica: sharing them needs the PostgreSQL approval store.
+     * Requests and grants live where the audit trail does ({@link AuditStores#approvals}): in the PostgreSQL store,
+     * shared by every replica pointing at it (a decision taken through one releases a statement held by another on
+     * its next poll), or in the embedded file of the data dir.
      */
-    GatewayApprovals(AuditLog audit, Path dataDir, Supplier<GatewayState> state, Clock clock, IntSupplier httpPort) {
-        this.store = ApprovalStoreSqlite.open(dataDir.resolve("audit.db"));
+    GatewayApprovals(AuditLog audit, SluiceConfig config, Supplier<GatewayState> state, Clock clock,
+                     IntSupplier httpPort) {
+        this.store = AuditStores.approvals(AuditSettings.of(config));
         this.state = state;
         this.httpPort = httpPort;
         this.service = new Approvals(store, audit, clock, state, this::settings, this::publicUrl);

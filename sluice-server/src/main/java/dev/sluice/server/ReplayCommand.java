@@ -12,13 +12,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import dev.sluice.core.audit.AuditReader;
 import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.AuditSearch;
 import dev.sluice.core.audit.AuditSearch.Field;
 import dev.sluice.core.audit.SessionSummary;
 import dev.sluice.core.config.ConfigLoader;
 import dev.sluice.core.config.SluiceConfig;
-import dev.sluice.store.SqliteAuditReader;
+import dev.sluice.store.AuditStores;
 
 /**
  * {@code sluice replay SESSION}: prints a recorded session as it happened, statement by statement with parameters
@@ -50,7 +51,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         SluiceConfig loaded = ConfigLoader.load(config.toAbsolutePath());
         PrintWriter out = spec.commandLine().getOut();
-        try (SqliteAuditReader reader = SqliteAuditReader.open(loaded.dataDir().resolve("audit.db"))) {
+        try (AuditReader reader = AuditStores.reader(loaded)) {
             SessionSummary summary = reader.session(session)
                     .orElseThrow(() -> new dev.sluice.core.SluiceException("no session " + session + " in the audit trail"));
             out.println(json ? EvidenceJson.line(Map.of("session", EvidenceJson.session(summary)))

@@ -10,12 +10,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import dev.sluice.core.audit.AuditReader;
 import dev.sluice.core.audit.AuditSearch;
 import dev.sluice.core.audit.AuditSearch.Field;
 import dev.sluice.core.audit.SessionSummary;
 import dev.sluice.core.config.ConfigLoader;
 import dev.sluice.core.config.SluiceConfig;
-import dev.sluice.store.SqliteAuditReader;
+import dev.sluice.store.AuditStores;
 
 /** {@code sluice sessions}: lists recorded sessions, newest first; also while Sluice is running. */
 @Command(name = "sessions", description = "List the sessions in the audit trail, newest first.")
@@ -60,7 +61,7 @@ final class SessionsCommand implements Callable<Integer> {
             search = search.withSince(CliDurations.instant(since, Instant.now()));
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (SqliteAuditReader reader = SqliteAuditReader.open(loaded.dataDir().resolve("audit.db"))) {
+        try (AuditReader reader = AuditStores.reader(loaded)) {
             for (SessionSummary s : reader.sessions(search)) {
                 out.println(json ? EvidenceJson.line(EvidenceJson.session(s)) : human(s));
             }

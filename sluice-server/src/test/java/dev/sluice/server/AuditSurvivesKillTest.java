@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.config.ConfigLoader;
-import dev.sluice.store.AuditReader;
+import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.AuditSettings;
 import dev.sluice.store.AuditStores;
 
@@ -84,8 +84,8 @@ class AuditSurvivesKillTest {
             phase("verified: " + out.toString().strip(), t0);
 
             List<AuditRecord> inserts;
-            try (AuditReader reader = AuditStores.reader(AuditSettings.of(ConfigLoader.load(config)))) {
-                inserts = reader.query(AuditQuery.all().withKind("statement").withLimit(AuditReader.MAX_QUERY_LIMIT))
+            try (AuditStoreReader reader = AuditStores.reader(AuditSettings.of(ConfigLoader.load(config)))) {
+                inserts = reader.query(AuditQuery.all().withKind("statement").withLimit(AuditStoreReader.MAX_QUERY_LIMIT))
                         .stream().filter(r -> r.statement().startsWith("insert into t") && r.verdict().equals("allow"))
                         .toList();
             }

@@ -20,8 +20,8 @@ import dev.sluice.core.approval.ApprovalState;
 import dev.sluice.core.policy.Action;
 
 /**
- * The approval tables in portable SQL over any JDBC connection (SQLite here; the same statements run on
- * PostgreSQL), so that a PostgreSQL-backed store only has to supply connections. Stateless; the caller owns the
+ * The approval tables in portable SQL over any JDBC connection: the same statements run on SQLite and PostgreSQL
+ * ({@link ApprovalTables}). Stateless; the caller owns the
  * connection and its thread.
  */
 final class ApprovalStoreSql {
@@ -32,11 +32,12 @@ final class ApprovalStoreSql {
     private ApprovalStoreSql() {
     }
 
-    static void insert(Connection c, ApprovalRequest r) throws SQLException {
+    /** Inserts a new request; returns the rows inserted (1). */
+    static int insert(Connection c, ApprovalRequest r) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO approval_request (" + COLUMNS
                 + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             bind(s, r);
-            s.executeUpdate();
+            return s.executeUpdate();
         }
     }
 
@@ -74,7 +75,8 @@ final class ApprovalStoreSql {
         }
     }
 
-    static void insertGrant(Connection c, AccessGrant g) throws SQLException {
+    /** Inserts a grant; returns the rows inserted (1). */
+    static int insertGrant(Connection c, AccessGrant g) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO access_grant (id, approval_id, subject, connection, "
                 + "shape, granted_ms, until_ms) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             s.setString(1, g.id());
@@ -84,7 +86,7 @@ final class ApprovalStoreSql {
             s.setString(5, g.shape());
             s.setLong(6, g.granted().toEpochMilli());
             s.setLong(7, g.until().toEpochMilli());
-            s.executeUpdate();
+            return s.executeUpdate();
         }
     }
 

@@ -3,9 +3,13 @@ package dev.sluice.store;
 import java.security.PublicKey;
 import java.time.Clock;
 
+import dev.sluice.core.approval.ApprovalStore;
 import dev.sluice.core.config.SluiceConfig;
 
-/** Opens the audit store a configuration names ({@code audit.store}), for Sluice itself or for the CLI. */
+/**
+ * Opens the audit store a configuration names ({@code audit.store}), for Sluice itself or for the CLI: its writer,
+ * its reader, and the approval store kept in the same database.
+ */
 public final class AuditStores {
 
     private AuditStores() {
@@ -33,9 +37,31 @@ public final class AuditStores {
         return SqliteAuditLog.open(settings.file(), clock, options);
     }
 
-    /** Read-only access to the configured store (no writer, no signing key needed). */
-    public static AuditReader reader(AuditSettings settings) {
+    /**
+     * Read-only access to the configured store (no writer, no signing key needed): the embedded file, created and
+     * migrated when missing, or the PostgreSQL store. For the query API, recordings, exports and the CLI.
+     *
+     * @throws dev.sluice.core.config.ConfigException when the {@code audit} section does not validate
+     * @throws AuditStoreException or {@link dev.sluice.core.audit.AuditWriteException} when it cannot be opened
+     */
+    public static AuditStoreReader reader(SluiceConfig config) {
+        return reader(AuditSettings.of(config));
+    }
+
+    /** Read-only access to the store {@code settings} name; see {@link #reader(SluiceConfig)}. */
+    public static AuditStoreReader reader(AuditSettings settings) {
         return settings.postgres().map(PostgresAuditLog::reader).orElseGet(() -> SqliteAuditLog.reader(settings.file()));
+    }
+
+    /**
+     * The approval store that lives beside the configured audit trail: the tables of the PostgreSQL store, shared by
+     * every replica pointing at it, or those of the embedded file.
+     *
+     * @throws dev.sluice.core.approval.ApprovalException UNAVAILABLE when it cannot be opened
+     */
+    public static ApprovalStore approvals(AuditSettings settings) {
+        return settings.postgres().map(ApprovalStorePostgres::open)
+                .orElseGet(() -> ApprovalStoreSqlite.open(settings.file()));
     }
 
     /** The public half of the configured signing key (read from its file, which Sluice creates on first start). */

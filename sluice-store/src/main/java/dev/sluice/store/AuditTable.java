@@ -7,16 +7,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
-import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
 
 /** The SQL of {@code audit_event}: plain JDBC, portable statements. Stateless; callers own the connections. */
@@ -101,49 +97,11 @@ final class AuditTable {
         return new AuditRow(rs.getLong(1), fields, text(rs, 13), text(rs, 14));
     }
 
-    /** The newest {@code query.limit()} matching rows, oldest first. */
-    static List<AuditRecord> query(Connection connection, AuditQuery query) throws SQLException {
-        if (query.limit() < 1 || query.limit() > MAX_LIMIT) {
-            throw new AuditStoreException("audit query limit must be between 1 and " + MAX_LIMIT
-                    + " (was " + query.limit() + ")");
-        }
-        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM audit_event WHERE 1 = 1");
-        List<Object> args = new ArrayList<>();
-        filter(sql, args, "subject = ?", query.subject());
-        filter(sql, args, "connection = ?", query.connection());
-        filter(sql, args, "session = ?", query.session());
-        filter(sql, args, "kind = ?", query.kind());
-        filter(sql, args, "time_ms >= ?", query.since().map(Instant::toEpochMilli));
-        filter(sql, args, "time_ms < ?", query.until().map(Instant::toEpochMilli));
-        sql.append(" ORDER BY seq DESC LIMIT ?");
-        args.add(query.limit());
-        List<AuditRecord> result = new ArrayList<>();
-        try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
-            for (int i = 0; i < args.size(); i++) {
-                select.setObject(i + 1, args.get(i));
-            }
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    result.add(toRecord(read(rs)));
-                }
-            }
-        }
-        Collections.reverse(result);
-        return result;
-    }
-
     static AuditRecord toRecord(AuditRow row) {
         EventFields f = row.fields();
         return new AuditRecord(row.seq(), Instant.ofEpochMilli(f.timeMs()), f.kind(), f.session(), f.subject(),
                 groups(f.groups()), f.connection(), f.statement(), f.verdict(), f.rows(), f.error(),
                 details(f.details()));
-    }
-
-    private static void filter(StringBuilder sql, List<Object> args, String condition, Optional<?> value) {
-        value.ifPresent(v -> {
-            sql.append(" AND ").append(condition);
-            args.add(v);
-        });
     }
 
     private static String text(ResultSet rs, int column) throws SQLException {

@@ -21,7 +21,7 @@ import dev.sluice.core.audit.AuditWriteException;
 
 /**
  * The one implementation of {@link AuditStore} behind both public stores: a {@link GroupCommitWriter} and an
- * {@link AuditReader} over one {@link StoreBackend}. Thread-safe.
+ * {@link AuditStoreReader} over one {@link StoreBackend}. Thread-safe.
  *
  * <p>Fail closed: {@link #append} throws {@link AuditWriteException} when the event is not known to be durable
  * (write error, store closed, no commit within {@link #WRITE_TIMEOUT}); the caller must then refuse the action.
@@ -34,14 +34,14 @@ final class ChainStore implements AuditStore {
     private final StoreBackend backend;
     private final Clock clock;
     private final StoreOptions options;
-    private final AuditReader reader;
+    private final AuditStoreReader reader;
     private final GroupCommitWriter writer;
 
     private ChainStore(StoreBackend backend, Clock clock, StoreOptions options, ChainHead recovered) {
         this.backend = backend;
         this.clock = clock;
         this.options = options;
-        this.reader = new AuditReader(backend);
+        this.reader = new AuditStoreReader(backend);
         this.writer = new GroupCommitWriter(backend, clock, options.anchor(), recovered, options.checkpointing());
     }
 
@@ -122,10 +122,6 @@ final class ChainStore implements AuditStore {
     @Override
     public String name() {
         return backend.name();
-    }
-
-    AuditReader reader() {
-        return reader;
     }
 
     CompletableFuture<Long> onWriterConnection(GroupCommitWriter.WriterAction action) {

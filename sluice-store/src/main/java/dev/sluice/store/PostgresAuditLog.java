@@ -37,8 +37,8 @@ public final class PostgresAuditLog implements AuditStore {
     }
 
     /** Read-only access, with no writer. */
-    public static AuditReader reader(PostgresStoreConfig config) {
-        return new AuditReader(backend(config));
+    public static AuditStoreReader reader(PostgresStoreConfig config) {
+        return new AuditStoreReader(backend(config));
     }
 
     private static PostgresBackend backend(PostgresStoreConfig config) {

@@ -4,9 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import org.flywaydb.core.Flyway;
 
 /**
  * A PostgreSQL database shared by any number of Sluice replicas, through a small HikariCP pool.
@@ -32,28 +30,17 @@ final class PostgresBackend implements StoreBackend {
 
     /** Connects and applies pending migrations (Flyway serialises concurrent replicas with its own lock). */
     static PostgresBackend open(PostgresStoreConfig config) {
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(config.url());
-        hikari.setUsername(config.user());
-        hikari.setPassword(config.password().reveal());
-        hikari.setMaximumPoolSize(POOL_SIZE);
-        hikari.setMinimumIdle(1);
-        hikari.setPoolName("sluice-audit");
-        hikari.setConnectionTimeout(10_000);
-        hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
-        HikariDataSource pool = new HikariDataSource(hikari);
-        try {
-            Flyway.configure().dataSource(pool).locations(SqliteFiles.MIGRATIONS).load().migrate();
-            return new PostgresBackend(config.url(), pool);
-        } catch (RuntimeException e) {
-            pool.close();
-            throw e;
-        }
+        return new PostgresBackend(config.url(), PostgresPools.open(config, "sluice-audit", POOL_SIZE, 0));
     }
 
     @Override
     public String name() {
         return url;
+    }
+
+    @Override
+    public String likeAnyCase() {
+        return "ILIKE";
     }
 
     @Override

@@ -73,7 +73,7 @@ public final class SqliteAuditLog implements AuditStore {
     }
 
     /** Read-only access to the file, with no writer (migrating it first, so that an empty file can be read). */
-    public static AuditReader reader(Path file) {
+    public static AuditStoreReader reader(Path file) {
         Path absolute = file.toAbsolutePath();
         try {
             Files.createDirectories(absolute.getParent());
@@ -81,7 +81,7 @@ public final class SqliteAuditLog implements AuditStore {
         } catch (IOException | FlywayException e) {
             throw new AuditStoreException("cannot open the audit store " + absolute + ": " + e.getMessage(), e);
         }
-        return new AuditReader(new SqliteBackend(absolute, SyncMode.NORMAL));
+        return new AuditStoreReader(new SqliteBackend(absolute, SyncMode.NORMAL));
     }
 
     /** Appends {@code event} and returns its seq once it is durable. */
@@ -101,7 +101,7 @@ public final class SqliteAuditLog implements AuditStore {
     }
 
     /**
-     * Reads matching events, oldest first; see {@link AuditReader#query}.
+     * Reads matching events, oldest first; see {@link AuditStoreReader#query}.
      *
      * @throws AuditStoreException if the limit is outside 1..{@link #MAX_QUERY_LIMIT} or the read fails
      */

@@ -33,6 +33,11 @@ final class SqliteBackend implements StoreBackend {
     }
 
     @Override
+    public String likeAnyCase() {
+        return "LIKE";
+    }
+
+    @Override
     public Connection openWriter() throws SQLException {
         return SqliteFiles.open(file, sync);
     }
@@ -88,14 +93,7 @@ final class SqliteBackend implements StoreBackend {
     }
 
     private void closeReader() {
-        if (reader == null) {
-            return;
-        }
-        try {
-            reader.close();
-        } catch (SQLException ignored) {
-            // closing a reader loses nothing
-        }
+        SqliteFiles.closeQuietly(reader);
         reader = null;
     }
 

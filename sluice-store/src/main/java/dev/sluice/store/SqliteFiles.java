@@ -35,6 +35,18 @@ final class SqliteFiles {
                 .migrate();
     }
 
+    /** Closes {@code connection} if there is one, ignoring failures: a reader or a failed connection loses nothing. */
+    static void closeQuietly(Connection connection) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // nothing is lost by closing it
+        }
+    }
+
     static Connection open(Path file, SyncMode sync) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);

@@ -13,6 +13,12 @@ interface StoreBackend extends AutoCloseable {
     /** Names the store in messages: a file path or a JDBC URL, never a password. */
     String name();
 
+    /**
+     * The operator that matches a LIKE pattern whatever the letter case: SQLite's LIKE already ignores the case of
+     * ASCII letters, PostgreSQL needs ILIKE.
+     */
+    String likeAnyCase();
+
     /** A new connection for the single writer thread, which keeps it until it fails. */
     Connection openWriter() throws SQLException;
 

@@ -46,7 +46,7 @@ class InsiderTamperTest {
     }
 
     private ChainVerification verify(PublicKey key, Instant now) {
-        try (AuditReader reader = SqliteAuditLog.reader(file)) {
+        try (AuditStoreReader reader = SqliteAuditLog.reader(file)) {
             return reader.verify(VerifyOptions.signedBy(key, now));
         }
     }

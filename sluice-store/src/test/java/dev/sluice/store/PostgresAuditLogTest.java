@@ -14,39 +14,17 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.core.Secret;
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
-import dev.sluice.testing.PostgresServer;
 
 /** Several replicas share one PostgreSQL store: one gap-free chain, verifiable, whatever the interleaving. */
 class PostgresAuditLogTest {
     private static final AuditSigningKey SHARED_KEY = AuditSigningKey.generate();
-    private static PostgresServer server;
-    private static int databases;
-
-    @BeforeAll
-    static void start() {
-        server = PostgresServer.start();
-        server.createUser("sluice", "audit-pw", false);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
     /** A fresh database owned by the store's role, so each test starts with an empty trail. */
     static PostgresStoreConfig freshStore() {
-        String name = "audit" + (++databases);
-        server.createDatabase(name);
-        server.execute("postgres", "ALTER DATABASE " + name + " OWNER TO sluice");
-        server.execute(name, "ALTER SCHEMA public OWNER TO sluice");
-        return new PostgresStoreConfig(server.jdbcUrl(name), "sluice", Secret.of("audit-pw"));
+        return SharedPostgres.freshDatabase();
     }
 
     static StoreOptions signing() {
@@ -90,12 +68,12 @@ class PostgresAuditLogTest {
             assertThat(fromA.ok()).as(fromA.message()).isTrue();
             assertThat(fromA.checked()).isEqualTo(total);
         }
-        try (AuditReader reader = PostgresAuditLog.reader(config)) {
+        try (AuditStoreReader reader = PostgresAuditLog.reader(config)) {
             ChainVerification result = reader.verify(VerifyOptions.signedBy(SHARED_KEY.publicKey(),
                     Clock.systemUTC().instant()));
             assertThat(result.ok()).as(result.message()).isTrue();
             assertThat(result.message()).doesNotContain("not yet covered");
-            assertThat(reader.query(AuditQuery.all().withLimit(AuditReader.MAX_QUERY_LIMIT)))
+            assertThat(reader.query(AuditQuery.all().withLimit(AuditStoreReader.MAX_QUERY_LIMIT)))
                     .extracting(AuditRecord::seq).hasSize(3000).isSorted();
         }
     }
@@ -109,14 +87,14 @@ class PostgresAuditLogTest {
             }
         }
         String database = config.url().substring(config.url().lastIndexOf('/') + 1);
-        server.execute(database, "UPDATE audit_event SET verdict = 'deny' WHERE seq = 6");
-        try (AuditReader reader = PostgresAuditLog.reader(config)) {
+        SharedPostgres.server().execute(database, "UPDATE audit_event SET verdict = 'deny' WHERE seq = 6");
+        try (AuditStoreReader reader = PostgresAuditLog.reader(config)) {
             ChainVerification result = reader.verify(VerifyOptions.signedBy(SHARED_KEY.publicKey(),
                     Clock.systemUTC().instant()));
 
             assertThat(result.firstBrokenSeq()).contains(6L);
         }
-        try (Connection raw = server.connect(database); Statement s = raw.createStatement();
+        try (Connection raw = SharedPostgres.server().connect(database); Statement s = raw.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM audit_checkpoint")) {
             rs.next();
             assertThat(rs.getLong(1)).as("closing signed the head").isEqualTo(1);

@@ -52,7 +52,7 @@ class RetentionTest {
             assertThat(result.ok()).as(result.message()).isTrue();
             assertThat(result.message()).contains("22 rows (seq 30..51)");
         }
-        try (AuditReader reader = SqliteAuditLog.reader(file)) {
+        try (AuditStoreReader reader = SqliteAuditLog.reader(file)) {
             ChainVerification result = reader.verify(VerifyOptions.signedBy(key.publicKey(), clock.instant()));
             assertThat(result.ok()).as(result.message()).isTrue();
             assertThat(reader.query(AuditQuery.all()).getLast()).extracting(AuditRecord::seq, AuditRecord::statement)

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
@@ -20,17 +23,29 @@ import dev.sluice.core.audit.AuditSearch;
 import dev.sluice.core.audit.AuditSearch.Field;
 import dev.sluice.core.audit.SessionSummary;
 
-class SqliteAuditReaderTest {
+/** The same searches, sessions and feed on both stores: the embedded file and PostgreSQL. */
+@ParameterizedClass
+@ValueSource(strings = {"sqlite", "postgres"})
+class AuditStoreReaderTest {
     private static final Instant T = Events.T0;
 
+    @Parameter
+    String store;
     @TempDir
     Path dir;
-    private SqliteAuditLog log;
-    private SqliteAuditReader reader;
+    private AuditStore log;
+    private AuditStoreReader reader;
 
     @BeforeEach
     void fill() {
-        log = SqliteAuditLog.open(dir.resolve("audit.db"), Events.CLOCK);
+        if (store.equals("postgres")) {
+            PostgresStoreConfig config = SharedPostgres.freshDatabase();
+            log = PostgresAuditLog.open(config, Events.CLOCK, StoreOptions.defaults());
+            reader = PostgresAuditLog.reader(config);
+        } else {
+            log = SqliteAuditLog.open(dir.resolve("audit.db"), Events.CLOCK);
+            reader = SqliteAuditLog.reader(dir.resolve("audit.db"));
+        }
         AuditContext alice = Events.ctx("s-a1", "alice", "prod");
         AuditContext bob = Events.ctx("s-b1", "bob", "test");
         log.append(new AuditEvent.SessionStarted(T, alice, "postgres", "alice", "psql"));            // 1
@@ -41,7 +56,6 @@ class SqliteAuditReaderTest {
                 "{\"text\":\"DROP TABLE t\"}"));                                                      // 4
         log.append(new AuditEvent.SessionStarted(T.plusSeconds(3), bob, "postgres", "bob", "psql"));  // 5
         log.append(Events.ended(T.plusSeconds(4), alice));                                            // 6
-        reader = SqliteAuditReader.open(dir.resolve("audit.db"));
     }
 
     @AfterEach
@@ -80,6 +94,7 @@ class SqliteAuditReaderTest {
         assertThat(seqs(AuditSearch.all().with(Field.TEXT, "50%"))).containsExactly(2L);
         assertThat(seqs(AuditSearch.all().with(Field.TEXT, "_50"))).containsExactly(2L);
         assertThat(seqs(AuditSearch.all().with(Field.TEXT, "ddl is"))).containsExactly(3L);
+        assertThat(seqs(AuditSearch.all().with(Field.TEXT, "drop table"))).containsExactly(3L, 4L);
         assertThat(seqs(AuditSearch.all().with(Field.TEXT, "\"text\":\"DROP"))).containsExactly(4L);
         assertThat(seqs(AuditSearch.all().with(Field.TEXT, "x%y"))).isEmpty();
     }
@@ -111,8 +126,16 @@ class SqliteAuditReaderTest {
     }
 
     @Test
-    void refusesAMissingFile() {
-        assertThatThrownBy(() -> SqliteAuditReader.open(dir.resolve("nope.db")))
-                .isInstanceOf(AuditStoreException.class).hasMessageContaining("no audit trail");
+    void queryKeepsTheNewestEventsOldestFirst() {
+        assertThat(reader.query(dev.sluice.core.audit.AuditQuery.all().withLimit(2)))
+                .extracting(AuditRecord::seq).containsExactly(5L, 6L);
+        assertThat(reader.query(dev.sluice.core.audit.AuditQuery.all().withSubject("alice").withKind("statement")))
+                .extracting(AuditRecord::seq).containsExactly(2L, 3L);
+    }
+
+    @Test
+    void aClosedReaderRefusesToRead() {
+        reader.close();
+        assertThatThrownBy(() -> reader.search(AuditSearch.all())).isInstanceOf(AuditStoreException.class);
     }
 }

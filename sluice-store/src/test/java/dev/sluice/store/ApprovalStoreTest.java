@@ -11,20 +11,41 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.sluice.core.approval.AccessGrant;
 import dev.sluice.core.approval.ApprovalKind;
 import dev.sluice.core.approval.ApprovalRequest;
 import dev.sluice.core.approval.ApprovalState;
+import dev.sluice.core.approval.ApprovalStore;
 import dev.sluice.core.approval.Vote;
 import dev.sluice.core.identity.Principal;
 import dev.sluice.core.policy.Action;
 
-class ApprovalStoreSqliteTest {
+/** Requests and grants behave the same in the embedded file and in PostgreSQL. */
+@ParameterizedClass
+@ValueSource(strings = {"sqlite", "postgres"})
+class ApprovalStoreTest {
     private static final Instant NOW = Instant.parse("2025-06-01T10:00:00Z");
 
+    @Parameter
+    String store;
     @TempDir
     Path dir;
+    private PostgresStoreConfig postgres;
+
+    /** A store on this test's database: two calls share it, as two Sluice instances would. */
+    private ApprovalStore open() {
+        if (store.equals("sqlite")) {
+            return ApprovalStoreSqlite.open(dir.resolve("audit.db"));
+        }
+        if (postgres == null) {
+            postgres = SharedPostgres.freshDatabase();
+        }
+        return ApprovalStorePostgres.open(postgres);
+    }
 
     private static ApprovalRequest request(String id) {
         Principal alice = new Principal("https://issuer", "alice", "Alice", Set.of("agents"), Principal.Kind.HUMAN,
@@ -36,7 +57,7 @@ class ApprovalStoreSqliteTest {
 
     @Test
     void aRequestRoundTripsWithItsRequesterAndVotes() {
-        try (ApprovalStoreSqlite store = ApprovalStoreSqlite.open(dir.resolve("audit.db"))) {
+        try (ApprovalStore store = open()) {
             ApprovalRequest created = request("ap-1");
             store.create(created);
             assertThat(store.find("ap-1")).contains(created);
@@ -50,7 +71,7 @@ class ApprovalStoreSqliteTest {
 
     @Test
     void aStaleUpdateLosesSoThatTwoDecidersCannotBothWin() {
-        try (ApprovalStoreSqlite store = ApprovalStoreSqlite.open(dir.resolve("audit.db"))) {
+        try (ApprovalStore store = open()) {
             ApprovalRequest created = request("ap-1");
             store.create(created);
             assertThat(store.update(created.close(ApprovalState.WITHDRAWN, "gone"))).isTrue();
@@ -60,9 +81,9 @@ class ApprovalStoreSqliteTest {
     }
 
     @Test
-    void twoStoresOnOneFileSeeEachOthersWrites() {
-        try (ApprovalStoreSqlite one = ApprovalStoreSqlite.open(dir.resolve("audit.db"));
-             ApprovalStoreSqlite two = ApprovalStoreSqlite.open(dir.resolve("audit.db"))) {
+    void twoStoresOnOneDatabaseSeeEachOthersWrites() {
+        try (ApprovalStore one = open();
+             ApprovalStore two = open()) {
             one.create(request("ap-1"));
             two.create(request("ap-2"));
             assertThat(one.list(Optional.of(ApprovalState.PENDING), 10)).extracting(ApprovalRequest::id)
@@ -73,7 +94,7 @@ class ApprovalStoreSqliteTest {
 
     @Test
     void onlyGrantsValidNowAreActive() {
-        try (ApprovalStoreSqlite store = ApprovalStoreSqlite.open(dir.resolve("audit.db"))) {
+        try (ApprovalStore store = open()) {
             store.addGrant(new AccessGrant("gr-1", "ap-1", "alice", "orders", "", NOW, NOW.plusSeconds(60)));
             store.addGrant(new AccessGrant("gr-2", "ap-2", "alice", "orders", "delete from t", NOW,
                     NOW.plusSeconds(60)));
