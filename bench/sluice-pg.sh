@@ -3,11 +3,20 @@
 # the measuring). Sluice runs from bin/sluice with its embedded audit store on; with --policies it also enforces the
 # three rules of docs/policy.md's example plus 47 more, so every statement is classified and judged.
 #
-#   bench/sluice-pg.sh [--policies]      (DURATION=10 SCALE=10 by default; see bench/pg-compare.sh)
+#   bench/sluice-pg.sh [--policies] [--recording none|summary|rows|off]
+#                                         (DURATION=10 SCALE=10 by default; see bench/pg-compare.sh)
+# Recording defaults to Sluice's default (summary); `off` disables session recording.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 POLICIES=false
-[[ ${1:-} == --policies ]] && POLICIES=true
+RECORDING=summary
+while (($# > 0)); do
+  case "$1" in
+    --policies) POLICIES=true; shift ;;
+    --recording) RECORDING=$2; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
 
 DIR=$(mktemp -d /tmp/sluice-bench-cfg-XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
@@ -34,6 +43,11 @@ connections:
     allow:
       groups: [bench]
 YAML
+  if [[ $RECORDING == off ]]; then
+    printf 'recording:\n  enabled: false\n'
+  else
+    printf 'recording:\n  record-results: %s\n' "$RECORDING"
+  fi
   if $POLICIES; then
     cat <<'YAML'
 policies:

@@ -106,7 +106,8 @@ class AuditThroughputTest {
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
             double rate = EVENTS / ((System.nanoTime() - start) / 1e9);
             System.out.printf("audit %s: 4 platform threads, appendAsync pipelined %.0f/s%n", label, rate);
-            ChainVerification verified = store.verify();
+            // The chain only: the tail after the last 1000-event checkpoint is signed at close, not yet here.
+            ChainVerification verified = store.verify(VerifyOptions.chainOnly(java.time.Instant.now()));
             assertThat(verified.ok()).as(verified.message()).isTrue();
             assertThat(verified.checked()).isEqualTo(EVENTS);
         }
