@@ -6,6 +6,7 @@
 #   bench/sluice-pg.sh [--policies] [--recording none|summary|rows|off]
 #                                         (DURATION=10 SCALE=10 by default; see bench/pg-compare.sh)
 # Recording defaults to Sluice's default (summary); `off` disables session recording.
+# BENCH_SLUICE_JAVA_OPTS: JVM options for the Sluice under test only (e.g. -XX:StartFlightRecording=filename=x.jfr).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 POLICIES=false
@@ -81,7 +82,7 @@ YAML
   fi
 } > "$DIR/sluice.yaml.tmpl"
 sed "s/__PORT__/1/" "$DIR/sluice.yaml.tmpl" > "$DIR/sluice.yaml"
-TOKEN=$("$ROOT/bin/sluice" token --config "$DIR/sluice.yaml" --subject bench-agent --groups bench --ttl 2h 2>/dev/null)
+TOKEN=$(SLUICE_JAVA_OPTS= "$ROOT/bin/sluice" token --config "$DIR/sluice.yaml" --subject bench-agent --groups bench --ttl 2h 2>/dev/null)
 "$ROOT/bench/pg-compare.sh" \
-  --sluice-cmd "sed s/__PORT__/\$BENCH_PG_PORT/ $DIR/sluice.yaml.tmpl > $DIR/sluice.yaml && exec $ROOT/bin/sluice serve --config $DIR/sluice.yaml" \
+  --sluice-cmd "sed s/__PORT__/\$BENCH_PG_PORT/ $DIR/sluice.yaml.tmpl > $DIR/sluice.yaml && SLUICE_JAVA_OPTS='${BENCH_SLUICE_JAVA_OPTS:-}' exec $ROOT/bin/sluice serve --config $DIR/sluice.yaml" \
   --sluice-port "$SLUICE_PORT" --sluice-token "$TOKEN" --sluice-user bench-agent
