@@ -183,7 +183,9 @@ final class GatewayHarness implements AutoCloseable {
         return Cli.run(Map.of("PGPASSWORD", token, "PGCONNECT_TIMEOUT", "10"), Duration.ofSeconds(60), command);
     }
 
+    /** The trail as of now: everything Sluice wrote ahead or queued before this call is included. */
     List<AuditRecord> audit(AuditQuery query) {
+        gateway.audit().flush();
         return gateway.audit().query(query);
     }
 

@@ -97,10 +97,10 @@ class PostgresJdbcE2ETest {
                 }
             }
         }
-        // Binary parameters are audited as readable values, not hex.
-        List<AuditRecord> audited = harness.audit(AuditQuery.all().withSubject("jdbc-binary").withKind("statement"))
-                .stream().filter(e -> e.statement().startsWith("select $1::int + 1")).toList();
-        assertThat(audited).hasSize(10);
+        // Binary parameters are audited as readable values, not hex. (Journaled events reach the queryable trail
+        // just after the statement ran.)
+        await(() -> assertThat(audited("jdbc-binary", "select $1::int + 1")).hasSize(10));
+        List<AuditRecord> audited = audited("jdbc-binary", "select $1::int + 1");
         assertThat((List<?>) audited.getLast().details().get("parameters"))
                 .satisfiesExactly(p -> assertThat(p).isEqualTo("9"), p -> assertThat(p).isEqualTo("1.25"),
                         p -> assertThat(p.toString()).startsWith("2024-01-02"),
@@ -260,6 +260,11 @@ class PostgresJdbcE2ETest {
                 .filteredOn(e -> id.equals(e.details().get("statement_id")))
                 .singleElement()
                 .satisfies(e -> assertThat(e.rows()).isEqualTo(200_000)));
+    }
+
+    private static List<AuditRecord> audited(String subject, String prefix) {
+        return harness.audit(AuditQuery.all().withSubject(subject).withKind("statement")).stream()
+                .filter(e -> e.statement().startsWith(prefix)).toList();
     }
 
     @Test

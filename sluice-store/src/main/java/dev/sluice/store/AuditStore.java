@@ -32,6 +32,9 @@ public interface AuditStore extends AuditLog {
     /** The head as of this instance's last commit, or as recovered on open. */
     ChainHead head();
 
+    /** Waits until every event appended or written ahead before this call is committed and queryable. */
+    void flush();
+
     /** Names the store in messages: its file, or its JDBC URL. */
     String name();
 }

@@ -3,6 +3,7 @@ package dev.sluice.store;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,13 +38,19 @@ final class ChainStore implements AuditStore {
     private final StoreOptions options;
     private final AuditStoreReader reader;
     private final GroupCommitWriter writer;
+    private final Optional<AuditJournal> journal;
+    private final ReentrantLock closing = new ReentrantLock();
+    private boolean closed;
 
-    private ChainStore(StoreBackend backend, Clock clock, StoreOptions options, ChainHead recovered) {
+    private ChainStore(StoreBackend backend, Clock clock, StoreOptions options, ChainHead recovered,
+                       Optional<AuditJournal> journal) {
         this.backend = backend;
         this.clock = clock;
         this.options = options;
+        this.journal = journal;
         this.reader = new AuditStoreReader(backend);
-        this.writer = new GroupCommitWriter(backend, clock, options.anchor(), recovered, options.checkpointing());
+        this.writer = new GroupCommitWriter(backend, clock, options.anchor(), recovered, options.checkpointing(),
+                journal.<GroupCommitWriter.JournalHook>map(j -> j).orElse(GroupCommitWriter.JournalHook.NONE));
     }
 
     /** Recovers the head and starts the writer; closes {@code backend} when that fails. */
@@ -51,7 +59,16 @@ final class ChainStore implements AuditStore {
         Objects.requireNonNull(options, "options");
         try {
             ChainHead head = backend.read(connection -> AuditTable.head(connection, clock.instant()));
-            return new ChainStore(backend, clock, options, head);
+            if (!(backend instanceof SqliteBackend sqlite) || options.sync() != SyncMode.NORMAL) {
+                return new ChainStore(backend, clock, options, head, Optional.empty());
+            }
+            // The embedded store with sync: normal writes ahead to a journal (see AuditJournal).
+            List<AuditJournal.Entry> found = new ArrayList<>();
+            AuditJournal journal = AuditJournal.open(sqlite.file(), found);
+            long mark = backend.read(AuditJournal::mark);
+            ChainStore result = new ChainStore(backend, clock, options, head, Optional.of(journal));
+            journal.recover(found, mark, entry -> result.writer.submit(entry.fields(), entry.id()));
+            return result;
         } catch (SQLException | RuntimeException e) {
             backend.close();
             throw new AuditWriteException("cannot open the audit store " + backend.name() + ": " + e.getMessage(), e);
@@ -74,6 +91,32 @@ final class ChainStore implements AuditStore {
         }
     }
 
+    /**
+     * Durable on return, like {@link #append}, but without waiting for the database commit when the store keeps a
+     * write-ahead journal: the event is in the journal, and in the trail (with its seq) right after.
+     */
+    @Override
+    public void writeAhead(AuditEvent event) {
+        if (journal.isEmpty()) {
+            append(event);
+            return;
+        }
+        EventFields fields = encode(event);
+        closing.lock();
+        try {
+            if (closed) {
+                throw new AuditWriteException("audit store " + backend.name() + " is closed", null);
+            }
+            journal.get().write(fields, writer::submit).exceptionally(e -> {
+                LOG.error("journaled audit event {} could not be indexed yet; it is replayed at the next start",
+                        event.kind(), e);
+                return -1L;
+            });
+        } finally {
+            closing.unlock();
+        }
+    }
+
     @Override
     public void appendLater(AuditEvent event) {
         appendAsync(event).exceptionally(e -> {
@@ -84,15 +127,17 @@ final class ChainStore implements AuditStore {
 
     @Override
     public CompletableFuture<Long> appendAsync(AuditEvent event) {
+        return writer.submit(encode(event));
+    }
+
+    private static EventFields encode(AuditEvent event) {
         Objects.requireNonNull(event, "event");
-        EventFields fields;
         try {
-            fields = EventMapper.map(event);
+            return EventMapper.map(event);
         } catch (RuntimeException e) {
             throw new AuditWriteException("audit event " + event.getClass().getSimpleName()
                     + " cannot be encoded: " + e, e);
         }
-        return writer.submit(fields);
     }
 
     @Override
@@ -120,6 +165,19 @@ final class ChainStore implements AuditStore {
     }
 
     @Override
+    public void flush() {
+        // The writer's queue is FIFO: a no-op job completes after everything queued before it was committed.
+        try {
+            writer.maintenance(connection -> { }).get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AuditWriteException("audit store " + backend.name() + " did not flush: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AuditWriteException("interrupted while flushing the audit store", e);
+        }
+    }
+
+    @Override
     public String name() {
         return backend.name();
     }
@@ -135,10 +193,20 @@ final class ChainStore implements AuditStore {
     /** Commits what is already queued, signs a closing checkpoint, then closes. Idempotent. */
     @Override
     public void close() {
+        // No journal write may race with the writer's last commits: close the door first.
+        closing.lock();
+        try {
+            closed = true;
+        } finally {
+            closing.unlock();
+        }
         try {
             writer.close();
+            journal.ifPresent(AuditJournal::closeCommitted);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            journal.ifPresent(AuditJournal::close);
         }
         backend.close();
     }

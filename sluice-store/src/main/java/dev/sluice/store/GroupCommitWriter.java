@@ -46,7 +46,34 @@ final class GroupCommitWriter {
     private sealed interface Job permits Append, Maintenance, Stop {
     }
 
-    private record Append(EventFields fields, CompletableFuture<Long> done) implements Job {
+    /**
+     * What a write-ahead journal needs from the writer: to record, inside each batch's transaction, the highest
+     * journal id the batch commits; and to hear whether the batch committed.
+     */
+    interface JournalHook {
+        JournalHook NONE = new JournalHook() {
+            @Override
+            public void beforeCommit(Connection connection, long maxId) {
+            }
+
+            @Override
+            public void committed(long maxId) {
+            }
+
+            @Override
+            public void failed() {
+            }
+        };
+
+        void beforeCommit(Connection connection, long maxId) throws SQLException;
+
+        void committed(long maxId);
+
+        void failed();
+    }
+
+    /** {@code journalId} is 0 for an event that is not in a write-ahead journal. */
+    private record Append(EventFields fields, long journalId, CompletableFuture<Long> done) implements Job {
     }
 
     private record Maintenance(WriterAction action, CompletableFuture<Long> done) implements Job {
@@ -61,12 +88,19 @@ final class GroupCommitWriter {
     private final ChainHash chain = new ChainHash();
     private final CheckpointWriter checkpoints;
     private final Thread thread;
+    private final JournalHook journal;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile ChainHead head;
     private Connection connection;
 
     GroupCommitWriter(StoreBackend backend, Clock clock, ChainAnchor anchor, ChainHead recovered,
                       Optional<Checkpointing> checkpointing) {
+        this(backend, clock, anchor, recovered, checkpointing, JournalHook.NONE);
+    }
+
+    GroupCommitWriter(StoreBackend backend, Clock clock, ChainAnchor anchor, ChainHead recovered,
+                      Optional<Checkpointing> checkpointing, JournalHook journal) {
+        this.journal = journal;
         this.backend = backend;
         this.clock = clock;
         this.anchor = anchor;
@@ -82,7 +116,11 @@ final class GroupCommitWriter {
     }
 
     CompletableFuture<Long> submit(EventFields fields) {
-        return enqueue(new Append(fields, new CompletableFuture<>()));
+        return submit(fields, 0);
+    }
+
+    CompletableFuture<Long> submit(EventFields fields, long journalId) {
+        return enqueue(new Append(fields, journalId, new CompletableFuture<>()));
     }
 
     CompletableFuture<Long> maintenance(WriterAction action) {
@@ -189,8 +227,24 @@ final class GroupCommitWriter {
             boolean[] checkpointed = new boolean[1];
             List<EventFields> rows = new ArrayList<>(batch.size());
             batch.forEach(append -> rows.add(append.fields()));
-            ChainHead committed = AuditTable.appendAll(backend, connection(), chain, rows, clock,
-                    (c, next) -> checkpointed[0] = checkpoints.beforeCommit(c, next, rows.size()));
+            long journaled = batch.stream().mapToLong(Append::journalId).max().orElse(0);
+            ChainHead committed;
+            try {
+                committed = AuditTable.appendAll(backend, connection(), chain, rows, clock, (c, next) -> {
+                    if (journaled > 0) {
+                        journal.beforeCommit(c, journaled);
+                    }
+                    checkpointed[0] = checkpoints.beforeCommit(c, next, rows.size());
+                });
+            } catch (SQLException | RuntimeException e) {
+                if (journaled > 0) {
+                    journal.failed();
+                }
+                throw e;
+            }
+            if (journaled > 0) {
+                journal.committed(journaled);
+            }
             head = committed;
             checkpoints.committed(committed, batch.size(), checkpointed[0]);
             long first = committed.seq() - batch.size() + 1;

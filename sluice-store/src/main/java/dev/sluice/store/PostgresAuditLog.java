@@ -85,6 +85,11 @@ public final class PostgresAuditLog implements AuditStore {
     }
 
     @Override
+    public void flush() {
+        store.flush();
+    }
+
+    @Override
     public String name() {
         return store.name();
     }

@@ -91,6 +91,11 @@ public final class SqliteAuditLog implements AuditStore {
     }
 
     @Override
+    public void writeAhead(AuditEvent event) {
+        store.writeAhead(event);
+    }
+
+    @Override
     public void appendLater(AuditEvent event) {
         store.appendLater(event);
     }
@@ -128,6 +133,11 @@ public final class SqliteAuditLog implements AuditStore {
     @Override
     public ChainHead head() {
         return store.head();
+    }
+
+    @Override
+    public void flush() {
+        store.flush();
     }
 
     @Override

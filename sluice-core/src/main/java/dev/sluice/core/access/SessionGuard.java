@@ -95,7 +95,7 @@ public final class SessionGuard {
     /** Records the session start; throws {@link dev.sluice.core.audit.AuditWriteException} when it cannot. */
     public void started(String protocol, String claimedUser, String applicationName) {
         holds.applicationName(applicationName);
-        audit.append(new AuditEvent.SessionStarted(clock.instant(), context(), protocol, claimedUser, applicationName));
+        audit.writeAhead(new AuditEvent.SessionStarted(clock.instant(), context(), protocol, claimedUser, applicationName));
     }
 
     /**
@@ -140,7 +140,7 @@ public final class SessionGuard {
         String kinds = commands.isEmpty() ? "EMPTY"
                 : String.join(";", commands.stream().map(Command::kind).distinct().toList());
         Verdict verdict = decision.verdict();
-        audit.append(new AuditEvent.StatementEvaluated(clock.instant(), context(), id, bounded(text), parameters, kinds,
+        audit.writeAhead(new AuditEvent.StatementEvaluated(clock.instant(), context(), id, bounded(text), parameters, kinds,
                 verdictName(verdict), ruleOf(verdict), reasonOf(verdict)));
         recorder.onStatement(id, text, parameters, verdictName(verdict), reasonOf(verdict));
         return new Admission(id, decision);

@@ -14,6 +14,15 @@ public interface AuditLog extends AutoCloseable {
     long append(AuditEvent event);
 
     /**
+     * Makes {@code event} durable before the action it describes goes ahead, as cheaply as the store can: a store
+     * with a write-ahead journal returns once the event is journaled and indexes it into the trail right after (its
+     * seq is not known on return); others append. Throws {@link AuditWriteException} when the event is not durable.
+     */
+    default void writeAhead(AuditEvent event) {
+        append(event);
+    }
+
+    /**
      * Appends without waiting for durability, for facts about actions that already happened (a statement's outcome,
      * a session's end): nothing waits on them, and a failure is logged by the store. Order relative to
      * {@link #append} calls from the same thread is kept.
