@@ -66,6 +66,7 @@ final class AuditApi {
                 search = search.with(filter.getValue(), value);
             }
         }
+        gateway.audit().flush(); // what this replica wrote ahead is in the answer
         List<AuditRecord> events = gateway.evidence().reader().search(search);
         page(ctx, "events", events.stream().map(AuditJson::toMap).toList(), events, search.limit());
     }
@@ -78,12 +79,14 @@ final class AuditApi {
                 search = search.with(FILTERS.get(key), value);
             }
         }
+        gateway.audit().flush();
         List<SessionSummary> sessions = gateway.evidence().reader().sessions(search);
         ctx.json(Map.of("sessions", sessions.stream().map(EvidenceJson::session).toList()));
     }
 
     private void session(Context ctx) {
         String id = ctx.pathParam("id");
+        gateway.audit().flush();
         Optional<SessionSummary> summary = gateway.evidence().reader().session(id);
         if (summary.isEmpty()) {
             ctx.status(404).json(Map.of("error", "no session " + id));

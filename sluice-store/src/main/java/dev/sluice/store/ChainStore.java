@@ -119,7 +119,7 @@ final class ChainStore implements AuditStore {
 
     @Override
     public void appendLater(AuditEvent event) {
-        appendAsync(event).exceptionally(e -> {
+        writer.submitLater(encode(event)).exceptionally(e -> {
             LOG.error("audit event {} could not be recorded", event.kind(), e);
             return -1L;
         });

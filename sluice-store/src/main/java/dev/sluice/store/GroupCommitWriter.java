@@ -34,6 +34,7 @@ import dev.sluice.core.audit.AuditWriteException;
  */
 final class GroupCommitWriter {
     static final int QUEUE_CAPACITY = 16_384;
+    static final java.time.Duration GATHER = java.time.Duration.ofMillis(2);
     static final int MAX_BATCH = 2_048;
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
 
@@ -72,8 +73,12 @@ final class GroupCommitWriter {
         void failed();
     }
 
-    /** {@code journalId} is 0 for an event that is not in a write-ahead journal. */
-    private record Append(EventFields fields, long journalId, CompletableFuture<Long> done) implements Job {
+    /**
+     * {@code journalId} is 0 for an event that is not in a write-ahead journal; {@code urgent} when a caller may be
+     * blocked on {@code done} (it is committed at once; others may wait {@link #GATHER} for company).
+     */
+    private record Append(EventFields fields, long journalId, boolean urgent, CompletableFuture<Long> done)
+            implements Job {
     }
 
     private record Maintenance(WriterAction action, CompletableFuture<Long> done) implements Job {
@@ -120,7 +125,12 @@ final class GroupCommitWriter {
     }
 
     CompletableFuture<Long> submit(EventFields fields, long journalId) {
-        return enqueue(new Append(fields, journalId, new CompletableFuture<>()));
+        return enqueue(new Append(fields, journalId, journalId == 0, new CompletableFuture<>()));
+    }
+
+    /** An event nobody waits for (already journaled, or a fact about something past): it may wait to be batched. */
+    CompletableFuture<Long> submitLater(EventFields fields) {
+        return enqueue(new Append(fields, 0, false, new CompletableFuture<>()));
     }
 
     CompletableFuture<Long> maintenance(WriterAction action) {
@@ -184,6 +194,7 @@ final class GroupCommitWriter {
                 break;
             }
             queue.drainTo(jobs, MAX_BATCH - 1);
+            gather(jobs);
             for (Job job : jobs) {
                 if (!running) {
                     fail(job);
@@ -217,6 +228,37 @@ final class GroupCommitWriter {
             rollbackQuietly();
             discardConnection();
         }
+    }
+
+    /**
+     * When nobody is blocked on what was taken (journaled events, facts about the past), waits up to {@link #GATHER}
+     * for more: one commit for many events instead of one each. An urgent job ends the wait at once.
+     */
+    private void gather(List<Job> jobs) {
+        if (jobs.stream().anyMatch(GroupCommitWriter::urgent)) {
+            return;
+        }
+        long deadline = System.nanoTime() + GATHER.toNanos();
+        try {
+            while (jobs.size() < MAX_BATCH) {
+                long left = deadline - System.nanoTime();
+                Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (next == null) {
+                    return;
+                }
+                jobs.add(next);
+                if (urgent(next)) {
+                    return;
+                }
+                queue.drainTo(jobs, MAX_BATCH - jobs.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean urgent(Job job) {
+        return !(job instanceof Append append) || append.urgent();
     }
 
     private void write(List<Append> batch) {
