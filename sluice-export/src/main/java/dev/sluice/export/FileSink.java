@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 import dev.sluice.core.audit.AuditRecord;
+import dev.sluice.core.audit.AuditJson;
 
 /**
  * JSON lines appended to a file, forced to disk before a batch counts as delivered. When the file has reached its
@@ -29,7 +30,7 @@ final class FileSink implements ExportSink {
     public void send(List<AuditRecord> batch) throws IOException {
         StringBuilder text = new StringBuilder();
         for (AuditRecord record : batch) {
-            text.append(ExportJson.line(record)).append('\n');
+            text.append(AuditJson.toJson(record)).append('\n');
         }
         if (channel != null && channel.size() >= config.maxBytes()) {
             close();

@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 
 import dev.sluice.core.audit.AuditRecord;
+import dev.sluice.core.audit.AuditJson;
 
 /**
  * Each batch POSTed as one JSON array ({@code Content-Type: application/json}); a 2xx answer is a delivery, anything
@@ -25,7 +26,7 @@ final class HttpSink implements ExportSink {
         HttpRequest.Builder request = HttpRequest.newBuilder(config.url())
                 .timeout(config.timeout())
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(ExportJson.array(batch)));
+                .POST(HttpRequest.BodyPublishers.ofString(AuditJson.toJsonArray(batch)));
         config.headers().forEach((name, value) -> request.header(name, value.reveal()));
         if (client == null) {
             client = HttpClient.newBuilder().connectTimeout(config.timeout()).build();

@@ -17,6 +17,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import dev.sluice.core.audit.AuditRecord;
+import dev.sluice.core.audit.AuditJson;
 
 /**
  * One Kafka record per event on the configured topic: key the session id (so a session's events stay in one
@@ -40,7 +41,7 @@ final class KafkaSink implements ExportSink {
             List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
             for (AuditRecord record : batch) {
                 acks.add(producer.send(new ProducerRecord<>(config.topic(), record.session(),
-                        ExportJson.line(record))));
+                        AuditJson.toJson(record))));
             }
             producer.flush();
             long deadline = System.nanoTime() + config.timeout().toNanos();

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import dev.sluice.core.audit.AuditRecord;
+import dev.sluice.core.audit.AuditJson;
 
 /** JSON lines on a stream: the {@code stdout} sink. The stream is not closed. */
 final class StreamSink implements ExportSink {
@@ -19,7 +20,7 @@ final class StreamSink implements ExportSink {
     public void send(List<AuditRecord> batch) throws IOException {
         StringBuilder text = new StringBuilder();
         for (AuditRecord record : batch) {
-            text.append(ExportJson.line(record)).append('\n');
+            text.append(AuditJson.toJson(record)).append('\n');
         }
         out.write(text.toString().getBytes(StandardCharsets.UTF_8));
         out.flush();

@@ -4,6 +4,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 
 import dev.sluice.core.audit.AuditRecord;
+import dev.sluice.core.audit.AuditJson;
 
 /**
  * One event as an RFC 5424 message:
@@ -14,7 +15,7 @@ import dev.sluice.core.audit.AuditRecord;
  *
  * Facility 13 (log audit); severity warning (4) for refusals and failed authentications, notice (5) otherwise.
  * MSGID is the event kind. The structured data repeats the queryable fields (32473 is the private enterprise number
- * RFC 5612 reserves for documentation); MSG is the event's JSON ({@link ExportJson}), without a BOM.
+ * RFC 5612 reserves for documentation); MSG is the event's JSON ({@link dev.sluice.core.audit.AuditJson}), without a BOM.
  */
 final class SyslogFormat {
     static final String SD_ID = "sluice@32473";
@@ -34,7 +35,7 @@ final class SyslogFormat {
         param(result, "subject", record.subject());
         param(result, "connection", record.connection());
         param(result, "verdict", record.verdict());
-        result.append("] ").append(ExportJson.line(record));
+        result.append("] ").append(AuditJson.toJson(record));
         return result.toString();
     }
 

@@ -15,7 +15,7 @@ import dev.sluice.core.audit.AuditSearch;
 import dev.sluice.core.audit.AuditSearch.Field;
 import dev.sluice.core.audit.SessionSummary;
 import dev.sluice.core.config.Durations;
-import dev.sluice.store.AuditJson;
+import dev.sluice.core.audit.AuditJson;
 
 /**
  * The auditors' REST API (see {@code docs/audit-api.md}): {@code GET /api/audit}, {@code /api/sessions},

@@ -13,7 +13,7 @@ import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.config.ConfigLoader;
 import dev.sluice.core.config.SluiceConfig;
-import dev.sluice.store.AuditJson;
+import dev.sluice.core.audit.AuditJson;
 import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.AuditSettings;
 import dev.sluice.store.AuditStores;

@@ -98,18 +98,11 @@ final class PolicyCommand implements Callable<Integer> {
             for (RuleMatch match : decision.matches()) {
                 out.printf("matched: %s (%s) %s%n", match.rule(), match.action(), match.detail());
             }
-            String verdict = verdictName(decision.verdict());
+            String verdict = decision.verdict().label();
             out.println("verdict: " + verdict + describe(decision.verdict()));
             return expect == null || expect.equalsIgnoreCase(verdict) ? 0 : 1;
         }
 
-        private static String verdictName(Verdict verdict) {
-            return switch (verdict) {
-                case Verdict.Allow a -> "allow";
-                case Verdict.Deny d -> "deny";
-                case Verdict.Hold h -> "hold";
-            };
-        }
 
         private static String describe(Verdict verdict) {
             return switch (verdict) {

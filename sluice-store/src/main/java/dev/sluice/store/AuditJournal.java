@@ -153,9 +153,16 @@ final class AuditJournal implements GroupCommitWriter.JournalHook, AutoCloseable
         }
     }
 
+    /**
+     * Empties the journal when everything written is indexed and it has grown past {@link #TRUNCATE_AT}. Only
+     * opportunistic: a writer may hold the lock while it waits for room in the (full) commit queue, and the commit
+     * thread that calls this must never wait for that writer.
+     */
     @Override
     public void committed(long maxId) {
-        lock.lock();
+        if (!lock.tryLock()) {
+            return;
+        }
         try {
             if (maxId == lastId && channel.size() > TRUNCATE_AT) {
                 channel.truncate(0);

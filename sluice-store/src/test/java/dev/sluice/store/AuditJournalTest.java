@@ -69,6 +69,21 @@ class AuditJournalTest {
     }
 
     @Test
+    void aFullCommitQueueSlowsWritersDownWithoutDeadlockingTheCommitThread() {
+        Path file = dir.resolve("audit.db");
+        int events = GroupCommitWriter.QUEUE_CAPACITY * 3;
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(90), () -> {
+            try (SqliteAuditLog log = SqliteAuditLog.open(file, Events.CLOCK)) {
+                for (int i = 1; i <= events; i++) {
+                    log.writeAhead(Events.statement(i));
+                }
+                log.flush();
+                assertThat(log.head().seq()).isEqualTo(events);
+            }
+        });
+    }
+
+    @Test
     void aTornLastRecordIsIgnored() throws Exception {
         Path file = dir.resolve("audit.db");
         List<AuditJournal.Entry> none = new ArrayList<>();

@@ -23,6 +23,7 @@ import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.SessionId;
+import dev.sluice.core.audit.AuditJson;
 
 class SqliteAuditLogRoundTripTest {
     private static final String SESSION = "s-00000000000000aa";

@@ -141,8 +141,8 @@ public final class SessionGuard {
                 : String.join(";", commands.stream().map(Command::kind).distinct().toList());
         Verdict verdict = decision.verdict();
         audit.writeAhead(new AuditEvent.StatementEvaluated(clock.instant(), context(), id, bounded(text), parameters, kinds,
-                verdictName(verdict), ruleOf(verdict), reasonOf(verdict)));
-        recorder.onStatement(id, text, parameters, verdictName(verdict), reasonOf(verdict));
+                verdict.label(), ruleOf(verdict), reasonOf(verdict)));
+        recorder.onStatement(id, text, parameters, verdict.label(), reasonOf(verdict));
         return new Admission(id, decision);
     }
 
@@ -214,13 +214,6 @@ public final class SessionGuard {
         }
     }
 
-    static String verdictName(Verdict verdict) {
-        return switch (verdict) {
-            case Verdict.Allow a -> "allow";
-            case Verdict.Deny d -> "deny";
-            case Verdict.Hold h -> "hold";
-        };
-    }
 
     private static String ruleOf(Verdict verdict) {
         return switch (verdict) {

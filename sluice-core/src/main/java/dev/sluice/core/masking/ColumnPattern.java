@@ -4,6 +4,8 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
+import dev.sluice.core.policy.Glob;
+
 /**
  * Selects result columns by their qualified name, as written in a masking rule's {@code columns}:
  * <ul>
@@ -68,33 +70,7 @@ public final class ColumnPattern {
     }
 
     private boolean test(String name) {
-        return regex != null ? regex.matcher(name).matches() : glob(glob, name.toLowerCase(Locale.ROOT));
-    }
-
-    /** Linear-time glob with one backtrack point: a hostile pattern cannot make it explode. */
-    static boolean glob(String glob, String text) {
-        int g = 0;
-        int t = 0;
-        int starG = -1;
-        int starT = 0;
-        while (t < text.length()) {
-            if (g < glob.length() && (glob.charAt(g) == '?' || glob.charAt(g) == text.charAt(t))) {
-                g++;
-                t++;
-            } else if (g < glob.length() && glob.charAt(g) == '*') {
-                starG = g++;
-                starT = t;
-            } else if (starG >= 0) {
-                g = starG + 1;
-                t = ++starT;
-            } else {
-                return false;
-            }
-        }
-        while (g < glob.length() && glob.charAt(g) == '*') {
-            g++;
-        }
-        return g == glob.length();
+        return regex != null ? regex.matcher(name).matches() : Glob.matches(glob, name.toLowerCase(Locale.ROOT));
     }
 
     @Override

@@ -4,11 +4,11 @@ package dev.sluice.core.policy;
  * Shell-style globs: {@code *} matches any run of characters (dots included), {@code ?} exactly one. Matching is
  * linear-time with one backtrack point, so a hostile pattern cannot make it explode.
  */
-final class Glob {
+public final class Glob {
     private Glob() {
     }
 
-    static boolean matches(String glob, String text) {
+    public static boolean matches(String glob, String text) {
         int g = 0;
         int t = 0;
         int starG = -1;

@@ -14,6 +14,15 @@ public sealed interface Verdict {
     /** 0 for allow, 1 for hold, 2 for deny. */
     int severity();
 
+    /** How the verdict is audited and printed: {@code allow}, {@code hold} or {@code deny}. */
+    default String label() {
+        return switch (this) {
+            case Allow a -> "allow";
+            case Hold h -> "hold";
+            case Deny d -> "deny";
+        };
+    }
+
     record Allow(String rule) implements Verdict {
         public Allow {
             Objects.requireNonNull(rule, "rule");

@@ -1,4 +1,4 @@
-package dev.sluice.store;
+package dev.sluice.core.audit;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -8,10 +8,9 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.sluice.core.audit.AuditRecord;
-
 /**
- * The JSON form of a read-back audit record, one object per line for {@code sluice audit --json}: fields in a fixed
+ * The JSON form of a read-back audit record, the same everywhere an event leaves Sluice ({@code sluice audit --json},
+ * the audit API, every export sink): fields in a fixed
  * order ({@code seq, time, time_ms, kind, session, subject, groups, connection, statement, verdict, rows, error,
  * details}), {@code time} as ISO-8601 UTC, details with sorted keys. Every field is always present.
  */
@@ -26,7 +25,16 @@ public final class AuditJson {
         try {
             return MAPPER.writeValueAsString(toMap(record));
         } catch (JsonProcessingException e) {
-            throw new AuditStoreException("audit record " + record.seq() + " cannot be written as JSON", e);
+            throw new IllegalStateException("audit record " + record.seq() + " cannot be written as JSON", e);
+        }
+    }
+
+    /** A JSON array of records, for batch exports. */
+    public static String toJsonArray(java.util.List<AuditRecord> records) {
+        try {
+            return MAPPER.writeValueAsString(records.stream().map(AuditJson::toMap).toList());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("audit records cannot be written as JSON", e);
         }
     }
 
