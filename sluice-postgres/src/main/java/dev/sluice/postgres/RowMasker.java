@@ -91,6 +91,9 @@ final class RowMasker {
             start++;
             length--;
         }
+        if (action == MaskingShape.DETECT && !shape.plan.mayDetect(payload, start, start + length)) {
+            return null; // no detector can match these bytes: not even decoded (the charset is ASCII-compatible)
+        }
         String text = new String(payload, start, length, charset);
         String masked;
         if (action == MaskingShape.COLUMN) {

@@ -14,11 +14,14 @@ public final class MaskingPlan {
     private static final MaskingPlan EMPTY = new MaskingPlan(List.of());
 
     private final MaskingRule[] rules;
+    /** Each rule's detectors, null for a rule without any: looked up once, not per value. */
+    private final TextMasker[] maskers;
     private final boolean columnRules;
     private final boolean detectors;
 
     MaskingPlan(List<MaskingRule> rules) {
         this.rules = rules.toArray(MaskingRule[]::new);
+        this.maskers = rules.stream().map(r -> r.hasDetectors() ? r.detectors() : null).toArray(TextMasker[]::new);
         this.columnRules = rules.stream().anyMatch(r -> !r.columns().isEmpty());
         this.detectors = rules.stream().anyMatch(MaskingRule::hasDetectors);
     }
@@ -75,12 +78,31 @@ public final class MaskingPlan {
         }
         MaskCounter[] counters = tally.bind(this);
         String result = value;
-        for (int i = 0; i < rules.length; i++) {
-            if (rules[i].hasDetectors()) {
-                result = rules[i].detectors().mask(result, counters[i]);
+        for (int i = 0; i < maskers.length; i++) {
+            if (maskers[i] != null) {
+                result = maskers[i].mask(result, counters[i]);
             }
         }
         return result;
+    }
+
+    /**
+     * Whether the detectors might find something in a value still encoded as {@code bytes[from, to)} in an
+     * ASCII-compatible encoding (UTF-8, LATIN1, SQL_ASCII). When this is false, {@link #maskText} would return the
+     * decoded value unchanged and count nothing, so the caller may pass the bytes on without decoding them: one
+     * pass over the bytes replaces a decode and a scan per detector.
+     */
+    public boolean mayDetect(byte[] bytes, int from, int to) {
+        if (!detectors || from >= to) {
+            return false;
+        }
+        int profile = ByteProfile.of(bytes, from, to);
+        for (TextMasker masker : maskers) {
+            if (masker != null && masker.mayMatch(profile)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

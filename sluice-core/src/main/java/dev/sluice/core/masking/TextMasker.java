@@ -11,11 +11,28 @@ public final class TextMasker {
     private final Detector[] detectors;
     private final String[] names;
     private final Strategy strategy;
+    /** The detectors' byte prefilters; null when some detector has none (then the value is always scanned). */
+    private final Prefiltered[] prefilters;
 
     public TextMasker(List<Detector> detectors, Strategy strategy) {
         this.detectors = detectors.toArray(Detector[]::new);
         this.names = detectors.stream().map(Detector::name).toArray(String[]::new);
         this.strategy = strategy;
+        this.prefilters = detectors.stream().allMatch(d -> d instanceof Prefiltered)
+                ? detectors.stream().map(d -> (Prefiltered) d).toArray(Prefiltered[]::new) : null;
+    }
+
+    /** False only when no detector can find anything in a value with this {@link ByteProfile}. */
+    boolean mayMatch(int profile) {
+        if (prefilters == null) {
+            return true;
+        }
+        for (Prefiltered p : prefilters) {
+            if (p.mayMatch(profile)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
