@@ -15,12 +15,13 @@ final class ByteProfile {
     static final int DASH = 1 << 3;
     static final int DOT = 1 << 4;
     static final int MAX_DIGITS = 1 << 16;
-    private static final int DIGIT = 1 << 8;
-    private static final int[] CLASS = new int[256];
+    /** Per byte value: its flag, or {@code DIGIT_BIT} for an ASCII digit; one small table, one lookup per byte. */
+    private static final int DIGIT_BIT = 0x80;
+    private static final byte[] CLASS = new byte[256];
 
     static {
         for (char c = '0'; c <= '9'; c++) {
-            CLASS[c] = DIGIT;
+            CLASS[c] = (byte) DIGIT_BIT;
         }
         CLASS['@'] = AT;
         CLASS['+'] = PLUS;
@@ -37,11 +38,26 @@ final class ByteProfile {
         int flags = 0;
         int digits = 0;
         for (int i = from; i < to; i++) {
-            int c = CLASS[bytes[i] & 0xff];
+            int c = CLASS[bytes[i] & 0xff] & 0xff;
             flags |= c;
-            digits += c >>> 8;
+            digits += c >>> 7;
         }
-        return (flags & 0xff) | Math.min(digits, MAX_DIGITS) << 8;
+        return (flags & 0x7f) | Math.min(digits, MAX_DIGITS) << 8;
+    }
+
+    /** The profile of a decoded text: the same as that of its bytes in any ASCII-compatible encoding. */
+    static int of(CharSequence text) {
+        int flags = 0;
+        int digits = 0;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            char ch = text.charAt(i);
+            if (ch < 0x80) {
+                int c = CLASS[ch] & 0xff;
+                flags |= c;
+                digits += c >>> 7;
+            }
+        }
+        return (flags & 0x7f) | Math.min(digits, MAX_DIGITS) << 8;
     }
 
     static boolean has(int profile, int flag) {

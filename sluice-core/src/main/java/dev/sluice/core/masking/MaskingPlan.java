@@ -1,5 +1,6 @@
 package dev.sluice.core.masking;
 
+import java.nio.charset.Charset;
 import java.util.List;
 import java.util.Optional;
 
@@ -87,22 +88,35 @@ public final class MaskingPlan {
     }
 
     /**
-     * Whether the detectors might find something in a value still encoded as {@code bytes[from, to)} in an
-     * ASCII-compatible encoding (UTF-8, LATIN1, SQL_ASCII). When this is false, {@link #maskText} would return the
-     * decoded value unchanged and count nothing, so the caller may pass the bytes on without decoding them: one
-     * pass over the bytes replaces a decode and a scan per detector.
+     * {@link #maskText} for a value still encoded as {@code bytes[from, to)} in {@code charset}, which must be
+     * ASCII-compatible (UTF-8, LATIN1, SQL_ASCII). Empty when nothing was found, and then nothing was counted: the
+     * caller passes the bytes on as they are. One pass over the bytes first tells which detectors could match at
+     * all; the value is decoded only for those, and only they run.
      */
-    public boolean mayDetect(byte[] bytes, int from, int to) {
+    public Optional<String> maskEncoded(byte[] bytes, int from, int to, Charset charset, MaskTally tally) {
         if (!detectors || from >= to) {
-            return false;
+            return Optional.empty();
         }
         int profile = ByteProfile.of(bytes, from, to);
-        for (TextMasker masker : maskers) {
-            if (masker != null && masker.mayMatch(profile)) {
-                return true;
+        MaskCounter[] counters = null;
+        String original = null;
+        String result = null;
+        for (int i = 0; i < maskers.length; i++) {
+            if (maskers[i] == null || !maskers[i].mayMatch(profile)) {
+                continue;
+            }
+            if (result == null) {
+                original = new String(bytes, from, to - from, charset);
+                result = original;
+                counters = tally.bind(this);
+            }
+            String next = maskers[i].mask(result, counters[i], profile);
+            if (next != result) {
+                result = next;
+                profile = ByteProfile.of(result); // the next rule sees the replacements
             }
         }
-        return false;
+        return result == original ? Optional.empty() : Optional.of(result);
     }
 
     /**

@@ -69,6 +69,32 @@ public sealed interface Strategy permits Strategy.Redact, Strategy.Partial, Stra
 
         @Override
         public String apply(String value) {
+            char[] chars = value.toCharArray();
+            int significant = 0;
+            for (char c : chars) {
+                if (Character.isSurrogate(c)) {
+                    return applyCodePoints(value);
+                }
+                if (Character.isLetterOrDigit(c)) {
+                    significant++;
+                }
+            }
+            // No surrogates: every char is a code point, so the value is masked in place.
+            boolean keepNone = 3 * (keepFirst + keepLast) > 2 * significant;
+            int seen = 0;
+            for (int i = 0; i < chars.length; i++) {
+                if (Character.isLetterOrDigit(chars[i])) {
+                    if (keepNone || (seen >= keepFirst && seen < significant - keepLast)) {
+                        chars[i] = maskChar;
+                    }
+                    seen++;
+                }
+            }
+            return new String(chars);
+        }
+
+        /** The general case, for a value with characters outside the BMP. */
+        private String applyCodePoints(String value) {
             int significant = 0;
             for (int i = 0; i < value.length(); i += Character.charCount(value.codePointAt(i))) {
                 if (Character.isLetterOrDigit(value.codePointAt(i))) {

@@ -78,18 +78,51 @@ class ByteProfileTest {
     }
 
     @Test
-    void aPlanSkipsCleanBytesOnlyWhenEveryDetectorHasAPrefilter() {
+    void maskingEncodedBytesGivesWhatMaskingTheDecodedTextGives() {
+        MaskingPlan builtIns = plan(new TextMasker(Detectors.builtInNames().stream()
+                .map(n -> Detectors.builtIn(n).orElseThrow()).toList(), Strategy.redact()));
+        MaskingPlan twoRules = new MaskingRules(List.of(
+                new MaskingRule("a", List.of(), java.util.Set.of(), List.of(), new TextMasker(List.of(
+                        Detectors.builtIn("email").orElseThrow(), Detectors.regex("ref", "ORD-[0-9]+")),
+                        Strategy.parse("hash", new byte[32]))),
+                new MaskingRule("b", List.of(), java.util.Set.of(), List.of(), new TextMasker(List.of(
+                        Detectors.builtIn("card").orElseThrow(), Detectors.builtIn("phone").orElseThrow()),
+                        Strategy.parse("partial", new byte[0])))))
+                .plan("db", java.util.Set.of());
+        for (MaskingPlan plan : List.of(builtIns, twoRules)) {
+            for (DetectorCorpus.Line line : DetectorCorpus.load()) {
+                for (Charset charset : List.of(StandardCharsets.UTF_8, StandardCharsets.ISO_8859_1)) {
+                    if (!charset.newEncoder().canEncode(line.text())) {
+                        continue;
+                    }
+                    byte[] bytes = ("xx" + line.text() + "yy").getBytes(charset);
+                    MaskTally byText = new MaskTally();
+                    MaskTally byBytes = new MaskTally();
+                    String text = new String(bytes, 2, bytes.length - 4, charset);
+
+                    String expected = plan.maskText(text, byText);
+                    java.util.Optional<String> actual = plan.maskEncoded(bytes, 2, bytes.length - 2, charset, byBytes);
+
+                    assertThat(actual.orElse(text)).as(line.text()).isEqualTo(expected);
+                    assertThat(actual.isPresent()).as(line.text()).isEqualTo(!expected.equals(text));
+                    assertThat(byBytes.take()).as(line.text()).isEqualTo(byText.take());
+                }
+            }
+        }
+    }
+
+    @Test
+    void cleanBytesAreNotDecodedUnlessADetectorHasNoPrefilter() {
         byte[] clean = "call back tomorrow about the renewal".getBytes(StandardCharsets.UTF_8);
-        byte[] email = "write to jane@example.com".getBytes(StandardCharsets.UTF_8);
         MaskingPlan builtIns = plan(new TextMasker(List.of(Detectors.builtIn("email").orElseThrow(),
                 Detectors.builtIn("card").orElseThrow()), Strategy.redact()));
-        MaskingPlan withRegex = plan(new TextMasker(List.of(Detectors.builtIn("email").orElseThrow(),
-                Detectors.regex("ref", "ORD-[0-9]+")), Strategy.redact()));
+        TextMasker withRegex = new TextMasker(List.of(Detectors.builtIn("email").orElseThrow(),
+                Detectors.regex("ref", "ORD-[0-9]+")), Strategy.redact());
+        int profile = ByteProfile.of(clean, 0, clean.length);
 
-        assertThat(builtIns.mayDetect(clean, 0, clean.length)).isFalse();
-        assertThat(builtIns.mayDetect(email, 0, email.length)).isTrue();
-        assertThat(withRegex.mayDetect(clean, 0, clean.length)).isTrue();
-        assertThat(MaskingPlan.empty().mayDetect(email, 0, email.length)).isFalse();
+        assertThat(builtIns.rules().getFirst().detectors().mayMatch(profile)).isFalse();
+        assertThat(withRegex.mayMatch(profile)).isTrue();
+        assertThat(builtIns.maskEncoded(clean, 0, clean.length, StandardCharsets.UTF_8, new MaskTally())).isEmpty();
     }
 
     private static MaskingPlan plan(TextMasker masker) {
