@@ -6,13 +6,17 @@
 #
 #   bench/masking-1m.sh            (build first: mvn -B -q -o -Pquick package)
 #
-# Environment: ROWS (default 1000000), RUNS (default 3), CLIENT (psql | copy; default psql: psql -At reads the
-# rows as DataRows through the simple protocol), PGBIN (default /usr/lib/postgresql/15/bin). Everything runs on
-# 127.0.0.1 in a temp dir that is removed, with every process it started stopped, on exit.
+# Environment: ROWS (default 1000000), RUNS (default 3), PGBIN (default /usr/lib/postgresql/15/bin), TLS (off |
+# on; default off). Every path is measured alike: with TLS=off psql connects without TLS both directly and to
+# Sluice (sslmode=disable); with TLS=on PostgreSQL gets a throwaway self-signed certificate and psql requires TLS
+# both directly and to Sluice (Sluice's own hop to PostgreSQL stays plaintext, so each path has one TLS hop).
+# Everything runs on 127.0.0.1 in a temp dir that is removed, with every process it started stopped, on exit.
 set -euo pipefail
 
 ROWS=${ROWS:-1000000}
 RUNS=${RUNS:-3}
+TLS=${TLS:-off}
+case $TLS in off) export PGSSLMODE=disable ;; on) export PGSSLMODE=require ;; *) echo "TLS must be on or off" >&2; exit 1 ;; esac
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
@@ -49,10 +53,18 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 PG_PORT=$(free_port)
-log "PostgreSQL on $PG_PORT, $ROWS rows"
+log "PostgreSQL on $PG_PORT, $ROWS rows, TLS $TLS"
 as_postgres "$PGBIN/initdb" -D "$WORK/data" -U postgres -A trust --no-sync -E UTF8 --locale=C >"$WORK/initdb.log"
+PG_TLS=""
+if [[ $TLS == on ]]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout "$WORK/data/server.key" \
+        -out "$WORK/data/server.crt" 2>/dev/null
+    chmod 600 "$WORK/data/server.key"
+    ((EUID == 0)) && chown postgres: "$WORK/data/server.key" "$WORK/data/server.crt"
+    PG_TLS="-c ssl=on"
+fi
 as_postgres "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o "-p $PG_PORT -k $WORK \
-    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null \
+    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off $PG_TLS" start >/dev/null \
     || { tail -20 "$WORK/pg.log" >&2; exit 1; }
 PG_STARTED=1
 psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "create database bench" postgres
@@ -152,4 +164,4 @@ for mode in direct unmasked masked; do
 done
 echo
 echo "$ROWS rows of ~$BYTES bytes; masked: 3 column rules (partial, hash, redact) + detectors email, phone, card"
-echo "over name, phone, note; client: psql -At -o /dev/null (simple protocol, text format)."
+echo "over name, phone, note; client: psql -At -o /dev/null (simple protocol, text format), TLS $TLS on every path."

@@ -2,7 +2,6 @@ package dev.sluice.postgres;
 
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -90,26 +89,30 @@ final class MaskingRelay implements AutoCloseable {
 
     // ---- upstream-to-client thread ----
 
-    /** Called for every frame from upstream, in order; returns what to pass on (usually the frame itself). */
-    List<Frame> onFrame(Frame frame) {
+    /**
+     * Called for every frame from upstream, in order; returns what to pass on: usually the frame itself (a row with
+     * nothing to mask is the very same frame), its masked copy, an ErrorResponse in place of a refused result, or
+     * null while the rest of a refused result is dropped. Never more than one frame, so nothing is allocated for it.
+     */
+    Frame onFrame(Frame frame) {
         if (suppressing) {
             track(frame);
             if (frame.type() == 'Z') {
                 suppressing = false;
-                return List.of(frame);
+                return frame;
             }
-            return List.of();
+            return null;
         }
         try {
-            return List.of(mask(frame));
+            return mask(frame);
         } catch (MaskingRefusal refusal) {
             // Fail closed: the rest of this answer is dropped up to ReadyForQuery, still tracked so that statement
             // and portal descriptions stay in step with the server.
             LOG.warn("session {}: result refused: {}", guard.context().session(), refusal.getMessage());
             copy.end();
             suppressing = true;
-            return List.of(BackendMessage.ErrorResponse.of("ERROR", PostgresErrors.INSUFFICIENT_PRIVILEGE,
-                    "refused by Sluice masking: " + refusal.getMessage()).toFrame());
+            return BackendMessage.ErrorResponse.of("ERROR", PostgresErrors.INSUFFICIENT_PRIVILEGE,
+                    "refused by Sluice masking: " + refusal.getMessage()).toFrame();
         }
     }
 

@@ -340,10 +340,15 @@ final class PostgresRelay {
     private String upstreamToClient() {
         try {
             while (true) {
-                Frame frame = upstream.reader().read();
-                for (Frame masked : masking.onFrame(frame)) {
+                Frame masked = masking.onFrame(upstream.reader().read());
+                if (masked == null) {
+                    // dropped: the rest of a result masking refused
+                } else if (masked.type() == 'D') { // the bulk of every result: no lists
+                    if (tracker.onDataRow(masked)) {
+                        writeToClient(masked);
+                    }
+                } else {
                     for (Frame out : tracker.onFrame(masked)) {
-                        bytesToClient.addAndGet(out.wireLength());
                         writeToClient(out);
                     }
                 }
@@ -361,6 +366,7 @@ final class PostgresRelay {
     }
 
     private void writeToClient(Frame frame) throws IOException {
+        bytesToClient.addAndGet(frame.wireLength());
         clientLock.lock();
         try {
             clientWriter.write(frame);

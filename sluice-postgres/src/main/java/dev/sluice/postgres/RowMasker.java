@@ -1,6 +1,7 @@
 package dev.sluice.postgres;
 
 import java.nio.charset.Charset;
+import java.util.Optional;
 
 import dev.sluice.core.masking.MaskTally;
 import dev.sluice.postgres.wire.Frame;
@@ -91,18 +92,20 @@ final class RowMasker {
             start++;
             length--;
         }
-        String text = new String(payload, start, length, charset);
         String masked;
         if (action == MaskingShape.COLUMN) {
-            masked = shape.plan.maskColumn(shape.masks[column], text, shape.names[column], tally);
+            masked = shape.plan.maskColumn(shape.masks[column], new String(payload, start, length, charset),
+                    shape.names[column], tally);
             if (MaskingTypes.isJson(type)) {
                 masked = MaskingTypes.jsonString(masked);
             }
         } else {
-            masked = shape.plan.maskText(text, tally);
-            if (masked == text) {
+            // Decoded only when some detector could match these bytes (the charset is ASCII-compatible).
+            Optional<String> found = shape.plan.maskEncoded(payload, start, start + length, charset, tally);
+            if (found.isEmpty()) {
                 return null;
             }
+            masked = found.get();
         }
         byte[] bytes = masked.getBytes(charset);
         if (!jsonbBinary) {

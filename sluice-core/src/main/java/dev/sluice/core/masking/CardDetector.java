@@ -13,13 +13,18 @@ import static dev.sluice.core.masking.Chars.isDigit;
  *   Discover 6011, 644-649, 65 (16-19)   JCB 3528-3589 (16-19)   Diners 36, 38, 300-305 (14-19)
  * </pre>
  */
-final class CardDetector implements Detector {
+final class CardDetector implements Detector, Prefiltered {
     private static final int MIN = 13;
     private static final int MAX = 19;
 
     @Override
     public String name() {
         return "card";
+    }
+
+    @Override
+    public boolean mayMatch(int profile) {
+        return ByteProfile.digits(profile) >= MIN; // find() needs MIN ASCII digits (hasDigits)
     }
 
     @Override

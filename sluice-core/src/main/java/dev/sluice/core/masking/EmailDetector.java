@@ -13,7 +13,7 @@ import static dev.sluice.core.masking.Chars.isAlpha;
  *
  * <p>Prefilter: the text must contain '@'. Work per '@' is bounded (64 characters left, 253 right).
  */
-final class EmailDetector implements Detector {
+final class EmailDetector implements Detector, Prefiltered {
     private static final int MAX_LOCAL = 64;
     private static final int MAX_DOMAIN = 253;
     private static final int MAX_TOKEN_LOOKBACK = 2048;
@@ -21,6 +21,11 @@ final class EmailDetector implements Detector {
     @Override
     public String name() {
         return "email";
+    }
+
+    @Override
+    public boolean mayMatch(int profile) {
+        return ByteProfile.has(profile, ByteProfile.AT); // find() starts only at an '@'
     }
 
     @Override

@@ -8,10 +8,16 @@ import static dev.sluice.core.masking.Chars.isDigit;
  * more digits does not match. A plain four-part version number such as {@code 1.2.3.4} is indistinguishable
  * from an address and does match. Prefilter: the text must contain '.'.
  */
-final class Ipv4Detector implements Detector {
+final class Ipv4Detector implements Detector, Prefiltered {
     @Override
     public String name() {
         return "ipv4";
+    }
+
+    /** A dotted quad: dots and at least four digits. */
+    @Override
+    public boolean mayMatch(int profile) {
+        return ByteProfile.has(profile, ByteProfile.DOT) && ByteProfile.digits(profile) >= 4;
     }
 
     @Override

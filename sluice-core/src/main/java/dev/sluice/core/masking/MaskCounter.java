@@ -14,10 +14,16 @@ public final class MaskCounter {
     private final Map<String, long[]> counts = new HashMap<>();
     private final SpanBuffer scratch = new SpanBuffer();
     private long total;
+    private String lastKey;
+    private long[] lastSlot;
 
     /** Adds one replacement under {@code key}, a detector or rule name. */
     public void increment(String key) {
-        counts.computeIfAbsent(key, k -> new long[1])[0]++;
+        if (key != lastKey) { // the same rule or column is counted row after row: skip the map lookup then
+            lastSlot = counts.computeIfAbsent(key, k -> new long[1]);
+            lastKey = key;
+        }
+        lastSlot[0]++;
         total++;
     }
 
@@ -43,6 +49,8 @@ public final class MaskCounter {
     public void reset() {
         counts.clear();
         total = 0;
+        lastKey = null;
+        lastSlot = null;
     }
 
     SpanBuffer scratch() {

@@ -1,5 +1,6 @@
 package dev.sluice.core.masking;
 
+import java.nio.charset.Charset;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,11 +15,14 @@ public final class MaskingPlan {
     private static final MaskingPlan EMPTY = new MaskingPlan(List.of());
 
     private final MaskingRule[] rules;
+    /** Each rule's detectors, null for a rule without any: looked up once, not per value. */
+    private final TextMasker[] maskers;
     private final boolean columnRules;
     private final boolean detectors;
 
     MaskingPlan(List<MaskingRule> rules) {
         this.rules = rules.toArray(MaskingRule[]::new);
+        this.maskers = rules.stream().map(r -> r.hasDetectors() ? r.detectors() : null).toArray(TextMasker[]::new);
         this.columnRules = rules.stream().anyMatch(r -> !r.columns().isEmpty());
         this.detectors = rules.stream().anyMatch(MaskingRule::hasDetectors);
     }
@@ -75,12 +79,44 @@ public final class MaskingPlan {
         }
         MaskCounter[] counters = tally.bind(this);
         String result = value;
-        for (int i = 0; i < rules.length; i++) {
-            if (rules[i].hasDetectors()) {
-                result = rules[i].detectors().mask(result, counters[i]);
+        for (int i = 0; i < maskers.length; i++) {
+            if (maskers[i] != null) {
+                result = maskers[i].mask(result, counters[i]);
             }
         }
         return result;
+    }
+
+    /**
+     * {@link #maskText} for a value still encoded as {@code bytes[from, to)} in {@code charset}, which must be
+     * ASCII-compatible (UTF-8, LATIN1, SQL_ASCII). Empty when nothing was found, and then nothing was counted: the
+     * caller passes the bytes on as they are. One pass over the bytes first tells which detectors could match at
+     * all; the value is decoded only for those, and only they run.
+     */
+    public Optional<String> maskEncoded(byte[] bytes, int from, int to, Charset charset, MaskTally tally) {
+        if (!detectors || from >= to) {
+            return Optional.empty();
+        }
+        int profile = ByteProfile.of(bytes, from, to);
+        MaskCounter[] counters = null;
+        String original = null;
+        String result = null;
+        for (int i = 0; i < maskers.length; i++) {
+            if (maskers[i] == null || !maskers[i].mayMatch(profile)) {
+                continue;
+            }
+            if (result == null) {
+                original = new String(bytes, from, to - from, charset);
+                result = original;
+                counters = tally.bind(this);
+            }
+            String next = maskers[i].mask(result, counters[i], profile);
+            if (next != result) {
+                result = next;
+                profile = ByteProfile.of(result); // the next rule sees the replacements
+            }
+        }
+        return result == original ? Optional.empty() : Optional.of(result);
     }
 
     /**

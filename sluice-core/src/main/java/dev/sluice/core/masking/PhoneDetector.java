@@ -17,13 +17,20 @@ import static dev.sluice.core.masking.Chars.isDigit;
  * Plain digit runs, {@code NXX NXX XXXX} without parentheses or '+', dates ({@code 2024-01-15}) and UUIDs do not
  * match. Prefilter: the text must contain '+', '(', '-' or '.'.
  */
-final class PhoneDetector implements Detector {
+final class PhoneDetector implements Detector, Prefiltered {
     private static final int E164_MIN = 8;
     private static final int E164_MAX = 15;
 
     @Override
     public String name() {
         return "phone";
+    }
+
+    /** Every shape starts at a '+' or '(' or has '-' or '.' separators, and has at least E164_MIN digits. */
+    @Override
+    public boolean mayMatch(int profile) {
+        return (profile & (ByteProfile.PLUS | ByteProfile.PAREN | ByteProfile.DASH | ByteProfile.DOT)) != 0
+                && ByteProfile.digits(profile) >= E164_MIN;
     }
 
     @Override

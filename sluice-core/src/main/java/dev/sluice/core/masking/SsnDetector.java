@@ -6,10 +6,16 @@ package dev.sluice.core.masking;
  * issues are excluded: area 000, 666 and 900-999, group 00, serial 0000. A match must stand alone: not glued
  * to a word and not part of a longer dashed or dotted number.
  */
-final class SsnDetector implements Detector {
+final class SsnDetector implements Detector, Prefiltered {
     @Override
     public String name() {
         return "ssn";
+    }
+
+    /** {@code AAA-GG-SSSS}: dashes and nine digits. */
+    @Override
+    public boolean mayMatch(int profile) {
+        return ByteProfile.has(profile, ByteProfile.DASH) && ByteProfile.digits(profile) >= 9;
     }
 
     @Override

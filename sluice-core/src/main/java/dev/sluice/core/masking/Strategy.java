@@ -1,5 +1,7 @@
 package dev.sluice.core.masking;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * How a sensitive value (a whole column value, or a span a {@link Detector} found) is replaced.
  *
@@ -69,6 +71,68 @@ public sealed interface Strategy permits Strategy.Redact, Strategy.Partial, Stra
 
         @Override
         public String apply(String value) {
+            byte[] ascii = value.getBytes(StandardCharsets.UTF_8);
+            if (ascii.length == value.length()) { // all ASCII (the usual card, phone, account number): bytes in place
+                return applyAscii(ascii);
+            }
+            char[] chars = value.toCharArray();
+            int significant = 0;
+            for (char c : chars) {
+                if (Character.isSurrogate(c)) {
+                    return applyCodePoints(value);
+                }
+                if (Character.isLetterOrDigit(c)) {
+                    significant++;
+                }
+            }
+            // No surrogates: every char is a code point, so the value is masked in place.
+            boolean keepNone = 3 * (keepFirst + keepLast) > 2 * significant;
+            int seen = 0;
+            for (int i = 0; i < chars.length; i++) {
+                if (Character.isLetterOrDigit(chars[i])) {
+                    if (keepNone || (seen >= keepFirst && seen < significant - keepLast)) {
+                        chars[i] = maskChar;
+                    }
+                    seen++;
+                }
+            }
+            return new String(chars);
+        }
+
+        private String applyAscii(byte[] value) {
+            int significant = 0;
+            for (byte b : value) {
+                if (isAsciiLetterOrDigit(b)) {
+                    significant++;
+                }
+            }
+            boolean keepNone = 3 * (keepFirst + keepLast) > 2 * significant;
+            int seen = 0;
+            boolean asciiMask = maskChar < 0x80;
+            char[] wide = asciiMask ? null : new char[value.length];
+            for (int i = 0; i < value.length; i++) {
+                boolean masked = false;
+                if (isAsciiLetterOrDigit(value[i])) {
+                    masked = keepNone || (seen >= keepFirst && seen < significant - keepLast);
+                    seen++;
+                }
+                if (asciiMask) {
+                    if (masked) {
+                        value[i] = (byte) maskChar;
+                    }
+                } else {
+                    wide[i] = masked ? maskChar : (char) value[i];
+                }
+            }
+            return asciiMask ? new String(value, StandardCharsets.ISO_8859_1) : new String(wide);
+        }
+
+        private static boolean isAsciiLetterOrDigit(byte b) {
+            return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
+        }
+
+        /** The general case, for a value with characters outside the BMP. */
+        private String applyCodePoints(String value) {
             int significant = 0;
             for (int i = 0; i < value.length(); i += Character.charCount(value.codePointAt(i))) {
                 if (Character.isLetterOrDigit(value.codePointAt(i))) {

@@ -1,5 +1,6 @@
 package dev.sluice.core.masking;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -11,11 +12,46 @@ public final class TextMasker {
     private final Detector[] detectors;
     private final String[] names;
     private final Strategy strategy;
+    /** Each detector's prefilter, null for a detector without one (custom regexes: always run). */
+    private final Prefiltered[] prefilters;
+    private final boolean alwaysScans;
 
     public TextMasker(List<Detector> detectors, Strategy strategy) {
         this.detectors = detectors.toArray(Detector[]::new);
         this.names = detectors.stream().map(Detector::name).toArray(String[]::new);
         this.strategy = strategy;
+        this.prefilters = detectors.stream().map(d -> d instanceof Prefiltered p ? p : null)
+                .toArray(Prefiltered[]::new);
+        this.alwaysScans = Arrays.asList(prefilters).contains(null);
+    }
+
+    /** False only when no detector can find anything in a value with this {@link ByteProfile}. */
+    boolean mayMatch(int profile) {
+        if (alwaysScans) {
+            return true;
+        }
+        for (Prefiltered p : prefilters) {
+            if (p.mayMatch(profile)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link #mask(String, MaskCounter)}, skipping the detectors that cannot match a value of this profile. */
+    String mask(String value, MaskCounter counter, int profile) {
+        SpanBuffer spans = counter.scratch();
+        spans.reset(value.length());
+        for (int i = 0; i < detectors.length; i++) {
+            if (prefilters[i] == null || prefilters[i].mayMatch(profile)) {
+                spans.detector(i);
+                detectors[i].find(value, spans);
+            }
+        }
+        if (spans.size() == 0) {
+            return value;
+        }
+        return spans.rewrite(value, strategy, names, counter);
     }
 
     /**

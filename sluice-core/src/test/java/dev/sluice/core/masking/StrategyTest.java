@@ -96,4 +96,24 @@ class StrategyTest {
                 .hasMessageContaining("takes no arguments");
         assertThatThrownBy(() -> Strategy.parse("redact()", KEY)).isInstanceOf(MaskingConfigException.class);
     }
+
+    @Test
+    void partialMasksTheSameWithAndWithoutCharactersOutsideTheBmp() {
+        String alphabet = "0123456789abcXYZ \u00e9\u00df\u4e2d-./()+@_";
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        for (Strategy partial : List.of(Strategy.parse("partial", new byte[0]), Strategy.parse("partial(2,3,#)",
+                new byte[0]), Strategy.parse("partial(6,4)", new byte[0]), new Strategy.Partial(1, 2, '\u2022'))) {
+            for (int i = 0; i < 5_000; i++) {
+                StringBuilder value = new StringBuilder();
+                for (int n = random.nextInt(30); n > 0; n--) {
+                    value.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+                String bmp = value.toString();
+                // the emoji is not a letter or digit: it changes nothing but forces the code-point path
+                assertThat(partial.apply(bmp + "\uD83D\uDE00")).isEqualTo(partial.apply(bmp) + "\uD83D\uDE00");
+                // likewise a no-break space forces the non-ASCII path for an ASCII value
+                assertThat(partial.apply(bmp + "\u00a0")).isEqualTo(partial.apply(bmp) + "\u00a0");
+            }
+        }
+    }
 }

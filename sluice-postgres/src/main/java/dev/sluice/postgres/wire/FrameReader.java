@@ -34,6 +34,8 @@ public final class FrameReader {
 
     private final InputStream in;
     private final int maxMessageSize;
+    /** The type byte and length field of the message being read: read in one call, not byte by byte. */
+    private final byte[] header = new byte[5];
 
     /**
      * @param maxMessageSize the largest accepted value of a typed message's length field (which counts itself
@@ -60,16 +62,24 @@ public final class FrameReader {
 
     /** Reads one typed message. */
     public Frame read() throws IOException {
-        int type = in.read();
-        if (type < 0) {
+        int n = in.read(header, 0, header.length);
+        if (n < 0) {
             throw new EOFException("end of stream before the next message");
         }
+        byte type = header[0];
         if (type == 0) {
             throw new MalformedMessageException("message type 0x00 is not a typed message (expected: a letter or digit)");
         }
-        int length = readInt32();
+        while (n < header.length) {
+            int more = in.read(header, n, header.length - n);
+            if (more < 0) {
+                throw new MalformedMessageException("end of stream inside a message header (expected: a 4-byte length)");
+            }
+            n += more;
+        }
+        int length = (header[1] & 0xff) << 24 | (header[2] & 0xff) << 16 | (header[3] & 0xff) << 8 | header[4] & 0xff;
         checkLength(length, 4, maxMessageSize);
-        return new Frame((byte) type, readPayload(length - 4));
+        return new Frame(type, readPayload(length - 4));
     }
 
     private static void checkLength(int length, int min, int max) {
@@ -79,10 +89,6 @@ public final class FrameReader {
         if (length > max) {
             throw new FrameTooLargeException("message length " + length + " is too large (expected: <= " + max + ")");
         }
-    }
-
-    private int readInt32() throws IOException {
-        return readByteInMessage() << 24 | readInt24();
     }
 
     private int readInt24() throws IOException {

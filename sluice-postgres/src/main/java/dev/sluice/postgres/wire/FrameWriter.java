@@ -1,8 +1,8 @@
 package dev.sluice.postgres.wire;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -19,30 +19,45 @@ import java.util.concurrent.locks.ReentrantLock;
  * (ErrorResponse then ReadyForQuery) needs the caller's own lock.
  */
 public final class FrameWriter {
-    private static final int BUFFER_SIZE = 16 * 1024;
+    private static final int INITIAL_BUFFER = 8 * 1024;
+    private static final int MAX_BUFFER = 64 * 1024;
 
     private final OutputStream out;
     private final ReentrantLock lock = new ReentrantLock();
-    private final byte[] header = new byte[5];
+    /** Frames not yet handed to {@link #out}; grows from 8 to 64 KiB while frames keep filling it (a result stream). */
+    private byte[] buffer = new byte[INITIAL_BUFFER];
+    private int count;
 
     public FrameWriter(OutputStream out) {
-        this.out = new BufferedOutputStream(out, BUFFER_SIZE);
+        this.out = Objects.requireNonNull(out, "out");
     }
 
     public void write(Frame frame) throws IOException {
-        int length = frame.declaredLength();
+        byte[] payload = frame.payload();
+        int length = 4 + payload.length;
+        int headerSize = frame.type() == Frame.UNTYPED ? 4 : 5;
         lock.lock();
         try {
-            int offset = 0;
-            if (frame.type() != Frame.UNTYPED) {
-                header[offset++] = frame.type();
+            if (buffer.length - count < headerSize + payload.length) {
+                drainFull();
             }
-            header[offset++] = (byte) (length >>> 24);
-            header[offset++] = (byte) (length >>> 16);
-            header[offset++] = (byte) (length >>> 8);
-            header[offset++] = (byte) length;
-            out.write(header, 0, offset);
-            out.write(frame.payload());
+            byte[] b = buffer;
+            int c = count;
+            if (headerSize == 5) {
+                b[c++] = frame.type();
+            }
+            b[c++] = (byte) (length >>> 24);
+            b[c++] = (byte) (length >>> 16);
+            b[c++] = (byte) (length >>> 8);
+            b[c++] = (byte) length;
+            if (payload.length <= b.length - c) {
+                System.arraycopy(payload, 0, b, c, payload.length);
+                count = c + payload.length;
+            } else { // larger than the buffer: the header, then the payload straight through
+                count = c;
+                drain();
+                out.write(payload);
+            }
         } finally {
             lock.unlock();
         }
@@ -59,9 +74,26 @@ public final class FrameWriter {
     public void flush() throws IOException {
         lock.lock();
         try {
+            drain();
             out.flush();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The buffer cannot take the next frame: hand it over, and give a stream that fills it a larger one. */
+    private void drainFull() throws IOException {
+        drain();
+        if (buffer.length < MAX_BUFFER) {
+            buffer = new byte[Math.min(MAX_BUFFER, buffer.length * 2)];
+        }
+    }
+
+    private void drain() throws IOException {
+        if (count > 0) {
+            int n = count;
+            count = 0;
+            out.write(buffer, 0, n);
         }
     }
 }

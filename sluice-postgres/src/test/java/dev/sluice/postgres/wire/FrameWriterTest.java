@@ -69,4 +69,27 @@ class FrameWriterTest {
             }
         }
     }
+
+    @Test
+    void writesFramesLargerThanItsBufferAndStreamsOfSmallOnesIntact() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        FrameWriter writer = new FrameWriter(out);
+        List<Frame> written = new ArrayList<>();
+        java.util.Random random = new java.util.Random(1);
+        for (int i = 0; i < 3_000; i++) {
+            int size = i % 500 == 7 ? 100_000 + random.nextInt(50_000) : random.nextInt(300);
+            byte[] payload = new byte[size];
+            random.nextBytes(payload);
+            Frame frame = new Frame((byte) 'D', payload);
+            written.add(frame);
+            writer.write(frame);
+        }
+        writer.flush();
+
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(out.toByteArray()), 1 << 20);
+        for (Frame frame : written) {
+            assertThat(reader.read()).isEqualTo(frame);
+        }
+        assertThat(out.size()).isEqualTo(written.stream().mapToInt(Frame::wireLength).sum());
+    }
 }
