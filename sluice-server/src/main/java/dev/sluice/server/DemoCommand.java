@@ -85,7 +85,12 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  PGPASSWORD='" + token + "' psql \"host=127.0.0.1 port=" + gateway[0].postgresPort()
                     + " dbname=demo user=agent-7 sslmode=require\"");
             out.println();
-            out.println("Try: SELECT * FROM customers;   DELETE FROM orders;   DROP TABLE orders;");
+            out.println("Try: SELECT * FROM customers;   (cards, e-mails and phone numbers are masked)");
+            out.println("     DROP TABLE orders;   DELETE FROM orders;   (refused by policy)");
+            out.println("     DELETE FROM orders WHERE id = 1;   (held until someone in sre approves it:)");
+            out.println("       SRE=$(bin/sluice token --config " + config + " --subject ops --groups sre)");
+            out.println("       bin/sluice approvals list --url http://127.0.0.1:" + gateway[0].httpPort()
+                    + " --token $SRE   then   bin/sluice approve ID --url … --token $SRE");
             out.println("Then read the audit trail:  bin/sluice audit --config " + config);
             out.flush();
             new CountDownLatch(1).await();
@@ -127,6 +132,21 @@ final class DemoCommand implements Callable<Integer> {
                     groups: [agents]
                     deny:
                       when: "command.kind in ['DELETE', 'UPDATE'] && !command.has_where"
+                  - name: deletes-need-a-human
+                    connections: [demo]
+                    groups: [agents]
+                    require-approval:
+                      kinds: [DELETE]
+                      approvers: [sre]
+                masking:
+                  - name: customer-pii
+                    connections: [demo]
+                    unless-groups: [dpo]
+                    columns:
+                      customers.card: partial
+                      customers.email: hash
+                    detectors: [card, email, phone]
+                    strategy: redact
                 """.formatted(postgresPort, httpPort, databasePort, secret);
     }
 
