@@ -2,7 +2,6 @@ package dev.sluice.bench;
 
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,10 +21,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import dev.sluice.core.config.ConfigNode;
 import dev.sluice.core.identity.Principal;
+import dev.sluice.core.policy.ConfigRuleSource;
 import dev.sluice.core.policy.Decision;
 import dev.sluice.core.policy.PolicyInput;
 import dev.sluice.core.policy.PolicySet;
-import dev.sluice.core.policy.RuleSource;
 import dev.sluice.postgres.Classification;
 import dev.sluice.postgres.DangerousFunctions;
 import dev.sluice.postgres.SqlClassifier;
@@ -70,7 +69,7 @@ public class PolicyBenchmark {
         sql = STATEMENTS.get(statement);
         cached = SqlClassifier.create();
         uncached = SqlClassifier.create(0);
-        policies = PolicySet.parse(List.of(new Node(ConfigNode.parse(Path.of("bench-rules.yaml"), Rules.yaml(cel)))),
+        policies = PolicySet.parse(List.of(new ConfigRuleSource(ConfigNode.parse(Path.of("bench-rules.yaml"), Rules.yaml(cel)))),
                 DangerousFunctions.all());
         if (policies.rules().size() != 50) {
             throw new IllegalStateException("expected 50 rules, got " + policies.rules().size());
@@ -107,55 +106,5 @@ public class PolicyBenchmark {
         Classification classification = classifier.classify(sql);
         return policies.evaluateAll(base.withCommand(classification.commands().getFirst()),
                 classification.commands());
-    }
-
-    /** Adapts the config loader's node to the policy parser, as the server does. */
-    private record Node(ConfigNode node) implements RuleSource {
-        @Override
-        public Path file() {
-            return node.file();
-        }
-
-        @Override
-        public int line() {
-            return node.line();
-        }
-
-        @Override
-        public String path() {
-            return node.path();
-        }
-
-        @Override
-        public boolean isMap() {
-            return node.isMap();
-        }
-
-        @Override
-        public boolean isList() {
-            return node.isList();
-        }
-
-        @Override
-        public boolean isScalar() {
-            return node.isScalar();
-        }
-
-        @Override
-        public Map<String, RuleSource> entries() {
-            Map<String, RuleSource> result = new LinkedHashMap<>();
-            node.entries().forEach((key, value) -> result.put(key, new Node(value)));
-            return result;
-        }
-
-        @Override
-        public List<RuleSource> items() {
-            return node.items().stream().<RuleSource>map(Node::new).toList();
-        }
-
-        @Override
-        public String text() {
-            return node.text();
-        }
     }
 }

@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -252,10 +251,6 @@ final class PostgresUpstream implements AutoCloseable {
         } catch (IOException e) {
             // already closed
         }
-    }
-
-    Duration connectTimeout() {
-        return Duration.ofMillis(CONNECT_TIMEOUT_MS);
     }
 
     /** The upstream could not be reached or refused Sluice. The message is safe to show the caller. */

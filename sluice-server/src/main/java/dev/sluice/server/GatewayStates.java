@@ -18,6 +18,7 @@ import dev.sluice.core.config.SecretResolver;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.core.masking.MaskingKeys;
 import dev.sluice.core.masking.MaskingRules;
+import dev.sluice.core.policy.ConfigRuleSource;
 import dev.sluice.core.policy.PolicySet;
 import dev.sluice.core.policy.RuleSource;
 import dev.sluice.postgres.DangerousFunctions;

@@ -1,4 +1,4 @@
-package dev.sluice.server;
+package dev.sluice.core.policy;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -6,10 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 import dev.sluice.core.config.ConfigNode;
-import dev.sluice.core.policy.RuleSource;
 
 /** Adapts a located config node to the policy parser's input, keeping file, line and key path for errors. */
-record ConfigRuleSource(ConfigNode node) implements RuleSource {
+public record ConfigRuleSource(ConfigNode node) implements RuleSource {
     @Override
     public Path file() {
         return node.file();
