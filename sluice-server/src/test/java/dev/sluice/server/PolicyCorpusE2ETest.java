@@ -20,7 +20,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
 import org.postgresql.util.PSQLException;
@@ -34,16 +33,24 @@ import dev.sluice.testing.Cli;
  * psql and through pgjdbc (simple protocol, extended protocol, and server-prepared statements), must get its verdict
  * (refusals as SQLSTATE 42501 naming the rule), must leave the real database as the verdict says, and must be audited
  * with its rule.
+ * <p>
+ * The adversarial corpora of issue 9 ({@code policy/adversarial-*.tsv}, listed in {@link #FILES}) run the same way,
+ * each file in a session of its own per mode: a file's lines run in order in one session, so a line may set up
+ * session state (a SET, a PREPARE, an open transaction) that a later line of the same file tries to exploit.
  */
 class PolicyCorpusE2ETest {
     private static final Pattern PSQL_ERROR = Pattern.compile("ERROR:\\s+([0-9A-Z]{5}): (.*)");
+    /** Every corpus file, run file by file; {@code corpus.tsv} is issue 3's, the others issue 9's attacks. */
+    static final List<String> FILES = List.of("corpus.tsv", "adversarial-lexer.tsv", "adversarial-kinds.tsv",
+            "adversarial-names.tsv");
     private static GatewayHarness harness;
+    private static Map<String, List<Row>> corpora;
     private static List<Row> corpus;
 
     enum Mode { PSQL, SIMPLE, EXTENDED, PREPARED }
 
     /** One corpus line. */
-    record Row(int line, String verdict, String sql, String check, Set<Mode> skip) {
+    record Row(String file, int line, String verdict, String sql, String check, Set<Mode> skip) {
         String rule() {
             return verdict.substring(verdict.indexOf(':') + 1);
         }
@@ -54,7 +61,7 @@ class PolicyCorpusE2ETest {
 
         @Override
         public String toString() {
-            return "corpus.tsv:" + line + " [" + verdict + "] " + sql.replace("\n", "\\n");
+            return file + ":" + line + " [" + verdict + "] " + sql.replace("\n", "\\n");
         }
     }
 
@@ -68,7 +75,13 @@ class PolicyCorpusE2ETest {
     @BeforeAll
     static void start() throws Exception {
         harness = PolicyE2EFixture.start();
-        corpus = parse(PolicyE2EFixture.resource("corpus.tsv"));
+        corpora = new java.util.LinkedHashMap<>();
+        for (String file : FILES) {
+            if (PolicyE2EFixture.class.getResource("/policy/" + file) != null) {
+                corpora.put(file, parse(file, PolicyE2EFixture.resource(file)));
+            }
+        }
+        corpus = corpora.get("corpus.tsv");
         rejecter = Thread.ofVirtual().start(GatewayPolicyRejecter.of(harness));
     }
 
@@ -86,14 +99,27 @@ class PolicyCorpusE2ETest {
         assertThat(PolicyE2EFixture.holds(harness, PolicyE2EFixture.INVARIANT)).isTrue();
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void everyStatementGetsItsVerdictLeavesTheDatabaseIntactAndIsAudited(Mode mode) throws Exception {
-        String subject = "corpus-" + mode.name().toLowerCase();
+    @Test
+    void adversarialCorporaHoldAtLeast300Attacks() {
+        int attacks = corpora.entrySet().stream().filter(e -> e.getKey().startsWith("adversarial-"))
+                .mapToInt(e -> e.getValue().size()).sum();
+        assertThat(attacks).isGreaterThanOrEqualTo(300);
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> filesAndModes() {
+        return FILES.stream().filter(file -> PolicyE2EFixture.class.getResource("/policy/" + file) != null)
+                .flatMap(file -> Arrays.stream(Mode.values())
+                        .map(mode -> org.junit.jupiter.params.provider.Arguments.of(file, mode)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.MethodSource("filesAndModes")
+    void everyStatementGetsItsVerdictLeavesTheDatabaseIntactAndIsAudited(String file, Mode mode) throws Exception {
+        String subject = "corpus-" + file.replace(".tsv", "") + "-" + mode.name().toLowerCase();
         List<String> failures = new ArrayList<>();
         List<Row> run = new ArrayList<>();
         try (Runner runner = runner(mode, subject)) {
-            for (Row row : corpus) {
+            for (Row row : corpora.get(file)) {
                 if (row.skip().contains(mode)) {
                     continue;
                 }
@@ -272,7 +298,7 @@ class PolicyCorpusE2ETest {
 
     // ---- corpus file -----------------------------------------------------------------------------------------------
 
-    private static List<Row> parse(String tsv) {
+    private static List<Row> parse(String file, String tsv) {
         List<Row> result = new ArrayList<>();
         String[] lines = tsv.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
@@ -288,7 +314,7 @@ class PolicyCorpusE2ETest {
                 Arrays.stream(f[3].substring(5).split(",")).map(s -> Mode.valueOf(s.strip().toUpperCase()))
                         .forEach(skip::add);
             }
-            result.add(new Row(i + 1, f[0], sql, check, skip));
+            result.add(new Row(file, i + 1, f[0], sql, check, skip));
         }
         return result;
     }
