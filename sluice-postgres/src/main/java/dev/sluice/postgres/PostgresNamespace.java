@@ -206,6 +206,26 @@ final class PostgresNamespace {
         }
     }
 
+    /**
+     * The server refused the change {@code id} itself (not skipped it): as {@link #resolve(long, boolean)} with
+     * false, except that a Parse of the unnamed statement drops the old unnamed statement before it parses, so the
+     * unnamed statement is gone.
+     */
+    void refused(long id) {
+        lock.lock();
+        try {
+            Pending<Definition> change = statements.pending.get(id);
+            if (change != null && !change.all() && change.name().isEmpty() && change.value().isPresent()) {
+                statements.pending.put(id, new Pending<>("", false, Optional.empty()));
+                resolve(statements, id, true, false);
+                return;
+            }
+            resolve(id, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private <T> void resolve(Names<T> names, long id, boolean done, boolean isPortal) {
         Pending<T> change = names.pending.remove(id);
         if (change == null || !done) {

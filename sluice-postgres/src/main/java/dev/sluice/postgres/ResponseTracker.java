@@ -270,7 +270,7 @@ final class ResponseTracker {
             }
             case Pending.NameChange change -> {
                 pending.pollFirst();
-                names.resolve(change.change(), false);
+                names.refused(change.change());
                 skipToSync();
                 return List.of(frame);
             }
