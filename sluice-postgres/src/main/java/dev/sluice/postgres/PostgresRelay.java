@@ -222,8 +222,8 @@ final class PostgresRelay {
         Optional<Change> change = mapper.bind(bind);
         if (change.isEmpty()) {
             // fail closed: Sluice cannot tell what the server would bind
-            refuseExtended("prepared statement \"" + bind.statement()
-                    + "\" was not prepared through Sluice in this session");
+            refuseName("Bind of portal \"" + bind.portal() + "\" to statement \"" + bind.statement() + "\"",
+                    "prepared statement \"" + bind.statement() + "\" was not prepared through Sluice in this session");
             return;
         }
         tracker.expect(new Pending.NameChange(mapper.register(change.get())));
@@ -240,8 +240,8 @@ final class PostgresRelay {
     private void onDescribe(Frame frame, FrontendMessage.Describe describe) throws IOException {
         if (!mapper.known(describe.target(), describe.name())) {
             // fail closed: a name Sluice does not know is refused, even to describe it
-            refuseExtended((describe.target() == 'S' ? "prepared statement \"" : "portal \"") + describe.name()
-                    + "\" is not known to Sluice in this session");
+            String what = (describe.target() == 'S' ? "prepared statement \"" : "portal \"") + describe.name() + "\"";
+            refuseName("Describe of " + what, what + " is not known to Sluice in this session");
             return;
         }
         upstream.writer().write(frame);
@@ -258,7 +258,8 @@ final class PostgresRelay {
         }
         Optional<PostgresCommandMapper.Run> run = mapper.execute(execute.portal());
         if (run.isEmpty()) {
-            refuseExtended("portal \"" + execute.portal() + "\" was not bound through Sluice in this session");
+            refuseName("Execute of portal \"" + execute.portal() + "\"",
+                    "portal \"" + execute.portal() + "\" was not bound through Sluice in this session");
             return;
         }
         PostgresCommandMapper.Run p = run.get();
@@ -275,6 +276,12 @@ final class PostgresRelay {
         } else {
             refuseExtended(admission.refusalMessage());
         }
+    }
+
+    /** A protocol message naming something Sluice does not know: audited as refused, then refused (fail closed). */
+    private void refuseName(String what, String reason) throws IOException {
+        Admission admission = guard.refuse(masking.auditText(what), List.of(), List.of(), reason);
+        refuseExtended(admission.refusalMessage());
     }
 
     private Admission admit(String clearText, List<String> clearParameters, Mapped mapped) {

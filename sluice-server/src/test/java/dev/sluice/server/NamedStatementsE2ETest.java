@@ -184,6 +184,11 @@ class NamedStatementsE2ETest {
             assertThat(firstError(exchange(client, query("EXECUTE q3")))).contains("\"q3\" was not prepared");
             assertThat(firstError(exchange(client, bind("", "q3"), execute(), sync()))).contains("not prepared");
         }
+        // a name Sluice does not know is refused and audited, even at Bind
+        assertThat(audit("n-parse-fails")).anySatisfy(r -> {
+            assertThat(r.verdict()).isEqualTo("deny");
+            assertThat(r.statement()).isEqualTo("Bind of portal \"\" to statement \"q3\"");
+        });
     }
 
     @Test
