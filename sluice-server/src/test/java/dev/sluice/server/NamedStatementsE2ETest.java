@@ -11,7 +11,14 @@ import static dev.sluice.server.PolicyWireClient.sync;
 import static dev.sluice.server.PolicyWireClient.types;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +29,7 @@ import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.FrontendMessage;
+import dev.sluice.testing.Cli;
 
 /**
  * Issue 9, class 3: protocol-level and SQL-level prepared statements are one namespace on the server, and so are
@@ -343,5 +351,55 @@ class NamedStatementsE2ETest {
         }
         heldAsTheDelete("n-batch", delete, delete);
         assertThat(audit("n-batch").stream().filter(r -> r.verdict().equals("hold"))).hasSize(2);
+    }
+
+    @Test
+    void psqlReadingThroughItsOwnCursorWorksAndItsFetchesAreJudgedAsTheQuery() {
+        String token = harness.token("n-psql-cursor", "agents");
+        Cli.Result result = harness.psql(token, "-At", "-v", "FETCH_COUNT=3", "-c", "SELECT id FROM items ORDER BY id");
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdout().strip().split("\n")).hasSize(10);
+        // psql declared _psql_cursor and fetched from it: the first FETCH ran the query and was judged as it
+        assertThat(audit("n-psql-cursor")).anySatisfy(r -> {
+            assertThat(r.statement()).startsWith("FETCH FORWARD 3 FROM _psql_cursor\n-- Sluice: FETCH")
+                    .contains("SELECT id FROM items ORDER BY id");
+            assertThat(r.details()).containsEntry("command_kind", "SELECT");
+        });
+        Cli.Result denied = harness.psql(token, "-At", "-v", "FETCH_COUNT=3", "-v", "VERBOSITY=verbose", "-c",
+                "SELECT wipe_items()");
+        assertThat(denied.stderr()).contains("42501").contains("no-dangerous-functions");
+    }
+
+    @Test
+    void pgjdbcFetchingInChunksContinuesOnePortalWhichIsJudgedAndAuditedOnce() throws Exception {
+        try (Connection c = harness.connect("n-jdbc-chunks", List.of("agents"), Map.of("prepareThreshold", "1"))) {
+            c.setAutoCommit(false);
+            List<Integer> ids = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT id FROM items ORDER BY id")) {
+                s.setFetchSize(3);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        ids.add(r.getInt(1));
+                    }
+                }
+            }
+            assertThat(ids).hasSize(10);
+            // a DELETE ... RETURNING read in chunks is held at its first Execute
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM items WHERE id = 1 RETURNING *")) {
+                s.setFetchSize(2);
+                org.assertj.core.api.Assertions.assertThatThrownBy(s::executeQuery)
+                        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getMessage()).contains(REJECTED));
+            }
+            c.rollback();
+            // pgjdbc's named portal and a SQL cursor share one namespace: FETCH of a portal name Sluice never saw
+            try (Statement s = c.createStatement()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.execute("FETCH ALL FROM \"C_9\""))
+                        .hasMessageContaining("was not bound or declared through Sluice");
+            }
+            c.rollback();
+        }
+        assertThat(audit("n-jdbc-chunks").stream()
+                .filter(r -> r.statement().equals("SELECT id FROM items ORDER BY id"))).hasSize(1);
+        heldAsTheDelete("n-jdbc-chunks", "DELETE FROM items WHERE id = 1 RETURNING *", "DELETE FROM items");
     }
 }
