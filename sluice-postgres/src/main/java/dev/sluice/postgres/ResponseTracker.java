@@ -271,6 +271,19 @@ final class ResponseTracker {
             case Pending.NameChange change -> {
                 pending.pollFirst();
                 names.refused(change.change());
+                // The execution this Parse or Bind prepared fails with it (Bind plans the statement: 1/0 fails
+                // there): its audited outcome is this error.
+                while (pending.peekFirst() instanceof Pending.NameChange skipped) {
+                    pending.pollFirst();
+                    names.resolve(skipped.change(), false);
+                }
+                if (pending.peekFirst() instanceof Pending.ExecRun run) {
+                    pending.pollFirst();
+                    resolve(run.changes(), false);
+                    headRows = 0;
+                    complete(run.statementId(), "", -1, error.sqlState(), error.message(),
+                            Duration.between(run.start(), clock.instant()));
+                }
                 skipToSync();
                 return List.of(frame);
             }
