@@ -152,6 +152,7 @@ final class PostgresCommandMapper {
                             : new Change.Remove(Space.PORTAL, name));
                     overlay.remove(Space.PORTAL, name);
                 }
+                case SAVEPOINT, RELEASE, ROLLBACK_TO -> made.add(new Change.Savepoint(ref.action(), name));
                 case DISCARD_ALL -> {
                     made.add(new Change.RemoveAll(Space.STATEMENT));
                     made.add(new Change.RemoveAll(Space.PORTAL));

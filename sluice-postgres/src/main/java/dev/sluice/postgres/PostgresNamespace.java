@@ -79,6 +79,10 @@ final class PostgresNamespace {
 
         record RemoveAll(Space space) implements Change {
         }
+
+        /** {@code SAVEPOINT}, {@code RELEASE} or {@code ROLLBACK TO} the savepoint {@code name}. */
+        record Savepoint(PreparedRef.Action action, String name) implements Change {
+        }
     }
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -93,6 +97,13 @@ final class PostgresNamespace {
     private boolean failed;
     /** Changes with a greater id belong to the current batch. */
     private long batchStart;
+    /** The savepoints of the transaction, outermost first; pending savepoint changes by id. */
+    private final List<String> savepoints = new ArrayList<>();
+    private final Map<Long, Change.Savepoint> pendingSavepoints = new HashMap<>();
+    /** How many savepoints were set when each confirmed portal was defined: ROLLBACK TO closes the later ones. */
+    private final Map<String, Integer> depth = new HashMap<>();
+    /** A ROLLBACK TO just took effect: the {@code ROLLBACK} tag that follows is its own, not a transaction end. */
+    private boolean rolledBackToSavepoint;
 
     /** One namespace: confirmed entries and pending changes in the order they were sent. */
     private static final class Names<T> {
@@ -183,6 +194,7 @@ final class PostgresNamespace {
                 }
                 case Change.RemoveAll r -> names(r.space()).pending.put(result, new Pending<>("", true,
                         Optional.empty()));
+                case Change.Savepoint savepoint -> pendingSavepoints.put(result, savepoint);
             }
             return result;
         } finally {
@@ -201,6 +213,10 @@ final class PostgresNamespace {
         try {
             resolve(statements, id, done, false);
             resolve(portals, id, done, true);
+            Change.Savepoint savepoint = pendingSavepoints.remove(id);
+            if (savepoint != null && done) {
+                savepoint(savepoint);
+            }
         } finally {
             lock.unlock();
         }
@@ -239,6 +255,9 @@ final class PostgresNamespace {
             }
         } else if (change.value().isPresent()) {
             names.confirmed.put(change.name(), change.value().get());
+            if (isPortal) {
+                depth.put(change.name(), savepoints.size());
+            }
             if (isPortal && ((Portal) change.value().get()).holdable()) {
                 freshHoldable.add(change.name());
             }
@@ -248,6 +267,33 @@ final class PostgresNamespace {
                 ran.remove(change.name());
                 freshHoldable.remove(change.name());
             }
+        }
+    }
+
+    /** Mirrors the server's savepoint stack; a ROLLBACK TO closes every portal defined since that savepoint. */
+    private void savepoint(Change.Savepoint change) {
+        if (change.action() == PreparedRef.Action.SAVEPOINT) {
+            savepoints.add(change.name());
+            return;
+        }
+        int index = savepoints.lastIndexOf(change.name());
+        if (index < 0) {
+            return; // the server answered the name: Sluice missed the SAVEPOINT, keep what it has (never less safe)
+        }
+        if (change.action() == PreparedRef.Action.RELEASE) {
+            savepoints.subList(index, savepoints.size()).clear();
+            depth.replaceAll((name, d) -> Math.min(d, index));
+        } else {
+            savepoints.subList(index + 1, savepoints.size()).clear();
+            List<String> closed = depth.entrySet().stream().filter(e -> e.getValue() > index).map(Map.Entry::getKey)
+                    .toList();
+            closed.forEach(name -> {
+                portals.confirmed.remove(name);
+                depth.remove(name);
+                ran.remove(name);
+                freshHoldable.remove(name);
+            });
+            rolledBackToSavepoint = true;
         }
     }
 
@@ -290,15 +336,27 @@ final class PostgresNamespace {
     }
 
     /**
-     * A CommandComplete tag: {@code COMMIT} and {@code ROLLBACK} (also {@code ROLLBACK TO SAVEPOINT}, which is read
-     * as a rollback: Sluice may forget a portal the server keeps, which only refuses its later use) end the
-     * transaction; so does {@code PREPARE TRANSACTION}.
+     * A CommandComplete tag: {@code COMMIT}, {@code ROLLBACK} and {@code PREPARE TRANSACTION} end the transaction,
+     * except the {@code ROLLBACK} tag of a {@code ROLLBACK TO SAVEPOINT} that just took effect (called after the
+     * statement's own changes are resolved).
      */
     void completed(String tag) {
-        switch (tag) {
-            case "COMMIT" -> transactionEnded(true);
-            case "ROLLBACK", "PREPARE TRANSACTION" -> transactionEnded(false);
-            default -> { }
+        lock.lock();
+        try {
+            boolean ownRollback = rolledBackToSavepoint;
+            rolledBackToSavepoint = false;
+            switch (tag) {
+                case "COMMIT" -> transactionEnded(true);
+                case "ROLLBACK" -> {
+                    if (!ownRollback) {
+                        transactionEnded(false);
+                    }
+                }
+                case "PREPARE TRANSACTION" -> transactionEnded(false);
+                default -> { }
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -324,6 +382,9 @@ final class PostgresNamespace {
             freshHoldable.clear();
             portals.confirmed.values().removeIf(portal -> !portal.holdable());
             ran.keySet().retainAll(portals.confirmed.keySet());
+            depth.keySet().retainAll(portals.confirmed.keySet());
+            depth.replaceAll((name, d) -> 0);
+            savepoints.clear();
             failed = false;
         } finally {
             lock.unlock();

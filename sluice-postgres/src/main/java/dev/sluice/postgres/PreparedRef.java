@@ -34,7 +34,13 @@ public record PreparedRef(Action action, String name, int commandIndex) {
         /** {@code CLOSE name}, or {@code CLOSE ALL} with the name {@code ""}. */
         CLOSE,
         /** {@code DISCARD ALL}: every prepared statement and portal is gone (name {@code ""}). */
-        DISCARD_ALL
+        DISCARD_ALL,
+        /** {@code SAVEPOINT name}: portals created after it belong to it. */
+        SAVEPOINT,
+        /** {@code RELEASE [SAVEPOINT] name}. */
+        RELEASE,
+        /** {@code ROLLBACK TO [SAVEPOINT] name}: closes the portals created since; its tag is {@code ROLLBACK}. */
+        ROLLBACK_TO
     }
 
     public PreparedRef {

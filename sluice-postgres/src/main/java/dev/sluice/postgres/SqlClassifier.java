@@ -198,6 +198,16 @@ public final class SqlClassifier {
             prepared.add(new PreparedRef(PreparedRef.Action.CLOSE,
                     statement.path("ClosePortalStmt").path("portalname").asText(""), index));
         }
+        JsonNode transaction = statement.path("TransactionStmt");
+        PreparedRef.Action savepoint = switch (transaction.path("kind").asText("")) {
+            case "TRANS_STMT_SAVEPOINT" -> PreparedRef.Action.SAVEPOINT;
+            case "TRANS_STMT_RELEASE" -> PreparedRef.Action.RELEASE;
+            case "TRANS_STMT_ROLLBACK_TO" -> PreparedRef.Action.ROLLBACK_TO;
+            default -> null;
+        };
+        if (savepoint != null) {
+            prepared.add(new PreparedRef(savepoint, transaction.path("savepoint_name").asText(""), index));
+        }
         if (statement.path("DiscardStmt").path("target").asText("").equals("DISCARD_ALL")) {
             prepared.add(new PreparedRef(PreparedRef.Action.DISCARD_ALL, "", index));
         }

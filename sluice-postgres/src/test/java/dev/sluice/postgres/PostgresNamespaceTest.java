@@ -91,4 +91,23 @@ class PostgresNamespaceTest {
         names.resolve(rebind, false);
         assertThat(names.ranAs("p")).isEmpty();
     }
+
+    @Test
+    void rollbackToASavepointClosesOnlyThePortalsDefinedSinceAndIsNoTransactionEnd() {
+        confirmed(new Change.DefinePortal("before", portal("SELECT 1", false)));
+        confirmed(new Change.Savepoint(PreparedRef.Action.SAVEPOINT, "s"));
+        confirmed(new Change.DefinePortal("after", portal("SELECT 2", false)));
+        confirmed(new Change.Savepoint(PreparedRef.Action.SAVEPOINT, "t"));
+        confirmed(new Change.DefinePortal("released", portal("SELECT 3", false)));
+        confirmed(new Change.Savepoint(PreparedRef.Action.RELEASE, "t"));
+        confirmed(new Change.Savepoint(PreparedRef.Action.ROLLBACK_TO, "s"));
+        names.completed("ROLLBACK");
+
+        assertThat(names.portals("before")).hasSize(1);
+        assertThat(names.portals("after")).isEmpty();
+        assertThat(names.portals("released")).isEmpty();
+
+        names.completed("ROLLBACK");
+        assertThat(names.portals("before")).isEmpty();
+    }
 }
