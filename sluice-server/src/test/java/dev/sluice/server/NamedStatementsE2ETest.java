@@ -402,4 +402,22 @@ class NamedStatementsE2ETest {
                 .filter(r -> r.statement().equals("SELECT id FROM items ORDER BY id"))).hasSize(1);
         heldAsTheDelete("n-jdbc-chunks", "DELETE FROM items WHERE id = 1 RETURNING *", "DELETE FROM items");
     }
+
+    @Test
+    void aPortalBoundBeforeASavepointSurvivesItsRollbackAndIsStillJudgedAsItsDelete() throws Exception {
+        String delete = "DELETE FROM items WHERE id = 6 RETURNING *";
+        try (PolicyWireClient client = connect("n-savepoint")) {
+            exchange(client, query("BEGIN"));
+            exchange(client, parse("", delete), bind("before", ""), sync());
+            exchange(client, query("SAVEPOINT s"));
+            exchange(client, parse("", delete), bind("after", ""), sync());
+            assertThat(types(exchange(client, query("ROLLBACK TO SAVEPOINT s")))).isEqualTo("CZ");
+            assertThat(firstError(exchange(client, query("FETCH ALL FROM after"))))
+                    .contains("\"after\" was not bound or declared");
+            exchange(client, query("ROLLBACK TO SAVEPOINT s"));
+            assertThat(firstError(exchange(client, query("FETCH ALL FROM before")))).contains(REJECTED);
+            exchange(client, query("ROLLBACK"));
+        }
+        heldAsTheDelete("n-savepoint", "FETCH ALL FROM before", delete);
+    }
 }
