@@ -23,7 +23,7 @@ import dev.sluice.core.policy.Command;
 import dev.sluice.core.policy.Decision;
 import dev.sluice.core.policy.Verdict;
 import dev.sluice.postgres.PostgresCommandMapper.Mapped;
-import dev.sluice.postgres.PostgresCommandMapper.Portal;
+import dev.sluice.postgres.PostgresNamespace.Change;
 import dev.sluice.postgres.ResponseTracker.Pending;
 import dev.sluice.postgres.wire.Frame;
 import dev.sluice.postgres.wire.FrameReader;
@@ -82,7 +82,7 @@ final class PostgresRelay {
         this.guard = guard;
         this.mapper = mapper;
         this.masking = MaskingRelay.forSession(guard, upstream.parameters());
-        this.tracker = new ResponseTracker(guard, clock, masking::takeCounts);
+        this.tracker = new ResponseTracker(guard, clock, masking::takeCounts, mapper.names());
         this.clock = clock;
     }
 
@@ -159,13 +159,11 @@ final class PostgresRelay {
             case FrontendMessage.Execute execute -> onExecute(frame, execute);
             case FrontendMessage.Sync sync -> {
                 discarding = false;
+                mapper.names().boundary();
                 tracker.expect(new Pending.SyncMark());
                 upstream.writer().write(frame);
             }
-            case FrontendMessage.Close close -> {
-                mapper.forget(close.target(), close.name());
-                upstream.writer().write(frame);
-            }
+            case FrontendMessage.Close close -> onClose(frame, close);
             case FrontendMessage.FunctionCall call -> refuseSimple(
                     "the fast-path function call interface is refused by Sluice: use SQL");
             case FrontendMessage.Terminate terminate -> {
@@ -173,7 +171,7 @@ final class PostgresRelay {
                 upstream.writer().flush();
                 return false;
             }
-            case FrontendMessage.Describe describe -> upstream.writer().write(frame);
+            case FrontendMessage.Describe describe -> onDescribe(frame, describe);
             case FrontendMessage.Flush flush -> upstream.writer().write(frame);
             case FrontendMessage.CopyData data -> upstream.writer().write(frame);
             case FrontendMessage.CopyDone done -> upstream.writer().write(frame);
@@ -185,11 +183,16 @@ final class PostgresRelay {
     }
 
     private void onQuery(Frame frame, FrontendMessage.Query query) throws IOException {
+        // a simple Query's errors skip nothing after it: what it and the messages before it change stays uncertain
+        mapper.names().boundary();
         Mapped mapped = mapper.mapQuery(query.sql());
-        Admission admission = hold(admit(query.sql(), List.of(), mapped), query.sql(), mapped.commands());
+        String text = mapped.audited(query.sql());
+        Admission admission = hold(admit(text, List.of(), mapped), text, mapped.commands());
         if (admission.allowed()) {
-            mapper.admitted(mapped);
-            tracker.expect(new Pending.QueryRun(admission.statementId(), clock.instant()));
+            long[] starting = mapper.simpleQueryStarts();
+            List<long[]> changes = mapper.admitted(mapped, admission.statementId());
+            tracker.expect(new Pending.QueryRun(admission.statementId(), clock.instant(), starting, changes));
+            mapper.names().boundary();
             upstream.writer().write(frame);
         } else {
             refuseSimple(admission.refusalMessage());
@@ -200,38 +203,51 @@ final class PostgresRelay {
         Mapped mapped = mapper.parse(parse.name(), parse.query(), parse.parameterTypes());
         // Judged at Parse so that a refused statement is never even prepared upstream; only a refusal is audited
         // here, an allowed statement is audited at each Execute, with its parameters. A held statement is prepared
-        // (that runs nothing): it waits for its approval at Execute.
+        // (that runs nothing): it waits for its approval at Execute. A name that exists is not refused here: the
+        // server refuses it (42P05) and keeps the old statement, and so does Sluice once it sees the error.
         Decision decision = mapped.refusal().isPresent() ? null : guard.judge(mapped.commands());
         if (decision == null || decision.verdict() instanceof Verdict.Deny) {
-            String audited = masking.auditText(parse.query());
+            String audited = masking.auditText(mapped.audited(parse.query()));
             Admission admission = decision == null
                     ? guard.refuse(audited, List.of(), mapped.commands(), mapped.refusal().orElseThrow())
                     : guard.record(audited, List.of(), mapped.commands(), decision);
-            if (decision != null) {
-                mapper.forget((byte) 'S', parse.name()); // stored by the mapper, refused by the policy
-            }
             refuseExtended(admission.refusalMessage());
             return;
         }
-        mapper.admitted(mapped);
+        tracker.expect(new Pending.NameChange(mapper.register(mapped.changes().getFirst().getFirst())));
         upstream.writer().write(frame);
     }
 
     private void onBind(Frame frame, FrontendMessage.Bind bind) throws IOException {
-        if (mapper.bind(bind).isEmpty()) {
-            refuseExtended("prepared statement \"" + bind.statement()
-                    + "\" was not prepared through Sluice in this session");
+        Optional<Change> change = mapper.bind(bind);
+        if (change.isEmpty()) {
+            // fail closed: Sluice cannot tell what the server would bind
+            refuseName("Bind of portal \"" + bind.portal() + "\" to statement \"" + bind.statement() + "\"",
+                    "prepared statement \"" + bind.statement() + "\" was not prepared through Sluice in this session");
+            return;
+        }
+        tracker.expect(new Pending.NameChange(mapper.register(change.get())));
+        upstream.writer().write(frame);
+    }
+
+    private void onClose(Frame frame, FrontendMessage.Close close) throws IOException {
+        PostgresNamespace.Space space = close.target() == 'S' ? PostgresNamespace.Space.STATEMENT
+                : PostgresNamespace.Space.PORTAL;
+        tracker.expect(new Pending.NameChange(mapper.register(new Change.Remove(space, close.name()))));
+        upstream.writer().write(frame);
+    }
+
+    private void onDescribe(Frame frame, FrontendMessage.Describe describe) throws IOException {
+        if (!mapper.known(describe.target(), describe.name())) {
+            // fail closed: a name Sluice does not know is refused, even to describe it
+            String what = (describe.target() == 'S' ? "prepared statement \"" : "portal \"") + describe.name() + "\"";
+            refuseName("Describe of " + what, what + " is not known to Sluice in this session");
             return;
         }
         upstream.writer().write(frame);
     }
 
     private void onExecute(Frame frame, FrontendMessage.Execute execute) throws IOException {
-        Optional<Portal> portal = mapper.portal(execute.portal());
-        if (portal.isEmpty()) {
-            refuseExtended("portal \"" + execute.portal() + "\" was not bound through Sluice in this session");
-            return;
-        }
         java.util.OptionalLong running = mapper.executedAs(execute.portal());
         if (running.isPresent()) {
             // More rows of a portal already judged, audited and run (a cursor-style fetch with a row limit): the
@@ -240,18 +256,32 @@ final class PostgresRelay {
             upstream.writer().write(frame);
             return;
         }
-        Portal p = portal.get();
-        // Judged again at every Execute: a policy reloaded since Parse applies to the next execution.
-        Admission admission = hold(admit(p.statement().text(), p.parameters(),
-                new Mapped(p.statement().commands(), Optional.empty())), p.statement().text(),
-                p.statement().commands());
+        Optional<PostgresCommandMapper.Run> run = mapper.execute(execute.portal());
+        if (run.isEmpty()) {
+            refuseName("Execute of portal \"" + execute.portal() + "\"",
+                    "portal \"" + execute.portal() + "\" was not bound through Sluice in this session");
+            return;
+        }
+        PostgresCommandMapper.Run p = run.get();
+        // Judged again at every Execute, with its names resolved as they are now: a policy reloaded since Parse
+        // applies, and so does whatever a name it runs (EXECUTE q, FETCH c) was redefined to.
+        String text = p.mapped().audited(p.text());
+        Admission admission = hold(admit(text, p.parameters(), p.mapped()), text, p.mapped().commands());
         if (admission.allowed()) {
-            tracker.expect(new Pending.ExecRun(admission.statementId(), clock.instant()));
+            long[] changes = mapper.admitted(p.mapped(), admission.statementId()).stream()
+                    .flatMapToLong(java.util.Arrays::stream).toArray();
+            tracker.expect(new Pending.ExecRun(admission.statementId(), clock.instant(), changes));
             mapper.executed(execute.portal(), admission.statementId());
             upstream.writer().write(frame);
         } else {
             refuseExtended(admission.refusalMessage());
         }
+    }
+
+    /** A protocol message naming something Sluice does not know: audited as refused, then refused (fail closed). */
+    private void refuseName(String what, String reason) throws IOException {
+        Admission admission = guard.refuse(masking.auditText(what), List.of(), List.of(), reason);
+        refuseExtended(admission.refusalMessage());
     }
 
     private Admission admit(String clearText, List<String> clearParameters, Mapped mapped) {
@@ -317,15 +347,16 @@ final class PostgresRelay {
     }
 
     private void refuseSimple(String message) throws IOException {
-        tracker.expect(new Pending.QueryRefusal(message));
+        tracker.expect(new Pending.QueryRefusal(message, mapper.simpleQueryStarts()));
+        mapper.names().boundary();
         FrontendMessage.Query raise = new FrontendMessage.Query(PostgresErrors.raiseStatement(refusalState(), message));
         masking.replaceLast(List.of(raise));
         upstream.writer().write(raise);
     }
 
     private void refuseExtended(String message) throws IOException {
-        tracker.expect(new Pending.ExtendedRefusal(message));
-        mapper.forgetUnnamed();
+        // Sluice's own Parse and Bind replace the unnamed statement and portal (unless the server skips them)
+        tracker.expect(new Pending.ExtendedRefusal(message, mapper.refusalReplacesUnnamed()));
         List<FrontendMessage> raise = List.of(
                 new FrontendMessage.Parse("", PostgresErrors.raiseStatement(refusalState(), message), new int[0]),
                 new FrontendMessage.Bind("", "", new short[0], new byte[0][], new short[0]),

@@ -23,12 +23,18 @@ import dev.sluice.postgres.wire.Frame;
  * answer can never overtake it); the upstream-to-client thread consumes items in {@link #onFrame}. PostgreSQL
  * answers strictly in order, and after an error in an extended-query batch it skips everything up to Sync: the
  * tracker mirrors that by dropping the pending executions before the next {@link Pending.SyncMark}.
+ *
+ * <p>It also tells the session's {@link PostgresNamespace} what the server's answers made true: each name change
+ * Sluice forwarded (Parse, Bind, Close, and the PREPARE/DECLARE/DEALLOCATE/CLOSE/DISCARD statements of a query or
+ * portal) is resolved as done or failed by the answer to it, or as failed when the server skipped it to the next
+ * Sync; CommandComplete tags and ReadyForQuery report transaction ends, which close portals.
  */
 final class ResponseTracker {
     private final ConcurrentLinkedDeque<Pending> pending = new ConcurrentLinkedDeque<>();
     private final SessionGuard guard;
     private final Clock clock;
     private final Supplier<Map<String, Long>> masked;
+    private final PostgresNamespace names;
     /** Frames held back while an injected extended-protocol refusal is at the head (see {@link #onError}). */
     private final List<Frame> held = new ArrayList<>();
     /**
@@ -43,31 +49,57 @@ final class ResponseTracker {
     }
 
     sealed interface Pending {
-        /** A simple Query that was forwarded. */
+        /**
+         * A simple Query that was forwarded; {@code starting} are the name changes its start makes (the unnamed
+         * statement and portal dropped), {@code changes} those of each of its statements, in order.
+         */
         final class QueryRun implements Pending {
             final long statementId;
             final Instant start;
+            final long[] starting;
+            final List<long[]> changes;
+            int completed;
+            boolean started;
             String tag = "";
             long rows = -1;
             String sqlState = "";
             String error = "";
 
             QueryRun(long statementId, Instant start) {
+                this(statementId, start, new long[0], List.of());
+            }
+
+            QueryRun(long statementId, Instant start, long[] starting, List<long[]> changes) {
                 this.statementId = statementId;
                 this.start = start;
+                this.starting = starting;
+                this.changes = changes;
             }
         }
 
-        /** An Execute that was forwarded. */
-        record ExecRun(long statementId, Instant start) implements Pending {
+        /** An Execute that was forwarded, with the name changes its statement makes when it completes. */
+        record ExecRun(long statementId, Instant start, long[] changes) implements Pending {
+            ExecRun(long statementId, Instant start) {
+                this(statementId, start, new long[0]);
+            }
         }
 
-        /** A refusal raised through a simple Query in place of the client's. */
-        record QueryRefusal(String message) implements Pending {
+        /** A refusal raised through a simple Query in place of the client's (which drops the unnamed names). */
+        record QueryRefusal(String message, long[] changes) implements Pending {
+            QueryRefusal(String message) {
+                this(message, new long[0]);
+            }
         }
 
         /** A refusal raised through Parse/Bind/Execute of Sluice's own, inside the client's extended batch. */
-        record ExtendedRefusal(String message) implements Pending {
+        record ExtendedRefusal(String message, long[] changes) implements Pending {
+            ExtendedRefusal(String message) {
+                this(message, new long[0]);
+            }
+        }
+
+        /** A Parse, Bind or Close that was forwarded: ParseComplete, BindComplete or CloseComplete confirms it. */
+        record NameChange(long change) implements Pending {
         }
 
         /** A Sync was forwarded: the server's ReadyForQuery answers it. */
@@ -81,9 +113,21 @@ final class ResponseTracker {
 
     /** @param masked takes the masking counts of the result just completed, for its audit event */
     ResponseTracker(SessionGuard guard, Clock clock, Supplier<Map<String, Long>> masked) {
+        this(guard, clock, masked, new PostgresNamespace());
+    }
+
+    /** @param names the session's names, told what the server's answers made true */
+    ResponseTracker(SessionGuard guard, Clock clock, Supplier<Map<String, Long>> masked, PostgresNamespace names) {
         this.guard = guard;
         this.clock = clock;
         this.masked = masked;
+        this.names = names;
+    }
+
+    private void resolve(long[] changes, boolean done) {
+        for (long change : changes) {
+            names.resolve(change, done);
+        }
     }
 
     private void complete(long statementId, String tag, long rows, String sqlState, String error, Duration duration) {
@@ -104,7 +148,22 @@ final class ResponseTracker {
             held.add(frame);
             return List.of();
         }
+        if (head instanceof Pending.QueryRun run && !run.started) {
+            // the server answers this query: it started, and dropped the unnamed statement and portal
+            run.started = true;
+            resolve(run.starting, true);
+        }
+        if (head instanceof Pending.QueryRefusal refusal) {
+            resolve(refusal.changes(), true);
+        }
         return switch (frame.type()) {
+            case '1', '2', '3' -> {
+                if (head instanceof Pending.NameChange change) {
+                    pending.pollFirst();
+                    names.resolve(change.change(), true);
+                }
+                yield List.of(frame);
+            }
             case 'C' -> {
                 onCompletion(((BackendMessage.CommandComplete) BackendMessage.decode(frame)).tag());
                 yield List.of(frame);
@@ -127,7 +186,7 @@ final class ResponseTracker {
                 List<Frame> result = new ArrayList<>(held);
                 held.clear();
                 result.add(frame);
-                onReady();
+                onReady(((BackendMessage.ReadyForQuery) BackendMessage.decode(frame)).status());
                 yield result;
             }
             default -> List.of(frame);
@@ -158,9 +217,13 @@ final class ResponseTracker {
                 if (rows >= 0) {
                     run.rows = Math.max(run.rows, 0) + rows;
                 }
+                if (run.completed < run.changes.size()) {
+                    resolve(run.changes.get(run.completed++), true);
+                }
             }
             case Pending.ExecRun run -> {
                 pending.pollFirst();
+                resolve(run.changes(), true);
                 Suspended earlier = suspended.remove(run.statementId());
                 long rows = headRows + (earlier == null ? 0 : earlier.rows());
                 Instant start = earlier == null ? run.start() : earlier.start();
@@ -171,11 +234,13 @@ final class ResponseTracker {
             case null, default -> { }
         }
         headRows = 0;
+        names.completed(tag);
     }
 
     private void onSuspended() {
         if (pending.peekFirst() instanceof Pending.ExecRun run) {
             pending.pollFirst();
+            resolve(run.changes(), true);
             suspended.merge(run.statementId(), new Suspended(run.start(), headRows),
                     (a, b) -> new Suspended(a.start(), a.rows() + b.rows()));
         }
@@ -192,10 +257,34 @@ final class ResponseTracker {
     private List<Frame> onError(Frame frame) {
         ErrorResponse error = (ErrorResponse) BackendMessage.decode(frame);
         Pending head = pending.peekFirst();
+        names.failed();
         switch (head) {
             case Pending.QueryRun run -> {
                 run.sqlState = error.sqlState();
                 run.error = error.message();
+                // the failing statement and every later one of the string did not run
+                while (run.completed < run.changes.size()) {
+                    resolve(run.changes.get(run.completed++), false);
+                }
+                return List.of(frame);
+            }
+            case Pending.NameChange change -> {
+                pending.pollFirst();
+                names.refused(change.change());
+                // The execution this Parse or Bind prepared fails with it (Bind plans the statement: 1/0 fails
+                // there): its audited outcome is this error.
+                while (pending.peekFirst() instanceof Pending.NameChange skipped) {
+                    pending.pollFirst();
+                    names.resolve(skipped.change(), false);
+                }
+                if (pending.peekFirst() instanceof Pending.ExecRun run) {
+                    pending.pollFirst();
+                    resolve(run.changes(), false);
+                    headRows = 0;
+                    complete(run.statementId(), "", -1, error.sqlState(), error.message(),
+                            Duration.between(run.start(), clock.instant()));
+                }
+                skipToSync();
                 return List.of(frame);
             }
             case Pending.QueryRefusal refusal -> {
@@ -208,14 +297,17 @@ final class ResponseTracker {
                 if (isOurs(error, refusal.message()) && endsWithOurParseAndBind(result)) {
                     result.subList(result.size() - 2, result.size()).clear();
                     result.add(worded(error, refusal.message()).toFrame());
+                    resolve(refusal.changes(), true);
                 } else {
                     result.add(frame);
+                    resolve(refusal.changes(), false);
                 }
                 skipToSync();
                 return result;
             }
             case Pending.ExecRun run -> {
                 pending.pollFirst();
+                resolve(run.changes(), false);
                 headRows = 0;
                 Suspended earlier = suspended.remove(run.statementId());
                 complete(run.statementId(), "", -1, error.sqlState(), error.message(),
@@ -230,7 +322,12 @@ final class ResponseTracker {
         }
     }
 
-    private void onReady() {
+    private void onReady(byte status) {
+        drainToReady();
+        names.ready(status);
+    }
+
+    private void drainToReady() {
         while (true) {
             Pending item = pending.pollFirst();
             switch (item) {
@@ -238,6 +335,10 @@ final class ResponseTracker {
                     return;
                 }
                 case Pending.QueryRun run -> {
+                    resolve(run.starting, run.started);
+                    while (run.completed < run.changes.size()) {
+                        resolve(run.changes.get(run.completed++), false);
+                    }
                     complete(run.statementId, run.tag, run.sqlState.isEmpty() ? run.rows : -1, run.sqlState,
                             run.error, Duration.between(run.start, clock.instant()));
                     return;
@@ -248,9 +349,13 @@ final class ResponseTracker {
                 case Pending.SyncMark mark -> {
                     return;
                 }
-                case Pending.ExecRun run -> complete(run.statementId(), "", -1, "", "no result before Sync",
-                        Duration.between(run.start(), clock.instant()));
-                case Pending.ExtendedRefusal refusal -> { }
+                case Pending.ExecRun run -> {
+                    resolve(run.changes(), false);
+                    complete(run.statementId(), "", -1, "", "no result before Sync",
+                            Duration.between(run.start(), clock.instant()));
+                }
+                case Pending.ExtendedRefusal refusal -> resolve(refusal.changes(), false);
+                case Pending.NameChange change -> names.resolve(change.change(), false);
             }
         }
     }
@@ -261,10 +366,22 @@ final class ResponseTracker {
             Pending item = pending.peekFirst();
             if (item instanceof Pending.ExecRun run) {
                 pending.pollFirst();
+                resolve(run.changes(), false);
                 complete(run.statementId(), "", -1, "", "not executed: an earlier message in the batch failed",
                         Duration.ZERO);
-            } else if (item instanceof Pending.ExtendedRefusal) {
+            } else if (item instanceof Pending.ExtendedRefusal refusal) {
                 pending.pollFirst();
+                resolve(refusal.changes(), false);
+            } else if (item instanceof Pending.NameChange change) {
+                pending.pollFirst();
+                names.resolve(change.change(), false);
+            } else if (item instanceof Pending.QueryRun run && !run.started) {
+                // the server ignores a Query while it skips to Sync: it ran nothing
+                pending.pollFirst();
+                resolve(run.starting, false);
+                run.changes.forEach(changes -> resolve(changes, false));
+                complete(run.statementId, "", -1, "", "not executed: an earlier message in the batch failed",
+                        Duration.ZERO);
             } else {
                 return;
             }

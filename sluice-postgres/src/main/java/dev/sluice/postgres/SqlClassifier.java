@@ -66,6 +66,9 @@ public final class SqlClassifier {
     private static final ReentrantLock LOCK = new ReentrantLock();
     private static PgQueryRunner shared;
 
+    /** PostgreSQL's {@code CURSOR_OPT_HOLD} bit of {@code DeclareCursorStmt.options}. */
+    private static final int CURSOR_OPT_HOLD = 0x0020;
+
     /** Entries of the classification cache of {@link #create()}. */
     public static final int DEFAULT_CACHE_ENTRIES = 4096;
 
@@ -170,6 +173,7 @@ public final class SqlClassifier {
         return new String(sql, location, end - location, StandardCharsets.UTF_8).strip();
     }
 
+    /** The names a statement creates, runs or drops (see {@link PreparedRef}), in order. */
     private static void references(JsonNode statement, SqlClassifierWalker.Facts facts, int index,
                                    List<PreparedRef> prepared) {
         if (statement.has("PrepareStmt")) {
@@ -179,6 +183,33 @@ public final class SqlClassifier {
         if (statement.has("DeallocateStmt")) {
             prepared.add(new PreparedRef(PreparedRef.Action.DEALLOCATE,
                     statement.path("DeallocateStmt").path("name").asText(""), index));
+        }
+        JsonNode declare = statement.path("DeclareCursorStmt");
+        if (declare.isObject()) {
+            boolean hold = (declare.path("options").asInt(0) & CURSOR_OPT_HOLD) != 0;
+            prepared.add(new PreparedRef(hold ? PreparedRef.Action.DECLARE_HOLD : PreparedRef.Action.DECLARE,
+                    declare.path("portalname").asText(""), index));
+        }
+        if (statement.has("FetchStmt")) {
+            prepared.add(new PreparedRef(PreparedRef.Action.FETCH,
+                    statement.path("FetchStmt").path("portalname").asText(""), index));
+        }
+        if (statement.has("ClosePortalStmt")) {
+            prepared.add(new PreparedRef(PreparedRef.Action.CLOSE,
+                    statement.path("ClosePortalStmt").path("portalname").asText(""), index));
+        }
+        JsonNode transaction = statement.path("TransactionStmt");
+        PreparedRef.Action savepoint = switch (transaction.path("kind").asText("")) {
+            case "TRANS_STMT_SAVEPOINT" -> PreparedRef.Action.SAVEPOINT;
+            case "TRANS_STMT_RELEASE" -> PreparedRef.Action.RELEASE;
+            case "TRANS_STMT_ROLLBACK_TO" -> PreparedRef.Action.ROLLBACK_TO;
+            default -> null;
+        };
+        if (savepoint != null) {
+            prepared.add(new PreparedRef(savepoint, transaction.path("savepoint_name").asText(""), index));
+        }
+        if (statement.path("DiscardStmt").path("target").asText("").equals("DISCARD_ALL")) {
+            prepared.add(new PreparedRef(PreparedRef.Action.DISCARD_ALL, "", index));
         }
         for (String name : facts.executed()) {
             prepared.add(new PreparedRef(PreparedRef.Action.EXECUTE, name, index));

@@ -91,6 +91,29 @@ final class PolicyWireClient implements AutoCloseable {
         return new FrontendMessage.Execute("", 0);
     }
 
+    /** Bind of {@code statement} into the portal {@code portal}, without parameters. */
+    static FrontendMessage.Bind bind(String portal, String statement) {
+        return new FrontendMessage.Bind(portal, statement, new short[0], new byte[0][], new short[0]);
+    }
+
+    /** Execute of {@code portal}, at most {@code rows} rows (0: all). */
+    static FrontendMessage.Execute execute(String portal, int rows) {
+        return new FrontendMessage.Execute(portal, rows);
+    }
+
+    /** Close of the prepared statement ({@code 'S'}) or portal ({@code 'P'}) {@code name}. */
+    static FrontendMessage.Close close(char target, String name) {
+        return new FrontendMessage.Close((byte) target, name);
+    }
+
+    static FrontendMessage.Describe describe(char target, String name) {
+        return new FrontendMessage.Describe((byte) target, name);
+    }
+
+    static FrontendMessage.Query query(String sql) {
+        return new FrontendMessage.Query(sql);
+    }
+
     static FrontendMessage.Sync sync() {
         return new FrontendMessage.Sync();
     }
