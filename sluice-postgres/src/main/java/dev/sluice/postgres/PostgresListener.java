@@ -17,8 +17,10 @@ import dev.sluice.postgres.wire.FrameWriter;
 
 /**
  * Accepts PostgreSQL clients and gives each connection its own virtual thread running a
- * {@link PostgresFrontendSession}. A semaphore caps concurrent sessions (virtual threads are no limit by themselves);
- * a client over the cap gets ErrorResponse 53300. One bad client never stops the listener.
+ * {@link PostgresFrontendSession}. Two budgets, so that unauthenticated connections can never lock out authenticated
+ * users: a connection first takes a place in the {@link HandshakeGate} (total and per client address, with a
+ * whole-handshake deadline), and only once authenticated a session slot (virtual threads are no limit by
+ * themselves). A client over either budget gets ErrorResponse 53300 at once. One bad client never stops the listener.
  */
 public final class PostgresListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresListener.class);
@@ -26,13 +28,16 @@ public final class PostgresListener implements AutoCloseable {
     private final ServerSocket server;
     private final PostgresServices services;
     private final Semaphore slots;
+    private final HandshakeGate handshakes;
     private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread acceptor;
 
     private PostgresListener(ServerSocket server, PostgresServices services) {
         this.server = server;
         this.services = services;
-        this.slots = new Semaphore(services.maxConnections());
+        this.slots = new Semaphore(services.limits().maxSessions());
+        this.handshakes = new HandshakeGate(services.limits().maxHandshakes(),
+                services.limits().maxHandshakesPerAddress(), services.limits().handshakeTimeout());
         this.acceptor = Thread.ofVirtual().name("sluice-postgres-accept").unstarted(this::acceptLoop);
     }
 
@@ -54,15 +59,17 @@ public final class PostgresListener implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
-                if (!slots.tryAcquire()) {
-                    refuseOverCapacity(socket);
+                HandshakeGate.Permit permit;
+                try {
+                    permit = handshakes.tryEnter(socket);
+                } catch (HandshakeGate.Refused e) {
+                    // Fail closed, and fast: over the handshake budget a connection is refused before it is read.
+                    refuse(socket, e.refusal.message);
                     continue;
                 }
                 sessions.submit(() -> {
-                    try {
-                        new PostgresFrontendSession(socket, services).run();
-                    } finally {
-                        slots.release();
+                    try (permit) {
+                        new PostgresFrontendSession(socket, services, permit, slots).run();
                     }
                 });
             } catch (IOException e) {
@@ -73,11 +80,25 @@ public final class PostgresListener implements AutoCloseable {
         }
     }
 
-    private static void refuseOverCapacity(Socket socket) {
+    /** Connections in their handshake now (for tests). */
+    int inHandshake() {
+        return handshakes.inHandshake();
+    }
+
+    /** Handshake deadlines still armed (for tests: none is left behind once connections end). */
+    int pendingDeadlines() {
+        return handshakes.pendingDeadlines();
+    }
+
+    /** Sessions that hold a slot now (for tests). */
+    int sessionsInUse() {
+        return services.limits().maxSessions() - slots.availablePermits();
+    }
+
+    private static void refuse(Socket socket, String message) {
         try (socket) {
             FrameWriter writer = new FrameWriter(socket.getOutputStream());
-            writer.write(PostgresErrors.fatal(PostgresErrors.TOO_MANY_CONNECTIONS,
-                    "sorry, too many clients already connected to Sluice"));
+            writer.write(PostgresErrors.fatal(PostgresErrors.TOO_MANY_CONNECTIONS, message));
             writer.flush();
         } catch (IOException e) {
             // nothing more to tell a client that is gone
@@ -92,5 +113,6 @@ public final class PostgresListener implements AutoCloseable {
             // closing anyway
         }
         sessions.shutdownNow();
+        handshakes.close();
     }
 }
