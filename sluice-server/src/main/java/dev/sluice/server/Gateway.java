@@ -75,6 +75,7 @@ public final class Gateway implements AutoCloseable {
 
     private void startListeners() throws IOException {
         SluiceConfig config = state.get().config();
+        ConfigWarnings.of(config).forEach(warning -> LOG.warn("{}", warning));
         resources.add(approvals);
         AccessFlow access = new AccessFlow(token -> verifier.get().verify(token), state::get, audit, clock,
                 approvals.service());
