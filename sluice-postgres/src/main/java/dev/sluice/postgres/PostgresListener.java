@@ -80,18 +80,18 @@ public final class PostgresListener implements AutoCloseable {
         }
     }
 
-    /** Connections in their handshake now (for tests). */
-    int inHandshake() {
+    /** Connections in their handshake now (not yet authenticated). */
+    public int inHandshake() {
         return handshakes.inHandshake();
     }
 
-    /** Handshake deadlines still armed (for tests: none is left behind once connections end). */
-    int pendingDeadlines() {
+    /** Handshake deadlines still armed: none is left behind once connections end. */
+    public int pendingDeadlines() {
         return handshakes.pendingDeadlines();
     }
 
-    /** Sessions that hold a slot now (for tests). */
-    int sessionsInUse() {
+    /** Authenticated sessions that hold a slot now. */
+    public int sessionsInUse() {
         return services.limits().maxSessions() - slots.availablePermits();
     }
 

@@ -162,6 +162,11 @@ public final class Gateway implements AutoCloseable {
         return postgres == null ? -1 : postgres.port();
     }
 
+    /** The PostgreSQL listener, for its handshake and session counts; empty when turned off. */
+    Optional<PostgresListener> postgresListener() {
+        return Optional.ofNullable(postgres);
+    }
+
     public int httpPort() {
         return http == null ? -1 : http.port();
     }

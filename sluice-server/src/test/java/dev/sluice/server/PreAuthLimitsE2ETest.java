@@ -1,0 +1,336 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.sluice.core.audit.AuditQuery;
+import dev.sluice.postgres.PostgresListener;
+import dev.sluice.postgres.wire.BackendMessage;
+import dev.sluice.postgres.wire.FrameReader;
+import dev.sluice.postgres.wire.FrameWriter;
+import dev.sluice.postgres.wire.FrontendMessage;
+import dev.sluice.testing.Cli;
+import dev.sluice.testing.Eventually;
+
+/**
+ * Issue 9, class 7: resource exhaustion before authentication. Silent, slow and oversized clients on raw sockets
+ * against a whole gateway, while real psql clients must still get in; afterwards every handshake slot, deadline and
+ * session slot is given back. Figures (time to refuse, heap) are printed for the report.
+ */
+class PreAuthLimitsE2ETest {
+    private static final Duration DEADLINE = Duration.ofSeconds(2);
+    private static GatewayHarness harness;
+    private final List<Socket> opened = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        harness = GatewayHarness.start("""
+                limits:
+                  handshake-timeout: 2s
+                  max-handshakes: 64
+                  max-handshakes-per-address: 16
+                """);
+    }
+
+    @AfterAll
+    static void stop() {
+        harness.close();
+    }
+
+    @AfterEach
+    void closeSockets() {
+        opened.forEach(PreAuthLimitsE2ETest::closeQuietly);
+        opened.clear();
+        Eventually.await(Duration.ofSeconds(10), () -> {
+            assertThat(listener().inHandshake()).as("handshake slots in use").isZero();
+            assertThat(listener().pendingDeadlines()).as("armed deadlines").isZero();
+            assertThat(listener().sessionsInUse()).as("session slots in use").isZero();
+        });
+    }
+
+    @Test
+    void aFloodOfSilentConnectionsFromOneAddressLeavesRoomForARealPsql() throws Exception {
+        int refused = 0;
+        long slowestRefusalNanos = 0;
+        for (int i = 0; i < 400; i++) {
+            Socket socket = connectFrom("127.0.0.2");
+            long started = System.nanoTime();
+            if (i >= 16) {
+                assertThat(refusal(socket)).contains("too many connections from your address");
+                slowestRefusalNanos = Math.max(slowestRefusalNanos, System.nanoTime() - started);
+                refused++;
+            }
+        }
+        assertThat(refused).isEqualTo(384);
+        assertThat(listener().inHandshake()).isEqualTo(16);
+
+        Cli.Result psql = harness.psql(harness.token("alice", "agents"), "-tAc", "select 'in'");
+        assertThat(psql.stdout()).as(psql.stderr()).contains("in");
+        System.out.printf("FIGURE flood-one-address: 400 silent connections, 16 held, 384 refused, slowest refusal "
+                + "%.1f ms; psql got in%n", slowestRefusalNanos / 1e6);
+    }
+
+    @Test
+    void aFloodFromManyAddressesIsRefusedFastAndCutAtTheDeadlineSoPsqlGetsInAfter() throws Exception {
+        for (int a = 2; a <= 5; a++) {
+            for (int i = 0; i < 16; i++) {
+                connectFrom("127.0.0." + a);
+            }
+        }
+        Eventually.await(() -> assertThat(listener().inHandshake()).isEqualTo(64));
+        long started = System.nanoTime();
+        Socket late = connectFrom("127.0.0.6");
+        assertThat(refusal(late)).contains("too many connections are authenticating with Sluice");
+        long refusedAfter = System.nanoTime() - started;
+
+        long floodStart = System.nanoTime();
+        Eventually.await(Duration.ofSeconds(10), () -> assertThat(listener().inHandshake()).isZero());
+        long cutAfter = System.nanoTime() - floodStart;
+        assertThat(Duration.ofNanos(cutAfter)).isLessThan(DEADLINE.plusSeconds(2));
+        for (Socket socket : opened.subList(0, 64)) {
+            assertThat(socket.getInputStream().read()).as("cut by the deadline").isEqualTo(-1);
+        }
+
+        Cli.Result psql = harness.psql(harness.token("alice", "agents"), "-tAc", "select 'after'");
+        assertThat(psql.stdout()).as(psql.stderr()).contains("after");
+        System.out.printf("FIGURE flood-many-addresses: 64 silent connections fill max-handshakes; the 65th refused "
+                + "in %.1f ms; all 64 cut %.0f ms later (deadline %s)%n", refusedAfter / 1e6, cutAfter / 1e6, DEADLINE);
+    }
+
+    @Test
+    void aSlowLorisStartupIsCutAtTheDeadline() throws Exception {
+        Socket socket = connectFrom("127.0.0.1");
+        byte[] startup = startupPacket();
+        long started = System.nanoTime();
+        AtomicBoolean cut = new AtomicBoolean();
+        Thread.ofVirtual().start(() -> {
+            try {
+                for (byte b : startup) {
+                    socket.getOutputStream().write(b);
+                    socket.getOutputStream().flush();
+                    Thread.sleep(300);
+                }
+            } catch (IOException | InterruptedException e) {
+                cut.set(true);
+            }
+        });
+        socket.setSoTimeout(15_000);
+        assertThat(readUntilClosed(socket.getInputStream())).isEqualTo(-1);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(took).isBetween(DEADLINE.minusMillis(200), DEADLINE.plusSeconds(2));
+        assertThat(startup.length * 300L).as("the sender would have taken longer").isGreaterThan(took.toMillis() * 2);
+        System.out.printf("FIGURE slow-loris: one byte every 300 ms (a %d-byte startup packet needs %d ms); "
+                + "cut after %d ms%n", startup.length, startup.length * 300, took.toMillis());
+    }
+
+    @Test
+    void aStalledTlsHandshakeIsCutAtTheDeadline() throws Exception {
+        Socket socket = connectFrom("127.0.0.1");
+        FrameWriter writer = new FrameWriter(socket.getOutputStream());
+        writer.write(new FrontendMessage.SSLRequest());
+        writer.flush();
+        socket.setSoTimeout(15_000);
+        long started = System.nanoTime();
+        assertThat(socket.getInputStream().read()).isEqualTo('S');
+        assertThat(readUntilClosed(socket.getInputStream())).isEqualTo(-1);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(took).isBetween(DEADLINE.minusMillis(300), DEADLINE.plusSeconds(2));
+    }
+
+    @Test
+    void aPsqlWithAPasswordLargerThanTheBoundGetsAClearError() {
+        String huge = "x".repeat(40 * 1024);
+        Cli.Result psql = harness.psql(huge, "-tAc", "select 1");
+        assertThat(psql.exitCode()).isNotZero();
+        assertThat(psql.stderr()).contains("password message is too large for a token")
+                .contains("expected: <= 32768");
+    }
+
+    @Test
+    void concurrentSixtyMegabytePasswordsAreRefusedAfterTheHeaderWithoutGrowingTheHeap() throws Exception {
+        int clients = 12;
+        int declared = 60 * 1024 * 1024;
+        var memory = ManagementFactory.getMemoryMXBean();
+        System.gc();
+        long before = memory.getHeapMemoryUsage().getUsed();
+        AtomicLong peak = new AtomicLong(before);
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (sampling.get()) {
+                peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                Thread.onSpinWait();
+            }
+        });
+        List<Callable<long[]>> attempts = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            attempts.add(() -> oversizedPassword(declared));
+        }
+        List<long[]> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+            for (Future<long[]> f : pool.invokeAll(attempts)) {
+                results.add(f.get());
+            }
+        }
+        sampling.set(false);
+        sampler.join();
+        System.gc();
+        long after = memory.getHeapMemoryUsage().getUsed();
+        long slowest = results.stream().mapToLong(r -> r[0]).max().orElseThrow();
+        long mostSent = results.stream().mapToLong(r -> r[1]).max().orElseThrow();
+        System.out.printf("FIGURE oversized-password: %d concurrent %d-byte password messages; slowest refusal %.1f ms "
+                        + "after the header; most bytes a client got out before the close: %d; heap used before %d MB, "
+                        + "peak %d MB, after %d MB%n", clients, declared, slowest / 1e6, mostSent, before >> 20,
+                peak.get() >> 20, after >> 20);
+        assertThat(Duration.ofNanos(slowest)).isLessThan(Duration.ofSeconds(2));
+        // Unbounded, the gateway would hold 12 x 60 MB = 720 MB at once; the bound keeps it to buffers.
+        assertThat(peak.get() - before).isLessThan(200L * 1024 * 1024);
+        assertThat(mostSent).isLessThan(declared);
+
+        Cli.Result psql = harness.psql(harness.token("alice", "agents"), "-tAc", "select 'still serving'");
+        assertThat(psql.stdout()).as(psql.stderr()).contains("still serving");
+        assertThat(harness.audit(AuditQuery.all()).toString()).doesNotContain("xxxxxxxxxxxxxxxx");
+    }
+
+    /** Sends a password message header declaring {@code declared} bytes; {time to the error in ns, bytes sent}. */
+    private long[] oversizedPassword(int declared) throws Exception {
+        SSLSocket socket = tls(connectFrom("127.0.0.1"));
+        FrameWriter writer = new FrameWriter(socket.getOutputStream());
+        writer.write(FrontendMessage.StartupMessage.v3(Map.of("user", "agent", "database", "orders")));
+        writer.flush();
+        FrameReader reader = new FrameReader(socket.getInputStream(), 1 << 20);
+        assertThat(BackendMessage.decode(reader.read())).isInstanceOf(BackendMessage.AuthenticationCleartextPassword.class);
+        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+        out.writeByte('p');
+        out.writeInt(declared + 4);
+        out.flush();
+        long started = System.nanoTime();
+        Thread.ofVirtual().start(() -> {
+            byte[] chunk = "x".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
+            try {
+                for (int sent = 0; sent < declared; sent += chunk.length) {
+                    out.write(chunk);
+                }
+            } catch (IOException e) {
+                // the gateway closed: what we want
+            }
+        });
+        BackendMessage answer = BackendMessage.decode(reader.read());
+        long took = System.nanoTime() - started;
+        assertThat(answer).isInstanceOf(BackendMessage.ErrorResponse.class);
+        BackendMessage.ErrorResponse error = (BackendMessage.ErrorResponse) answer;
+        assertThat(error.message()).contains("password message is too large for a token");
+        assertThat(error.sqlState()).isEqualTo("08P01");
+        long sent = out.size();
+        closeQuietly(socket);
+        return new long[] {took, sent};
+    }
+
+    private static PostgresListener listener() {
+        return harness.gateway().postgresListener().orElseThrow();
+    }
+
+    private Socket connectFrom(String localAddress) throws IOException {
+        Socket result = new Socket();
+        result.bind(new InetSocketAddress(localAddress, 0));
+        result.connect(new InetSocketAddress("127.0.0.1", harness.port()), 5_000);
+        result.setSoTimeout(10_000);
+        opened.add(result);
+        return result;
+    }
+
+    private static SSLSocket tls(Socket plain) throws Exception {
+        FrameWriter hello = new FrameWriter(plain.getOutputStream());
+        hello.write(new FrontendMessage.SSLRequest());
+        hello.flush();
+        assertThat(plain.getInputStream().read()).isEqualTo('S');
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
+        SSLSocket result = (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", plain.getPort(),
+                true);
+        result.startHandshake();
+        return result;
+    }
+
+    /** The message of the ErrorResponse a refused connection gets before it is closed. */
+    private static String refusal(Socket socket) throws IOException {
+        FrameReader reader = new FrameReader(socket.getInputStream(), 1 << 16);
+        BackendMessage message = BackendMessage.decode(reader.read());
+        assertThat(message).isInstanceOf(BackendMessage.ErrorResponse.class);
+        BackendMessage.ErrorResponse error = (BackendMessage.ErrorResponse) message;
+        assertThat(error.sqlState()).isEqualTo("53300");
+        assertThat(socket.getInputStream().read()).isEqualTo(-1);
+        return error.message();
+    }
+
+    private static int readUntilClosed(InputStream in) {
+        try {
+            while (true) {
+                if (in.read() < 0) {
+                    return -1;
+                }
+            }
+        } catch (IOException e) {
+            return -1; // reset: closed as well
+        }
+    }
+
+    private static byte[] startupPacket() throws IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        FrameWriter writer = new FrameWriter(bytes);
+        writer.write(FrontendMessage.StartupMessage.v3(Map.of("user", "agent", "database", "orders",
+                "application_name", "slow-loris")));
+        writer.flush();
+        return bytes.toByteArray();
+    }
+
+    /** Accepts any certificate: the test talks to its own gateway on loopback. */
+    private static final class TrustAll implements javax.net.ssl.X509TrustManager {
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+            return new java.security.cert.X509Certificate[0];
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+}
