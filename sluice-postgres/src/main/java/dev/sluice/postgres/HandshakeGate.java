@@ -14,9 +14,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The budget of connections that have not authenticated yet, kept apart from the authenticated sessions: at most
- * {@code maxHandshakes} at once, at most {@code maxPerAddress} of them from one client address, and each for at most
- * {@code deadline} from accept, whatever it sends (a byte every few seconds does not extend it). When the deadline
- * passes the socket is closed from the deadline thread, which unblocks the session's read or TLS handshake.
+ * {@code maxHandshakes} at once, at most {@code maxPerAddress} of them from one client address, and each with at most
+ * {@code deadline} from accept to its password message, whatever it sends (a byte every few seconds does not extend
+ * it). When the deadline passes the socket is closed from the deadline thread, which unblocks the session's read or
+ * TLS handshake. The place is kept until the token is judged, then given back.
  *
  * <p>Thread-safe: {@link #tryEnter} runs on the accept thread, {@link Permit#close} on session threads, deadlines on
  * one platform daemon thread. The counts are guarded by one lock, held only for map updates.
@@ -157,6 +158,17 @@ final class HandshakeGate implements AutoCloseable {
 
         Duration deadline() {
             return deadline;
+        }
+
+        /**
+         * The client has done its part (the password message is in): stop its clock, keep its place. What follows
+         * (verifying the token, perhaps fetching the issuer's keys) is Sluice's own work, bounded by its own timeouts.
+         */
+        void clientDone() {
+            ScheduledFuture<?> armed = timeout;
+            if (armed != null) {
+                armed.cancel(false);
+            }
         }
 
         @Override

@@ -57,6 +57,7 @@ final class PostgresFrontendSession {
     private final PostgresServices services;
     private final HandshakeGate.Permit handshake;
     private final Semaphore sessionSlots;
+    private final MessageMemory.Account messageMemory;
     private Socket socket;
     private RelayInput input;
     private FrameReader reader;
@@ -67,13 +68,15 @@ final class PostgresFrontendSession {
     /**
      * @param handshake    this connection's place in the handshake budget, given back once authenticated
      * @param sessionSlots the authenticated-session cap, taken once authenticated and given back at the end
+     * @param memory       the shared budget of large client messages, used once authenticated
      */
     PostgresFrontendSession(Socket socket, PostgresServices services, HandshakeGate.Permit handshake,
-                            Semaphore sessionSlots) {
+                            Semaphore sessionSlots, MessageMemory memory) {
         this.socket = socket;
         this.services = services;
         this.handshake = handshake;
         this.sessionSlots = sessionSlots;
+        this.messageMemory = memory.account();
     }
 
     void run() {
@@ -181,7 +184,8 @@ final class PostgresFrontendSession {
         }
         TargetGrant grant;
         try {
-            grant = services.access().authorize(context, claimedUser, new PostgresTransport(reader, writer));
+            grant = services.access().authorize(context, claimedUser, new PostgresTransport(reader, writer,
+                    handshake::clientDone));
         } catch (AccessRefusedException e) {
             return;
         }
@@ -219,7 +223,7 @@ final class PostgresFrontendSession {
             return false;
         }
         holdsSessionSlot = true;
-        reader = new FrameReader(input, services.limits().maxMessageBytes());
+        reader = new FrameReader(input, services.limits().maxMessageBytes(), messageMemory);
         return true;
     }
 
@@ -312,6 +316,7 @@ final class PostgresFrontendSession {
         } catch (IOException e) {
             // already closed
         }
+        messageMemory.close();
         if (holdsSessionSlot) {
             holdsSessionSlot = false;
             sessionSlots.release();

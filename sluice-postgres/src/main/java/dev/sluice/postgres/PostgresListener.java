@@ -29,6 +29,7 @@ public final class PostgresListener implements AutoCloseable {
     private final PostgresServices services;
     private final Semaphore slots;
     private final HandshakeGate handshakes;
+    private final MessageMemory messageMemory;
     private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread acceptor;
 
@@ -38,6 +39,7 @@ public final class PostgresListener implements AutoCloseable {
         this.slots = new Semaphore(services.limits().maxSessions());
         this.handshakes = new HandshakeGate(services.limits().maxHandshakes(),
                 services.limits().maxHandshakesPerAddress(), services.limits().handshakeTimeout());
+        this.messageMemory = new MessageMemory(services.limits().messageMemory());
         this.acceptor = Thread.ofVirtual().name("sluice-postgres-accept").unstarted(this::acceptLoop);
     }
 
@@ -69,7 +71,7 @@ public final class PostgresListener implements AutoCloseable {
                 }
                 sessions.submit(() -> {
                     try (permit) {
-                        new PostgresFrontendSession(socket, services, permit, slots).run();
+                        new PostgresFrontendSession(socket, services, permit, slots, messageMemory).run();
                     }
                 });
             } catch (IOException e) {
@@ -88,6 +90,11 @@ public final class PostgresListener implements AutoCloseable {
     /** Handshake deadlines still armed: none is left behind once connections end. */
     public int pendingDeadlines() {
         return handshakes.pendingDeadlines();
+    }
+
+    /** Bytes of {@code limits.message-memory} free now: all of it once no large message is in flight. */
+    public long messageMemoryAvailable() {
+        return messageMemory.available();
     }
 
     /** Authenticated sessions that hold a slot now. */

@@ -289,6 +289,7 @@ final class PostgresRelay {
 
     /** The next client frame: from the read-ahead while it still holds some, else from the stream. */
     private Frame nextFrame() throws IOException {
+        clientReader.consumed(); // the frame handed out before is done: its message memory goes back
         if (readAhead != null) {
             Optional<Frame> frame = readAhead.next();
             if (frame.isPresent()) {

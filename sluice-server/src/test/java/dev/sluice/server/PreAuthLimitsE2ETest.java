@@ -45,7 +45,8 @@ import dev.sluice.testing.Eventually;
  * session slot is given back. Figures (time to refuse, heap) are printed for the report.
  */
 class PreAuthLimitsE2ETest {
-    private static final Duration DEADLINE = Duration.ofSeconds(2);
+    private static final Duration DEADLINE = Duration.ofSeconds(4);
+    private static final long MESSAGE_MEMORY = Long.getLong("preauth.message-memory", 128L * 1024 * 1024);
     private static GatewayHarness harness;
     private final List<Socket> opened = new ArrayList<>();
 
@@ -53,10 +54,14 @@ class PreAuthLimitsE2ETest {
     static void start() {
         harness = GatewayHarness.start("""
                 limits:
-                  handshake-timeout: 2s
+                  handshake-timeout: 4s
                   max-handshakes: 64
                   max-handshakes-per-address: 16
-                """);
+                  message-memory: %d
+                """.formatted(MESSAGE_MEMORY));
+        // The first login fetches the issuer's keys and warms the JIT: keep it out of the timed tests.
+        Cli.Result warm = harness.psql(harness.token("alice", "agents"), "-tAc", "select 1");
+        assertThat(warm.stdout()).as(warm.stderr()).contains("1");
     }
 
     @AfterAll
@@ -69,6 +74,7 @@ class PreAuthLimitsE2ETest {
         opened.forEach(PreAuthLimitsE2ETest::closeQuietly);
         opened.clear();
         Eventually.await(Duration.ofSeconds(10), () -> {
+            assertThat(listener().messageMemoryAvailable()).as("message memory free").isEqualTo(MESSAGE_MEMORY);
             assertThat(listener().inHandshake()).as("handshake slots in use").isZero();
             assertThat(listener().pendingDeadlines()).as("armed deadlines").isZero();
             assertThat(listener().sessionsInUse()).as("session slots in use").isZero();
@@ -216,6 +222,112 @@ class PreAuthLimitsE2ETest {
         Cli.Result psql = harness.psql(harness.token("alice", "agents"), "-tAc", "select 'still serving'");
         assertThat(psql.stdout()).as(psql.stderr()).contains("still serving");
         assertThat(harness.audit(AuditQuery.all()).toString()).doesNotContain("xxxxxxxxxxxxxxxx");
+    }
+
+    @Test
+    void manySessionsSendingSixtyMegabyteMessagesQueueForMessageMemory() throws Exception {
+        int sessions = 8;
+        byte[] parameter = "y".repeat(60 * 1024 * 1024).getBytes(StandardCharsets.US_ASCII);
+        var memory = ManagementFactory.getMemoryMXBean();
+        System.gc();
+        long before = memory.getHeapMemoryUsage().getUsed();
+        AtomicLong peak = new AtomicLong(before);
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (sampling.get()) {
+                peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                Thread.onSpinWait();
+            }
+        });
+        List<Session> clients = new ArrayList<>();
+        for (int i = 0; i < sessions; i++) {
+            clients.add(session());
+        }
+        long started = System.nanoTime();
+        List<Callable<String>> sends = new ArrayList<>();
+        for (Session client : clients) {
+            sends.add(() -> {
+                try {
+                    client.writer().write(new FrontendMessage.Parse("", "select length($1::text)", new int[0]));
+                    client.writer().flush();
+                    // Bind written by hand from the one shared array, so the client side holds no copy of it.
+                    DataOutputStream out = new DataOutputStream(client.socket().getOutputStream());
+                    out.writeByte('B');
+                    out.writeInt(4 + 1 + 1 + 2 + 2 + 4 + parameter.length + 2);
+                    out.write(new byte[] {0, 0, 0, 0, 0, 1});
+                    out.writeInt(parameter.length);
+                    out.write(parameter);
+                    out.writeShort(0);
+                    out.flush();
+                    client.writer().write(new FrontendMessage.Execute("", 0));
+                    client.writer().write(new FrontendMessage.Sync());
+                    client.writer().flush();
+                } catch (IOException e) {
+                    return "closed while sending: " + client.untilReadyOrClosed();
+                }
+                return client.untilReadyOrClosed();
+            });
+        }
+        List<String> outcomes = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(sessions)) {
+            for (Future<String> f : pool.invokeAll(sends)) {
+                outcomes.add(f.get());
+            }
+        }
+        long took = System.nanoTime() - started;
+        sampling.set(false);
+        sampler.join();
+        clients.forEach(c -> closeQuietly(c.socket()));
+        long served = outcomes.stream().filter(o -> o.contains("CommandComplete[tag=SELECT 1]")).count();
+        long refused = outcomes.stream().filter(o -> o.contains("no memory free for a message")
+                || o.startsWith("closed while sending")).count();
+        System.out.printf("FIGURE large-messages: %d sessions x 60 MB Bind, message-memory %d MB: %d served, %d refused "
+                        + "(no room within %s), %.1f s; heap used before %d MB, peak %d MB%n", sessions,
+                MESSAGE_MEMORY >> 20, served, refused, MessageMemoryWait.SECONDS, took / 1e9, before >> 20,
+                peak.get() >> 20);
+        assertThat(served).isPositive();
+        assertThat(served + refused).as(outcomes.toString()).isEqualTo(sessions);
+        Eventually.await(() -> assertThat(listener().messageMemoryAvailable()).isEqualTo(MESSAGE_MEMORY));
+    }
+
+    /** The wait for message memory before a large message is refused (MessageMemory.WAIT). */
+    private static final class MessageMemoryWait {
+        static final String SECONDS = "10s";
+    }
+
+    /** A raw client session through Sluice, logged in and ready. */
+    private record Session(Socket socket, FrameReader reader, FrameWriter writer) {
+        /** The messages up to ReadyForQuery, or up to the close; rendered for assertions. */
+        String untilReadyOrClosed() {
+            StringBuilder result = new StringBuilder();
+            try {
+                while (true) {
+                    BackendMessage message = BackendMessage.decode(reader.read());
+                    result.append(message instanceof BackendMessage.ErrorResponse e ? "error " + e.message()
+                            : message.toString()).append('\n');
+                    if (message instanceof BackendMessage.ReadyForQuery) {
+                        return result.toString();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return result + "closed";
+            }
+        }
+    }
+
+    private Session session() throws Exception {
+        SSLSocket socket = tls(connectFrom("127.0.0.1"));
+        socket.setSoTimeout(60_000);
+        FrameWriter writer = new FrameWriter(new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+        FrameReader reader = new FrameReader(socket.getInputStream(), 1 << 20);
+        writer.write(FrontendMessage.StartupMessage.v3(Map.of("user", "agent", "database", "orders")));
+        writer.flush();
+        assertThat(BackendMessage.decode(reader.read())).isInstanceOf(BackendMessage.AuthenticationCleartextPassword.class);
+        writer.write(FrontendMessage.PasswordMessage.cleartext(dev.sluice.core.Secret.of(harness.token("alice", "agents"))));
+        writer.flush();
+        Session result = new Session(socket, reader, writer);
+        assertThat(result.untilReadyOrClosed()).contains("ReadyForQuery");
+        return result;
     }
 
     /** Sends a password message header declaring {@code declared} bytes; {time to the error in ns, bytes sent}. */

@@ -20,7 +20,9 @@ import java.util.Set;
  *   message-memory: 268435456         # all client messages over 1 MiB being read or held at once (>= max-message-bytes)
  * </pre>
  *
- * @param handshakeTimeout        from accept to authenticated; the connection is closed when it passes
+ * @param handshakeTimeout        from accept to the password message (TLS handshake and startup included); the
+ *                                connection is closed when it passes. Judging the token is Sluice's own work,
+ *                                bounded by the issuers' fetch timeouts, during which the handshake place is kept
  * @param maxHandshakes           connections in their handshake at once; more are refused at once (53300)
  * @param maxHandshakesPerAddress connections in their handshake at once from one client address
  * @param maxPasswordBytes        the largest password message (the token) accepted, length field included
