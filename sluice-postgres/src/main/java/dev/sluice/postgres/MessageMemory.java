@@ -26,10 +26,16 @@ final class MessageMemory {
 
     private final long capacity;
     private final Semaphore kib;
+    private final Duration wait;
 
     MessageMemory(long bytes) {
+        this(bytes, WAIT);
+    }
+
+    MessageMemory(long bytes, Duration wait) {
         this.capacity = bytes;
         this.kib = new Semaphore((int) Math.min(Integer.MAX_VALUE, bytes >> 10), true);
+        this.wait = wait;
     }
 
     /** A new session's account. */
@@ -53,7 +59,7 @@ final class MessageMemory {
         public void reserve(int payloadLength) throws IOException {
             int units = payloadLength >= LARGE ? (int) ((payloadLength + 1023L) >> 10) : 0;
             try {
-                if (units > 0 && !kib.tryAcquire(units, WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (units > 0 && !kib.tryAcquire(units, wait.toMillis(), TimeUnit.MILLISECONDS)) {
                     // Fail closed: no room for this message now; refuse it rather than risk the heap.
                     throw new FrameTooLargeException("Sluice has no memory free for a message of " + payloadLength
                             + " bytes: large messages in flight already use limits.message-memory (expected: <= "

@@ -49,6 +49,7 @@ public final class Scram {
     private final Binding binding;
     private State state = State.NEW;
     private byte[] expectedServerSignature;
+    private boolean verified;
 
     private Scram(String user, Secret password, String clientNonce, Binding binding) {
         this.user = user;
@@ -129,7 +130,7 @@ public final class Scram {
 
     /** Whether the server has proved it knows the password (the server-final-message was checked). */
     public boolean done() {
-        return state == State.DONE;
+        return verified;
     }
 
     public byte[] clientFirstMessage() {
@@ -185,6 +186,7 @@ public final class Scram {
         if (!MessageDigest.isEqual(signature, expectedServerSignature)) {
             throw new WireException("SCRAM server signature does not match: the server does not know the password");
         }
+        verified = true;
     }
 
     private String clientFirstBare() {
