@@ -38,6 +38,7 @@ import dev.sluice.postgres.wire.Scram;
  */
 final class PostgresUpstream implements AutoCloseable {
     static final int MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
+    static final int MAX_STARTUP_MESSAGE_SIZE = 1024 * 1024;
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final int HANDSHAKE_TIMEOUT_MS = 30_000;
     /**
@@ -78,7 +79,9 @@ final class PostgresUpstream implements AutoCloseable {
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
             Socket secured = negotiateTls(socket, connection);
             RelayInput input = new RelayInput(secured.getInputStream());
-            FrameReader reader = new FrameReader(input, MAX_MESSAGE_SIZE);
+            // Until the server is authenticated its messages get a small bound: an impostor cannot make Sluice
+            // allocate hundreds of megabytes during the startup.
+            FrameReader reader = new FrameReader(input, MAX_STARTUP_MESSAGE_SIZE);
             FrameWriter writer = new FrameWriter(new BufferedOutputStream(secured.getOutputStream(), 64 * 1024));
             writer.write(new FrontendMessage.StartupMessage(196608, startupParameters(connection, clientParameters)));
             writer.flush();
@@ -187,8 +190,8 @@ final class PostgresUpstream implements AutoCloseable {
                 case BackendMessage.NegotiateProtocolVersion negotiate -> { }
                 case BackendMessage.ErrorResponse error -> throw upstreamError(error, connection);
                 case BackendMessage.ReadyForQuery ready -> {
-                    return new PostgresUpstream(socket, input, reader, writer, List.copyOf(parameters), key,
-                            ready.status());
+                    return new PostgresUpstream(socket, input, new FrameReader(input, MAX_MESSAGE_SIZE), writer,
+                            List.copyOf(parameters), key, ready.status());
                 }
                 default -> throw new UpstreamException("unexpected message '" + (char) frame.type()
                         + "' from the upstream server during startup");
