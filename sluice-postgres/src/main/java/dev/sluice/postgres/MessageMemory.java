@@ -12,9 +12,10 @@ import dev.sluice.postgres.wire.FrameReader;
 import dev.sluice.postgres.wire.FrameTooLargeException;
 
 /**
- * The memory that large client messages (1 MiB and more) may hold at once over all sessions ({@code
- * limits.message-memory}). A session's {@link Account} reserves a message's size before its payload is read and gives
- * it back when the relay asks for the next frame (or the session ends); a message that finds no room within
+ * The memory that large messages (1 MiB and more) may hold at once over all sessions ({@code
+ * limits.message-memory}): client messages, and the server's messages on their way to the client (one account per
+ * direction and session). An {@link Account} reserves a message's size before its payload is read and gives
+ * it back when the relay takes the next frame of that direction (or the session ends); a message that finds no room within
  * {@link #WAIT} is refused (fail closed: the session ends with an ErrorResponse), so many sessions each sending 60 MB
  * queue for memory instead of exhausting the heap. Small messages are not counted.
  *

@@ -58,6 +58,7 @@ final class PostgresFrontendSession {
     private final HandshakeGate.Permit handshake;
     private final Semaphore sessionSlots;
     private final MessageMemory.Account messageMemory;
+    private final MessageMemory.Account upstreamMemory;
     private Socket socket;
     private RelayInput input;
     private FrameReader reader;
@@ -68,7 +69,7 @@ final class PostgresFrontendSession {
     /**
      * @param handshake    this connection's place in the handshake budget, given back once authenticated
      * @param sessionSlots the authenticated-session cap, taken once authenticated and given back at the end
-     * @param memory       the shared budget of large client messages, used once authenticated
+     * @param memory       the shared budget of large messages (client's and server's), used once authenticated
      */
     PostgresFrontendSession(Socket socket, PostgresServices services, HandshakeGate.Permit handshake,
                             Semaphore sessionSlots, MessageMemory memory) {
@@ -77,6 +78,7 @@ final class PostgresFrontendSession {
         this.handshake = handshake;
         this.sessionSlots = sessionSlots;
         this.messageMemory = memory.account();
+        this.upstreamMemory = memory.account();
     }
 
     void run() {
@@ -194,7 +196,7 @@ final class PostgresFrontendSession {
         }
         PostgresUpstream upstream;
         try {
-            upstream = PostgresUpstream.connect(grant, parameters);
+            upstream = PostgresUpstream.connect(grant, parameters, upstreamMemory);
         } catch (IOException | RuntimeException e) {
             LOG.warn("session {}: cannot open connection {}: {}", context.session(), connection, e.getMessage());
             String why = e instanceof PostgresUpstream.UpstreamException ? e.getMessage()
@@ -317,6 +319,7 @@ final class PostgresFrontendSession {
             // already closed
         }
         messageMemory.close();
+        upstreamMemory.close();
         if (holdsSessionSlot) {
             holdsSessionSlot = false;
             sessionSlots.release();

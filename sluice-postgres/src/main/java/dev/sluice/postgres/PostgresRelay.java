@@ -341,6 +341,7 @@ final class PostgresRelay {
     private String upstreamToClient() {
         try {
             while (true) {
+                upstream.reader().consumed(); // the frame before is written out: its message memory goes back
                 Frame masked = masking.onFrame(upstream.reader().read());
                 if (masked == null) {
                     // dropped: the rest of a result masking refused

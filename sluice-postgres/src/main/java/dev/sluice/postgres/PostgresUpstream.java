@@ -70,6 +70,12 @@ final class PostgresUpstream implements AutoCloseable {
     }
 
     static PostgresUpstream connect(TargetGrant grant, Map<String, String> clientParameters) throws IOException {
+        return connect(grant, clientParameters, FrameReader.Allowance.UNLIMITED);
+    }
+
+    /** As above; after the startup, the server's messages are accounted by {@code memory} (limits.message-memory). */
+    static PostgresUpstream connect(TargetGrant grant, Map<String, String> clientParameters,
+                                    FrameReader.Allowance memory) throws IOException {
         ConnectionConfig connection = grant.connection();
         Socket socket = new Socket();
         try {
@@ -87,7 +93,7 @@ final class PostgresUpstream implements AutoCloseable {
             writer.flush();
             UpstreamAuthRules rules = new UpstreamAuthRules(connection, secured instanceof SSLSocket tls
                     ? Optional.of(tls) : Optional.empty());
-            PostgresUpstream result = authenticate(secured, input, reader, writer, connection, rules);
+            PostgresUpstream result = authenticate(secured, input, reader, writer, connection, rules, memory);
             secured.setSoTimeout(0);
             return result;
         } catch (IOException | RuntimeException e) {
@@ -144,7 +150,8 @@ final class PostgresUpstream implements AutoCloseable {
 
     private static PostgresUpstream authenticate(Socket socket, RelayInput input, FrameReader reader,
                                                  FrameWriter writer, ConnectionConfig connection,
-                                                 UpstreamAuthRules rules) throws IOException {
+                                                 UpstreamAuthRules rules, FrameReader.Allowance memory)
+            throws IOException {
         List<ParameterStatus> parameters = new ArrayList<>();
         BackendKeyData key = new BackendKeyData(0, 0);
         Scram scram = null;
@@ -190,8 +197,8 @@ final class PostgresUpstream implements AutoCloseable {
                 case BackendMessage.NegotiateProtocolVersion negotiate -> { }
                 case BackendMessage.ErrorResponse error -> throw upstreamError(error, connection);
                 case BackendMessage.ReadyForQuery ready -> {
-                    return new PostgresUpstream(socket, input, new FrameReader(input, MAX_MESSAGE_SIZE), writer,
-                            List.copyOf(parameters), key, ready.status());
+                    return new PostgresUpstream(socket, input, new FrameReader(input, MAX_MESSAGE_SIZE, memory),
+                            writer, List.copyOf(parameters), key, ready.status());
                 }
                 default -> throw new UpstreamException("unexpected message '" + (char) frame.type()
                         + "' from the upstream server during startup");

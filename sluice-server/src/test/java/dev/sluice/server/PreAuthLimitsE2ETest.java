@@ -290,6 +290,40 @@ class PreAuthLimitsE2ETest {
         Eventually.await(() -> assertThat(listener().messageMemoryAvailable()).isEqualTo(MESSAGE_MEMORY));
     }
 
+    @Test
+    void largeResultsFromTheServerAreAccountedInTheSameBudget() throws Exception {
+        int sessions = 4;
+        int size = 80 * 1024 * 1024;
+        List<Session> clients = new ArrayList<>();
+        for (int i = 0; i < sessions; i++) {
+            clients.add(session(size + 1024));
+        }
+        long started = System.nanoTime();
+        List<Callable<String>> queries = new ArrayList<>();
+        for (Session client : clients) {
+            queries.add(() -> {
+                client.writer().write(new FrontendMessage.Query("select repeat('z', " + size + ")"));
+                client.writer().flush();
+                return client.untilReadyOrClosed();
+            });
+        }
+        List<String> outcomes = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(sessions)) {
+            for (Future<String> f : pool.invokeAll(queries)) {
+                outcomes.add(f.get());
+            }
+        }
+        long took = System.nanoTime() - started;
+        clients.forEach(c -> closeQuietly(c.socket()));
+        long served = outcomes.stream().filter(o -> o.contains("CommandComplete[tag=SELECT 1]")).count();
+        System.out.printf("FIGURE large-results: %d sessions x 80 MB DataRow, message-memory %d MB: %d served, %d cut, "
+                + "%.1f s%n", sessions, MESSAGE_MEMORY >> 20, served, sessions - served, took / 1e9);
+        assertThat(served).isPositive();
+        assertThat(outcomes).allSatisfy(o -> assertThat(o).satisfiesAnyOf(
+                a -> assertThat(a).contains("CommandComplete[tag=SELECT 1]"), a -> assertThat(a).endsWith("closed")));
+        Eventually.await(() -> assertThat(listener().messageMemoryAvailable()).isEqualTo(MESSAGE_MEMORY));
+    }
+
     /** The wait for message memory before a large message is refused (MessageMemory.WAIT). */
     private static final class MessageMemoryWait {
         static final String SECONDS = "10s";
@@ -316,10 +350,14 @@ class PreAuthLimitsE2ETest {
     }
 
     private Session session() throws Exception {
+        return session(1 << 20);
+    }
+
+    private Session session(int maxMessage) throws Exception {
         SSLSocket socket = tls(connectFrom("127.0.0.1"));
         socket.setSoTimeout(60_000);
         FrameWriter writer = new FrameWriter(new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16));
-        FrameReader reader = new FrameReader(socket.getInputStream(), 1 << 20);
+        FrameReader reader = new FrameReader(socket.getInputStream(), maxMessage);
         writer.write(FrontendMessage.StartupMessage.v3(Map.of("user", "agent", "database", "orders")));
         writer.flush();
         assertThat(BackendMessage.decode(reader.read())).isInstanceOf(BackendMessage.AuthenticationCleartextPassword.class);
