@@ -77,6 +77,17 @@ final class HandshakeGate implements AutoCloseable {
         return result;
     }
 
+    /** Closes {@code socket} after {@code delay} unless the returned future is cancelled first. */
+    ScheduledFuture<?> closeLater(Socket socket, Duration delay) {
+        return timer.schedule(() -> {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closed anyway
+            }
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** Connections holding a permit now (for tests and metrics). */
     int inHandshake() {
         lock.lock();

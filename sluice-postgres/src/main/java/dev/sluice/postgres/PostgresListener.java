@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -13,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.config.HostPort;
-import dev.sluice.postgres.wire.FrameWriter;
 
 /**
  * Accepts PostgreSQL clients and gives each connection its own virtual thread running a
@@ -24,12 +24,16 @@ import dev.sluice.postgres.wire.FrameWriter;
  */
 public final class PostgresListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresListener.class);
+    /** Over-budget connections refused with a TLS handshake at once; more get a bare ErrorResponse. */
+    static final int POLITE_REFUSALS = 16;
+    static final Duration REFUSAL_DEADLINE = Duration.ofSeconds(2);
 
     private final ServerSocket server;
     private final PostgresServices services;
     private final Semaphore slots;
     private final HandshakeGate handshakes;
     private final MessageMemory messageMemory;
+    private final Semaphore politeRefusals = new Semaphore(POLITE_REFUSALS);
     private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread acceptor;
 
@@ -65,7 +69,7 @@ public final class PostgresListener implements AutoCloseable {
                 try {
                     permit = handshakes.tryEnter(socket);
                 } catch (HandshakeGate.Refused e) {
-                    // Fail closed, and fast: over the handshake budget a connection is refused before it is read.
+                    // Fail closed, and fast: over the handshake budget a connection never becomes a session.
                     refuse(socket, e.refusal.message);
                     continue;
                 }
@@ -102,14 +106,24 @@ public final class PostgresListener implements AutoCloseable {
         return services.limits().maxSessions() - slots.availablePermits();
     }
 
-    private static void refuse(Socket socket, String message) {
-        try (socket) {
-            FrameWriter writer = new FrameWriter(socket.getOutputStream());
-            writer.write(PostgresErrors.fatal(PostgresErrors.TOO_MANY_CONNECTIONS, message));
-            writer.flush();
-        } catch (IOException e) {
-            // nothing more to tell a client that is gone
+    /**
+     * Refuses an over-budget connection: with a TLS handshake first, so that psql shows why, while few refusals run
+     * (each bounded by {@link #REFUSAL_DEADLINE}); beyond {@link #POLITE_REFUSALS} at once, with a bare ErrorResponse.
+     */
+    private void refuse(Socket socket, String message) {
+        if (!politeRefusals.tryAcquire()) {
+            OverBudgetRefusal.immediately(socket, message);
+            return;
         }
+        var deadline = handshakes.closeLater(socket, REFUSAL_DEADLINE);
+        sessions.submit(() -> {
+            try {
+                OverBudgetRefusal.politely(socket, services, message);
+            } finally {
+                deadline.cancel(false);
+                politeRefusals.release();
+            }
+        });
     }
 
     @Override
