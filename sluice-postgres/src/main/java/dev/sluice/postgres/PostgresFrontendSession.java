@@ -107,7 +107,7 @@ final class PostgresFrontendSession {
         }
     }
 
-    /** Before authentication the only typed message is the password (the token): it gets the small bound. */
+    /** Whether the handshake deadline closed the connection (then logged once, and nothing more is told). */
     private boolean deadlinePassed() {
         if (handshake.expired()) {
             LOG.info("client {}: not authenticated within {}; connection closed", address(), handshake.deadline());
@@ -115,6 +115,7 @@ final class PostgresFrontendSession {
         return handshake.expired();
     }
 
+    /** Before authentication the only typed message is the password (the token): it gets the small bound. */
     private void streams(Socket s) throws IOException {
         input = new RelayInput(s.getInputStream());
         reader = new FrameReader(input, services.limits().maxPasswordBytes());
