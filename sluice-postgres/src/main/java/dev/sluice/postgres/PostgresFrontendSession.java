@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
 import javax.net.ssl.SSLSocket;
 
@@ -51,26 +52,38 @@ import dev.sluice.postgres.wire.WireException;
 final class PostgresFrontendSession {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresFrontendSession.class);
     static final int MAX_STARTUP_SIZE = 10_000;
-    static final int MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
-    private static final int STARTUP_TIMEOUT_MS = 30_000;
     private static final int PROTOCOL_3_0 = 196608;
 
     private final PostgresServices services;
+    private final HandshakeGate.Permit handshake;
+    private final Semaphore sessionSlots;
+    private final MessageMemory.Account messageMemory;
+    private final MessageMemory.Account upstreamMemory;
     private Socket socket;
     private RelayInput input;
     private FrameReader reader;
     private FrameWriter writer;
     private boolean secure;
+    private boolean holdsSessionSlot;
 
-    PostgresFrontendSession(Socket socket, PostgresServices services) {
+    /**
+     * @param handshake    this connection's place in the handshake budget, given back once authenticated
+     * @param sessionSlots the authenticated-session cap, taken once authenticated and given back at the end
+     * @param memory       the shared budget of large messages (client's and server's), used once authenticated
+     */
+    PostgresFrontendSession(Socket socket, PostgresServices services, HandshakeGate.Permit handshake,
+                            Semaphore sessionSlots, MessageMemory memory) {
         this.socket = socket;
         this.services = services;
+        this.handshake = handshake;
+        this.sessionSlots = sessionSlots;
+        this.messageMemory = memory.account();
+        this.upstreamMemory = memory.account();
     }
 
     void run() {
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(STARTUP_TIMEOUT_MS);
             streams(socket);
             Optional<FrontendMessage.StartupMessage> startup = startupPhase();
             if (startup.isPresent()) {
@@ -79,9 +92,13 @@ final class PostgresFrontendSession {
         } catch (EOFException | SocketTimeoutException e) {
             LOG.debug("client {} went away during startup", address());
         } catch (WireException e) {
-            tell(PostgresErrors.fatal(PostgresErrors.PROTOCOL_VIOLATION, "invalid startup: " + e.getMessage()));
+            if (!deadlinePassed()) {
+                tell(PostgresErrors.fatal(PostgresErrors.PROTOCOL_VIOLATION, "invalid startup: " + e.getMessage()));
+            }
         } catch (IOException e) {
-            LOG.debug("client {}: {}", address(), e.getMessage());
+            if (!deadlinePassed()) {
+                LOG.debug("client {}: {}", address(), e.getMessage());
+            }
         } catch (RuntimeException e) {
             LOG.error("client {}: unexpected failure", address(), e);
             tell(PostgresErrors.fatal(PostgresErrors.SYSTEM_ERROR, "internal error in Sluice"));
@@ -90,9 +107,18 @@ final class PostgresFrontendSession {
         }
     }
 
+    /** Whether the handshake deadline closed the connection (then logged once, and nothing more is told). */
+    private boolean deadlinePassed() {
+        if (handshake.expired()) {
+            LOG.info("client {}: not authenticated within {}; connection closed", address(), handshake.deadline());
+        }
+        return handshake.expired();
+    }
+
+    /** Before authentication the only typed message is the password (the token): it gets the small bound. */
     private void streams(Socket s) throws IOException {
         input = new RelayInput(s.getInputStream());
-        reader = new FrameReader(input, MAX_MESSAGE_SIZE);
+        reader = new FrameReader(input, services.limits().maxPasswordBytes());
         writer = new FrameWriter(new BufferedOutputStream(s.getOutputStream(), 64 * 1024));
     }
 
@@ -161,13 +187,17 @@ final class PostgresFrontendSession {
         }
         TargetGrant grant;
         try {
-            grant = services.access().authorize(context, claimedUser, new PostgresTransport(reader, writer));
+            grant = services.access().authorize(context, claimedUser, new PostgresTransport(reader, writer,
+                    handshake::clientDone));
         } catch (AccessRefusedException e) {
+            return;
+        }
+        if (!authenticated(grant)) {
             return;
         }
         PostgresUpstream upstream;
         try {
-            upstream = PostgresUpstream.connect(grant, parameters);
+            upstream = PostgresUpstream.connect(grant, parameters, upstreamMemory);
         } catch (IOException | RuntimeException e) {
             LOG.warn("session {}: cannot open connection {}: {}", context.session(), connection, e.getMessage());
             String why = e instanceof PostgresUpstream.UpstreamException ? e.getMessage()
@@ -179,6 +209,25 @@ final class PostgresFrontendSession {
         try (upstream) {
             relay(grant, upstream, claimedUser, parameters.getOrDefault("application_name", ""));
         }
+    }
+
+    /**
+     * Leaves the handshake budget for the session budget, and lifts the message bound from the password's to a
+     * session's. False (the client told) when every session slot is taken.
+     */
+    private boolean authenticated(TargetGrant grant) throws IOException {
+        handshake.close();
+        if (!sessionSlots.tryAcquire()) {
+            // Fail closed: over the session cap an authenticated client is refused, never queued.
+            LOG.warn("session {}: refused, all {} session slots are taken", grant.context().session(),
+                    services.limits().maxSessions());
+            tell(PostgresErrors.fatal(PostgresErrors.TOO_MANY_CONNECTIONS,
+                    "sorry, too many clients already connected to Sluice"));
+            return false;
+        }
+        holdsSessionSlot = true;
+        reader = new FrameReader(input, services.limits().maxMessageBytes(), messageMemory);
+        return true;
     }
 
     private void relay(TargetGrant grant, PostgresUpstream upstream, String claimedUser, String application)
@@ -269,6 +318,12 @@ final class PostgresFrontendSession {
             socket.close();
         } catch (IOException e) {
             // already closed
+        }
+        messageMemory.close();
+        upstreamMemory.close();
+        if (holdsSessionSlot) {
+            holdsSessionSlot = false;
+            sessionSlots.release();
         }
     }
 }

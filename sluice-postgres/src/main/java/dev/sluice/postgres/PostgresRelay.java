@@ -319,6 +319,7 @@ final class PostgresRelay {
 
     /** The next client frame: from the read-ahead while it still holds some, else from the stream. */
     private Frame nextFrame() throws IOException {
+        clientReader.consumed(); // the frame handed out before is done: its message memory goes back
         if (readAhead != null) {
             Optional<Frame> frame = readAhead.next();
             if (frame.isPresent()) {
@@ -371,6 +372,7 @@ final class PostgresRelay {
     private String upstreamToClient() {
         try {
             while (true) {
+                upstream.reader().consumed(); // the frame before is written out: its message memory goes back
                 Frame masked = masking.onFrame(upstream.reader().read());
                 if (masked == null) {
                     // dropped: the rest of a result masking refused

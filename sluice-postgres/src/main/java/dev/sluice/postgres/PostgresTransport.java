@@ -7,6 +7,7 @@ import dev.sluice.core.access.AccessTransport;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.Frame;
 import dev.sluice.postgres.wire.FrameReader;
+import dev.sluice.postgres.wire.FrameTooLargeException;
 import dev.sluice.postgres.wire.FrameWriter;
 import dev.sluice.postgres.wire.FrontendMessage;
 import dev.sluice.postgres.wire.MalformedMessageException;
@@ -19,10 +20,17 @@ import dev.sluice.postgres.wire.MalformedMessageException;
 final class PostgresTransport implements AccessTransport {
     private final FrameReader in;
     private final FrameWriter out;
+    private final Runnable passwordReceived;
 
     PostgresTransport(FrameReader in, FrameWriter out) {
+        this(in, out, () -> { });
+    }
+
+    /** {@code passwordReceived} runs once the password message is in, before the token is judged. */
+    PostgresTransport(FrameReader in, FrameWriter out, Runnable passwordReceived) {
         this.in = in;
         this.out = out;
+        this.passwordReceived = passwordReceived;
     }
 
     @Override
@@ -39,7 +47,11 @@ final class PostgresTransport implements AccessTransport {
             frame = in.read();
         } catch (SocketTimeoutException e) {
             throw new MalformedMessageException("no password message within the startup timeout");
+        } catch (FrameTooLargeException e) {
+            // Fail closed before allocating: the reader checked the length field against the small pre-auth bound.
+            throw new FrameTooLargeException("the password message is too large for a token: " + e.getMessage());
         }
+        passwordReceived.run();
         if (!(FrontendMessage.decode(frame) instanceof FrontendMessage.PasswordMessage password)) {
             throw new MalformedMessageException("expected a password message (type 'p'), got '" + (char) frame.type()
                     + "'");

@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.access.TargetGrant;
@@ -31,11 +33,12 @@ import dev.sluice.postgres.wire.Scram;
 
 /**
  * The connection from Sluice to the real PostgreSQL server, opened with the credential from a {@link TargetGrant}
- * (the caller never sees it): TLS as the connection's mode says, then SCRAM-SHA-256, md5, cleartext or trust.
- * After {@link #connect} returns, the relay owns the streams.
+ * (the caller never sees it): TLS as the connection's mode says, then SCRAM-SHA-256-PLUS, SCRAM-SHA-256, md5,
+ * cleartext or trust, as {@link UpstreamAuthRules} allows. After {@link #connect} returns, the relay owns the streams.
  */
 final class PostgresUpstream implements AutoCloseable {
     static final int MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
+    static final int MAX_STARTUP_MESSAGE_SIZE = 1024 * 1024;
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final int HANDSHAKE_TIMEOUT_MS = 30_000;
     /**
@@ -67,6 +70,12 @@ final class PostgresUpstream implements AutoCloseable {
     }
 
     static PostgresUpstream connect(TargetGrant grant, Map<String, String> clientParameters) throws IOException {
+        return connect(grant, clientParameters, FrameReader.Allowance.UNLIMITED);
+    }
+
+    /** As above; after the startup, the server's messages are accounted by {@code memory} (limits.message-memory). */
+    static PostgresUpstream connect(TargetGrant grant, Map<String, String> clientParameters,
+                                    FrameReader.Allowance memory) throws IOException {
         ConnectionConfig connection = grant.connection();
         Socket socket = new Socket();
         try {
@@ -76,11 +85,15 @@ final class PostgresUpstream implements AutoCloseable {
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
             Socket secured = negotiateTls(socket, connection);
             RelayInput input = new RelayInput(secured.getInputStream());
-            FrameReader reader = new FrameReader(input, MAX_MESSAGE_SIZE);
+            // Until the server is authenticated its messages get a small bound: an impostor cannot make Sluice
+            // allocate hundreds of megabytes during the startup.
+            FrameReader reader = new FrameReader(input, MAX_STARTUP_MESSAGE_SIZE);
             FrameWriter writer = new FrameWriter(new BufferedOutputStream(secured.getOutputStream(), 64 * 1024));
             writer.write(new FrontendMessage.StartupMessage(196608, startupParameters(connection, clientParameters)));
             writer.flush();
-            PostgresUpstream result = authenticate(secured, input, reader, writer, connection);
+            UpstreamAuthRules rules = new UpstreamAuthRules(connection, secured instanceof SSLSocket tls
+                    ? Optional.of(tls) : Optional.empty());
+            PostgresUpstream result = authenticate(secured, input, reader, writer, connection, rules, memory);
             secured.setSoTimeout(0);
             return result;
         } catch (IOException | RuntimeException e) {
@@ -112,8 +125,9 @@ final class PostgresUpstream implements AutoCloseable {
         writer.flush();
         int answer = socket.getInputStream().read();
         if (answer == 'N') {
-            if (tls.mode() == UpstreamTls.Mode.PREFER) {
-                return socket;
+            if (tls.mode() == UpstreamTls.Mode.PREFER
+                    && tls.channelBinding() != UpstreamTls.ChannelBinding.REQUIRE) {
+                return socket; // without TLS: no cleartext password or md5 hash goes out (UpstreamAuthRules)
             }
             throw new UpstreamException("the upstream server does not offer TLS, which connection \""
                     + connection.name() + "\" requires");
@@ -122,7 +136,7 @@ final class PostgresUpstream implements AutoCloseable {
             throw new UpstreamException("the upstream server answered the TLS request with an unexpected byte");
         }
         SSLContext context = UpstreamTlsContexts.forMode(tls);
-        var sslSocket = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket(socket,
+        var sslSocket = (SSLSocket) context.getSocketFactory().createSocket(socket,
                 connection.address().host(), connection.address().port(), true);
         sslSocket.setUseClientMode(true);
         if (tls.mode() == UpstreamTls.Mode.VERIFY_FULL) {
@@ -135,7 +149,9 @@ final class PostgresUpstream implements AutoCloseable {
     }
 
     private static PostgresUpstream authenticate(Socket socket, RelayInput input, FrameReader reader,
-                                                 FrameWriter writer, ConnectionConfig connection) throws IOException {
+                                                 FrameWriter writer, ConnectionConfig connection,
+                                                 UpstreamAuthRules rules, FrameReader.Allowance memory)
+            throws IOException {
         List<ParameterStatus> parameters = new ArrayList<>();
         BackendKeyData key = new BackendKeyData(0, 0);
         Scram scram = null;
@@ -143,22 +159,24 @@ final class PostgresUpstream implements AutoCloseable {
             Frame frame = reader.read();
             BackendMessage message = BackendMessage.decode(frame);
             switch (message) {
-                case BackendMessage.AuthenticationOk ok -> { }
+                case BackendMessage.AuthenticationOk ok -> rules.checkOk(Optional.ofNullable(scram));
                 case BackendMessage.AuthenticationCleartextPassword p -> {
+                    rules.checkPasswordMayGo("a cleartext password");
                     writer.write(new FrontendMessage.PasswordMessage(nulTerminated(connection.password().reveal())));
                     writer.flush();
                 }
                 case BackendMessage.AuthenticationMD5Password md5 -> {
+                    rules.checkPasswordMayGo("an md5 password hash");
                     writer.write(new FrontendMessage.PasswordMessage(
                             Md5Password.encode(connection.user(), connection.password(), md5.salt())));
                     writer.flush();
                 }
                 case BackendMessage.AuthenticationSASL sasl -> {
-                    if (!sasl.mechanisms().contains("SCRAM-SHA-256")) {
-                        throw new UpstreamException("the upstream server offers no supported SASL mechanism");
+                    if (scram != null) {
+                        throw new UpstreamException("the upstream server started SASL twice");
                     }
-                    scram = Scram.client(connection.user(), connection.password());
-                    writer.write(FrontendMessage.saslInitialResponse("SCRAM-SHA-256", scram.clientFirstMessage()));
+                    scram = Scram.client(connection.user(), connection.password(), rules.binding(sasl.mechanisms()));
+                    writer.write(FrontendMessage.saslInitialResponse(scram.mechanism(), scram.clientFirstMessage()));
                     writer.flush();
                 }
                 case BackendMessage.AuthenticationSASLContinue next -> {
@@ -179,8 +197,8 @@ final class PostgresUpstream implements AutoCloseable {
                 case BackendMessage.NegotiateProtocolVersion negotiate -> { }
                 case BackendMessage.ErrorResponse error -> throw upstreamError(error, connection);
                 case BackendMessage.ReadyForQuery ready -> {
-                    return new PostgresUpstream(socket, input, reader, writer, List.copyOf(parameters), key,
-                            ready.status());
+                    return new PostgresUpstream(socket, input, new FrameReader(input, MAX_MESSAGE_SIZE, memory),
+                            writer, List.copyOf(parameters), key, ready.status());
                 }
                 default -> throw new UpstreamException("unexpected message '" + (char) frame.type()
                         + "' from the upstream server during startup");

@@ -20,6 +20,7 @@ import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.config.ConfigException;
 import dev.sluice.core.config.ConfigProblem;
+import dev.sluice.core.config.ListenerLimits;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.core.identity.TokenVerifier;
 import dev.sluice.postgres.CancelRegistry;
@@ -37,7 +38,6 @@ import dev.sluice.store.AuditStores;
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-    static final int MAX_CONNECTIONS = 1000;
 
     private final Path configFile;
     private final Clock clock;
@@ -75,13 +75,15 @@ public final class Gateway implements AutoCloseable {
 
     private void startListeners() throws IOException {
         SluiceConfig config = state.get().config();
+        ConfigWarnings.of(config).forEach(warning -> LOG.warn("{}", warning));
         resources.add(approvals);
         AccessFlow access = new AccessFlow(token -> verifier.get().verify(token), state::get, audit, clock,
                 approvals.service());
         Optional<SSLContext> tls = Optional.of(ServerTls.context(config.tls(), config.dataDir()));
         if (config.listen().postgres().isPresent()) {
             PostgresServices services = new PostgresServices(access, state::get, audit, clock, SqlClassifier.create(),
-                    new CancelRegistry(), tls, config.tls().allowPlaintext(), MAX_CONNECTIONS, approvals.service());
+                    new CancelRegistry(), tls, config.tls().allowPlaintext(), ListenerLimits.of(config),
+                    approvals.service());
             postgres = PostgresListener.start(config.listen().postgres().get(), services);
             resources.add(postgres);
         }
@@ -158,6 +160,11 @@ public final class Gateway implements AutoCloseable {
 
     public int postgresPort() {
         return postgres == null ? -1 : postgres.port();
+    }
+
+    /** The PostgreSQL listener, for its handshake and session counts; empty when turned off. */
+    Optional<PostgresListener> postgresListener() {
+        return Optional.ofNullable(postgres);
     }
 
     public int httpPort() {

@@ -97,6 +97,7 @@ public final class SluiceCli implements Callable<Integer> {
         public Integer call() {
             try {
                 var state = GatewayStates.load(options.config.toAbsolutePath());
+                ConfigWarnings.of(state.config()).forEach(w -> spec.commandLine().getErr().println(w));
                 spec.commandLine().getOut().println(options.config + ": ok (" + state.config().connections().size()
                         + " connections, " + state.policies().rules().size() + " policy rules)");
                 return 0;

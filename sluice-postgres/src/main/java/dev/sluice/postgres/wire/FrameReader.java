@@ -23,7 +23,12 @@ import java.util.Objects;
  * {@link MalformedMessageException}, one above the limit {@link FrameTooLargeException}. The payload buffer
  * grows as bytes actually arrive, so a peer that declares a large message and sends nothing holds no memory.
  *
- * <p>Not thread-safe: one reader thread owns an instance for its whole life.
+ * <p>An optional {@link Allowance} accounts for payload memory across readers: it is told each typed message's
+ * payload length after the bound check and before anything is allocated (it may wait or refuse), and told through
+ * {@link #consumed()} when the consumer has finished with the frame it was handed before.
+ *
+ * <p>Not thread-safe: one reader thread at a time reads (a read-ahead thread may hand the stream back to the
+ * consumer); {@link #consumed()} may come from the consumer's thread.
  */
 public final class FrameReader {
     /** PostgreSQL's own cap on the startup packet (MAX_STARTUP_PACKET_LENGTH). */
@@ -34,6 +39,7 @@ public final class FrameReader {
 
     private final InputStream in;
     private final int maxMessageSize;
+    private final Allowance allowance;
     /** The type byte and length field of the message being read: read in one call, not byte by byte. */
     private final byte[] header = new byte[5];
 
@@ -42,11 +48,42 @@ public final class FrameReader {
      *                       but not the type byte); at least 4
      */
     public FrameReader(InputStream in, int maxMessageSize) {
+        this(in, maxMessageSize, Allowance.UNLIMITED);
+    }
+
+    /** A reader whose typed messages' payloads are accounted by {@code allowance}. */
+    public FrameReader(InputStream in, int maxMessageSize, Allowance allowance) {
         this.in = Objects.requireNonNull(in, "in");
         if (maxMessageSize < 4) {
             throw new IllegalArgumentException("maxMessageSize " + maxMessageSize + " (expected: >= 4)");
         }
         this.maxMessageSize = maxMessageSize;
+        this.allowance = Objects.requireNonNull(allowance, "allowance");
+    }
+
+    /** Accounts for the memory that payloads hold, shared by many readers. */
+    public interface Allowance {
+        /** No accounting. */
+        Allowance UNLIMITED = new Allowance() {
+            @Override
+            public void reserve(int payloadLength) {
+            }
+
+            @Override
+            public void consumed() {
+            }
+        };
+
+        /** Called before a payload of {@code payloadLength} bytes is read; may block, or refuse by throwing. */
+        void reserve(int payloadLength) throws IOException;
+
+        /** The consumer has finished with the frame it was handed before this call. */
+        void consumed();
+    }
+
+    /** Tells the allowance the consumer is done with the frame it was handed last (call before the next read). */
+    public void consumed() {
+        allowance.consumed();
     }
 
     /** Reads one untyped startup-phase message (StartupMessage, SSLRequest, GSSENCRequest, CancelRequest). */
@@ -79,6 +116,7 @@ public final class FrameReader {
         }
         int length = (header[1] & 0xff) << 24 | (header[2] & 0xff) << 16 | (header[3] & 0xff) << 8 | header[4] & 0xff;
         checkLength(length, 4, maxMessageSize);
+        allowance.reserve(length - 4);
         return new Frame(type, readPayload(length - 4));
     }
 

@@ -11,15 +11,23 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The client side of SCRAM-SHA-256 (RFC 5802, RFC 7677) without channel binding, as PostgreSQL runs it
- * inside SASLInitialResponse / AuthenticationSASLContinue / SASLResponse / AuthenticationSASLFinal.
+ * The client side of SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (RFC 5802, RFC 7677; channel binding type
+ * tls-server-end-point, RFC 5929), as PostgreSQL runs it inside SASLInitialResponse / AuthenticationSASLContinue /
+ * SASLResponse / AuthenticationSASLFinal.
  *
  * <pre>
- * client-first:  n,,n=&lt;user&gt;,r=&lt;client nonce&gt;            ("n,," = no channel binding; PostgreSQL ignores n=)
+ * client-first:  &lt;gs2&gt;n=&lt;user&gt;,r=&lt;client nonce&gt;                    (PostgreSQL ignores n=)
+ *                gs2 = "n,,"  no channel binding
+ *                      "y,,"  the client could bind but the server offered no -PLUS (a server that can bind fails)
+ *                      "p=tls-server-end-point,,"  SCRAM-SHA-256-PLUS
  * server-first:  r=&lt;client nonce + server nonce&gt;,s=&lt;base64 salt&gt;,i=&lt;iterations&gt;
- * client-final:  c=biws,r=&lt;full nonce&gt;,p=&lt;base64 ClientProof&gt;      (biws = base64("n,,"))
+ * client-final:  c=&lt;base64(gs2 + binding data)&gt;,r=&lt;full nonce&gt;,p=&lt;base64 ClientProof&gt;
  * server-final:  v=&lt;base64 ServerSignature&gt;   or   e=&lt;error&gt;
  * </pre>
+ *
+ * <p>With binding, the binding data (the hash of the TLS server certificate) enters the AuthMessage that both proofs
+ * sign: a man in the middle that terminates TLS presents another certificate, so the real server's check and this
+ * client's check of the server signature both fail.
  *
  * <p>The password goes through {@link SaslPrep} (see there for what is not normalised). One instance runs
  * one exchange, in order, on one thread. A server nonce that does not extend the client nonce, an iteration
@@ -28,9 +36,9 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class Scram {
     public static final String MECHANISM = "SCRAM-SHA-256";
+    public static final String MECHANISM_PLUS = "SCRAM-SHA-256-PLUS";
     /** Bounds the PBKDF2 work a server can demand (PostgreSQL's default is 4096). */
     static final int MAX_ITERATIONS = 10_000_000;
-    private static final String GS2_HEADER = "n,,";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private enum State { NEW, FIRST_SENT, FINAL_SENT, DONE }
@@ -38,36 +46,96 @@ public final class Scram {
     private final String user;
     private final Secret password;
     private final String clientNonce;
+    private final Binding binding;
     private State state = State.NEW;
     private byte[] expectedServerSignature;
+    private boolean verified;
 
-    private Scram(String user, Secret password, String clientNonce) {
+    private Scram(String user, Secret password, String clientNonce, Binding binding) {
         this.user = user;
         this.password = password;
         this.clientNonce = clientNonce;
+        this.binding = binding;
+    }
+
+    /**
+     * What the client says about channel binding: its GS2 header and the binding data appended to it in the
+     * client-final-message's {@code c=} attribute.
+     */
+    public record Binding(String gs2Header, byte[] data) {
+        public Binding {
+            data = data.clone();
+        }
+
+        /** No channel binding: the connection is not TLS, or binding is disabled. */
+        public static Binding none() {
+            return new Binding("n,,", new byte[0]);
+        }
+
+        /** The client could bind, but the server offered no SCRAM-SHA-256-PLUS (RFC 5802 gs2-cbind-flag "y"). */
+        public static Binding notOffered() {
+            return new Binding("y,,", new byte[0]);
+        }
+
+        /** tls-server-end-point: {@code endPointHash} is the hash of the server's TLS certificate (RFC 5929 4.1). */
+        public static Binding tlsServerEndPoint(byte[] endPointHash) {
+            if (endPointHash.length == 0) {
+                throw new IllegalArgumentException("empty channel binding data");
+            }
+            return new Binding("p=tls-server-end-point,,", endPointHash);
+        }
+
+        /** Whether this exchange is SCRAM-SHA-256-PLUS. */
+        public boolean bound() {
+            return gs2Header.startsWith("p=");
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+    }
+
+    /** A client exchange without channel binding, with an 18-byte random nonce. */
+    public static Scram client(String user, Secret password) {
+        return client(user, password, Binding.none());
     }
 
     /** A client exchange with an 18-byte random nonce. */
-    public static Scram client(String user, Secret password) {
+    public static Scram client(String user, Secret password, Binding binding) {
         byte[] nonce = new byte[18];
         RANDOM.nextBytes(nonce);
-        return client(user, password, Base64.getEncoder().encodeToString(nonce));
+        return client(user, password, Base64.getEncoder().encodeToString(nonce), binding);
     }
 
     /** A client exchange with a fixed nonce, for test vectors. */
     static Scram client(String user, Secret password, String nonce) {
+        return client(user, password, nonce, Binding.none());
+    }
+
+    static Scram client(String user, Secret password, String nonce, Binding binding) {
         if (password.isEmpty()) {
             throw new WireException("SCRAM needs a non-empty password");
         }
         if (nonce.isEmpty() || !nonce.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ',')) {
             throw new IllegalArgumentException("nonce must be printable ASCII without ','");
         }
-        return new Scram(user, password, nonce);
+        return new Scram(user, password, nonce, binding);
+    }
+
+    /** The SASL mechanism this exchange runs: {@value #MECHANISM_PLUS} when bound, else {@value #MECHANISM}. */
+    public String mechanism() {
+        return binding.bound() ? MECHANISM_PLUS : MECHANISM;
+    }
+
+    /** Whether the server has proved it knows the password (the server-final-message was checked). */
+    public boolean done() {
+        return verified;
     }
 
     public byte[] clientFirstMessage() {
         advance(State.NEW, State.FIRST_SENT);
-        return (GS2_HEADER + clientFirstBare()).getBytes(StandardCharsets.UTF_8);
+        return (binding.gs2Header() + clientFirstBare()).getBytes(StandardCharsets.UTF_8);
     }
 
     /** Answers the server-first-message (the AuthenticationSASLContinue data) with the client-final-message. */
@@ -89,8 +157,11 @@ public final class Scram {
                 iterations);
         byte[] clientKey = hmac(saltedPassword, "Client Key".getBytes(StandardCharsets.US_ASCII));
         byte[] storedKey = sha256(clientKey);
-        String withoutProof = "c=" + Base64.getEncoder().encodeToString(GS2_HEADER.getBytes(StandardCharsets.US_ASCII))
-                + ",r=" + nonce;
+        byte[] header = binding.gs2Header().getBytes(StandardCharsets.US_ASCII);
+        byte[] data = binding.data();
+        byte[] cbind = Arrays.copyOf(header, header.length + data.length);
+        System.arraycopy(data, 0, cbind, header.length, data.length);
+        String withoutProof = "c=" + Base64.getEncoder().encodeToString(cbind) + ",r=" + nonce;
         byte[] authMessage = (clientFirstBare() + "," + serverFirst + "," + withoutProof)
                 .getBytes(StandardCharsets.UTF_8);
         byte[] proof = hmac(storedKey, authMessage);
@@ -115,6 +186,7 @@ public final class Scram {
         if (!MessageDigest.isEqual(signature, expectedServerSignature)) {
             throw new WireException("SCRAM server signature does not match: the server does not know the password");
         }
+        verified = true;
     }
 
     private String clientFirstBare() {

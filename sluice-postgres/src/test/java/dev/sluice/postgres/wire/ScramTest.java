@@ -129,4 +129,46 @@ class ScramTest {
     void neverShowsThePasswordInToString() {
         assertThat(rfcClient().toString()).doesNotContain("pencil");
     }
+
+    @Test
+    void withTlsServerEndPointBindingTheHeaderAndTheCAttributeCarryTheCertificateHash() {
+        byte[] hash = new byte[32];
+        for (int i = 0; i < hash.length; i++) {
+            hash[i] = (byte) i;
+        }
+        Scram scram = Scram.client("user", Secret.of("pencil"), CLIENT_NONCE, Scram.Binding.tlsServerEndPoint(hash));
+
+        assertThat(scram.mechanism()).isEqualTo("SCRAM-SHA-256-PLUS");
+        assertThat(new String(scram.clientFirstMessage(), StandardCharsets.US_ASCII))
+                .isEqualTo("p=tls-server-end-point,,n=user,r=" + CLIENT_NONCE);
+        byte[] cbind = new byte["p=tls-server-end-point,,".length() + 32];
+        System.arraycopy(ascii("p=tls-server-end-point,,"), 0, cbind, 0, 24);
+        System.arraycopy(hash, 0, cbind, 24, 32);
+        String clientFinal = new String(scram.clientFinalMessage(ascii(SERVER_FIRST)), StandardCharsets.US_ASCII);
+        assertThat(clientFinal).startsWith("c=" + java.util.Base64.getEncoder().encodeToString(cbind) + ",r=")
+                .isNotEqualTo(CLIENT_FINAL);
+        // The binding data is signed: the unbound exchange's server signature does not verify a bound one.
+        assertThatThrownBy(() -> scram.verifyServerFinal(ascii(SERVER_FINAL))).isInstanceOf(WireException.class);
+        assertThat(scram.done()).isFalse();
+    }
+
+    @Test
+    void aClientThatCouldBindButWasNotOfferedPlusSaysSoWithFlagY() {
+        Scram scram = Scram.client("user", Secret.of("pencil"), CLIENT_NONCE, Scram.Binding.notOffered());
+
+        assertThat(scram.mechanism()).isEqualTo("SCRAM-SHA-256");
+        assertThat(new String(scram.clientFirstMessage(), StandardCharsets.US_ASCII)).startsWith("y,,n=user,");
+        assertThat(new String(scram.clientFinalMessage(ascii(SERVER_FIRST)), StandardCharsets.US_ASCII))
+                .startsWith("c=eSws,r="); // base64("y,,")
+    }
+
+    @Test
+    void isDoneOnlyOnceTheServerSignatureIsVerified() {
+        Scram scram = rfcClient();
+        scram.clientFirstMessage();
+        scram.clientFinalMessage(ascii(SERVER_FIRST));
+        assertThat(scram.done()).isFalse();
+        scram.verifyServerFinal(ascii(SERVER_FINAL));
+        assertThat(scram.done()).isTrue();
+    }
 }
