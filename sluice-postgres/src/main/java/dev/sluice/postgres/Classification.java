@@ -3,6 +3,7 @@ package dev.sluice.postgres;
 import dev.sluice.core.policy.Command;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What {@link SqlClassifier#classify(String)} found in one SQL string.
@@ -11,12 +12,18 @@ import java.util.List;
  *                 {@code ";"}, only comments); a single {@link Command#UNKNOWN} command for a string the parser
  *                 rejected
  * @param prepared the prepared-statement names the commands create, run or drop, in order
+ * @param settingsRefusal why Sluice refuses the string whatever the policy says: a statement in it tries to change a
+ *                 setting Sluice pins ({@link SessionSettingsWalker}); empty otherwise
  */
-public record Classification(List<Command> commands, List<PreparedRef> prepared) {
+public record Classification(List<Command> commands, List<PreparedRef> prepared, Optional<String> settingsRefusal) {
 
     public Classification {
         commands = List.copyOf(commands);
         prepared = List.copyOf(prepared);
+    }
+
+    public Classification(List<Command> commands, List<PreparedRef> prepared) {
+        this(commands, prepared, Optional.empty());
     }
 
     /** Whether any command is {@link Command#UNKNOWN}. */

@@ -60,6 +60,9 @@ final class PostgresCommandMapper {
     Mapped mapQuery(String sql) {
         Classification classification = classifier.classify(sql);
         List<Command> commands = new ArrayList<>(classification.commands());
+        if (classification.settingsRefusal().isPresent()) {
+            return new Mapped(commands, classification.settingsRefusal()); // pinned settings: refused for everyone
+        }
         boolean changes = classification.prepared().stream()
                 .anyMatch(ref -> ref.action() != PreparedRef.Action.EXECUTE);
         Map<String, List<Command>> after = changes ? new HashMap<>(sqlPrepared) : sqlPrepared;

@@ -165,6 +165,16 @@ final class PostgresFrontendSession {
         } catch (AccessRefusedException e) {
             return;
         }
+        Optional<String> unpinned = PinnedSettings.startupRefusal(parameters);
+        if (unpinned.isPresent()) {
+            // Fail closed: a session whose statements Sluice could not read as the server does never starts.
+            LOG.info("session {}: startup refused: {}", context.session(), unpinned.get());
+            recordQuietly(new AuditEvent.AccessDenied(services.clock().instant(), grant.context(), "postgres",
+                    "refused by Sluice: " + unpinned.get()));
+            tell(PostgresErrors.fatal(PostgresErrors.INSUFFICIENT_PRIVILEGE, "refused by Sluice: "
+                    + unpinned.get()));
+            return;
+        }
         PostgresUpstream upstream;
         try {
             upstream = PostgresUpstream.connect(grant, parameters);

@@ -57,6 +57,7 @@ final class PostgresRelay {
     private final PostgresCommandMapper mapper;
     private final ResponseTracker tracker;
     private final MaskingRelay masking;
+    private final SessionSettings settings;
     private final Clock clock;
     private final ReentrantLock clientLock = new ReentrantLock();
     private final AtomicLong bytesFromClient = new AtomicLong();
@@ -83,6 +84,7 @@ final class PostgresRelay {
         this.mapper = mapper;
         this.masking = MaskingRelay.forSession(guard, upstream.parameters());
         this.tracker = new ResponseTracker(guard, clock, masking::takeCounts);
+        this.settings = new SessionSettings(upstream.parameters(), tracker::readiesExpected, tracker::readiesSeen);
         this.clock = clock;
     }
 
@@ -146,15 +148,26 @@ final class PostgresRelay {
 
     /** Handles one client message; false after Terminate. */
     private boolean handle(Frame frame) throws IOException {
-        FrontendMessage message = FrontendMessage.decode(frame);
+        FrontendMessage message = settings.decode(frame); // in the session's client encoding
+        if (!settings.broken().isEmpty()) {
+            return false; // fail closed: a pinned setting changed; nothing more goes upstream
+        }
         if (discarding && !(message instanceof FrontendMessage.Sync) && !(message instanceof FrontendMessage.Flush)
                 && !(message instanceof FrontendMessage.Terminate)) {
             return true;
         }
         masking.sent(message);
         switch (message) {
-            case FrontendMessage.Query query -> onQuery(frame, query);
-            case FrontendMessage.Parse parse -> onParse(frame, parse);
+            case FrontendMessage.Query query -> {
+                if (!refusedForSettings(query.sql(), false)) {
+                    onQuery(frame, query);
+                }
+            }
+            case FrontendMessage.Parse parse -> {
+                if (!refusedForSettings(parse.query(), true)) {
+                    onParse(frame, parse);
+                }
+            }
             case FrontendMessage.Bind bind -> onBind(frame, bind);
             case FrontendMessage.Execute execute -> onExecute(frame, execute);
             case FrontendMessage.Sync sync -> {
@@ -181,7 +194,39 @@ final class PostgresRelay {
             default -> throw new dev.sluice.postgres.wire.MalformedMessageException(
                     "unexpected message type '" + (char) frame.type() + "' after startup");
         }
+        settings.forwarded(message, statementOf(message));
         return true;
+    }
+
+    /**
+     * Refuses a Query or Parse whose text the server could read differently under a setting that server-side code
+     * may have just changed (see {@link SessionSettings}); false when it may be judged as usual.
+     */
+    private boolean refusedForSettings(String sql, boolean extended) throws IOException {
+        Optional<String> reason = settings.pipelineRefusal(sql);
+        if (reason.isEmpty()) {
+            return false;
+        }
+        Admission admission = guard.refuse(masking.auditText(sql), List.of(), mapper.mapQuery(sql).commands(),
+                reason.get());
+        if (extended) {
+            refuseExtended(admission.refusalMessage());
+        } else {
+            refuseSimple(admission.refusalMessage());
+        }
+        return true;
+    }
+
+    /** The SQL a client message runs, for {@link SessionSettings#forwarded}; empty when Sluice does not know it. */
+    private String statementOf(FrontendMessage message) {
+        return switch (message) {
+            case FrontendMessage.Query query -> query.sql();
+            case FrontendMessage.Parse parse -> parse.query();
+            case FrontendMessage.Bind bind -> mapper.portal(bind.portal()).map(p -> p.statement().text()).orElse("");
+            case FrontendMessage.Execute execute ->
+                    mapper.portal(execute.portal()).map(p -> p.statement().text()).orElse("");
+            default -> "";
+        };
     }
 
     private void onQuery(Frame frame, FrontendMessage.Query query) throws IOException {
@@ -340,7 +385,12 @@ final class PostgresRelay {
     private String upstreamToClient() {
         try {
             while (true) {
-                Frame masked = masking.onFrame(upstream.reader().read());
+                Frame raw = upstream.reader().read();
+                Optional<String> unpinned = settings.fromUpstream(raw);
+                if (unpinned.isPresent()) {
+                    return endForSettings(unpinned.get());
+                }
+                Frame masked = masking.onFrame(raw);
                 if (masked == null) {
                     // dropped: the rest of a result masking refused
                 } else if (masked.type() == 'D') { // the bulk of every result: no lists
@@ -363,6 +413,17 @@ final class PostgresRelay {
             closeClient();
             return "upstream connection lost";
         }
+    }
+
+    /**
+     * Fail closed: the server reported a pinned setting changed (server-side code did it). The upstream is closed at
+     * once, so nothing the client pipelined behind it runs; the client gets a FATAL and the end is audited.
+     */
+    private String endForSettings(String reason) {
+        LOG.warn("session {}: {}; ending the session", guard.context().session(), reason);
+        upstream.close();
+        terminate("Sluice ended the session: " + reason);
+        return terminated;
     }
 
     private void writeToClient(Frame frame) throws IOException {

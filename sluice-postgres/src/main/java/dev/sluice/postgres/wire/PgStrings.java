@@ -50,6 +50,27 @@ public final class PgStrings {
     }
 
     /**
+     * Strictly decodes {@code length} bytes in {@code charset} (a session's client encoding, see
+     * {@code ClientEncodings}): malformed or unmappable input raises {@link MalformedMessageException}, never a
+     * replacement character, so that what the gateway inspects is exactly what the server reads.
+     */
+    public static String decode(byte[] bytes, int offset, int length, java.nio.charset.Charset charset) {
+        if (charset.equals(StandardCharsets.UTF_8)) {
+            return utf8(bytes, offset, length);
+        }
+        try {
+            return charset.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes, offset, length))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedMessageException("string is not valid " + charset.name()
+                    + " (expected: the session's client_encoding)");
+        }
+    }
+
+    /**
      * The position of the first NUL at or after {@code from} and before {@code end}.
      *
      * @throws MalformedMessageException if there is none
