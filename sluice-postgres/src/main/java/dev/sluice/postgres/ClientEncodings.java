@@ -99,16 +99,15 @@ final class ClientEncodings {
     static Optional<String> refusal(String name) {
         Optional<String> canonical = canonical(name);
         if (canonical.isEmpty()) {
-            return Optional.of("client_encoding \"" + name + "\" is refused by Sluice: not an encoding it knows; "
-                    + "use UTF8");
+            return Optional.of("client_encoding \"" + name + "\" is not an encoding Sluice accepts; use UTF8");
         }
         if (CLIENT_ONLY.contains(canonical.get())) {
-            return Optional.of("client_encoding " + canonical.get() + " is refused by Sluice: its multibyte "
-                    + "characters can hide a backslash or quote from the statement reader; use UTF8");
+            return Optional.of("client_encoding " + canonical.get() + " is not allowed: its multibyte characters "
+                    + "can hide a backslash or quote from Sluice's reading of a statement; use UTF8");
         }
         if (!accepted(name)) {
-            return Optional.of("client_encoding " + canonical.get() + " is refused by Sluice: Sluice cannot read "
-                    + "it exactly; use UTF8");
+            return Optional.of("client_encoding " + canonical.get() + " is not allowed: Sluice cannot read it "
+                    + "exactly; use UTF8");
         }
         return Optional.empty();
     }

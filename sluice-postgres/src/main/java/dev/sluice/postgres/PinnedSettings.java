@@ -65,8 +65,7 @@ final class PinnedSettings {
             case BACKSLASH_QUOTE -> "safe_encoding";
             default -> "an explicit ASCII-safe encoding such as UTF8";
         };
-        return "changing " + setting + " is refused by Sluice: it changes how the server reads statement text, "
-                + "so Sluice pins it to " + pin;
+        return setting + " is pinned by Sluice to " + pin + ": it decides how the server reads statement text";
     }
 
     /**

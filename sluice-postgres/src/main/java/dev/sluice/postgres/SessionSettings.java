@@ -87,9 +87,9 @@ final class SessionSettings {
         if (!sensitive(sql) || (!riskyInBatch && answered.getAsLong() >= settledAt)) {
             return Optional.empty();
         }
-        return Optional.of("a statement containing a backslash or a non-ASCII character is refused by Sluice while an "
-                + "earlier statement of the session is still running: that statement could change how the server "
-                + "reads it; send it after the earlier results (ReadyForQuery)");
+        return Optional.of("a statement with a backslash or a non-ASCII character cannot run while an earlier "
+                + "statement of the session is still running, which could change how the server reads it; send it "
+                + "after the earlier results");
     }
 
     /**

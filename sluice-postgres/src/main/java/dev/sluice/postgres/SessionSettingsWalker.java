@@ -101,13 +101,13 @@ final class SessionSettingsWalker {
         }
         JsonNode args = call.path("args");
         if (call.path("func_variadic").asBoolean(false) || args.size() == 0) {
-            return Optional.of("set_config with a setting name Sluice cannot read is refused by Sluice: it could "
-                    + "change how the server reads statements");
+            return Optional.of("set_config with a setting name Sluice cannot read could change a setting Sluice "
+                    + "pins");
         }
         Optional<String> name = stringConstant(args.get(0));
         if (name.isEmpty()) {
-            return Optional.of("set_config with a setting name that is not a plain string constant is refused by "
-                    + "Sluice: it could change how the server reads statements");
+            return Optional.of("set_config with a setting name that is not a plain string constant could change a "
+                    + "setting Sluice pins");
         }
         if (!PinnedSettings.pinned(name.get())) {
             return Optional.empty();
@@ -129,14 +129,14 @@ final class SessionSettingsWalker {
 
     private static Optional<String> mentionsSetConfig(JsonNode string) {
         return string.path("sval").asText("").toLowerCase(Locale.ROOT).equals(SET_CONFIG)
-                ? Optional.of("a reference to set_config outside a plain call is refused by Sluice: it could change "
-                + "how the server reads statements")
+                ? Optional.of("set_config used other than in a plain call could change a setting Sluice pins")
                 : Optional.empty();
     }
 
     private static Optional<String> settingsTable(JsonNode dml) {
         return dml.path("relation").path("relname").asText("").equalsIgnoreCase("pg_settings")
-                ? Optional.of("changing pg_settings is refused by Sluice: its update rule calls set_config")
+                ? Optional.of("changing pg_settings could change a setting Sluice pins (its update rule calls "
+                + "set_config)")
                 : Optional.empty();
     }
 
