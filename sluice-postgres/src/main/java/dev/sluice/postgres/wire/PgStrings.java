@@ -15,8 +15,8 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  *
  * <p>Decoding is strict: malformed UTF-8 raises {@link MalformedMessageException} instead of being replaced, so
- * what the gateway inspects is exactly what the server would execute. The gateway must therefore keep
- * {@code client_encoding} at {@code UTF8}. Encoding rejects a value containing NUL, which would otherwise end
+ * what the gateway inspects is exactly what the server would execute. A session in another (ASCII-safe) client
+ * encoding decodes with {@link #decode(byte[], int, int, java.nio.charset.Charset)}, as strictly. Encoding rejects a value containing NUL, which would otherwise end
  * the string early and let the rest be read as further fields.
  */
 public final class PgStrings {

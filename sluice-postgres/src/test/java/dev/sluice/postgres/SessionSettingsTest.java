@@ -1,0 +1,96 @@
+package dev.sluice.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+import dev.sluice.postgres.wire.BackendMessage.ParameterStatus;
+import dev.sluice.postgres.wire.FrontendMessage;
+
+/** The session's lexer state without sockets: encoding tracking, the backstop and the pipelining rule. */
+class SessionSettingsTest {
+    private final AtomicLong expected = new AtomicLong();
+    private final AtomicLong answered = new AtomicLong();
+    private final SessionSettings settings = new SessionSettings(List.of(new ParameterStatus("server_encoding", "UTF8"),
+            new ParameterStatus("client_encoding", "UTF8"), new ParameterStatus("standard_conforming_strings", "on")),
+            expected::get, answered::get);
+
+    @Test
+    void aBackslashOrNonAsciiStatementWaitsForTheAnswerOfEveryEarlierQuery() {
+        assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isEmpty();
+        forwardQuery("SELECT flip()");
+
+        assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isPresent();
+        assertThat(settings.pipelineRefusal("SELECT 'é'")).isPresent();
+        assertThat(settings.pipelineRefusal("SELECT 'plain ascii'")).isEmpty();
+
+        answered.incrementAndGet();
+        assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isEmpty();
+    }
+
+    @Test
+    void anExtendedBatchStaysUnsettledUntilItsSyncIsAnswered() {
+        settings.forwarded(new FrontendMessage.Parse("", "SELECT flip()", new int[0]), "SELECT flip()");
+        assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isPresent();
+
+        expected.incrementAndGet();
+        settings.forwarded(new FrontendMessage.Sync(), "");
+        assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isPresent();
+
+        answered.incrementAndGet();
+        assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isEmpty();
+    }
+
+    @Test
+    void beginStartTransactionAndSavepointRunNoCode() {
+        forwardQuery("BEGIN");
+        forwardQuery("start transaction isolation level serializable, read only;");
+        forwardQuery("SAVEPOINT pgjdbc_autosave");
+        settings.forwarded(new FrontendMessage.Parse("", "BEGIN", new int[0]), "BEGIN");
+
+        assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isEmpty();
+        assertThat(SessionSettings.runsNoCode("BEGIN; SELECT flip()")).isFalse();
+        assertThat(SessionSettings.runsNoCode("BEGIN -- x")).isFalse();
+    }
+
+    @Test
+    void aReportThatStandardConformingStringsIsOffEndsTheSession() {
+        assertThat(settings.fromUpstream(new ParameterStatus("standard_conforming_strings", "off").toFrame()))
+                .hasValueSatisfying(reason -> assertThat(reason).contains("standard_conforming_strings = off"));
+        assertThat(settings.broken()).isNotEmpty();
+        assertThat(settings.pipelineRefusal("SELECT 1")).isPresent();
+    }
+
+    @Test
+    void aSafeEncodingChangeIsTrackedAndAClientOnlyOneEndsTheSession() {
+        assertThat(settings.fromUpstream(new ParameterStatus("client_encoding", "LATIN1").toFrame())).isEmpty();
+        byte[] latin1 = "SELECT 'é'".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] payload = java.util.Arrays.copyOf(latin1, latin1.length + 1);
+        assertThat(settings.decode(new dev.sluice.postgres.wire.Frame((byte) 'Q', payload)))
+                .isEqualTo(new FrontendMessage.Query("SELECT 'é'"));
+
+        assertThat(settings.fromUpstream(new ParameterStatus("client_encoding", "SJIS").toFrame())).isPresent();
+    }
+
+    @Test
+    void clientEncodingNamesAreMatchedAsPostgresqlMatchesThem() {
+        assertThat(ClientEncodings.accepted("utf-8")).isTrue();
+        assertThat(ClientEncodings.accepted("Unicode")).isTrue();
+        assertThat(ClientEncodings.accepted("ISO-8859-1")).isTrue();
+        assertThat(ClientEncodings.accepted("SQL_ASCII")).isTrue();
+        assertThat(ClientEncodings.accepted("Shift-JIS")).isFalse();
+        assertThat(ClientEncodings.accepted("win936")).isFalse();
+        assertThat(ClientEncodings.accepted("LATIN6")).isFalse();
+        assertThat(ClientEncodings.accepted("auto")).isFalse();
+        assertThat(ClientEncodings.charset("SQL_ASCII", "LATIN1")).contains(StandardCharsets.ISO_8859_1);
+    }
+
+    private void forwardQuery(String sql) {
+        expected.incrementAndGet();
+        settings.forwarded(new FrontendMessage.Query(sql), sql);
+    }
+}
