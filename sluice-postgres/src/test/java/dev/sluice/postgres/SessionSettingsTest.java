@@ -89,6 +89,26 @@ class SessionSettingsTest {
         assertThat(ClientEncodings.charset("SQL_ASCII", "LATIN1")).contains(StandardCharsets.ISO_8859_1);
     }
 
+    @Test
+    void theUpstreamSessionIsPinnedAndAServerThatIgnoresThePinsIsRefused() {
+        assertThat(PinnedSettings.startup(java.util.Map.of("client_encoding", "LATIN1")))
+                .containsEntry("standard_conforming_strings", "on").containsEntry("backslash_quote", "safe_encoding")
+                .containsEntry("client_encoding", "LATIN1");
+        assertThat(PinnedSettings.startup(java.util.Map.of())).containsEntry("client_encoding", "UTF8");
+        assertThat(PinnedSettings.startupRefusal(java.util.Map.of("client_encoding", "SJIS"))).isPresent();
+        assertThat(PinnedSettings.startupRefusal(java.util.Map.of("standard_conforming_strings", "off"))).isPresent();
+        assertThat(PinnedSettings.startupRefusal(java.util.Map.of("client_encoding", "UTF8",
+                "standard_conforming_strings", "on"))).isEmpty();
+
+        assertThat(PinnedSettings.upstreamRefusal(java.util.Map.of("standard_conforming_strings", "on",
+                "client_encoding", "UTF8"))).isEmpty();
+        assertThat(PinnedSettings.upstreamRefusal(java.util.Map.of("standard_conforming_strings", "off",
+                "client_encoding", "UTF8"))).isPresent();
+        assertThat(PinnedSettings.upstreamRefusal(java.util.Map.of("client_encoding", "UTF8"))).isPresent();
+        assertThat(PinnedSettings.upstreamRefusal(java.util.Map.of("standard_conforming_strings", "on",
+                "client_encoding", "SJIS"))).isPresent();
+    }
+
     private void forwardQuery(String sql) {
         expected.incrementAndGet();
         settings.forwarded(new FrontendMessage.Query(sql), sql);
