@@ -60,8 +60,8 @@ final class PostgresCommandMapper {
     Mapped mapQuery(String sql) {
         Classification classification = classifier.classify(sql);
         List<Command> commands = new ArrayList<>(classification.commands());
-        if (classification.settingsRefusal().isPresent()) {
-            return new Mapped(commands, classification.settingsRefusal()); // pinned settings: refused for everyone
+        if (classification.refusal().isPresent()) {
+            return new Mapped(commands, classification.refusal()); // over a configured limit: fail closed
         }
         boolean changes = classification.prepared().stream()
                 .anyMatch(ref -> ref.action() != PreparedRef.Action.EXECUTE);

@@ -165,16 +165,6 @@ final class PostgresFrontendSession {
         } catch (AccessRefusedException e) {
             return;
         }
-        Optional<String> unpinned = PinnedSettings.startupRefusal(parameters);
-        if (unpinned.isPresent()) {
-            // Fail closed: a session whose statements Sluice could not read as the server does never starts.
-            LOG.info("session {}: startup refused: {}", context.session(), unpinned.get());
-            recordQuietly(new AuditEvent.AccessDenied(services.clock().instant(), grant.context(), "postgres",
-                    "refused by Sluice: " + unpinned.get()));
-            tell(PostgresErrors.fatal(PostgresErrors.INSUFFICIENT_PRIVILEGE, "refused by Sluice: "
-                    + unpinned.get()));
-            return;
-        }
         PostgresUpstream upstream;
         try {
             upstream = PostgresUpstream.connect(grant, parameters);
@@ -187,6 +177,9 @@ final class PostgresFrontendSession {
             return;
         }
         try (upstream) {
+            if (unpinned(grant, parameters)) {
+                return;
+            }
             relay(grant, upstream, claimedUser, parameters.getOrDefault("application_name", ""));
         }
     }
@@ -229,6 +222,22 @@ final class PostgresFrontendSession {
         } finally {
             services.cancels().unregister(key);
         }
+    }
+
+    /**
+     * Fail closed: a client asking for a client-only encoding or another value of a pinned setting (see
+     * {@link PinnedSettings}) gets no session (the upstream was opened with the pins, and is closed unused).
+     */
+    private boolean unpinned(TargetGrant grant, Map<String, String> parameters) {
+        Optional<String> refusal = PinnedSettings.startupRefusal(parameters);
+        if (refusal.isEmpty()) {
+            return false;
+        }
+        LOG.info("session {}: startup refused: {}", grant.context().session(), refusal.get());
+        recordQuietly(new AuditEvent.AccessDenied(services.clock().instant(), grant.context(), "postgres",
+                "refused by Sluice: " + refusal.get()));
+        tell(PostgresErrors.fatal(PostgresErrors.INSUFFICIENT_PRIVILEGE, "refused by Sluice: " + refusal.get()));
+        return true;
     }
 
     /** Protocol 3.x with x > 0, or _pq_ options: say what we speak, as PostgreSQL does. */

@@ -84,8 +84,8 @@ final class PostgresRelay {
         this.mapper = mapper;
         this.masking = MaskingRelay.forSession(guard, upstream.parameters());
         this.tracker = new ResponseTracker(guard, clock, masking::takeCounts);
-        this.settings = new SessionSettings(upstream.parameters(), tracker::readiesExpected, tracker::readiesSeen);
         this.clock = clock;
+        this.settings = new SessionSettings(upstream.parameters(), tracker::readiesExpected, tracker::readiesSeen);
     }
 
     long bytesFromClient() {
@@ -194,7 +194,7 @@ final class PostgresRelay {
             default -> throw new dev.sluice.postgres.wire.MalformedMessageException(
                     "unexpected message type '" + (char) frame.type() + "' after startup");
         }
-        settings.forwarded(message, statementOf(message));
+        settings.forwarded(message);
         return true;
     }
 
@@ -215,18 +215,6 @@ final class PostgresRelay {
             refuseSimple(admission.refusalMessage());
         }
         return true;
-    }
-
-    /** The SQL a client message runs, for {@link SessionSettings#forwarded}; empty when Sluice does not know it. */
-    private String statementOf(FrontendMessage message) {
-        return switch (message) {
-            case FrontendMessage.Query query -> query.sql();
-            case FrontendMessage.Parse parse -> parse.query();
-            case FrontendMessage.Bind bind -> mapper.portal(bind.portal()).map(p -> p.statement().text()).orElse("");
-            case FrontendMessage.Execute execute ->
-                    mapper.portal(execute.portal()).map(p -> p.statement().text()).orElse("");
-            default -> "";
-        };
     }
 
     private void onQuery(Frame frame, FrontendMessage.Query query) throws IOException {

@@ -83,6 +83,7 @@ final class PostgresUpstream implements AutoCloseable {
             writer.flush();
             PostgresUpstream result = authenticate(secured, input, reader, writer, connection);
             secured.setSoTimeout(0);
+            requirePinned(result.parameters());
             return result;
         } catch (IOException | RuntimeException e) {
             socket.close();
@@ -183,7 +184,6 @@ final class PostgresUpstream implements AutoCloseable {
                 case BackendMessage.NegotiateProtocolVersion negotiate -> { }
                 case BackendMessage.ErrorResponse error -> throw upstreamError(error, connection);
                 case BackendMessage.ReadyForQuery ready -> {
-                    requirePinned(parameters);
                     return new PostgresUpstream(socket, input, reader, writer, List.copyOf(parameters), key,
                             ready.status());
                 }

@@ -29,13 +29,17 @@ import dev.sluice.postgres.wire.FrontendMessage;
  * statement holding either while anything that can run code is unsettled: a Query, Parse, Bind or Execute forwarded
  * whose answering ReadyForQuery Sluice has not yet seen, or one forwarded since the client's last Sync (the server
  * reports changes only at ReadyForQuery). {@code BEGIN}, {@code START TRANSACTION} and {@code SAVEPOINT} run no code
- * and are exempt (pgjdbc pipelines BEGIN before the first statement of every transaction).
+ * and are exempt (pgjdbc pipelines BEGIN before the first statement of every transaction): as the unnamed statement
+ * or portal always, as a named one within the batch that parsed it (Sluice does not track which named statements the
+ * server really holds; a cached named BEGIN bound in a later batch counts as code).
  * <p>
  * Threads: {@link #fromUpstream} and {@link #broken} on the upstream-to-client thread; everything else on the
  * client-to-upstream thread. The shared fields are volatile.
  */
 final class SessionSettings {
 
+    /** Named statements or portals remembered per batch as running no code; beyond, they count as running code. */
+    private static final int MAX_BATCH_NAMES = 64;
     private static final Pattern RUNS_NO_CODE = Pattern.compile(
             "\\s*(?:(?:begin|start\\s+transaction)(?:\\s+[a-z ,\\s]*)?|savepoint\\s+[a-z_][a-z0-9_]*)\\s*;?\\s*",
             Pattern.CASE_INSENSITIVE);
@@ -50,6 +54,15 @@ final class SessionSettings {
     private long settledAt;
     /** A code-running message was forwarded since the client's last Sync; client thread only. */
     private boolean riskyInBatch;
+    /**
+     * Whether the unnamed statement and portal run no code (exact: only Parse and Bind replace them), and the named
+     * ones parsed or bound in this batch that run none (sound only within the batch: a named Parse that fails on the
+     * server makes it skip the rest of the batch). Client thread only.
+     */
+    private boolean unnamedStatementRunsNoCode;
+    private boolean unnamedPortalRunsNoCode;
+    private final java.util.Set<String> batchStatementsRunningNoCode = new java.util.HashSet<>();
+    private final java.util.Set<String> batchPortalsRunningNoCode = new java.util.HashSet<>();
 
     /**
      * @param startup  the upstream's ParameterStatus at startup (already checked by {@link PinnedSettings})
@@ -93,30 +106,62 @@ final class SessionSettings {
     }
 
     /**
-     * Called after the client's {@code message} was handled and its answer registered with the tracker;
-     * {@code statement} is the SQL it runs (the Query's or Parse's text, the statement of a Bind's or Execute's portal),
-     * empty when unknown.
+     * Called after the client's {@code message} was handled (forwarded or refused) and its answer registered with the
+     * tracker. Whatever could run code counts as unsettled until its ReadyForQuery; see the class comment.
      */
-    void forwarded(FrontendMessage message, String statement) {
+    void forwarded(FrontendMessage message) {
         switch (message) {
             case FrontendMessage.Query query -> {
-                // the Query's ReadyForQuery also reports what an unsynced batch before it changed
-                if (riskyInBatch || !runsNoCode(statement)) {
+                // a Query drops the unnamed statement, and its SQL may PREPARE or DECLARE any name
+                unnamedStatementRunsNoCode = false;
+                unnamedPortalRunsNoCode = false;
+                batchStatementsRunningNoCode.clear();
+                batchPortalsRunningNoCode.clear();
+                // its ReadyForQuery also reports what an unsynced batch before it changed
+                if (riskyInBatch || !runsNoCode(query.sql())) {
                     settledAt = expected.getAsLong();
                     riskyInBatch = false;
                 }
             }
             case FrontendMessage.FunctionCall call -> settledAt = expected.getAsLong();
-            case FrontendMessage.Parse parse -> riskyInBatch |= !runsNoCode(statement);
-            case FrontendMessage.Bind bind -> riskyInBatch |= !runsNoCode(statement);
-            case FrontendMessage.Execute execute -> riskyInBatch |= !runsNoCode(statement);
+            case FrontendMessage.Parse parse -> {
+                boolean none = runsNoCode(parse.query());
+                if (parse.name().isEmpty()) {
+                    unnamedStatementRunsNoCode = none;
+                } else {
+                    mark(batchStatementsRunningNoCode, parse.name(), none);
+                }
+                riskyInBatch |= !none;
+            }
+            case FrontendMessage.Bind bind -> {
+                boolean none = bind.statement().isEmpty() ? unnamedStatementRunsNoCode
+                        : batchStatementsRunningNoCode.contains(bind.statement());
+                if (bind.portal().isEmpty()) {
+                    unnamedPortalRunsNoCode = none;
+                } else {
+                    mark(batchPortalsRunningNoCode, bind.portal(), none);
+                }
+                riskyInBatch |= !none;
+            }
+            case FrontendMessage.Execute execute -> riskyInBatch |= !(execute.portal().isEmpty()
+                    ? unnamedPortalRunsNoCode : batchPortalsRunningNoCode.contains(execute.portal()));
             case FrontendMessage.Sync sync -> {
+                batchStatementsRunningNoCode.clear();
+                batchPortalsRunningNoCode.clear();
                 if (riskyInBatch) {
                     settledAt = expected.getAsLong();
                     riskyInBatch = false;
                 }
             }
             default -> { }
+        }
+    }
+
+    private static void mark(java.util.Set<String> names, String name, boolean runsNoCode) {
+        if (runsNoCode && names.size() < MAX_BATCH_NAMES) {
+            names.add(name);
+        } else {
+            names.remove(name);
         }
     }
 

@@ -41,10 +41,13 @@ final class SessionSettingsWalker {
     private SessionSettingsWalker() {
     }
 
-    /** Why {@code statement} (a {@code stmts[i].stmt} node) must be refused; empty when it changes no pinned setting. */
-    static Optional<String> refusal(JsonNode statement) {
+    /**
+     * Why {@code tree} (libpg_query's {@code stmts} array, or one statement) must be refused; empty when it changes no
+     * pinned setting. {@link SqlClassifier} puts it in {@link Classification#refusal}: refused for everyone.
+     */
+    static Optional<String> refusal(JsonNode tree) {
         Deque<JsonNode> stack = new ArrayDeque<>();
-        stack.push(statement);
+        stack.push(tree);
         while (!stack.isEmpty()) {
             JsonNode node = stack.pop();
             if (node.isArray()) {

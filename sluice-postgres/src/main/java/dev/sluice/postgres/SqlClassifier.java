@@ -45,8 +45,6 @@ import java.util.concurrent.locks.ReentrantLock;
  *       called functions anywhere (and a trigger's function), lower-cased, without schema; see
  *       {@link DangerousFunctions}.</li>
  *   <li>{@code opaque} is true for DO, CALL, CREATE_FUNCTION, CREATE_RULE, CREATE_TRIGGER and LOAD.</li>
- *   <li>A statement that tries to change a setting Sluice pins (how the server reads statement text) gives the
- *       classification a {@link Classification#settingsRefusal}; see {@link SessionSettingsWalker}.</li>
  *   <li>Unparsable input (syntax errors, PostgreSQL 16+ syntax, NUL characters, more than
  *       {@value PgQueryRunner#MAX_SQL_BYTES} UTF-8 bytes) is one UNKNOWN command holding the whole text with
  *       {@code statementCount} 1. {@link #classify} never throws: an internal failure also yields UNKNOWN.</li>
@@ -141,12 +139,8 @@ public final class SqlClassifier {
         JsonNode stmts = readTree(json).path("stmts");
         List<Command> commands = new ArrayList<>(stmts.size());
         List<PreparedRef> prepared = new ArrayList<>();
-        Optional<String> settingsRefusal = Optional.empty();
         for (JsonNode raw : stmts) {
             JsonNode statement = raw.path("stmt");
-            if (settingsRefusal.isEmpty()) {
-                settingsRefusal = SessionSettingsWalker.refusal(statement);
-            }
             SqlClassifierWalker.Facts facts = SqlClassifierWalker.walk(statement);
             String kind = SqlClassifierKinds.kind(statement, facts);
             boolean opaque = SqlClassifierKinds.OPAQUE.contains(kind) || statement.has("LoadStmt");
@@ -154,7 +148,7 @@ public final class SqlClassifier {
                     SqlClassifierKinds.hasWhere(kind, facts), opaque, stmts.size()));
             references(statement, facts, commands.size() - 1, prepared);
         }
-        return Optional.of(new Classification(commands, prepared, settingsRefusal));
+        return Optional.of(new Classification(commands, prepared, SessionSettingsWalker.refusal(stmts)));
     }
 
     private static JsonNode readTree(String json) {

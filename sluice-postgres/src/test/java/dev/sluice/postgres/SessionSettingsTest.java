@@ -34,11 +34,11 @@ class SessionSettingsTest {
 
     @Test
     void anExtendedBatchStaysUnsettledUntilItsSyncIsAnswered() {
-        settings.forwarded(new FrontendMessage.Parse("", "SELECT flip()", new int[0]), "SELECT flip()");
+        settings.forwarded(new FrontendMessage.Parse("", "SELECT flip()", new int[0]));
         assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isPresent();
 
         expected.incrementAndGet();
-        settings.forwarded(new FrontendMessage.Sync(), "");
+        settings.forwarded(new FrontendMessage.Sync());
         assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isPresent();
 
         answered.incrementAndGet();
@@ -50,11 +50,35 @@ class SessionSettingsTest {
         forwardQuery("BEGIN");
         forwardQuery("start transaction isolation level serializable, read only;");
         forwardQuery("SAVEPOINT pgjdbc_autosave");
-        settings.forwarded(new FrontendMessage.Parse("", "BEGIN", new int[0]), "BEGIN");
+        settings.forwarded(new FrontendMessage.Parse("", "BEGIN", new int[0]));
+        settings.forwarded(new FrontendMessage.Bind("", "", new short[0], new byte[0][], new short[0]));
+        settings.forwarded(new FrontendMessage.Execute("", 0));
 
         assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isEmpty();
         assertThat(SessionSettings.runsNoCode("BEGIN; SELECT flip()")).isFalse();
         assertThat(SessionSettings.runsNoCode("BEGIN -- x")).isFalse();
+    }
+
+    @Test
+    void aNamedBeginRunsNoCodeOnlyInTheBatchThatParsedIt() {
+        settings.forwarded(new FrontendMessage.Parse("S_1", "BEGIN", new int[0]));
+        settings.forwarded(new FrontendMessage.Bind("P_1", "S_1", new short[0], new byte[0][], new short[0]));
+        settings.forwarded(new FrontendMessage.Execute("P_1", 0));
+        assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isEmpty();
+        expected.incrementAndGet();
+        settings.forwarded(new FrontendMessage.Sync());
+
+        settings.forwarded(new FrontendMessage.Bind("", "S_1", new short[0], new byte[0][], new short[0]));
+        assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isPresent();
+    }
+
+    @Test
+    void aQueryForgetsTheUnnamedBegin() {
+        settings.forwarded(new FrontendMessage.Parse("", "BEGIN", new int[0]));
+        forwardQuery("BEGIN");
+        answered.set(expected.get());
+        settings.forwarded(new FrontendMessage.Bind("", "", new short[0], new byte[0][], new short[0]));
+        assertThat(settings.pipelineRefusal("SELECT 'a\\'")).isPresent();
     }
 
     @Test
@@ -111,6 +135,6 @@ class SessionSettingsTest {
 
     private void forwardQuery(String sql) {
         expected.incrementAndGet();
-        settings.forwarded(new FrontendMessage.Query(sql), sql);
+        settings.forwarded(new FrontendMessage.Query(sql));
     }
 }

@@ -91,8 +91,8 @@ class SessionSettingsWalkerTest {
     void refusesEveryAttemptToChangeAPinnedSetting(String sql) {
         Classification result = classifier.classify(sql);
 
-        assertThat(result.settingsRefusal()).as(sql).isPresent();
-        assertThat(result.settingsRefusal().get()).containsAnyOf("pinned by Sluice", "Sluice pins", "not allowed",
+        assertThat(result.refusal()).as(sql).isPresent();
+        assertThat(result.refusal().get()).containsAnyOf("pinned by Sluice", "Sluice pins", "not allowed",
                 "Sluice accepts");
     }
 
@@ -119,12 +119,12 @@ class SessionSettingsWalkerTest {
             "SELECT 'set_config', 'SET standard_conforming_strings = off'",
             "SELECT 'a\\' || '; DROP TABLE items; --'"})
     void letsThroughWhatKeepsThePins(String sql) {
-        assertThat(classifier.classify(sql).settingsRefusal()).as(sql).isEmpty();
+        assertThat(classifier.classify(sql).refusal()).as(sql).isEmpty();
     }
 
     @Test
     void namesTheClientOnlyEncodingInItsRefusal() {
-        assertThat(classifier.classify("SET client_encoding = 'sjis'").settingsRefusal())
+        assertThat(classifier.classify("SET client_encoding = 'sjis'").refusal())
                 .hasValueSatisfying(reason -> assertThat(reason).startsWith("client_encoding SJIS is not allowed"));
     }
 
@@ -133,6 +133,6 @@ class SessionSettingsWalkerTest {
         Classification result = classifier.classify("SET standard_conforming_strings = ");
 
         assertThat(result.hasUnknown()).isTrue();
-        assertThat(result.settingsRefusal()).isEmpty();
+        assertThat(result.refusal()).isEmpty();
     }
 }
