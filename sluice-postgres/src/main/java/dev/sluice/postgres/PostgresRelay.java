@@ -373,12 +373,7 @@ final class PostgresRelay {
     private String upstreamToClient() {
         try {
             while (true) {
-                Frame raw = upstream.reader().read();
-                Optional<String> unpinned = settings.fromUpstream(raw);
-                if (unpinned.isPresent()) {
-                    return endForSettings(unpinned.get());
-                }
-                Frame masked = masking.onFrame(raw);
+                Frame masked = masking.onFrame(readUpstream());
                 if (masked == null) {
                     // dropped: the rest of a result masking refused
                 } else if (masked.type() == 'D') { // the bulk of every result: no lists
@@ -394,12 +389,31 @@ final class PostgresRelay {
                     flushClient();
                 }
             }
+        } catch (SettingsChanged e) {
+            return e.getMessage();
         } catch (EOFException e) {
             closeClient();
             return "";
         } catch (IOException | WireException e) {
             closeClient();
             return "upstream connection lost";
+        }
+    }
+
+    /** The next upstream frame, seen by {@link SessionSettings} before anything else (see {@link #endForSettings}). */
+    private Frame readUpstream() throws IOException {
+        Frame result = upstream.reader().read();
+        Optional<String> unpinned = settings.fromUpstream(result);
+        if (unpinned.isPresent()) {
+            throw new SettingsChanged(endForSettings(unpinned.get()));
+        }
+        return result;
+    }
+
+    /** The server reported a pinned setting changed: the session was ended; the message is why. */
+    private static final class SettingsChanged extends IOException {
+        SettingsChanged(String reason) {
+            super(reason);
         }
     }
 
