@@ -238,6 +238,23 @@ class LexerStateE2ETest {
                 && r.verdict().equals("allow"));
     }
 
+    @Test
+    void pgjdbcTransactionsMayStartWithNonAsciiAndBackslashTextBehindTheirPipelinedBegin() throws Exception {
+        for (Map<String, String> mode : List.of(Map.<String, String>of(), Map.of("prepareThreshold", "1"))) {
+            try (Connection c = harness.connect("lexer-jdbc-tx", List.of("agents"), mode)) {
+                c.setAutoCommit(false);
+                for (int i = 0; i < 8; i++) {
+                    try (Statement s = c.createStatement();
+                         ResultSet r = s.executeQuery("SELECT 'café', 'a\\' || 'b', " + i)) {
+                        r.next();
+                        assertThat(r.getString(1) + r.getString(2)).as(mode + " #" + i).isEqualTo("caféa\\b");
+                    }
+                    c.commit();
+                }
+            }
+        }
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------------------
 
     private static Frame query(String sql, Charset charset) {
