@@ -64,6 +64,10 @@ final class PostgresCommandMapper {
     /** A simple-protocol query string: its names resolved in order, each statement seeing the ones before it. */
     Mapped mapQuery(String sql) {
         Classification classification = classifier.classify(sql);
+        if (classification.refusal().isPresent()) {
+            // over a configured limit, or changes a setting Sluice pins: fail closed
+            return Mapped.refused(classification.commands(), classification.refusal().get());
+        }
         return resolve(classification.commands(), classification.prepared());
     }
 
@@ -246,6 +250,9 @@ final class PostgresCommandMapper {
     /** Parse: the commands to judge (its names resolved as they are now) and the change it asks for. */
     Mapped parse(String name, String sql, int[] parameterTypes) {
         Classification classification = classifier.classify(sql);
+        if (classification.refusal().isPresent()) {
+            return Mapped.refused(classification.commands(), classification.refusal().get());
+        }
         Mapped result = resolve(classification.commands(), classification.prepared());
         if (result.refusal().isPresent()) {
             return result;

@@ -207,6 +207,9 @@ final class PostgresFrontendSession {
             return;
         }
         try (upstream) {
+            if (unpinned(grant, parameters)) {
+                return;
+            }
             relay(grant, upstream, claimedUser, parameters.getOrDefault("application_name", ""));
         }
     }
@@ -268,6 +271,22 @@ final class PostgresFrontendSession {
         } finally {
             services.cancels().unregister(key);
         }
+    }
+
+    /**
+     * Fail closed: a client asking for a client-only encoding or another value of a pinned setting (see
+     * {@link PinnedSettings}) gets no session (the upstream was opened with the pins, and is closed unused).
+     */
+    private boolean unpinned(TargetGrant grant, Map<String, String> parameters) {
+        Optional<String> refusal = PinnedSettings.startupRefusal(parameters);
+        if (refusal.isEmpty()) {
+            return false;
+        }
+        LOG.info("session {}: startup refused: {}", grant.context().session(), refusal.get());
+        recordQuietly(new AuditEvent.AccessDenied(services.clock().instant(), grant.context(), "postgres",
+                "refused by Sluice: " + refusal.get()));
+        tell(PostgresErrors.fatal(PostgresErrors.INSUFFICIENT_PRIVILEGE, "refused by Sluice: " + refusal.get()));
+        return true;
     }
 
     /** Protocol 3.x with x > 0, or _pq_ options: say what we speak, as PostgreSQL does. */

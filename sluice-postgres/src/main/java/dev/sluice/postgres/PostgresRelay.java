@@ -57,6 +57,7 @@ final class PostgresRelay {
     private final PostgresCommandMapper mapper;
     private final ResponseTracker tracker;
     private final MaskingRelay masking;
+    private final SessionSettings settings;
     private final Clock clock;
     private final ReentrantLock clientLock = new ReentrantLock();
     private final AtomicLong bytesFromClient = new AtomicLong();
@@ -84,6 +85,7 @@ final class PostgresRelay {
         this.masking = MaskingRelay.forSession(guard, upstream.parameters());
         this.tracker = new ResponseTracker(guard, clock, masking::takeCounts, mapper.names());
         this.clock = clock;
+        this.settings = new SessionSettings(upstream.parameters(), tracker::readiesExpected, tracker::readiesSeen);
     }
 
     long bytesFromClient() {
@@ -146,15 +148,26 @@ final class PostgresRelay {
 
     /** Handles one client message; false after Terminate. */
     private boolean handle(Frame frame) throws IOException {
-        FrontendMessage message = FrontendMessage.decode(frame);
+        FrontendMessage message = settings.decode(frame); // in the session's client encoding
+        if (!settings.broken().isEmpty()) {
+            return false; // fail closed: a pinned setting changed; nothing more goes upstream
+        }
         if (discarding && !(message instanceof FrontendMessage.Sync) && !(message instanceof FrontendMessage.Flush)
                 && !(message instanceof FrontendMessage.Terminate)) {
             return true;
         }
         masking.sent(message);
         switch (message) {
-            case FrontendMessage.Query query -> onQuery(frame, query);
-            case FrontendMessage.Parse parse -> onParse(frame, parse);
+            case FrontendMessage.Query query -> {
+                if (!refusedForSettings(query.sql(), false)) {
+                    onQuery(frame, query);
+                }
+            }
+            case FrontendMessage.Parse parse -> {
+                if (!refusedForSettings(parse.query(), true)) {
+                    onParse(frame, parse);
+                }
+            }
             case FrontendMessage.Bind bind -> onBind(frame, bind);
             case FrontendMessage.Execute execute -> onExecute(frame, execute);
             case FrontendMessage.Sync sync -> {
@@ -178,6 +191,26 @@ final class PostgresRelay {
             case FrontendMessage.CopyFail fail -> upstream.writer().write(frame);
             default -> throw new dev.sluice.postgres.wire.MalformedMessageException(
                     "unexpected message type '" + (char) frame.type() + "' after startup");
+        }
+        settings.forwarded(message);
+        return true;
+    }
+
+    /**
+     * Refuses a Query or Parse whose text the server could read differently under a setting that server-side code
+     * may have just changed (see {@link SessionSettings}); false when it may be judged as usual.
+     */
+    private boolean refusedForSettings(String sql, boolean extended) throws IOException {
+        Optional<String> reason = settings.pipelineRefusal(sql);
+        if (reason.isEmpty()) {
+            return false;
+        }
+        Admission admission = guard.refuse(masking.auditText(sql), List.of(), mapper.mapQuery(sql).commands(),
+                reason.get());
+        if (extended) {
+            refuseExtended(admission.refusalMessage());
+        } else {
+            refuseSimple(admission.refusalMessage());
         }
         return true;
     }
@@ -373,7 +406,7 @@ final class PostgresRelay {
         try {
             while (true) {
                 upstream.reader().consumed(); // the frame before is written out: its message memory goes back
-                Frame masked = masking.onFrame(upstream.reader().read());
+                Frame masked = masking.onFrame(readUpstream());
                 if (masked == null) {
                     // dropped: the rest of a result masking refused
                 } else if (masked.type() == 'D') { // the bulk of every result: no lists
@@ -389,6 +422,8 @@ final class PostgresRelay {
                     flushClient();
                 }
             }
+        } catch (SettingsChanged e) {
+            return e.getMessage();
         } catch (EOFException e) {
             closeClient();
             return "";
@@ -396,6 +431,34 @@ final class PostgresRelay {
             closeClient();
             return "upstream connection lost";
         }
+    }
+
+    /** The next upstream frame, seen by {@link SessionSettings} before anything else (see {@link #endForSettings}). */
+    private Frame readUpstream() throws IOException {
+        Frame result = upstream.reader().read();
+        Optional<String> unpinned = settings.fromUpstream(result);
+        if (unpinned.isPresent()) {
+            throw new SettingsChanged(endForSettings(unpinned.get()));
+        }
+        return result;
+    }
+
+    /** The server reported a pinned setting changed: the session was ended; the message is why. */
+    private static final class SettingsChanged extends IOException {
+        SettingsChanged(String reason) {
+            super(reason);
+        }
+    }
+
+    /**
+     * Fail closed: the server reported a pinned setting changed (server-side code did it). The upstream is closed at
+     * once, so nothing the client pipelined behind it runs; the client gets a FATAL and the end is audited.
+     */
+    private String endForSettings(String reason) {
+        LOG.warn("session {}: {}; ending the session", guard.context().session(), reason);
+        upstream.close();
+        terminate("Sluice ended the session: " + reason);
+        return terminated;
     }
 
     private void writeToClient(Frame frame) throws IOException {

@@ -44,11 +44,12 @@ final class PostgresUpstream implements AutoCloseable {
     /**
      * Startup parameters a client may pass on. Everything else is dropped: {@code options} could set
      * {@code session_authorization} or other GUCs behind the policy's back, and {@code replication} would open a
-     * replication connection that runs no SQL the policy could judge.
+     * replication connection that runs no SQL the policy could judge. The settings of {@link PinnedSettings} are
+     * always Sluice's own (the client's client_encoding only when it is accepted).
      */
-    private static final Set<String> PASSED_PARAMETERS = Set.of("application_name", "client_encoding", "DateStyle",
+    private static final Set<String> PASSED_PARAMETERS = Set.of("application_name", "DateStyle",
             "TimeZone", "extra_float_digits", "IntervalStyle", "search_path", "lc_monetary", "lc_numeric",
-            "lc_time", "bytea_output", "standard_conforming_strings");
+            "lc_time", "bytea_output");
 
     private final Socket socket;
     private final RelayInput input;
@@ -95,6 +96,7 @@ final class PostgresUpstream implements AutoCloseable {
                     ? Optional.of(tls) : Optional.empty());
             PostgresUpstream result = authenticate(secured, input, reader, writer, connection, rules, memory);
             secured.setSoTimeout(0);
+            requirePinned(result.parameters());
             return result;
         } catch (IOException | RuntimeException e) {
             socket.close();
@@ -111,6 +113,9 @@ final class PostgresUpstream implements AutoCloseable {
                 result.put(name, value);
             }
         });
+        // Pinned for the whole session: startup parameters outrank ALTER ROLE/DATABASE .. SET and the config file,
+        // and RESET / DISCARD ALL return to them.
+        result.putAll(PinnedSettings.startup(client));
         return result;
     }
 
@@ -204,6 +209,15 @@ final class PostgresUpstream implements AutoCloseable {
                         + "' from the upstream server during startup");
             }
         }
+    }
+
+    /** Fail closed: a server whose reported settings are not Sluice's pins serves no session. */
+    private static void requirePinned(List<ParameterStatus> reported) {
+        Map<String, String> values = new LinkedHashMap<>();
+        reported.forEach(status -> values.put(status.name(), status.value()));
+        PinnedSettings.upstreamRefusal(values).ifPresent(reason -> {
+            throw new UpstreamException(reason);
+        });
     }
 
     private static void requireScram(Scram scram) {

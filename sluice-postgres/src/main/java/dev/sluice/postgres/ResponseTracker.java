@@ -44,6 +44,10 @@ final class ResponseTracker {
     private final Map<Long, Suspended> suspended = new java.util.HashMap<>();
     /** DataRows seen for the execution at the head. */
     private long headRows;
+    /** ReadyForQuery answers the expected items will get (client-to-upstream thread only). */
+    private long readiesExpected;
+    /** ReadyForQuery frames seen, counted before each is passed on (see {@link SessionSettings}). */
+    private final java.util.concurrent.atomic.AtomicLong readiesSeen = new java.util.concurrent.atomic.AtomicLong();
 
     private record Suspended(Instant start, long rows) {
     }
@@ -135,7 +139,21 @@ final class ResponseTracker {
     }
 
     void expect(Pending item) {
+        if (item instanceof Pending.QueryRun || item instanceof Pending.QueryRefusal
+                || item instanceof Pending.SyncMark) {
+            readiesExpected++;
+        }
         pending.addLast(item);
+    }
+
+    /** How many ReadyForQuery the items expected so far will be answered with (client-to-upstream thread). */
+    long readiesExpected() {
+        return readiesExpected;
+    }
+
+    /** How many ReadyForQuery the upstream sent so far; each is counted before the client can see it. */
+    long readiesSeen() {
+        return readiesSeen.get();
     }
 
     /**
@@ -183,6 +201,7 @@ final class ResponseTracker {
             }
             case 'E' -> onError(frame);
             case 'Z' -> {
+                readiesSeen.incrementAndGet();
                 List<Frame> result = new ArrayList<>(held);
                 held.clear();
                 result.add(frame);

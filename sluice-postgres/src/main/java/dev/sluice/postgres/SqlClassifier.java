@@ -151,7 +151,7 @@ public final class SqlClassifier {
                     SqlClassifierKinds.hasWhere(kind, facts), opaque, stmts.size()));
             references(statement, facts, commands.size() - 1, prepared);
         }
-        return Optional.of(new Classification(commands, prepared));
+        return Optional.of(new Classification(commands, prepared, SessionSettingsWalker.refusal(stmts)));
     }
 
     private static JsonNode readTree(String json) {

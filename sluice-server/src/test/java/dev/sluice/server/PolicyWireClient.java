@@ -38,6 +38,11 @@ final class PolicyWireClient implements AutoCloseable {
 
     /** Connects through Sluice to {@code orders} with {@code token} and waits for the first ReadyForQuery. */
     static PolicyWireClient connect(int port, String token) throws Exception {
+        return connect(port, token, Map.of());
+    }
+
+    /** As {@link #connect(int, String)}, with further startup parameters ({@code client_encoding}, ...). */
+    static PolicyWireClient connect(int port, String token, Map<String, String> parameters) throws Exception {
         Socket plain = new Socket("127.0.0.1", port);
         plain.setSoTimeout(20_000);
         FrameWriter hello = new FrameWriter(plain.getOutputStream());
@@ -52,7 +57,9 @@ final class PolicyWireClient implements AutoCloseable {
         SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
         socket.startHandshake();
         PolicyWireClient result = new PolicyWireClient(socket);
-        result.send(FrontendMessage.StartupMessage.v3(Map.of("user", "agent", "database", "orders")));
+        Map<String, String> wanted = new java.util.LinkedHashMap<>(Map.of("user", "agent", "database", "orders"));
+        wanted.putAll(parameters);
+        result.send(FrontendMessage.StartupMessage.v3(wanted));
         Frame auth = result.reader.read();
         if (!(BackendMessage.decode(auth) instanceof BackendMessage.AuthenticationCleartextPassword)) {
             throw new IOException("expected a cleartext password request, got " + auth);
@@ -69,6 +76,15 @@ final class PolicyWireClient implements AutoCloseable {
     PolicyWireClient send(FrontendMessage... messages) throws IOException {
         for (FrontendMessage message : messages) {
             writer.write(message);
+        }
+        writer.flush();
+        return this;
+    }
+
+    /** Writes raw frames (e.g. a Query whose text is not UTF-8) and flushes. */
+    PolicyWireClient sendFrames(Frame... frames) throws IOException {
+        for (Frame frame : frames) {
+            writer.write(frame);
         }
         writer.flush();
         return this;
@@ -130,6 +146,26 @@ final class PolicyWireClient implements AutoCloseable {
             if (message instanceof BackendMessage.ReadyForQuery) {
                 return result;
             }
+        }
+    }
+
+    /** As {@link #untilReady()}, but also returns what came before the server closed the connection. */
+    List<BackendMessage> untilReadyOrClosed() {
+        List<BackendMessage> result = new ArrayList<>();
+        try {
+            while (true) {
+                BackendMessage message = BackendMessage.decode(reader.read());
+                if (message instanceof BackendMessage.NoticeResponse
+                        || message instanceof BackendMessage.ParameterStatus) {
+                    continue;
+                }
+                result.add(message);
+                if (message instanceof BackendMessage.ReadyForQuery) {
+                    return result;
+                }
+            }
+        } catch (IOException | RuntimeException closed) {
+            return result;
         }
     }
 

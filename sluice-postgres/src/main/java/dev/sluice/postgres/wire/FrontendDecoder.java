@@ -59,7 +59,11 @@ final class FrontendDecoder {
     }
 
     static FrontendMessage decode(Frame frame) {
-        PayloadReader r = new PayloadReader(frame.payload(), "message " + describe(frame.type()));
+        return decode(frame, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static FrontendMessage decode(Frame frame, java.nio.charset.Charset charset) {
+        PayloadReader r = new PayloadReader(frame.payload(), "message " + describe(frame.type()), charset);
         FrontendMessage result = switch (frame.type()) {
             case 'p' -> new PasswordMessage(r.readRestShared());
             case 'Q' -> new Query(r.readCString());

@@ -27,6 +27,14 @@ public sealed interface FrontendMessage {
         return FrontendDecoder.decode(frame);
     }
 
+    /**
+     * As {@link #decode(Frame)}, with every string (SQL text, statement and portal names) decoded strictly in
+     * {@code charset}, the session's client encoding; encoding ({@link #toFrame()}) stays UTF-8.
+     */
+    static FrontendMessage decode(Frame frame, java.nio.charset.Charset charset) {
+        return FrontendDecoder.decode(frame, charset);
+    }
+
     /** Same as {@link PasswordMessage#passwordText(PasswordMessage)}. */
     static String passwordText(PasswordMessage message) {
         return PasswordMessage.passwordText(message);

@@ -7,11 +7,18 @@ package dev.sluice.postgres.wire;
 final class PayloadReader {
     private final byte[] bytes;
     private final String message;
+    private final java.nio.charset.Charset charset;
     private int position;
 
     PayloadReader(byte[] bytes, String message) {
+        this(bytes, message, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A reader whose {@link #readCString()} decodes strictly in {@code charset} (the session's client encoding). */
+    PayloadReader(byte[] bytes, String message, java.nio.charset.Charset charset) {
         this.bytes = bytes;
         this.message = message;
+        this.charset = charset;
     }
 
     int remaining() {
@@ -87,7 +94,7 @@ final class PayloadReader {
 
     String readCString() {
         int end = PgStrings.indexOfNul(bytes, position, bytes.length);
-        String result = PgStrings.utf8(bytes, position, end - position);
+        String result = PgStrings.decode(bytes, position, end - position, charset);
         position = end + 1;
         return result;
     }

@@ -15,8 +15,8 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  *
  * <p>Decoding is strict: malformed UTF-8 raises {@link MalformedMessageException} instead of being replaced, so
- * what the gateway inspects is exactly what the server would execute. The gateway must therefore keep
- * {@code client_encoding} at {@code UTF8}. Encoding rejects a value containing NUL, which would otherwise end
+ * what the gateway inspects is exactly what the server would execute. A session in another (ASCII-safe) client
+ * encoding decodes with {@link #decode(byte[], int, int, java.nio.charset.Charset)}, as strictly. Encoding rejects a value containing NUL, which would otherwise end
  * the string early and let the rest be read as further fields.
  */
 public final class PgStrings {
@@ -46,6 +46,27 @@ public final class PgStrings {
                     .toString();
         } catch (CharacterCodingException e) {
             throw new MalformedMessageException("string is not valid UTF-8 (expected: client_encoding UTF8)");
+        }
+    }
+
+    /**
+     * Strictly decodes {@code length} bytes in {@code charset} (a session's client encoding, see
+     * {@code ClientEncodings}): malformed or unmappable input raises {@link MalformedMessageException}, never a
+     * replacement character, so that what the gateway inspects is exactly what the server reads.
+     */
+    public static String decode(byte[] bytes, int offset, int length, java.nio.charset.Charset charset) {
+        if (charset.equals(StandardCharsets.UTF_8)) {
+            return utf8(bytes, offset, length);
+        }
+        try {
+            return charset.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes, offset, length))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedMessageException("string is not valid " + charset.name()
+                    + " (expected: the session's client_encoding)");
         }
     }
 
