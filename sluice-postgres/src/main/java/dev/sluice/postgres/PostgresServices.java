@@ -18,10 +18,12 @@ import dev.sluice.core.audit.AuditLog;
  * @param tls            the server TLS context offered on SSLRequest; empty to refuse TLS
  * @param allowPlaintext accept sessions without TLS (the config allows it only on a loopback listener)
  * @param approvals      where held statements wait for approval ({@link ApprovalGate#disabled()}: refused)
+ * @param control        draining and upstream-failure counts, for operating the listener
  */
 public record PostgresServices(AccessFlow access, Supplier<GatewayState> state, AuditLog audit, Clock clock,
                                SqlClassifier classifier, CancelRegistry cancels, Optional<SSLContext> tls,
-                               boolean allowPlaintext, int maxConnections, ApprovalGate approvals) {
+                               boolean allowPlaintext, int maxConnections, ApprovalGate approvals,
+                               ListenerControl control) {
     public PostgresServices {
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(state, "state");
@@ -31,6 +33,15 @@ public record PostgresServices(AccessFlow access, Supplier<GatewayState> state, 
         Objects.requireNonNull(cancels, "cancels");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(approvals, "approvals");
+        Objects.requireNonNull(control, "control");
+    }
+
+    /** With a control of its own (never drained). */
+    public PostgresServices(AccessFlow access, Supplier<GatewayState> state, AuditLog audit, Clock clock,
+                            SqlClassifier classifier, CancelRegistry cancels, Optional<SSLContext> tls,
+                            boolean allowPlaintext, int maxConnections, ApprovalGate approvals) {
+        this(access, state, audit, clock, classifier, cancels, tls, allowPlaintext, maxConnections, approvals,
+                new ListenerControl());
     }
 
     /** Without statement approval: a held statement is refused. */

@@ -35,6 +35,11 @@ public interface AuditStore extends AuditLog {
     /** Waits until every event appended or written ahead before this call is committed and queryable. */
     void flush();
 
+    /** Events queued for the writer and not yet committed (a gauge for operators; 0 when unknown). */
+    default int queueDepth() {
+        return 0;
+    }
+
     /** Names the store in messages: its file, or its JDBC URL. */
     String name();
 }

@@ -178,6 +178,11 @@ final class ChainStore implements AuditStore {
     }
 
     @Override
+    public int queueDepth() {
+        return writer.queued();
+    }
+
+    @Override
     public String name() {
         return backend.name();
     }

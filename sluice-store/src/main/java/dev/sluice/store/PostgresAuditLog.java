@@ -90,6 +90,11 @@ public final class PostgresAuditLog implements AuditStore {
     }
 
     @Override
+    public int queueDepth() {
+        return store.queueDepth();
+    }
+
+    @Override
     public String name() {
         return store.name();
     }

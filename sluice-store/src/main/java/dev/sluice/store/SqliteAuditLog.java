@@ -141,6 +141,11 @@ public final class SqliteAuditLog implements AuditStore {
     }
 
     @Override
+    public int queueDepth() {
+        return store.queueDepth();
+    }
+
+    @Override
     public String name() {
         return store.name();
     }
