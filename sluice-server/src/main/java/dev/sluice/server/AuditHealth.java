@@ -16,7 +16,8 @@ import dev.sluice.store.AuditSettings;
 import dev.sluice.store.AuditStore;
 
 /**
- * Whether the audit store can be written now, for readiness: the outcome of the gateway's own writes (a failed
+ * Whether the audit store can be written now, for readiness: the store's own word (a write-ahead journal that
+ * stopped after a failed commit refuses every write until a restart), the outcome of the gateway's writes (a failed
  * write makes it unhealthy until a write succeeds, or until {@link #FAILURE_HOLD} has passed with the probe
  * healthy again, so that an idle instance recovers by itself), and a probe run at most once a second.
  *
@@ -53,6 +54,10 @@ final class AuditHealth {
 
     /** Why the audit store cannot be written now, or empty when it can. */
     Optional<String> problem() {
+        Optional<String> blocked = store.writeBlocked();
+        if (blocked.isPresent()) {
+            return blocked;
+        }
         Optional<String> probe = probe();
         if (probe.isPresent()) {
             return probe;

@@ -72,12 +72,12 @@ final class GatewayMetrics {
 
     /** A gauge read at scrape time. */
     void gauge(String name, String description, Supplier<Number> value) {
-        Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).register(registry);
+        Gauge.builder(name, value).strongReference(true).description(description).register(registry);
     }
 
     /** A gauge with one label read at scrape time. */
     void gauge(String name, String description, String label, String labelValue, Supplier<Number> value) {
-        Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).tag(label, labelValue)
+        Gauge.builder(name, value).strongReference(true).description(description).tag(label, labelValue)
                 .register(registry);
     }
 

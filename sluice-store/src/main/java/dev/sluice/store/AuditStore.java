@@ -40,6 +40,14 @@ public interface AuditStore extends AuditLog {
         return 0;
     }
 
+    /**
+     * Why this store refuses every write until Sluice restarts (its write-ahead journal stopped after a failed
+     * commit), or empty. For readiness; the writes themselves throw {@link AuditWriteException} either way.
+     */
+    default java.util.Optional<String> writeBlocked() {
+        return java.util.Optional.empty();
+    }
+
     /** Names the store in messages: its file, or its JDBC URL. */
     String name();
 }
