@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,8 +46,13 @@ class OpsDrainE2ETest {
     private static GatewayHarness harness;
 
     @BeforeAll
-    static void start() {
+    static void start() throws SQLException {
         harness = GatewayHarness.start("");
+        try (Connection c = harness.direct(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE drained (id int primary key)");
+            s.execute("INSERT INTO drained SELECT generate_series(1, 10)");
+            s.execute("ALTER TABLE drained OWNER TO app");
+        }
     }
 
     @AfterAll
@@ -77,6 +84,13 @@ class OpsDrainE2ETest {
                   drain-timeout: 4s
                 logging:
                   format: json
+                policies:
+                  - name: deletes-need-sre
+                    groups: [agents]
+                    require-approval:
+                      kinds: [DELETE]
+                      tables: [drained]
+                      approvers: [sre]
                 """);
         String java = ProcessHandle.current().info().command().orElse("java");
         Process serve = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
@@ -93,6 +107,17 @@ class OpsDrainE2ETest {
 
             Connection stays = connect(pg, "drain-stays");
             Connection leaves = connect(pg, "drain-leaves");
+            Connection holds = connect(pg, "drain-holds");
+            CompletableFuture<Integer> held = CompletableFuture.supplyAsync(
+                    () -> {
+                        try (Statement s = holds.createStatement()) {
+                            return s.executeUpdate("DELETE FROM drained WHERE id = 1");
+                        } catch (SQLException e) {
+                            throw new CompletionException(e);
+                        }
+                    });
+            assertThat(OpsScrape.eventually(Duration.ofSeconds(10), () -> OpsScrape.sample(
+                    OpsScrape.get(http, "/metrics").body(), "sluice_holds_pending") == 1)).isTrue();
             assertThat(query(stays, 1)).isEqualTo(1);
             assertThat(query(leaves, 2)).isEqualTo(2);
             assertThat(OpsScrape.get(http, "/readyz").status()).isEqualTo(200);
@@ -131,6 +156,14 @@ class OpsDrainE2ETest {
             assertThat((Throwable) ended).as("the session open at the deadline is ended").isNotNull();
             assertThat(ended.getSQLState()).isIn("57P01", "08006");
             stays.close();
+            // the statement held for approval at the deadline was never run
+            assertThatThrownBy(() -> held.get(10, TimeUnit.SECONDS)).hasRootCauseInstanceOf(SQLException.class);
+            holds.close();
+            try (Connection c = harness.direct(); Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("select count(*) from drained where id = 1")) {
+                r.next();
+                assertThat(r.getInt(1)).isEqualTo(1);
+            }
 
             assertThat(serve.waitFor(20, TimeUnit.SECONDS)).isTrue();
             assertThat(serve.exitValue()).isZero();
@@ -152,6 +185,7 @@ class OpsDrainE2ETest {
         ends.forEach(e -> reasons.add(e.subject() + ": " + e.details()));
         assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("drain-stays").contains("shutting down"));
         assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("drain-leaves"));
+        assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("drain-holds").contains("shutting down"));
         // the tail is committed and signed: the chain verifies with the signing key
         java.io.StringWriter verify = new java.io.StringWriter();
         picocli.CommandLine cli = SluiceCli.commandLine();
