@@ -79,16 +79,16 @@ class OpsSharedStoreReadinessE2ETest {
         }
     }
 
+    /** pg_ctl on the store's cluster, as the postgres user when this JVM is root (as PgCluster does). */
     private static Cli.Result pgCtl(String... args) {
-        String[] command = new String[args.length + 6];
-        command[0] = "runuser";
-        command[1] = "-u";
-        command[2] = "postgres";
-        command[3] = "--";
-        command[4] = "/usr/lib/postgresql/15/bin/pg_ctl";
-        command[5] = "-D" + store.dataDir();
-        System.arraycopy(args, 0, command, 6, args.length);
-        return Cli.run(Map.of(), Duration.ofSeconds(60), command);
+        java.util.List<String> command = new java.util.ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            command.addAll(java.util.List.of("runuser", "-u", "postgres", "--"));
+        }
+        command.add("/usr/lib/postgresql/15/bin/pg_ctl");
+        command.add("-D" + store.dataDir());
+        command.addAll(java.util.List.of(args));
+        return Cli.run(Map.of(), Duration.ofSeconds(60), command.toArray(String[]::new));
     }
 
     @Test
