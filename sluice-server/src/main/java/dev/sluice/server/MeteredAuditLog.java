@@ -52,8 +52,12 @@ final class MeteredAuditLog implements AuditLog {
 
     @Override
     public void appendLater(AuditEvent event) {
-        store.appendLater(event);
-        metrics.observe(event);
+        try {
+            store.appendLater(event);
+        } finally {
+            // the fact happened (a session ended) whether or not it could be queued: gauges must follow it
+            metrics.observe(event);
+        }
     }
 
     @Override
