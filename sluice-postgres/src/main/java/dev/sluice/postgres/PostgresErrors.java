@@ -20,6 +20,7 @@ final class PostgresErrors {
     static final String TOO_MANY_CONNECTIONS = "53300";
     static final String QUERY_CANCELED = "57014";
     static final String ADMIN_SHUTDOWN = "57P01";
+    static final String CANNOT_CONNECT_NOW = "57P03";
 
     private PostgresErrors() {
     }

@@ -185,6 +185,10 @@ final class PostgresFrontendSession {
                     "Sluice requires TLS: connect with sslmode=require"));
             return;
         }
+        if (services.control().draining()) { // ops hook: drain refuses new sessions as PostgreSQL does
+            tell(PostgresErrors.fatal(PostgresErrors.CANNOT_CONNECT_NOW, ListenerControl.DRAINING_MESSAGE));
+            return;
+        }
         TargetGrant grant;
         try {
             grant = services.access().authorize(context, claimedUser, new PostgresTransport(reader, writer,
@@ -200,6 +204,7 @@ final class PostgresFrontendSession {
             upstream = PostgresUpstream.connect(grant, parameters, upstreamMemory);
         } catch (IOException | RuntimeException e) {
             LOG.warn("session {}: cannot open connection {}: {}", context.session(), connection, e.getMessage());
+            services.control().upstreamFailed(grant.connection().name()); // ops hook: metrics
             String why = e instanceof PostgresUpstream.UpstreamException ? e.getMessage()
                     : "the upstream server is unreachable";
             tell(PostgresErrors.fatal(PostgresErrors.CANNOT_CONNECT, "Sluice could not open connection \""
@@ -261,10 +266,12 @@ final class PostgresFrontendSession {
             services.cancels().listen(key, relay::cancelHold);
             AutoCloseable expiry = guard.watchAccess(() -> relay.terminate("access grant to connection \""
                     + grant.connection().name() + "\" expired"));
+            AutoCloseable drained = services.control().register(relay::terminate); // ops hook: drain
             String reason;
             try {
                 reason = relay.run();
             } finally {
+                closeQuietly(drained);
                 closeQuietly(expiry);
             }
             guard.ended(relay.bytesFromClient(), relay.bytesToClient(), reason);

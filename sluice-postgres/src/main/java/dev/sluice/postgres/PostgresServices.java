@@ -20,10 +20,12 @@ import dev.sluice.core.config.ListenerLimits;
  * @param allowPlaintext accept sessions without TLS (the config allows it only on a loopback listener)
  * @param limits         the handshake budget and deadline, session cap and message bounds
  * @param approvals      where held statements wait for approval ({@link ApprovalGate#disabled()}: refused)
+ * @param control        draining and upstream-failure counts, for operating the listener
  */
 public record PostgresServices(AccessFlow access, Supplier<GatewayState> state, AuditLog audit, Clock clock,
                                SqlClassifier classifier, CancelRegistry cancels, Optional<SSLContext> tls,
-                               boolean allowPlaintext, ListenerLimits limits, ApprovalGate approvals) {
+                               boolean allowPlaintext, ListenerLimits limits, ApprovalGate approvals,
+                               ListenerControl control) {
     public PostgresServices {
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(state, "state");
@@ -34,6 +36,15 @@ public record PostgresServices(AccessFlow access, Supplier<GatewayState> state, 
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(approvals, "approvals");
+        Objects.requireNonNull(control, "control");
+    }
+
+    /** With a control of its own (never drained). */
+    public PostgresServices(AccessFlow access, Supplier<GatewayState> state, AuditLog audit, Clock clock,
+                            SqlClassifier classifier, CancelRegistry cancels, Optional<SSLContext> tls,
+                            boolean allowPlaintext, ListenerLimits limits, ApprovalGate approvals) {
+        this(access, state, audit, clock, classifier, cancels, tls, allowPlaintext, limits, approvals,
+                new ListenerControl());
     }
 
     /** Without statement approval: a held statement is refused. */

@@ -5,8 +5,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -23,11 +26,14 @@ import dev.sluice.core.config.ConfigProblem;
 import dev.sluice.core.config.ListenerLimits;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.core.identity.TokenVerifier;
+import dev.sluice.export.ExportStatus;
 import dev.sluice.postgres.CancelRegistry;
+import dev.sluice.postgres.ListenerControl;
 import dev.sluice.postgres.PostgresListener;
 import dev.sluice.postgres.PostgresServices;
 import dev.sluice.postgres.SqlClassifier;
 import dev.sluice.store.AuditStore;
+import dev.sluice.store.AuditSettings;
 import dev.sluice.store.AuditStores;
 
 /**
@@ -35,6 +41,9 @@ import dev.sluice.store.AuditStores;
  * and identity changes in the config and policy files apply live to the next command of every session; a change
  * that does not validate is refused, audited, and the last good configuration stays in force. Listener addresses
  * and the data dir are read at start only.
+ *
+ * <p>Every protocol writes its audit events through a {@link MeteredAuditLog}, from which the metrics and the
+ * audit half of readiness are derived; {@link #drain} stops taking sessions and ends the open ones.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
@@ -42,6 +51,13 @@ public final class Gateway implements AutoCloseable {
     private final Path configFile;
     private final Clock clock;
     private final AuditStore audit;
+    private final OpsConfig ops;
+    private final GatewayMetrics metrics;
+    private final AuditHealth auditHealth;
+    private final MeteredAuditLog metered;
+    private final ListenerControl control = new ListenerControl();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    static final List<String> READINESS_CHECKS = List.of("audit", "draining");
     private final AtomicReference<GatewayState> state;
     private final AtomicReference<TokenVerifier> verifier;
     private final GatewayApprovals approvals;
@@ -57,7 +73,11 @@ public final class Gateway implements AutoCloseable {
         this.state = new AtomicReference<>(initial);
         this.verifier = new AtomicReference<>(Identities.verifier(initial.config(), clock));
         this.audit = AuditStores.open(initial.config(), clock);
-        this.approvals = new GatewayApprovals(audit, initial.config(), state::get, clock, this::httpPort);
+        this.ops = OpsConfig.of(initial.config());
+        this.metrics = new GatewayMetrics(state::get);
+        this.auditHealth = new AuditHealth(AuditSettings.of(initial.config()), audit);
+        this.metered = new MeteredAuditLog(audit, metrics, auditHealth);
+        this.approvals = new GatewayApprovals(metered, initial.config(), state::get, clock, this::httpPort);
     }
 
     /** Loads, validates and starts everything; throws {@link ConfigException} when the config does not validate. */
@@ -77,24 +97,43 @@ public final class Gateway implements AutoCloseable {
         SluiceConfig config = state.get().config();
         ConfigWarnings.of(config).forEach(warning -> LOG.warn("{}", warning));
         resources.add(approvals);
-        AccessFlow access = new AccessFlow(token -> verifier.get().verify(token), state::get, audit, clock,
+        AccessFlow access = new AccessFlow(token -> verifier.get().verify(token), state::get, metered, clock,
                 approvals.service());
+        control.onUpstreamFailure(metrics::upstreamConnectFailed);
         Optional<SSLContext> tls = Optional.of(ServerTls.context(config.tls(), config.dataDir()));
         if (config.listen().postgres().isPresent()) {
-            PostgresServices services = new PostgresServices(access, state::get, audit, clock, SqlClassifier.create(),
-                    new CancelRegistry(), tls, config.tls().allowPlaintext(), ListenerLimits.of(config),
-                    approvals.service());
+            PostgresServices services = new PostgresServices(access, state::get, metered, clock,
+                    SqlClassifier.create(), new CancelRegistry(), tls, config.tls().allowPlaintext(),
+                    ListenerLimits.of(config), approvals.service(), control);
             postgres = PostgresListener.start(config.listen().postgres().get(), services);
             resources.add(postgres);
         }
         evidence = Evidence.start(config, clock);
         resources.add(evidence);
+        registerGauges();
         if (config.listen().http().isPresent()) {
             http = HttpApi.start(config.listen().http().get(), this);
             resources.add(http);
         }
         ConfigWatcher watcher = new ConfigWatcher(this::watchedFiles, Duration.ofMillis(500), this::reload);
         resources.add(watcher);
+    }
+
+    private void registerGauges() {
+        metrics.gauge("sluice.audit.queue.depth", "audit events queued for the store's writer", audit::queueDepth);
+        metrics.gauge("sluice.draining", "1 while the gateway drains", () -> control.draining() ? 1 : 0);
+        metrics.gauge("sluice.ready", "1 while /readyz answers 200", () -> readinessProblems().isEmpty() ? 1 : 0);
+        for (ExportStatus sink : evidence.exports()) {
+            String name = sink.name();
+            metrics.gauge("sluice.export.lag.events", "audit events written but not yet delivered to the sink",
+                    "sink", name, () -> exportStatus(name).map(ExportStatus::lag).orElse(0L));
+            metrics.gauge("sluice.export.failures.consecutive", "consecutive failed deliveries to the sink",
+                    "sink", name, () -> exportStatus(name).map(ExportStatus::failures).orElse(0));
+        }
+    }
+
+    private Optional<ExportStatus> exportStatus(String name) {
+        return evidence.exports().stream().filter(s -> s.name().equals(name)).findFirst();
     }
 
     private List<Path> watchedFiles() {
@@ -114,15 +153,18 @@ public final class Gateway implements AutoCloseable {
             verifier.set(nextVerifier);
             LOG.info("configuration reloaded from {}: {} policy rules", configFile, next.policies().rules().size());
             recordReload(true, List.of());
+            metrics.configReloaded(true);
             return true;
         } catch (ConfigException e) {
             LOG.error("configuration reload rejected; the last good configuration stays in force:\n{}",
                     e.getMessage());
             recordReload(false, e.problems().stream().map(ConfigProblem::toString).toList());
+            metrics.configReloaded(false);
             return false;
         } catch (RuntimeException e) {
             LOG.error("configuration reload failed; the last good configuration stays in force", e);
             recordReload(false, List.of(e.getMessage() == null ? e.toString() : e.getMessage()));
+            metrics.configReloaded(false);
             return false;
         } finally {
             reloadLock.unlock();
@@ -131,7 +173,7 @@ public final class Gateway implements AutoCloseable {
 
     private void recordReload(boolean accepted, List<String> problems) {
         try {
-            audit.append(new AuditEvent.ConfigReloaded(clock.instant(), configFile.toString(), accepted, problems));
+            metered.append(new AuditEvent.ConfigReloaded(clock.instant(), configFile.toString(), accepted, problems));
         } catch (RuntimeException e) {
             LOG.error("could not record the configuration reload", e);
         }
@@ -171,8 +213,70 @@ public final class Gateway implements AutoCloseable {
         return http == null ? -1 : http.port();
     }
 
+    /**
+     * Drains: from now on new sessions are refused (PostgreSQL: FATAL 57P03) and readiness is false; open sessions
+     * may go on for up to {@code timeout}; those still open then are ended with FATAL 57P01 through the same path an
+     * expired access grant takes. Returns once every session has ended (their {@code session.end} queued) or a
+     * short grace after ending them has passed. Call {@link #close} next: it commits and signs the audit tail.
+     *
+     * @return how many sessions had to be ended at the deadline
+     */
+    public int drain(Duration timeout) {
+        control.drain();
+        LOG.info("draining: refusing new sessions; {} open session(s) may go on for up to {}s",
+                control.openSessions(), timeout.toSeconds());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        waitForSessions(deadline);
+        int result = control.openSessions();
+        if (result > 0) {
+            LOG.info("drain deadline reached: ending {} open session(s)", result);
+            control.endAll(ListenerControl.DRAINING_MESSAGE);
+            waitForSessions(System.nanoTime() + Duration.ofSeconds(5).toNanos());
+        }
+        LOG.info("drained");
+        return result;
+    }
+
+    private void waitForSessions(long deadline) {
+        while (control.openSessions() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Drain, as the config's {@code shutdown.drain-timeout} says. */
+    public int drain() {
+        return drain(ops.drainTimeout());
+    }
+
+    /** Failed readiness checks by name ({@link #READINESS_CHECKS}) with why; empty when ready. */
+    Map<String, String> readinessProblems() {
+        Map<String, String> result = new LinkedHashMap<>();
+        auditHealth.problem().ifPresent(p -> result.put("audit", p));
+        if (control.draining()) {
+            result.put("draining", "the gateway is shutting down");
+        }
+        return result;
+    }
+
+    OpsConfig ops() {
+        return ops;
+    }
+
+    GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /** Stops everything; the audit store commits what is queued and signs a closing checkpoint. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         for (AutoCloseable resource : resources.reversed()) {
             try {
                 resource.close();

@@ -65,6 +65,7 @@ final class GatewayStates {
             sources.add(new ConfigRuleSource(config.policies()));
         }
         List<ConfigProblem> problems = new ArrayList<>(EvidenceConfig.problems(config));
+        problems.addAll(OpsConfig.problems(config));
         ConfigProblems approvalProblems = new ConfigProblems();
         ApprovalSettings.bind(config, System.getenv(), approvalProblems);
         problems.addAll(approvalProblems.list());

@@ -27,6 +27,7 @@ final class HttpApi implements AutoCloseable {
                     "policyRules", gateway.state().policies().rules().size())));
             ApprovalsApi.register(config.routes, gateway);
             AuditApi.register(config.routes, gateway);
+            OpsApi.register(config.routes, gateway);
             config.routes.exception(Exception.class, (e, ctx) -> ctx.status(500)
                     .json(Map.of("error", "internal error")));
             config.routes.error(404, ctx -> {

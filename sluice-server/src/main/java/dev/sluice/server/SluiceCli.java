@@ -65,23 +65,37 @@ public final class SluiceCli implements Callable<Integer> {
         Path config;
     }
 
-    @Command(name = "serve", description = "Run the gateway.")
+    @Command(name = "serve", description = "Run the gateway. SIGTERM drains (shutdown.drain-timeout), then exits 0.")
     static final class Serve implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOption options;
 
         @Override
         public Integer call() throws Exception {
-            Gateway gateway = Gateway.start(options.config.toAbsolutePath(), Clock.systemUTC());
+            Path config = options.config.toAbsolutePath();
+            applyLogFormat(config);
+            Gateway gateway = Gateway.start(config, Clock.systemUTC());
             CountDownLatch stopped = new CountDownLatch(1);
+            // Any other way the JVM stops (SIGINT, System.exit): close, which commits and signs the audit tail.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 gateway.close();
                 stopped.countDown();
             }));
+            Drain.onSigterm(gateway);
             System.out.println("sluice: serving; PostgreSQL on port " + gateway.postgresPort() + ", HTTP on port "
                     + gateway.httpPort());
+            System.out.flush();
             stopped.await();
             return 0;
+        }
+
+        /** logging.format from the file, before anything logs; a file that does not load is reported by start. */
+        private static void applyLogFormat(Path config) {
+            try {
+                LogFormat.apply(OpsConfig.of(dev.sluice.core.config.ConfigLoader.load(config)).logFormat());
+            } catch (RuntimeException e) {
+                // Gateway.start reports every problem of the file
+            }
         }
     }
 

@@ -174,6 +174,11 @@ final class AuditJournal implements GroupCommitWriter.JournalHook, AutoCloseable
         }
     }
 
+    /** True once a commit failed: the journal refuses writes until Sluice restarts and replays it. */
+    boolean broken() {
+        return broken;
+    }
+
     @Override
     public void failed() {
         broken = true;

@@ -35,6 +35,19 @@ public interface AuditStore extends AuditLog {
     /** Waits until every event appended or written ahead before this call is committed and queryable. */
     void flush();
 
+    /** Events queued for the writer and not yet committed (a gauge for operators; 0 when unknown). */
+    default int queueDepth() {
+        return 0;
+    }
+
+    /**
+     * Why this store refuses every write until Sluice restarts (its write-ahead journal stopped after a failed
+     * commit), or empty. For readiness; the writes themselves throw {@link AuditWriteException} either way.
+     */
+    default java.util.Optional<String> writeBlocked() {
+        return java.util.Optional.empty();
+    }
+
     /** Names the store in messages: its file, or its JDBC URL. */
     String name();
 }

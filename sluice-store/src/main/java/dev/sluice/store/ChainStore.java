@@ -178,6 +178,17 @@ final class ChainStore implements AuditStore {
     }
 
     @Override
+    public Optional<String> writeBlocked() {
+        return journal.filter(AuditJournal::broken)
+                .map(j -> "the audit journal stopped after a failed commit; restart Sluice to replay it");
+    }
+
+    @Override
+    public int queueDepth() {
+        return writer.queued();
+    }
+
+    @Override
     public String name() {
         return backend.name();
     }

@@ -137,6 +137,11 @@ final class GroupCommitWriter {
         return enqueue(new Maintenance(action, new CompletableFuture<>()));
     }
 
+    /** Jobs queued and not yet taken by the writer thread. */
+    int queued() {
+        return queue.size();
+    }
+
     /** Commits what was queued before, fails what raced with closing, and stops the writer thread. */
     void close() throws InterruptedException {
         if (!closed.compareAndSet(false, true)) {

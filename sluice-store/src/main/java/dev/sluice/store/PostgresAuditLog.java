@@ -90,6 +90,16 @@ public final class PostgresAuditLog implements AuditStore {
     }
 
     @Override
+    public java.util.Optional<String> writeBlocked() {
+        return store.writeBlocked();
+    }
+
+    @Override
+    public int queueDepth() {
+        return store.queueDepth();
+    }
+
+    @Override
     public String name() {
         return store.name();
     }

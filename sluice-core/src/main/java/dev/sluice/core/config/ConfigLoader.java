@@ -18,8 +18,8 @@ import java.util.Set;
  */
 public final class ConfigLoader {
     static final Set<String> TOP_KEYS = Set.of("listen", "data-dir", "identity", "tls", "connections", "policies",
-            "policy-dir", "masking", "audit", "approvals", "recording", "api", "exports",
-            "limits");
+            "policy-dir", "masking", "audit", "approvals", "recording", "api", "exports", "limits", "logging",
+            "shutdown", "metrics");
     static final String DEFAULT_DATA_DIR = "./sluice-data";
     /** Larger files are refused before parsing; a configuration is a few kilobytes. */
     static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
