@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -127,6 +128,40 @@ public final class SessionGuard {
     /** Calls {@code end} when the access grant this session rests on expires; close the result to stop. */
     public AutoCloseable watchAccess(Runnable end) {
         return holds.watchAccess(end);
+    }
+
+    /**
+     * Calls {@code end} with the reason, to be told to the client and recorded as the session's end, when the
+     * session's access grant expires (see {@link #watchAccess}) or its token does: at the token's {@code exp} plus
+     * the issuer's {@code session-grace}. A session never outlives the credential it was opened with. Close the
+     * result to stop watching.
+     */
+    public AutoCloseable watchExpiry(Consumer<String> end) {
+        AutoCloseable access = holds.watchAccess(() -> end.accept("access grant to connection \""
+                + grant.connection().name() + "\" expired"));
+        Optional<TargetGrant.TokenDeadline> deadline = grant.tokenDeadline();
+        if (deadline.isEmpty()) {
+            return access;
+        }
+        Thread watcher = Thread.ofVirtual().name("sluice-token-" + context().session()).start(() -> {
+            try {
+                Duration left = Duration.between(clock.instant(), deadline.get().endsAt());
+                while (left.isPositive()) {
+                    Thread.sleep(left);
+                    left = Duration.between(clock.instant(), deadline.get().endsAt());
+                }
+                LOG.info("session {}: its token expired at {}; ending it", context().session(),
+                        deadline.get().expires());
+                end.accept("token expired at " + deadline.get().expires() + " (session grace "
+                        + deadline.get().grace().toSeconds() + "s): reconnect with a new token");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the session ended first
+            }
+        });
+        return () -> {
+            watcher.interrupt();
+            access.close();
+        };
     }
 
     /** Records a refusal decided by the protocol itself (e.g. an EXECUTE of a name never prepared). */
