@@ -53,7 +53,7 @@ final class HeldStatements implements SessionHolds {
             return decision;
         }
         String shape = StatementShape.of(text);
-        if (sessionShapes.contains(shape) || approvals.grantUntil(grant.principal().subject(),
+        if (sessionShapes.contains(shape) || approvals.grantUntil(grant.principal(),
                 grant.connection().name(), shape).isPresent()) {
             return new Decision(new Verdict.Allow(hold.rule()), decision.matches());
         }
