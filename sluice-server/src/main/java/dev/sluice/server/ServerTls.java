@@ -90,6 +90,8 @@ final class ServerTls {
         } catch (org.bouncycastle.operator.OperatorCreationException e) {
             throw new GeneralSecurityException(e);
         }
+        Files.deleteIfExists(cert);
+        Files.createFile(cert, dev.sluice.store.PrivateFiles.FILE); // everything in the data dir is mode 600
         Files.writeString(cert, pem(certificate));
         Files.deleteIfExists(key);
         Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -23,9 +23,17 @@ public sealed interface AuditEvent {
         return Optional.empty();
     }
 
-    /** A caller was authenticated and authorised for a connection; the upstream session is open. */
+    /**
+     * A caller was authenticated and authorised for a connection; the upstream session is open. The claimed user
+     * and application name are the caller's words, kept as {@link AuditText#callerString} (secrets masked, bounded).
+     */
     record SessionStarted(Instant time, AuditContext ctx, String protocol, String claimedUser,
                           String applicationName) implements AuditEvent {
+        public SessionStarted {
+            claimedUser = AuditText.callerString(claimedUser);
+            applicationName = AuditText.callerString(applicationName);
+        }
+
         public String kind() {
             return "session.start";
         }
@@ -35,9 +43,17 @@ public sealed interface AuditEvent {
         }
     }
 
-    /** A credential was refused (bad token, or none). {@code reason} never echoes the credential. */
+    /**
+     * A credential was refused (bad token, or none). {@code reason} never echoes the credential; the claimed user
+     * (which a client may fill with a token) is kept as {@link AuditText#callerString}.
+     */
     record AuthFailed(Instant time, AuditContext ctx, String protocol, String claimedUser, String reason)
             implements AuditEvent {
+        public AuthFailed {
+            claimedUser = AuditText.callerString(claimedUser);
+            reason = AuditText.callerString(reason);
+        }
+
         public String kind() {
             return "auth.failure";
         }
@@ -97,6 +113,7 @@ public sealed interface AuditEvent {
                               String error, Duration duration, Map<String, Long> masked) implements AuditEvent {
         public StatementCompleted {
             masked = Map.copyOf(masked);
+            error = AuditText.bounded(error, AuditText.DEFAULT_MAX_STATEMENT_BYTES);
         }
 
         /** An outcome with nothing masked. */
@@ -137,6 +154,7 @@ public sealed interface AuditEvent {
                              String justification) implements AuditEvent {
         public ApprovalRequested {
             approvers = List.copyOf(approvers);
+            justification = AuditText.callerString(justification);
         }
 
         public String kind() {
