@@ -82,6 +82,18 @@ public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state,
     }
 
     /**
+     * Whether {@code person} is exactly the requester (same issuer and subject) or one of its agents (an actor of
+     * the same issuer with that subject): who may see the request as its party. Exact, unlike {@link #involves}.
+     */
+    public boolean madeBy(Principal person) {
+        if (!person.issuer().equals(requester.issuer())) {
+            return false;
+        }
+        return person.subject().equals(requester.subject())
+                || requester.actors().stream().anyMatch(a -> a.subject().equals(person.subject()));
+    }
+
+    /**
      * Whether {@code person} is named by the approvers ({@link dev.sluice.core.identity.Approver}): a bare name or
      * {@code group:NAME} by its groups only, {@code subject:ISSUER#SUB} by its exact issuer and subject. A subject
      * that equals a group's name is not that group.
