@@ -70,7 +70,7 @@ final class ServerTls {
     }
 
     private static void generate(Path cert, Path key) throws IOException, GeneralSecurityException {
-        Files.createDirectories(cert.getParent());
+        dev.sluice.store.PrivateFiles.directory(cert.getParent()); // created mode 700, like the data dir
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(256);
         KeyPair pair = generator.generateKeyPair();
