@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
+import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.testing.Cli;
 
 /**
@@ -179,6 +180,28 @@ class IdentityAttacksE2ETest {
         assertThat(count("SELECT count(*) FROM ticks WHERE who = 'short-psql'")).as("the later insert never ran")
                 .isZero();
         assertThat(awaitEnd("short-psql").details().get("reason")).asString().startsWith("token expired");
+    }
+
+    @Test
+    void anIdleRawClientIsToldFatal57P01WhenItsTokenExpires() throws Exception {
+        Instant minted = Instant.now();
+        String token = token(GatewayHarness.ISSUER_ID, "short-idle", Duration.ofSeconds(3), "agents");
+        try (PolicyWireClient client = PolicyWireClient.connect(harness.port(), token)) {
+            List<BackendMessage> first = client.run("", "SELECT 1").send(PolicyWireClient.sync()).untilReady();
+            assertThat(PolicyWireClient.errors(first)).isEmpty();
+            BackendMessage told = client.next(); // idle: nothing sent, yet told
+            Duration after = Duration.between(minted, Instant.now());
+            assertThat(told).isInstanceOfSatisfying(BackendMessage.ErrorResponse.class, e -> {
+                assertThat(e.fields()).containsEntry('S', "FATAL").containsEntry('C', "57P01");
+                assertThat(e.fields().get('M')).startsWith("token expired at ");
+            });
+            assertThat(after).isBetween(Duration.ofSeconds(3), Duration.ofSeconds(3 + 1 + 3));
+            assertThatThrownBy(() -> client.run("", "SELECT 2").send(PolicyWireClient.sync()).untilReady())
+                    .as("the session is closed").isInstanceOf(java.io.IOException.class);
+        }
+        assertThat(awaitEnd("short-idle").details().get("reason")).asString().startsWith("token expired");
+        assertThat(harness.audit(AuditQuery.all().withSubject("short-idle"))).filteredOn(r -> r.kind()
+                .equals("statement")).extracting(AuditRecord::statement).containsExactly("SELECT 1");
     }
 
     @Test

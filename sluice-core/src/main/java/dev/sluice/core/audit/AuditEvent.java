@@ -30,8 +30,8 @@ public sealed interface AuditEvent {
     record SessionStarted(Instant time, AuditContext ctx, String protocol, String claimedUser,
                           String applicationName) implements AuditEvent {
         public SessionStarted {
-            claimedUser = AuditText.callerString(claimedUser);
-            applicationName = AuditText.callerString(applicationName);
+            claimedUser = claimedUser == null ? null : AuditText.callerString(claimedUser);
+            applicationName = applicationName == null ? null : AuditText.callerString(applicationName);
         }
 
         public String kind() {
@@ -50,8 +50,8 @@ public sealed interface AuditEvent {
     record AuthFailed(Instant time, AuditContext ctx, String protocol, String claimedUser, String reason)
             implements AuditEvent {
         public AuthFailed {
-            claimedUser = AuditText.callerString(claimedUser);
-            reason = AuditText.callerString(reason);
+            claimedUser = claimedUser == null ? null : AuditText.callerString(claimedUser);
+            reason = reason == null ? null : AuditText.callerString(reason);
         }
 
         public String kind() {
@@ -113,7 +113,7 @@ public sealed interface AuditEvent {
                               String error, Duration duration, Map<String, Long> masked) implements AuditEvent {
         public StatementCompleted {
             masked = Map.copyOf(masked);
-            error = AuditText.bounded(error, AuditText.DEFAULT_MAX_STATEMENT_BYTES);
+            error = error == null ? null : AuditText.bounded(error, AuditText.DEFAULT_MAX_STATEMENT_BYTES);
         }
 
         /** An outcome with nothing masked. */
@@ -154,7 +154,7 @@ public sealed interface AuditEvent {
                              String justification) implements AuditEvent {
         public ApprovalRequested {
             approvers = List.copyOf(approvers);
-            justification = AuditText.callerString(justification);
+            justification = justification == null ? null : AuditText.callerString(justification);
         }
 
         public String kind() {
