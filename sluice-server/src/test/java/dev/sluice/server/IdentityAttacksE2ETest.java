@@ -298,6 +298,10 @@ class IdentityAttacksE2ETest {
             assertThat(exists("pairs", 1)).isTrue();
             assertThat(approve(request, carol).status()).isEqualTo(200);
             assertThat(delete.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(harness.audit(AuditQuery.all().withSubject("pair-alice"))).filteredOn(r -> r.kind()
+                    .equals("approval.decision")).singleElement().satisfies(r -> assertThat(r.details())
+                    .containsEntry("approver", "carol").containsEntry("approver_issuer", harness.oidc()
+                            .issuer(GatewayHarness.ISSUER_ID).toString()));
 
             // the duration approval is a grant to (default issuer, pair-alice): the same shape runs at once for her
             try (Statement s = alice.createStatement()) {

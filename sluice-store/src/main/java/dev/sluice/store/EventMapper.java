@@ -109,6 +109,9 @@ final class EventMapper {
                 details.put("approval_id", e.approvalId());
                 details.put("statement_id", e.statementId());
                 details.put("approver", text(e.approver()));
+                if (e.approverIssuer() != null && !e.approverIssuer().isEmpty()) {
+                    details.put("approver_issuer", e.approverIssuer());
+                }
                 details.put("reason", text(e.reason()));
                 details.put("state", text(e.state()));
                 yield fields(e, e.ctx(), "", text(e.decision()), -1, "", details);

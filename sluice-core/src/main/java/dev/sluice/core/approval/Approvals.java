@@ -102,7 +102,7 @@ public final class Approvals implements ApprovalGate, AccessGrants {
                 continue;
             }
             record(new AuditEvent.ApprovalDecided(now, context(next), id, next.statementId(), approver.subject(),
-                    approve ? "approve" : "reject", why, next.state().label()));
+                    approve ? "approve" : "reject", why, next.state().label(), approver.issuer()));
             if (next.state() == ApprovalState.APPROVED && next.kind() == ApprovalKind.ACCESS) {
                 store.addGrant(new AccessGrant(newId("gr-"), id, next.requester().issuer(),
                         next.requester().subject(), next.connection(), "",

@@ -183,9 +183,17 @@ public sealed interface AuditEvent {
      *
      * @param decision {@code approve} or {@code reject}
      * @param state    the request's state after this vote: {@code pending}, {@code approved}, {@code rejected}
+     * @param approverIssuer the issuer of the approver's token: with {@code approver}, the approver's identity
      */
     record ApprovalDecided(Instant time, AuditContext ctx, String approvalId, long statementId, String approver,
-                           String decision, String reason, String state) implements AuditEvent {
+                           String decision, String reason, String state, String approverIssuer)
+            implements AuditEvent {
+        /** A decision whose approver's issuer is not known. */
+        public ApprovalDecided(Instant time, AuditContext ctx, String approvalId, long statementId, String approver,
+                               String decision, String reason, String state) {
+            this(time, ctx, approvalId, statementId, approver, decision, reason, state, "");
+        }
+
         public String kind() {
             return "approval.decision";
         }
