@@ -253,6 +253,12 @@ class IdentityAttacksE2ETest {
             assertThat(exists("items", 1)).isFalse();
             assertThat(harness.audit(AuditQuery.all().withSubject("agent-sre"))).filteredOn(r -> r.kind()
                     .equals("approval.decision")).extracting(r -> r.details().get("approver")).containsExactly("bob");
+            assertThat(harness.audit(AuditQuery.all().withSubject("agent-sre"))).filteredOn(r -> r.kind()
+                    .equals("approval.refused")).extracting(r -> r.details().get("caller"),
+                    r -> r.details().get("caller_issuer")).containsExactlyInAnyOrder(
+                    org.assertj.core.groups.Tuple.tuple("sre", harness.oidc().issuer(GatewayHarness.ISSUER_ID)
+                            .toString()), org.assertj.core.groups.Tuple.tuple("sre", harness.oidc().issuer(OTHER)
+                            .toString()));
         }
     }
 
@@ -279,6 +285,9 @@ class IdentityAttacksE2ETest {
             assertThat(exists("items", 2)).isTrue();
             assertThat(harness.audit(AuditQuery.all().withSubject("alice"))).filteredOn(r -> r.kind()
                     .equals("approval.decision")).extracting(r -> r.details().get("approver")).containsExactly("bob");
+            assertThat(harness.audit(AuditQuery.all().withSubject("alice"))).filteredOn(r -> r.kind()
+                    .equals("approval.refused")).extracting(r -> r.details().get("caller")).containsExactlyInAnyOrder(
+                    "Alice", "ALICE", "alice", "Alice");
         }
     }
 

@@ -96,8 +96,19 @@ public final class Approvals implements ApprovalGate, AccessGrants {
                 expireIfDue(current);
                 throw new ApprovalException(Problem.CONFLICT, "request " + id + " has expired");
             }
-            ApprovalRequest next = current.vote(approver, new Vote(approver.subject(), approver.displayName(),
-                    approve, why, now, approver.issuer()), now);
+            ApprovalRequest next;
+            try {
+                next = current.vote(approver, new Vote(approver.subject(), approver.displayName(), approve, why, now,
+                        approver.issuer()), now);
+            } catch (ApprovalException refused) {
+                if (refused.problem() == Problem.FORBIDDEN) {
+                    // A party or a non-approver tried to decide: the attempt is evidence, so it is on the trail.
+                    record(new AuditEvent.ApprovalRefused(now, context(current), id, current.statementId(),
+                            approver.subject(), approver.issuer(), approve ? "approve" : "reject",
+                            refused.getMessage()));
+                }
+                throw refused;
+            }
             if (!store.update(next)) {
                 continue;
             }

@@ -204,6 +204,26 @@ public sealed interface AuditEvent {
     }
 
     /**
+     * Someone who may not decide a request tried to: a party to it (its requester, under any case or issuer, or one
+     * of its agents) or someone not named by its approvers. The context is the requester's.
+     *
+     * @param caller       the subject of the refused caller's token
+     * @param callerIssuer the issuer of that token
+     * @param decision     what they tried: {@code approve} or {@code reject}
+     * @param reason       why they were refused
+     */
+    record ApprovalRefused(Instant time, AuditContext ctx, String approvalId, long statementId, String caller,
+                           String callerIssuer, String decision, String reason) implements AuditEvent {
+        public String kind() {
+            return "approval.refused";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /**
      * What became of a request in its session: {@code executed} (approved and forwarded), {@code rejected},
      * {@code expired} or {@code withdrawn} (the client went away or cancelled). The kind is
      * {@code approval.<outcome>}.
