@@ -72,12 +72,13 @@ final class TokenClaims {
     /**
      * Refuses a token that lives longer than {@code max}, measured from its {@code iat}, else its {@code nbf}, else
      * now, to its {@code exp}: a token valid for years is a standing credential, not a session's proof of identity.
+     * A start in the future counts as now, so a far-future {@code iat} cannot hide a far-future {@code exp}.
      */
     private static void checkLifetime(JWTClaimsSet claims, Duration max, Instant now) {
         Instant start;
         try {
             start = Optional.ofNullable(claims.getIssueTime()).or(() -> Optional.ofNullable(claims.getNotBeforeTime()))
-                    .map(Date::toInstant).orElse(now);
+                    .map(Date::toInstant).filter(now::isAfter).orElse(now);
         } catch (RuntimeException e) {
             throw new InvalidTokenException("malformed token");
         }

@@ -111,6 +111,10 @@ class TokenClaimsTest {
                 .expirationTime(Date.from(NOW.plus(Duration.ofHours(25)))))).isInstanceOf(InvalidTokenException.class);
         assertThat(map(claims("alice").issueTime(Date.from(NOW)).expirationTime(Date.from(NOW.plus(
                 Duration.ofHours(24))))).subject()).isEqualTo("alice");
+        // a far-future iat does not hide a far-future exp
+        assertThatThrownBy(() -> map(claims("alice").issueTime(Date.from(millennium.minusSeconds(60)))
+                .expirationTime(Date.from(millennium)))).isInstanceOf(InvalidTokenException.class)
+                .hasMessageContaining("max-token-lifetime");
         IssuerSettings strict = new IssuerSettings(SETTINGS.issuer(), "sluice", "groups", Duration.ofMinutes(10));
         assertThatThrownBy(() -> TokenClaims.toPrincipal(claims("alice").issueTime(Date.from(NOW))
                 .expirationTime(Date.from(NOW.plus(Duration.ofMinutes(11)))).build(), strict, NOW))
