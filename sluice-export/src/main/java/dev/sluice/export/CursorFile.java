@@ -43,6 +43,13 @@ final class CursorFile {
     void write(long seq) throws IOException {
         Files.createDirectories(file.getParent());
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            // like every file in the data dir: readable by Sluice's user only (mode 600)
+            Files.createFile(temp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        } catch (java.nio.file.FileAlreadyExistsException | UnsupportedOperationException e) {
+            // a leftover temp file (written over below) or no POSIX modes here
+        }
         Files.writeString(temp, Long.toString(seq) + "\n", StandardCharsets.US_ASCII);
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

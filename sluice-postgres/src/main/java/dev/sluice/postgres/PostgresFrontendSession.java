@@ -264,8 +264,7 @@ final class PostgresFrontendSession {
             PostgresRelay relay = new PostgresRelay(socket, input, reader, writer, upstream, guard,
                     new PostgresCommandMapper(services.classifier()), services.clock());
             services.cancels().listen(key, relay::cancelHold);
-            AutoCloseable expiry = guard.watchAccess(() -> relay.terminate("access grant to connection \""
-                    + grant.connection().name() + "\" expired"));
+            AutoCloseable expiry = guard.watchExpiry(relay::terminate); // grant or token expiry: FATAL 57P01
             AutoCloseable drained = services.control().register(relay::terminate); // ops hook: drain
             String reason;
             try {

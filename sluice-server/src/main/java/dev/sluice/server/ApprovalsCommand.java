@@ -79,7 +79,8 @@ final class ApprovalsCommand implements Callable<Integer> {
             }
             JsonNode result = response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
             if (response.statusCode() / 100 != 2) {
-                err.println("sluice: " + result.path("error").asText("HTTP " + response.statusCode()) + " (HTTP "
+                err.println("sluice: " + CliText.escape(result.path("error").asText("HTTP " + response.statusCode()))
+                        + " (HTTP "
                         + response.statusCode() + ")");
                 err.flush();
                 return Optional.empty();
@@ -89,13 +90,15 @@ final class ApprovalsCommand implements Callable<Integer> {
     }
 
     static String summary(JsonNode r) {
-        String statement = r.path("statement").asText("").replaceAll("\\s+", " ");
+        String statement = r.path("statement").asText("").replaceAll("[ \\t\\r\\n]+", " ");
         String what = r.path("kind").asText().equals("access")
                 ? "access for " + r.path("grant_seconds").asLong() + "s: " + r.path("justification").asText()
                 : statement.length() > 80 ? statement.substring(0, 80) + "…" : statement;
-        return String.format("%-19s %-9s %-20s %-12s %-24s %d/%d  %s", r.path("id").asText(), r.path("state").asText(),
-                r.path("requester").path("subject").asText(), r.path("connection").asText(), r.path("rule").asText(),
-                r.path("approvals").asInt(), r.path("approvals_required").asInt(), what);
+        // Every value is the server's word for a caller's choice: escaped so none can forge a line (CliText).
+        return String.format("%-19s %-9s %-20s %-12s %-24s %d/%d  %s", CliText.escape(r.path("id").asText()),
+                CliText.escape(r.path("state").asText()), CliText.escape(r.path("requester").path("subject").asText()),
+                CliText.escape(r.path("connection").asText()), CliText.escape(r.path("rule").asText()),
+                r.path("approvals").asInt(), r.path("approvals_required").asInt(), CliText.escape(what));
     }
 
     @Command(name = "list", description = "List approval requests, newest first.")

@@ -87,20 +87,22 @@ final class AuditCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String human(AuditRecord r) {
-        StringBuilder result = new StringBuilder().append(r.time()).append(' ').append(r.kind()).append(' ')
-                .append(r.session()).append(' ').append(r.subject()).append(" @").append(r.connection());
+    /** One line per record; every stored value escaped ({@link CliText}), so no value can forge a line. */
+    static String human(AuditRecord r) {
+        StringBuilder result = new StringBuilder().append(r.time()).append(' ').append(CliText.escape(r.kind()))
+                .append(' ').append(CliText.escape(r.session())).append(' ').append(CliText.escape(r.subject()))
+                .append(" @").append(CliText.escape(r.connection()));
         if (!r.verdict().isEmpty()) {
-            result.append(' ').append(r.verdict());
+            result.append(' ').append(CliText.escape(r.verdict()));
         }
         if (!r.statement().isEmpty()) {
-            result.append(" | ").append(r.statement().replace('\n', ' '));
+            result.append(" | ").append(CliText.escape(r.statement()));
         }
         if (r.rows() >= 0) {
             result.append(" | rows=").append(r.rows());
         }
         if (!r.error().isEmpty()) {
-            result.append(" | ").append(r.error());
+            result.append(" | ").append(CliText.escape(r.error()));
         }
         return result.toString();
     }

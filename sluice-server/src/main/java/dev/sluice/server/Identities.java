@@ -25,7 +25,8 @@ final class Identities {
         Map<String, TokenVerifier> byIssuer = new LinkedHashMap<>();
         for (OidcIssuerConfig issuer : identity.oidc()) {
             byIssuer.put(issuer.issuer().toString(), OidcTokenVerifier.create(List.of(
-                    new IssuerSettings(issuer.issuer(), issuer.audience(), issuer.groupsClaim())), clock));
+                    new IssuerSettings(issuer.issuer(), issuer.audience(), issuer.groupsClaim(),
+                            issuer.maxTokenLifetime())), clock));
         }
         if (identity.devIssuer()) {
             byIssuer.put(DevIssuer.ISSUER.toString(), DevIssuer.open(config.dataDir(), clock).verifier());

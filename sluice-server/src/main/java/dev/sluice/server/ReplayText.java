@@ -16,14 +16,15 @@ final class ReplayText {
     }
 
     static String header(SessionSummary s) {
-        return "session " + s.id() + "  " + s.subject() + " @" + s.connection() + " (" + s.protocol() + ")  started "
+        return "session " + CliText.escape(s.id()) + "  " + CliText.escape(s.subject()) + " @"
+                + CliText.escape(s.connection()) + " (" + CliText.escape(s.protocol()) + ")  started "
                 + s.started() + "  " + s.statements() + " statements";
     }
 
     static String footer(SessionSummary s) {
         return "session ended " + s.ended().map(Object::toString).orElse("") + " after "
                 + seconds(Duration.between(s.started(), s.ended().orElse(s.started())).toMillis()) + ": "
-                + s.endReason();
+                + CliText.escape(s.endReason());
     }
 
     @SuppressWarnings("unchecked")
@@ -31,11 +32,12 @@ final class ReplayText {
         StringBuilder result = new StringBuilder();
         long started = c.get("started_ms") instanceof Number n ? n.longValue() : sessionStartMs;
         result.append(String.format(Locale.ROOT, "%10s ", "+" + seconds(started - sessionStartMs)))
-                .append('[').append(c.get("statement_id")).append("] ").append(c.get("verdict")).append("  ")
-                .append(String.valueOf(c.get("text")).replace('\n', ' '));
+                .append('[').append(c.get("statement_id")).append("] ").append(CliText.escape(c.get("verdict")))
+                .append("  ").append(CliText.escape(c.get("text")));
         List<Object> parameters = (List<Object>) c.getOrDefault("parameters", List.of());
         if (!parameters.isEmpty()) {
-            result.append('\n').append(INDENT).append("parameters: ").append(parameters);
+            result.append('\n').append(INDENT).append("parameters: ")
+                    .append(parameters.stream().map(CliText::escape).toList());
         }
         for (Map<String, Object> set : (List<Map<String, Object>>) c.getOrDefault("results", List.of())) {
             List<Object> columns = (List<Object>) set.getOrDefault("columns", List.of());
@@ -56,13 +58,13 @@ final class ReplayText {
     private static String outcome(Map<String, Object> c) {
         String error = String.valueOf(c.getOrDefault("error", ""));
         if (!"allow".equals(c.get("verdict"))) {
-            return "refused: " + c.get("reason");
+            return "refused: " + CliText.escape(c.get("reason"));
         }
         if (!error.isEmpty()) {
-            return "error " + c.getOrDefault("sqlstate", "") + ": " + error;
+            return "error " + CliText.escape(c.getOrDefault("sqlstate", "")) + ": " + CliText.escape(error);
         }
         long rows = c.get("rows") instanceof Number n ? n.longValue() : -1;
-        return c.get("tag") + (rows >= 0 ? " (" + rows + " rows)" : "") + " in " + c.get("duration_ms") + " ms";
+        return CliText.escape(c.get("tag")) + (rows >= 0 ? " (" + rows + " rows)" : "") + " in " + c.get("duration_ms") + " ms";
     }
 
     private static String row(List<Object> cells) {
@@ -71,7 +73,7 @@ final class ReplayText {
             if (!result.isEmpty()) {
                 result.append(" | ");
             }
-            String text = cell == null ? "NULL" : cell.toString().replace('\n', ' ');
+            String text = cell == null ? "NULL" : CliText.escape(cell.toString());
             result.append(text.length() > MAX_CELL ? text.substring(0, MAX_CELL) + "…" : text);
         }
         return result.toString();

@@ -70,7 +70,7 @@ final class ServerTls {
     }
 
     private static void generate(Path cert, Path key) throws IOException, GeneralSecurityException {
-        Files.createDirectories(cert.getParent());
+        dev.sluice.store.PrivateFiles.directory(cert.getParent()); // created mode 700, like the data dir
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(256);
         KeyPair pair = generator.generateKeyPair();
@@ -90,6 +90,8 @@ final class ServerTls {
         } catch (org.bouncycastle.operator.OperatorCreationException e) {
             throw new GeneralSecurityException(e);
         }
+        Files.deleteIfExists(cert);
+        Files.createFile(cert, dev.sluice.store.PrivateFiles.FILE); // everything in the data dir is mode 600
         Files.writeString(cert, pem(certificate));
         Files.deleteIfExists(key);
         Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

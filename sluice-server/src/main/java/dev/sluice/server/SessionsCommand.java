@@ -71,7 +71,8 @@ final class SessionsCommand implements Callable<Integer> {
     }
 
     private static String human(SessionSummary s) {
-        return s.id() + "  " + s.started() + "  " + s.subject() + " @" + s.connection() + "  " + s.statements()
-                + " statements  " + s.ended().map(e -> "ended " + e + " (" + s.endReason() + ")").orElse("open");
+        return CliText.escape(s.id()) + "  " + s.started() + "  " + CliText.escape(s.subject()) + " @"
+                + CliText.escape(s.connection()) + "  " + s.statements() + " statements  "
+                + s.ended().map(e -> "ended " + e + " (" + CliText.escape(s.endReason()) + ")").orElse("open");
     }
 }

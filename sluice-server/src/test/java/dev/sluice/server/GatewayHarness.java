@@ -35,6 +35,7 @@ final class GatewayHarness implements AutoCloseable {
     private final Path dir;
     private final Path configFile;
     private final String databasePassword;
+    private String identityYaml = "";
     private Gateway gateway;
 
     private GatewayHarness(PostgresServer database, OidcProvider oidc, Path dir, String databasePassword) {
@@ -47,6 +48,16 @@ final class GatewayHarness implements AutoCloseable {
 
     /** Starts everything; {@code extraYaml} is appended to the config (top-level keys such as {@code policies:}). */
     static GatewayHarness start(String extraYaml) {
+        return start(oidc -> "", oidc -> extraYaml);
+    }
+
+    /**
+     * As {@link #start(String)}, with {@code identityYaml} (given the OIDC provider, for its issuer URLs) appended to
+     * the {@code identity:} section: more {@code oidc} items (indented by 4) or identity keys (indented by 2); and
+     * {@code extraYaml} given the provider too.
+     */
+    static GatewayHarness start(java.util.function.Function<OidcProvider, String> identityYaml,
+                                java.util.function.Function<OidcProvider, String> extraYaml) {
         PostgresServer database = PostgresServer.start();
         OidcProvider oidc = OidcProvider.start();
         try {
@@ -57,8 +68,9 @@ final class GatewayHarness implements AutoCloseable {
             database.execute("orders", "ALTER SCHEMA public OWNER TO app");
             GatewayHarness result = new GatewayHarness(database, oidc, Files.createTempDirectory("sluice-e2e-"),
                     password);
+            result.identityYaml = identityYaml.apply(oidc);
             Files.writeString(result.dir.resolve("db-password"), password);
-            result.writeConfig(extraYaml);
+            result.writeConfig(extraYaml.apply(oidc));
             result.gateway = Gateway.start(result.configFile, Clock.systemUTC());
             return result;
         } catch (IOException | RuntimeException e) {
@@ -80,6 +92,7 @@ final class GatewayHarness implements AutoCloseable {
                     - issuer: %s
                       audience: sluice
                       groups-claim: groups
+                %s
                 connections:
                   - name: orders
                     type: postgres
@@ -91,7 +104,8 @@ final class GatewayHarness implements AutoCloseable {
                       mode: disable
                     allow:
                       groups: [agents, sre, dpo]
-                """.formatted(oidc.issuer(ISSUER_ID), database.port(), dir.resolve("db-password")) + extraYaml;
+                """.formatted(oidc.issuer(ISSUER_ID), identityYaml.stripTrailing(), database.port(),
+                        dir.resolve("db-password")) + extraYaml;
     }
 
     /** Rewrites the config file (a running gateway picks the change up within a second). */

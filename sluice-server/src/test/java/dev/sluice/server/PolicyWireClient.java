@@ -134,6 +134,11 @@ final class PolicyWireClient implements AutoCloseable {
         return new FrontendMessage.Sync();
     }
 
+    /** Reads the next message, whatever it is (blocks up to the socket's 20 s timeout). */
+    BackendMessage next() throws IOException {
+        return BackendMessage.decode(reader.read());
+    }
+
     /** Reads every message up to and including the next ReadyForQuery. */
     List<BackendMessage> untilReady() throws IOException {
         List<BackendMessage> result = new ArrayList<>();

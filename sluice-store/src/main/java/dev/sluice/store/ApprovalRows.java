@@ -41,14 +41,15 @@ final class ApprovalRows {
     }
 
     static List<Map<String, Object>> votes(List<Vote> votes) {
-        return votes.stream().map(v -> Map.<String, Object>of("approver", v.approver(), "display_name",
-                v.displayName(), "approve", v.approve(), "reason", v.reason(), "time_ms", v.time().toEpochMilli()))
-                .toList();
+        return votes.stream().map(v -> Map.<String, Object>of("approver", v.approver(), "issuer", v.issuer(),
+                "display_name", v.displayName(), "approve", v.approve(), "reason", v.reason(), "time_ms",
+                v.time().toEpochMilli())).toList();
     }
 
     static List<Vote> votes(String json) throws JsonProcessingException {
         return StoreJson.MAPPER.readValue(json, LIST_OF_MAPS).stream().map(v -> new Vote((String) v.get("approver"),
                 (String) v.get("display_name"), (Boolean) v.get("approve"), (String) v.get("reason"),
-                Instant.ofEpochMilli(((Number) v.get("time_ms")).longValue()))).toList();
+                Instant.ofEpochMilli(((Number) v.get("time_ms")).longValue()),
+                v.get("issuer") instanceof String issuer ? issuer : "")).toList();
     }
 }

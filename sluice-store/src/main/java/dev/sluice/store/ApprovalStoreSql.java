@@ -27,7 +27,7 @@ import dev.sluice.core.policy.Action;
 final class ApprovalStoreSql {
     private static final String COLUMNS = "id, kind, state, version, requester, subject, connection, session, "
             + "statement_id, statement, classification, shape, rule, reason, approvers, approvals_required, scope, "
-            + "grant_ms, justification, created_ms, expires_ms, votes, note";
+            + "grant_ms, justification, created_ms, expires_ms, votes, note, issuer";
 
     private ApprovalStoreSql() {
     }
@@ -35,7 +35,7 @@ final class ApprovalStoreSql {
     /** Inserts a new request; returns the rows inserted (1). */
     static int insert(Connection c, ApprovalRequest r) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO approval_request (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             bind(s, r);
             return s.executeUpdate();
         }
@@ -77,35 +77,38 @@ final class ApprovalStoreSql {
 
     /** Inserts a grant; returns the rows inserted (1). */
     static int insertGrant(Connection c, AccessGrant g) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO access_grant (id, approval_id, subject, connection, "
-                + "shape, granted_ms, until_ms) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO access_grant (id, approval_id, issuer, subject, "
+                + "connection, shape, granted_ms, until_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             s.setString(1, g.id());
             s.setString(2, g.approvalId());
-            s.setString(3, g.subject());
-            s.setString(4, g.connection());
-            s.setString(5, g.shape());
-            s.setLong(6, g.granted().toEpochMilli());
-            s.setLong(7, g.until().toEpochMilli());
+            s.setString(3, g.issuer());
+            s.setString(4, g.subject());
+            s.setString(5, g.connection());
+            s.setString(6, g.shape());
+            s.setLong(7, g.granted().toEpochMilli());
+            s.setLong(8, g.until().toEpochMilli());
             return s.executeUpdate();
         }
     }
 
-    static List<AccessGrant> activeGrants(Connection c, String subject, String connection, String shape, Instant now)
-            throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT id, approval_id, subject, connection, shape, granted_ms, "
-                + "until_ms FROM access_grant WHERE subject = ? AND connection = ? AND shape = ? AND until_ms > ? "
-                + "AND granted_ms <= ? ORDER BY until_ms DESC")) {
-            s.setString(1, subject);
-            s.setString(2, connection);
-            s.setString(3, shape);
-            s.setLong(4, now.toEpochMilli());
+    /** Grants of the identity (issuer, subject), both compared exactly; grants stored without an issuer match none. */
+    static List<AccessGrant> activeGrants(Connection c, String issuer, String subject, String connection, String shape,
+                                          Instant now) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT id, approval_id, issuer, subject, connection, shape, "
+                + "granted_ms, until_ms FROM access_grant WHERE issuer = ? AND subject = ? AND connection = ? "
+                + "AND shape = ? AND until_ms > ? AND granted_ms <= ? ORDER BY until_ms DESC")) {
+            s.setString(1, issuer);
+            s.setString(2, subject);
+            s.setString(3, connection);
+            s.setString(4, shape);
             s.setLong(5, now.toEpochMilli());
+            s.setLong(6, now.toEpochMilli());
             List<AccessGrant> result = new ArrayList<>();
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
                     result.add(new AccessGrant(rows.getString(1), rows.getString(2), rows.getString(3),
-                            rows.getString(4), rows.getString(5), Instant.ofEpochMilli(rows.getLong(6)),
-                            Instant.ofEpochMilli(rows.getLong(7))));
+                            rows.getString(4), rows.getString(5), rows.getString(6),
+                            Instant.ofEpochMilli(rows.getLong(7)), Instant.ofEpochMilli(rows.getLong(8))));
                 }
             }
             return result;
@@ -136,6 +139,7 @@ final class ApprovalStoreSql {
         s.setLong(21, r.expires().toEpochMilli());
         s.setString(22, StoreJson.write(ApprovalRows.votes(r.votes())));
         s.setString(23, r.note());
+        s.setString(24, r.requester().issuer());
     }
 
     private static List<ApprovalRequest> read(PreparedStatement s) throws SQLException {

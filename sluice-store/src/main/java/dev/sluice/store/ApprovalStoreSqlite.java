@@ -39,7 +39,7 @@ public final class ApprovalStoreSqlite {
         Objects.requireNonNull(file, "file");
         Path absolute = file.toAbsolutePath();
         try {
-            Files.createDirectories(absolute.getParent());
+            PrivateFiles.database(absolute);
             SqliteFiles.migrate(absolute);
         } catch (Exception e) {
             throw new ApprovalException(Problem.UNAVAILABLE, "cannot open the approval store " + absolute + ": "

@@ -51,8 +51,9 @@ final class ApprovalTables implements ApprovalStore {
     }
 
     @Override
-    public List<AccessGrant> activeGrants(String subject, String connectionName, String shape, Instant now) {
-        return calls.call(c -> ApprovalStoreSql.activeGrants(c, subject, connectionName, shape, now));
+    public List<AccessGrant> activeGrants(String issuer, String subject, String connectionName, String shape,
+                                          Instant now) {
+        return calls.call(c -> ApprovalStoreSql.activeGrants(c, issuer, subject, connectionName, shape, now));
     }
 
     @Override

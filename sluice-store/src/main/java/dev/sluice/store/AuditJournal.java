@@ -74,6 +74,7 @@ final class AuditJournal implements GroupCommitWriter.JournalHook, AutoCloseable
         Path file = fileFor(store);
         try {
             found.addAll(read(file));
+            PrivateFiles.file(file); // mode 600, like the database it journals for
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
             long last = found.isEmpty() ? 0 : found.getLast().id();

@@ -40,7 +40,7 @@ public record AuditSettings(Path file, Optional<PostgresStoreConfig> postgres, S
                             Duration checkpointInterval, int checkpointEvents, Optional<Duration> retention) {
     static final String DEFAULT_KEY = "keys/audit-signing.key";
     private static final Set<String> KEYS = Set.of("store", "sync", "signing-key", "checkpoint-interval",
-            "checkpoint-events", "retention", "url", "user", "password");
+            "checkpoint-events", "retention", "url", "user", "password", "max-statement-bytes");
     private static final Set<String> POSTGRES_KEYS = Set.of("url", "user", "password");
 
     public AuditSettings {
@@ -76,6 +76,7 @@ public record AuditSettings(Path file, Optional<PostgresStoreConfig> postgres, S
             interval = Checkpointing.DEFAULT_INTERVAL;
         }
         int events = problems.integer(node, "checkpoint-events", Checkpointing.DEFAULT_EVERY_EVENTS, 1, 10_000_000);
+        dev.sluice.core.audit.AuditText.bind(node, problems); // max-statement-bytes, read by each session
         Optional<Duration> retention = node.at("retention").isAbsent() ? Optional.empty()
                 : Optional.of(problems.duration(node, "retention", Duration.ZERO));
         if (retention.isPresent() && retention.get().compareTo(interval) <= 0 && problems.isEmpty()) {

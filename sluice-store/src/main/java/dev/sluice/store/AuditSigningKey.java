@@ -69,7 +69,7 @@ public final class AuditSigningKey {
         if (!Files.exists(file)) {
             AuditSigningKey created = generate();
             try {
-                Files.createDirectories(file.toAbsolutePath().getParent());
+                PrivateFiles.directory(file.toAbsolutePath().getParent());
                 Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), ".audit-key", ".tmp",
                         PosixFilePermissions.asFileAttribute(OWNER_ONLY));
                 try {

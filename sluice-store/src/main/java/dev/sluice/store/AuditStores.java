@@ -24,7 +24,9 @@ public final class AuditStores {
      * @throws AuditStoreException when the signing key cannot be read or created
      */
     public static AuditStore open(SluiceConfig config, Clock clock) {
-        return open(AuditSettings.of(config), clock);
+        AuditSettings settings = AuditSettings.of(config);
+        PrivateFiles.secure(config.dataDir()); // data dir 700, its files 600: tightened at every start
+        return open(settings, clock);
     }
 
     public static AuditStore open(AuditSettings settings, Clock clock) {

@@ -10,6 +10,7 @@ import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditEvent.AccessDenied;
 import dev.sluice.core.audit.AuditEvent.ApprovalClosed;
 import dev.sluice.core.audit.AuditEvent.ApprovalDecided;
+import dev.sluice.core.audit.AuditEvent.ApprovalRefused;
 import dev.sluice.core.audit.AuditEvent.ApprovalNotified;
 import dev.sluice.core.audit.AuditEvent.ApprovalRequested;
 import dev.sluice.core.audit.AuditEvent.AuthFailed;
@@ -109,9 +110,21 @@ final class EventMapper {
                 details.put("approval_id", e.approvalId());
                 details.put("statement_id", e.statementId());
                 details.put("approver", text(e.approver()));
+                if (e.approverIssuer() != null && !e.approverIssuer().isEmpty()) {
+                    details.put("approver_issuer", e.approverIssuer());
+                }
                 details.put("reason", text(e.reason()));
                 details.put("state", text(e.state()));
                 yield fields(e, e.ctx(), "", text(e.decision()), -1, "", details);
+            }
+            case ApprovalRefused e -> {
+                Map<String, Object> details = sessionDetails(e.ctx());
+                details.put("approval_id", e.approvalId());
+                details.put("statement_id", e.statementId());
+                details.put("caller", text(e.caller()));
+                details.put("caller_issuer", text(e.callerIssuer()));
+                details.put("decision", text(e.decision()));
+                yield fields(e, e.ctx(), "", "refused", -1, text(e.reason()), details);
             }
             case ApprovalClosed e -> {
                 Map<String, Object> details = sessionDetails(e.ctx());

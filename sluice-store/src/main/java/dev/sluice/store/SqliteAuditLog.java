@@ -63,7 +63,7 @@ public final class SqliteAuditLog implements AuditStore {
         Objects.requireNonNull(file, "file");
         Path absolute = file.toAbsolutePath();
         try {
-            Files.createDirectories(absolute.getParent());
+            PrivateFiles.database(absolute); // 600 before SQLite writes a byte: its -wal and -shm follow
             SqliteFiles.migrate(absolute);
         } catch (IOException | FlywayException e) {
             throw new AuditWriteException("cannot open the audit store " + absolute + ": " + e.getMessage(), e);
@@ -76,7 +76,7 @@ public final class SqliteAuditLog implements AuditStore {
     public static AuditStoreReader reader(Path file) {
         Path absolute = file.toAbsolutePath();
         try {
-            Files.createDirectories(absolute.getParent());
+            PrivateFiles.database(absolute); // 600 before SQLite writes a byte: its -wal and -shm follow
             SqliteFiles.migrate(absolute);
         } catch (IOException | FlywayException e) {
             throw new AuditStoreException("cannot open the audit store " + absolute + ": " + e.getMessage(), e);

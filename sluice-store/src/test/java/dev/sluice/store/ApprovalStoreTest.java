@@ -29,6 +29,7 @@ import dev.sluice.core.policy.Action;
 @ValueSource(strings = {"sqlite", "postgres"})
 class ApprovalStoreTest {
     private static final Instant NOW = Instant.parse("2025-06-01T10:00:00Z");
+    private static final String ISS = "https://issuer";
 
     @Parameter
     String store;
@@ -95,14 +96,18 @@ class ApprovalStoreTest {
     @Test
     void onlyGrantsValidNowAreActive() {
         try (ApprovalStore store = open()) {
-            store.addGrant(new AccessGrant("gr-1", "ap-1", "alice", "orders", "", NOW, NOW.plusSeconds(60)));
-            store.addGrant(new AccessGrant("gr-2", "ap-2", "alice", "orders", "delete from t", NOW,
+            store.addGrant(new AccessGrant("gr-1", "ap-1", ISS, "alice", "orders", "", NOW, NOW.plusSeconds(60)));
+            store.addGrant(new AccessGrant("gr-2", "ap-2", ISS, "alice", "orders", "delete from t", NOW,
                     NOW.plusSeconds(60)));
-            assertThat(store.activeGrants("alice", "orders", "", NOW.plusSeconds(30))).extracting(AccessGrant::id)
+            assertThat(store.activeGrants(ISS, "alice", "orders", "", NOW.plusSeconds(30))).extracting(AccessGrant::id)
                     .containsExactly("gr-1");
-            assertThat(store.activeGrants("alice", "orders", "", NOW.plusSeconds(60))).isEmpty();
-            assertThat(store.activeGrants("bob", "orders", "", NOW.plusSeconds(30))).isEmpty();
-            assertThat(store.activeGrants("alice", "orders", "delete from t", NOW)).hasSize(1);
+            assertThat(store.activeGrants(ISS, "alice", "orders", "", NOW.plusSeconds(60))).isEmpty();
+            assertThat(store.activeGrants(ISS, "bob", "orders", "", NOW.plusSeconds(30))).isEmpty();
+            assertThat(store.activeGrants(ISS, "alice", "orders", "delete from t", NOW)).hasSize(1);
+            assertThat(store.activeGrants("https://other-issuer", "alice", "orders", "", NOW.plusSeconds(30)))
+                    .as("the same subject of another issuer is another identity").isEmpty();
+            assertThat(store.activeGrants(ISS, "Alice", "orders", "", NOW.plusSeconds(30)))
+                    .as("subjects are compared exactly where they grant").isEmpty();
         }
     }
 }

@@ -83,6 +83,7 @@ class AuditSettingsTest {
                   checkpoint-events: 0
                   retention: forever
                   colour: blue
+                  max-statement-bytes: 10
                 """);
 
         assertThatThrownBy(() -> AuditSettings.of(config, Map.of()))
@@ -91,7 +92,8 @@ class AuditSettingsTest {
                 .hasMessageContaining("sluice.yaml:10: audit.sync")
                 .hasMessageContaining("sluice.yaml:11: audit.checkpoint-events")
                 .hasMessageContaining("sluice.yaml:12: audit.retention")
-                .hasMessageContaining("sluice.yaml:13: audit.colour: unknown key");
+                .hasMessageContaining("sluice.yaml:13: audit.colour: unknown key")
+                .hasMessageContaining("sluice.yaml:14: audit.max-statement-bytes");
     }
 
     @Test

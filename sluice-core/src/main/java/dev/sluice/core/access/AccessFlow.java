@@ -13,6 +13,7 @@ import dev.sluice.core.audit.AuditLog;
 import dev.sluice.core.config.ConnectionConfig;
 import dev.sluice.core.identity.InvalidTokenException;
 import dev.sluice.core.identity.Principal;
+import dev.sluice.core.identity.TokenExpiry;
 import dev.sluice.core.identity.TokenVerifier;
 
 /**
@@ -84,7 +85,10 @@ public final class AccessFlow {
             transport.refuseAccess(message);
             throw new AccessRefusedException(message);
         }
-        return new TargetGrant(principal, connection.get(), verified, grantedUntil);
+        // The session lives as long as its token (plus the issuer's grace): SessionGuard#watchExpiry ends it then.
+        Optional<TargetGrant.TokenDeadline> deadline = TokenExpiry.of(token.strip()).map(exp ->
+                new TargetGrant.TokenDeadline(exp, state.get().config().identity().sessionGrace(principal.issuer())));
+        return new TargetGrant(principal, connection.get(), verified, grantedUntil, deadline);
     }
 
     private void recordQuietly(AuditEvent event) {

@@ -1,16 +1,13 @@
 package dev.sluice.core.access;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -22,6 +19,7 @@ import dev.sluice.core.approval.SessionHolds;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditLog;
+import dev.sluice.core.audit.AuditText;
 import dev.sluice.core.audit.SessionRecorder;
 import dev.sluice.core.audit.SqlRecorder;
 import dev.sluice.core.config.ConnectionConfig;
@@ -42,13 +40,6 @@ import dev.sluice.core.policy.Verdict;
  */
 public final class SessionGuard {
     private static final Logger LOG = LoggerFactory.getLogger(SessionGuard.class);
-    /**
-     * Statement text beyond this many characters is not stored whole: a client may send up to the protocol's
-     * message limit per statement, and a trail that grows by tens of megabytes per statement is itself a denial of
-     * service. The stored text keeps the head, the full length and a SHA-256 of the whole text.
-     */
-    static final int MAX_AUDITED_TEXT = 64 * 1024;
-
     private final TargetGrant grant;
     private final Supplier<GatewayState> state;
     private final AuditLog audit;
@@ -57,6 +48,8 @@ public final class SessionGuard {
     private final AtomicLong statements = new AtomicLong();
     private final SessionHolds holds;
     private final SessionRecorder recorder;
+    /** {@code audit.max-statement-bytes}: longer texts and parameters are recorded as head, length and digest. */
+    private final int maxAuditedBytes;
 
     public SessionGuard(TargetGrant grant, Supplier<GatewayState> state, AuditLog audit, Clock clock) {
         this(grant, state, audit, clock, ApprovalGate.disabled());
@@ -72,6 +65,7 @@ public final class SessionGuard {
         this.started = clock.instant();
         this.holds = approvals.session(grant, state);
         this.recorder = SqlRecorder.create(RecordingConfig.of(state.get().config()), grant.context(), audit, clock);
+        this.maxAuditedBytes = AuditText.maxStatementBytes(state.get().config());
     }
 
     /** The session's recorder, fed with results by the protocol's response path. */
@@ -103,7 +97,7 @@ public final class SessionGuard {
      * records the verdict. The strictest verdict over all commands wins.
      *
      * @param text       what is audited as the statement: already masked; stored whole up to
-     *                   {@value #MAX_AUDITED_TEXT} characters, else its head, length and SHA-256
+     *                   {@code audit.max-statement-bytes}, else its head, length and SHA-256 ({@link AuditText})
      * @param parameters bound parameters, already masked
      * @throws dev.sluice.core.audit.AuditWriteException when the verdict cannot be recorded: the caller must refuse
      */
@@ -129,6 +123,40 @@ public final class SessionGuard {
         return holds.watchAccess(end);
     }
 
+    /**
+     * Calls {@code end} with the reason, to be told to the client and recorded as the session's end, when the
+     * session's access grant expires (see {@link #watchAccess}) or its token does: at the token's {@code exp} plus
+     * the issuer's {@code session-grace}. A session never outlives the credential it was opened with. Close the
+     * result to stop watching.
+     */
+    public AutoCloseable watchExpiry(Consumer<String> end) {
+        AutoCloseable access = holds.watchAccess(() -> end.accept("access grant to connection \""
+                + grant.connection().name() + "\" expired"));
+        Optional<TargetGrant.TokenDeadline> deadline = grant.tokenDeadline();
+        if (deadline.isEmpty()) {
+            return access;
+        }
+        Thread watcher = Thread.ofVirtual().name("sluice-token-" + context().session()).start(() -> {
+            try {
+                Duration left = Duration.between(clock.instant(), deadline.get().endsAt());
+                while (left.isPositive()) {
+                    Thread.sleep(left);
+                    left = Duration.between(clock.instant(), deadline.get().endsAt());
+                }
+                LOG.info("session {}: its token expired at {}; ending it", context().session(),
+                        deadline.get().expires());
+                end.accept("token expired at " + deadline.get().expires() + " (session grace "
+                        + deadline.get().grace().toSeconds() + "s): reconnect with a new token");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the session ended first
+            }
+        });
+        return () -> {
+            watcher.interrupt();
+            access.close();
+        };
+    }
+
     /** Records a refusal decided by the protocol itself (e.g. an EXECUTE of a name never prepared). */
     public Admission refuse(String text, List<String> parameters, List<Command> commands, String reason) {
         return record(text, parameters, commands, new Decision(new Verdict.Deny("", reason), List.of()));
@@ -140,9 +168,14 @@ public final class SessionGuard {
         String kinds = commands.isEmpty() ? "EMPTY"
                 : String.join(";", commands.stream().map(Command::kind).distinct().toList());
         Verdict verdict = decision.verdict();
-        audit.writeAhead(new AuditEvent.StatementEvaluated(clock.instant(), context(), id, bounded(text), parameters, kinds,
-                verdict.label(), ruleOf(verdict), reasonOf(verdict)));
-        recorder.onStatement(id, text, parameters, verdict.label(), reasonOf(verdict));
+        // The trail must not be a target: a 60 MB statement is recorded as its head, length and SHA-256, in the
+        // event and in the recording alike (AuditText).
+        String recordedText = AuditText.bounded(text, maxAuditedBytes);
+        List<String> recordedParameters = parameters.isEmpty() ? parameters
+                : AuditText.parameters(parameters, maxAuditedBytes);
+        audit.writeAhead(new AuditEvent.StatementEvaluated(clock.instant(), context(), id, recordedText,
+                recordedParameters, kinds, verdict.label(), ruleOf(verdict), reasonOf(verdict)));
+        recorder.onStatement(id, recordedText, recordedParameters, verdict.label(), reasonOf(verdict));
         return new Admission(id, decision);
     }
 
@@ -200,20 +233,6 @@ public final class SessionGuard {
                     new RuleMatch("", "deny", "evaluation error")));
         }
     }
-
-    static String bounded(String text) {
-        if (text.length() <= MAX_AUDITED_TEXT) {
-            return text;
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return text.substring(0, MAX_AUDITED_TEXT) + "…(" + text.length() + " characters, sha256 "
-                    + HexFormat.of().formatHex(digest) + ")";
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-    }
-
 
     private static String ruleOf(Verdict verdict) {
         return switch (verdict) {

@@ -18,17 +18,38 @@ public final class TargetGrant {
     private final ConnectionConfig connection;
     private final AuditContext context;
     private final Optional<Instant> accessUntil;
+    private final Optional<TokenDeadline> tokenDeadline;
 
     TargetGrant(Principal principal, ConnectionConfig connection, AuditContext context) {
-        this(principal, connection, context, Optional.empty());
+        this(principal, connection, context, Optional.empty(), Optional.empty());
     }
 
     TargetGrant(Principal principal, ConnectionConfig connection, AuditContext context,
-                Optional<Instant> accessUntil) {
+                Optional<Instant> accessUntil, Optional<TokenDeadline> tokenDeadline) {
         this.principal = Objects.requireNonNull(principal, "principal");
         this.connection = Objects.requireNonNull(connection, "connection");
         this.context = Objects.requireNonNull(context, "context");
         this.accessUntil = Objects.requireNonNull(accessUntil, "accessUntil");
+        this.tokenDeadline = Objects.requireNonNull(tokenDeadline, "tokenDeadline");
+    }
+
+    /** When the token the session was opened with expires, and how long the session may outlive it. */
+    public Optional<TokenDeadline> tokenDeadline() {
+        return tokenDeadline;
+    }
+
+    /**
+     * The token's {@code exp} and the issuer's session grace: the session ends at {@code expires + grace}.
+     */
+    public record TokenDeadline(Instant expires, java.time.Duration grace) {
+        public TokenDeadline {
+            Objects.requireNonNull(expires, "expires");
+            Objects.requireNonNull(grace, "grace");
+        }
+
+        public Instant endsAt() {
+            return expires.plus(grace);
+        }
     }
 
     /** When access rests on a time-bound grant (not on the connection's allow list): when that grant ends. */

@@ -34,8 +34,9 @@ public final class ApprovalJson {
         result.put("grant_seconds", request.grantFor().toSeconds());
         result.put("created", request.created().toString());
         result.put("expires", request.expires().toString());
-        result.put("votes", request.votes().stream().map(v -> Map.of("approver", v.approver(), "decision",
-                v.approve() ? "approve" : "reject", "reason", v.reason(), "time", v.time().toString())).toList());
+        result.put("votes", request.votes().stream().map(v -> Map.of("approver", v.approver(), "issuer", v.issuer(),
+                "decision", v.approve() ? "approve" : "reject", "reason", v.reason(), "time", v.time().toString()))
+                .toList());
         result.put("note", request.note());
         result.put("links", Map.of("self", links.request().toString(), "approve", links.approve().toString(),
                 "reject", links.reject().toString()));
@@ -44,6 +45,7 @@ public final class ApprovalJson {
 
     static Map<String, Object> requester(Principal principal) {
         Map<String, Object> result = new LinkedHashMap<>();
+        result.put("issuer", principal.issuer());
         result.put("subject", principal.subject());
         result.put("display_name", principal.displayName());
         result.put("kind", principal.kind().label());

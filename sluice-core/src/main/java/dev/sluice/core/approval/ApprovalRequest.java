@@ -29,7 +29,8 @@ import dev.sluice.core.policy.Action;
  * @param shape              the normalised statement ({@link StatementShape}), what session/duration scopes cover
  * @param rule               the require-approval rule that held it; empty for access requests
  * @param reason             why approval is needed, in words
- * @param approvers          subjects or groups who may decide
+ * @param approvers          who may decide: groups ({@code sre}, {@code group:sre}) and subjects
+ *                           ({@code subject:ISSUER#SUB}), see {@link dev.sluice.core.identity.Approver}
  * @param approvalsRequired  distinct approvals needed
  * @param scope              what an approval covers
  * @param grantFor           how long a resulting grant lasts (access, or {@code duration} scope); zero otherwise
@@ -66,18 +67,44 @@ public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state,
         }
     }
 
-    /** Whether {@code person} is the requester, the human it acts for, or one of its agents (so may not decide). */
+    /**
+     * Whether {@code person} is the requester, the human it acts for, or one of its agents (so may not decide).
+     * Fail closed: subjects are compared ignoring case and ignoring the issuer, so {@code Alice} (or {@code alice}
+     * of another issuer) is a party to {@code alice}'s request; an identity provider that lets users pick names
+     * differing only in case, or a second trusted issuer, cannot turn a requester into its own approver.
+     */
     public boolean involves(Principal person) {
         Set<String> parties = new HashSet<>();
-        parties.add(requester.subject());
-        requester.actors().forEach(a -> parties.add(a.subject()));
-        return parties.contains(person.subject()) || person.actors().stream().anyMatch(a -> parties.contains(
-                a.subject()));
+        parties.add(fold(requester.subject()));
+        requester.actors().forEach(a -> parties.add(fold(a.subject())));
+        return parties.contains(fold(person.subject())) || person.actors().stream().anyMatch(a -> parties.contains(
+                fold(a.subject())));
     }
 
-    /** Whether {@code person} is named by the approvers, by subject or by one of its groups. */
+    /**
+     * Whether {@code person} is exactly the requester (same issuer and subject) or one of its agents (an actor of
+     * the same issuer with that subject): who may see the request as its party. Exact, unlike {@link #involves}.
+     */
+    public boolean madeBy(Principal person) {
+        if (!person.issuer().equals(requester.issuer())) {
+            return false;
+        }
+        return person.subject().equals(requester.subject())
+                || requester.actors().stream().anyMatch(a -> a.subject().equals(person.subject()));
+    }
+
+    /**
+     * Whether {@code person} is named by the approvers ({@link dev.sluice.core.identity.Approver}): a bare name or
+     * {@code group:NAME} by its groups only, {@code subject:ISSUER#SUB} by its exact issuer and subject. A subject
+     * that equals a group's name is not that group.
+     */
     public boolean approvableBy(Principal person) {
-        return approvers.contains(person.subject()) || person.groups().stream().anyMatch(approvers::contains);
+        return approvers.stream().anyMatch(entry -> dev.sluice.core.identity.Approver.names(entry, person));
+    }
+
+    /** How subjects are compared where a match restricts (parties, one vote each): case folded, fail closed. */
+    static String fold(String subject) {
+        return subject.strip().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Pending, but past its expiry at {@code now}. */
@@ -87,7 +114,7 @@ public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state,
 
     /** Distinct approvals cast so far. */
     public long approvals() {
-        return votes.stream().filter(Vote::approve).map(Vote::approver).distinct().count();
+        return votes.stream().filter(Vote::approve).map(v -> fold(v.approver())).distinct().count();
     }
 
     /** The vote that rejected the request, if one did. */
@@ -117,12 +144,12 @@ public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state,
             throw new ApprovalException(Problem.FORBIDDEN, voter.subject() + " is not an approver of request " + id
                     + " (approvers: " + String.join(", ", approvers.stream().sorted().toList()) + ")");
         }
-        if (votes.stream().anyMatch(v -> v.approver().equals(voter.subject()))) {
+        if (votes.stream().anyMatch(v -> fold(v.approver()).equals(fold(voter.subject())))) {
             throw new ApprovalException(Problem.CONFLICT, voter.subject() + " already decided on request " + id);
         }
         List<Vote> all = new ArrayList<>(votes);
         all.add(vote);
-        long approvals = all.stream().filter(Vote::approve).map(Vote::approver).distinct().count();
+        long approvals = all.stream().filter(Vote::approve).map(v -> fold(v.approver())).distinct().count();
         ApprovalState next = !vote.approve() ? ApprovalState.REJECTED
                 : approvals >= approvalsRequired ? ApprovalState.APPROVED : ApprovalState.PENDING;
         return with(next, all, note);

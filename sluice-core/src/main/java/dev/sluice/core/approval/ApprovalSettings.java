@@ -21,7 +21,8 @@ import dev.sluice.core.config.SluiceConfig;
  *
  * @param publicUrl           the base URL people reach Sluice's http listener at (default: the listener address)
  * @param notifyTargets       where new requests are announced
- * @param accessApprovers     subjects or groups who decide access requests ({@code access.approvers})
+ * @param accessApprovers     who decides access requests ({@code access.approvers}): groups, or
+ *                            {@code subject:ISSUER#SUBJECT} ({@link dev.sluice.core.identity.Approver})
  * @param accessApprovals     distinct approvals an access request needs ({@code access.approvals-required}, 1)
  * @param maxAccess           the longest access a request may ask for ({@code access.max-duration}, 8h)
  * @param accessExpires       how long an access request waits for a decision ({@code access.expires}, 1h)
@@ -62,6 +63,13 @@ public record ApprovalSettings(Optional<URI> publicUrl, List<NotifyTarget> notif
         ConfigNode access = problems.map(node, "access");
         problems.rejectUnknownKeys(access, Set.of("approvers", "approvals-required", "max-duration", "expires"));
         Set<String> approvers = new LinkedHashSet<>(problems.stringList(access, "approvers"));
+        for (String approver : approvers) {
+            try {
+                dev.sluice.core.identity.Approver.parse(approver); // groups and subjects are told apart
+            } catch (IllegalArgumentException invalid) {
+                problems.add(access.at("approvers"), invalid.getMessage());
+            }
+        }
         int required = problems.integer(access, "approvals-required", 1, 1, 100);
         Duration max = problems.duration(access, "max-duration", Duration.ofHours(8));
         Duration expires = problems.duration(access, "expires", Duration.ofHours(1));

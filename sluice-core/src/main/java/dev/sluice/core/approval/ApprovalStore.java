@@ -28,8 +28,12 @@ public interface ApprovalStore extends AutoCloseable {
 
     void addGrant(AccessGrant grant);
 
-    /** Grants for {@code subject} on {@code connection} with this shape ("" for access) still valid at {@code now}. */
-    List<AccessGrant> activeGrants(String subject, String connection, String shape, Instant now);
+    /**
+     * Grants for the identity ({@code issuer}, {@code subject}) on {@code connection} with this shape ("" for
+     * access) still valid at {@code now}. Both are compared exactly: the same subject of another issuer is another
+     * identity.
+     */
+    List<AccessGrant> activeGrants(String issuer, String subject, String connection, String shape, Instant now);
 
     @Override
     void close();

@@ -96,15 +96,27 @@ public final class Approvals implements ApprovalGate, AccessGrants {
                 expireIfDue(current);
                 throw new ApprovalException(Problem.CONFLICT, "request " + id + " has expired");
             }
-            ApprovalRequest next = current.vote(approver, new Vote(approver.subject(), approver.displayName(),
-                    approve, why, now), now);
+            ApprovalRequest next;
+            try {
+                next = current.vote(approver, new Vote(approver.subject(), approver.displayName(), approve, why, now,
+                        approver.issuer()), now);
+            } catch (ApprovalException refused) {
+                if (refused.problem() == Problem.FORBIDDEN) {
+                    // A party or a non-approver tried to decide: the attempt is evidence, so it is on the trail.
+                    record(new AuditEvent.ApprovalRefused(now, context(current), id, current.statementId(),
+                            approver.subject(), approver.issuer(), approve ? "approve" : "reject",
+                            refused.getMessage()));
+                }
+                throw refused;
+            }
             if (!store.update(next)) {
                 continue;
             }
             record(new AuditEvent.ApprovalDecided(now, context(next), id, next.statementId(), approver.subject(),
-                    approve ? "approve" : "reject", why, next.state().label()));
+                    approve ? "approve" : "reject", why, next.state().label(), approver.issuer()));
             if (next.state() == ApprovalState.APPROVED && next.kind() == ApprovalKind.ACCESS) {
-                store.addGrant(new AccessGrant(newId("gr-"), id, next.requester().subject(), next.connection(), "",
+                store.addGrant(new AccessGrant(newId("gr-"), id, next.requester().issuer(),
+                        next.requester().subject(), next.connection(), "",
                         now, now.plus(next.grantFor())));
             }
             signal();
@@ -165,12 +177,13 @@ public final class Approvals implements ApprovalGate, AccessGrants {
 
     @Override
     public Optional<Instant> activeUntil(Principal principal, String connection) {
-        return grantUntil(principal.subject(), connection, "");
+        return grantUntil(principal, connection, "");
     }
 
-    Optional<Instant> grantUntil(String subject, String connection, String shape) {
+    /** When the grants of {@code principal}'s identity (issuer and subject) on {@code connection} end. */
+    Optional<Instant> grantUntil(Principal principal, String connection, String shape) {
         try {
-            return store.activeGrants(subject, connection, shape, clock.instant()).stream().map(AccessGrant::until)
+            return store.activeGrants(principal.issuer(), principal.subject(), connection, shape, clock.instant()).stream().map(AccessGrant::until)
                     .max(Comparator.naturalOrder());
         } catch (RuntimeException e) {
             LOG.error("cannot read access grants; refusing", e); // fail closed: no grant known means no access
@@ -205,7 +218,8 @@ public final class Approvals implements ApprovalGate, AccessGrants {
     }
 
     void grant(ApprovalRequest approved, String shape, Instant now) {
-        store.addGrant(new AccessGrant(newId("gr-"), approved.id(), approved.requester().subject(),
+        store.addGrant(new AccessGrant(newId("gr-"), approved.id(), approved.requester().issuer(),
+                approved.requester().subject(),
                 approved.connection(), shape, now, now.plus(approved.grantFor())));
     }
 

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.audit.AuditEvent;
+import dev.sluice.core.audit.AuditText;
 import dev.sluice.core.policy.Action;
 import dev.sluice.core.policy.Command;
 import dev.sluice.core.policy.Decision;
@@ -53,7 +54,7 @@ final class HeldStatements implements SessionHolds {
             return decision;
         }
         String shape = StatementShape.of(text);
-        if (sessionShapes.contains(shape) || approvals.grantUntil(grant.principal().subject(),
+        if (sessionShapes.contains(shape) || approvals.grantUntil(grant.principal(),
                 grant.connection().name(), shape).isPresent()) {
             return new Decision(new Verdict.Allow(hold.rule()), decision.matches());
         }
@@ -71,10 +72,12 @@ final class HeldStatements implements SessionHolds {
         String kinds = String.join(";", commands.stream().map(Command::kind).distinct().toList());
         ApprovalRequest request = new ApprovalRequest(Approvals.newId("ap-"), ApprovalKind.STATEMENT,
                 ApprovalState.PENDING, 0, grant.principal(), grant.connection().name(),
-                grant.context().session().value(), statementId, text, kinds, StatementShape.of(text), hold.rule(),
-                hold.reason(), terms.approvers(), terms.approvalsRequired(), terms.scope(),
-                terms.scope() == Action.Scope.DURATION ? terms.expires() : Duration.ZERO,
-                StatementShape.justification(text).orElse(applicationName), now, now.plus(terms.expires()),
+                grant.context().session().value(), statementId,
+                AuditText.bounded(text, AuditText.maxStatementBytes(state.get().config())), kinds,
+                StatementShape.of(text), hold.rule(), hold.reason(), terms.approvers(), terms.approvalsRequired(),
+                terms.scope(), terms.scope() == Action.Scope.DURATION ? terms.expires() : Duration.ZERO,
+                AuditText.callerString(StatementShape.justification(text).orElse(applicationName)), now,
+                now.plus(terms.expires()),
                 List.of(), "");
         try {
             approvals.submit(request, grant.context());

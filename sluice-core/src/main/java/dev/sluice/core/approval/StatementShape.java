@@ -11,7 +11,10 @@ import java.util.regex.Pattern;
  * {@code DELETE FROM t} does not. Pure.
  */
 public final class StatementShape {
-    /** Longer statements are cut: a shape is a key, not a copy. */
+    /**
+     * A longer shape is kept as its head and the SHA-256 of the whole: a shape is a key, not a copy, but two
+     * statements that differ only after the head must not share it (an approval of one would cover the other).
+     */
     static final int MAX_SHAPE = 4096;
     static final int MAX_JUSTIFICATION = 500;
     private static final Pattern JUSTIFICATION = Pattern.compile("/\\*\\s*justification\\s*:\\s*(.*?)\\s*\\*/",
@@ -25,7 +28,7 @@ public final class StatementShape {
         StringBuilder result = new StringBuilder();
         int i = 0;
         int n = sql.length();
-        while (i < n && result.length() < MAX_SHAPE) {
+        while (i < n) {
             char c = sql.charAt(i);
             if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
                 i = skipTo(sql, i, "\n");
@@ -58,7 +61,17 @@ public final class StatementShape {
                 i++;
             }
         }
-        return result.toString().strip().replaceAll(" ?([(),;=<>]) ?", "$1");
+        String shape = result.toString().strip().replaceAll(" ?([(),;=<>]) ?", "$1");
+        if (shape.length() <= MAX_SHAPE) {
+            return shape;
+        }
+        try {
+            return shape.substring(0, MAX_SHAPE) + "…sha256:" + java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(shape.getBytes(
+                            java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        }
     }
 
     /** The text of a {@code /* justification: ... *}{@code /} comment, at most 500 characters. */

@@ -23,9 +23,17 @@ public sealed interface AuditEvent {
         return Optional.empty();
     }
 
-    /** A caller was authenticated and authorised for a connection; the upstream session is open. */
+    /**
+     * A caller was authenticated and authorised for a connection; the upstream session is open. The claimed user
+     * and application name are the caller's words, kept as {@link AuditText#callerString} (secrets masked, bounded).
+     */
     record SessionStarted(Instant time, AuditContext ctx, String protocol, String claimedUser,
                           String applicationName) implements AuditEvent {
+        public SessionStarted {
+            claimedUser = claimedUser == null ? null : AuditText.callerString(claimedUser);
+            applicationName = applicationName == null ? null : AuditText.callerString(applicationName);
+        }
+
         public String kind() {
             return "session.start";
         }
@@ -35,9 +43,17 @@ public sealed interface AuditEvent {
         }
     }
 
-    /** A credential was refused (bad token, or none). {@code reason} never echoes the credential. */
+    /**
+     * A credential was refused (bad token, or none). {@code reason} never echoes the credential; the claimed user
+     * (which a client may fill with a token) is kept as {@link AuditText#callerString}.
+     */
     record AuthFailed(Instant time, AuditContext ctx, String protocol, String claimedUser, String reason)
             implements AuditEvent {
+        public AuthFailed {
+            claimedUser = claimedUser == null ? null : AuditText.callerString(claimedUser);
+            reason = reason == null ? null : AuditText.callerString(reason);
+        }
+
         public String kind() {
             return "auth.failure";
         }
@@ -97,6 +113,7 @@ public sealed interface AuditEvent {
                               String error, Duration duration, Map<String, Long> masked) implements AuditEvent {
         public StatementCompleted {
             masked = Map.copyOf(masked);
+            error = error == null ? null : AuditText.bounded(error, AuditText.DEFAULT_MAX_STATEMENT_BYTES);
         }
 
         /** An outcome with nothing masked. */
@@ -137,6 +154,7 @@ public sealed interface AuditEvent {
                              String justification) implements AuditEvent {
         public ApprovalRequested {
             approvers = List.copyOf(approvers);
+            justification = justification == null ? null : AuditText.callerString(justification);
         }
 
         public String kind() {
@@ -165,11 +183,39 @@ public sealed interface AuditEvent {
      *
      * @param decision {@code approve} or {@code reject}
      * @param state    the request's state after this vote: {@code pending}, {@code approved}, {@code rejected}
+     * @param approverIssuer the issuer of the approver's token: with {@code approver}, the approver's identity
      */
     record ApprovalDecided(Instant time, AuditContext ctx, String approvalId, long statementId, String approver,
-                           String decision, String reason, String state) implements AuditEvent {
+                           String decision, String reason, String state, String approverIssuer)
+            implements AuditEvent {
+        /** A decision whose approver's issuer is not known. */
+        public ApprovalDecided(Instant time, AuditContext ctx, String approvalId, long statementId, String approver,
+                               String decision, String reason, String state) {
+            this(time, ctx, approvalId, statementId, approver, decision, reason, state, "");
+        }
+
         public String kind() {
             return "approval.decision";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
+    /**
+     * Someone who may not decide a request tried to: a party to it (its requester, under any case or issuer, or one
+     * of its agents) or someone not named by its approvers. The context is the requester's.
+     *
+     * @param caller       the subject of the refused caller's token
+     * @param callerIssuer the issuer of that token
+     * @param decision     what they tried: {@code approve} or {@code reject}
+     * @param reason       why they were refused
+     */
+    record ApprovalRefused(Instant time, AuditContext ctx, String approvalId, long statementId, String caller,
+                           String callerIssuer, String decision, String reason) implements AuditEvent {
+        public String kind() {
+            return "approval.refused";
         }
 
         public Optional<AuditContext> context() {

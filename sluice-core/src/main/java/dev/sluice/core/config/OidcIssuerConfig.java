@@ -2,6 +2,7 @@ package dev.sluice.core.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,22 +15,39 @@ import java.util.Set;
  *                    loopback host only
  * @param audience    the {@code aud} a token must carry to be accepted by Sluice
  * @param groupsClaim the claim holding the caller's groups (default {@code groups})
+ * @param maxTokenLifetime the longest {@code iat}-to-{@code exp} lifetime accepted ({@code max-token-lifetime},
+ *                    default {@code identity.max-token-lifetime}, else 24h)
+ * @param sessionGrace how long a session may outlive its token ({@code session-grace}, default
+ *                    {@code identity.session-grace}, else 60s)
  */
-public record OidcIssuerConfig(URI issuer, String audience, String groupsClaim) {
+public record OidcIssuerConfig(URI issuer, String audience, String groupsClaim, Duration maxTokenLifetime,
+                               Duration sessionGrace) {
     public static final String DEFAULT_GROUPS_CLAIM = "groups";
 
     public OidcIssuerConfig {
         Objects.requireNonNull(issuer, "issuer");
         Objects.requireNonNull(audience, "audience");
         Objects.requireNonNull(groupsClaim, "groupsClaim");
+        Objects.requireNonNull(maxTokenLifetime, "maxTokenLifetime");
+        Objects.requireNonNull(sessionGrace, "sessionGrace");
     }
 
-    static Optional<OidcIssuerConfig> bind(ConfigNode node, ConfigProblems problems) {
+    /** With the default lifetime and grace. */
+    public OidcIssuerConfig(URI issuer, String audience, String groupsClaim) {
+        this(issuer, audience, groupsClaim, IdentityConfig.DEFAULT_MAX_TOKEN_LIFETIME,
+                IdentityConfig.DEFAULT_SESSION_GRACE);
+    }
+
+    static Optional<OidcIssuerConfig> bind(ConfigNode node, Duration grace, Duration lifetime,
+                                           ConfigProblems problems) {
         if (!node.isMap()) {
             problems.add(node, "expected a map with issuer and audience, got " + node.describe());
             return Optional.empty();
         }
-        problems.rejectUnknownKeys(node, Set.of("issuer", "audience", "groups-claim"));
+        problems.rejectUnknownKeys(node, Set.of("issuer", "audience", "groups-claim", "max-token-lifetime",
+                "session-grace"));
+        Duration maxLifetime = IdentityConfig.lifetime(node, lifetime, problems);
+        Duration sessionGrace = IdentityConfig.grace(node, grace, problems);
         String issuerText = problems.requiredString(node, "issuer");
         String audience = problems.requiredString(node, "audience");
         String groupsClaim = problems.string(node, "groups-claim", DEFAULT_GROUPS_CLAIM);
@@ -40,7 +58,7 @@ public record OidcIssuerConfig(URI issuer, String audience, String groupsClaim) 
         if (issuer.isEmpty() || audience.isBlank() || groupsClaim.isBlank()) {
             return Optional.empty();
         }
-        return Optional.of(new OidcIssuerConfig(issuer.get(), audience, groupsClaim));
+        return Optional.of(new OidcIssuerConfig(issuer.get(), audience, groupsClaim, maxLifetime, sessionGrace));
     }
 
     private static Optional<URI> issuer(ConfigNode node, String text, ConfigProblems problems) {

@@ -49,7 +49,7 @@ public final class DevIssuer {
     private DevIssuer(ECKey key, Clock clock) {
         this.key = key;
         this.clock = clock;
-        IssuerSettings settings = new IssuerSettings(ISSUER, AUDIENCE, GROUPS_CLAIM);
+        IssuerSettings settings = new IssuerSettings(ISSUER, AUDIENCE, GROUPS_CLAIM, MAX_TTL);
         this.verifier = new JwtVerifier(settings, KeySource.fixed(new JWKSet(key.toPublicJWK())), clock);
     }
 

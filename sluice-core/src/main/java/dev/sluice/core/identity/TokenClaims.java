@@ -35,6 +35,7 @@ final class TokenClaims {
 
     static Principal toPrincipal(JWTClaimsSet claims, IssuerSettings settings, Instant now) {
         checkTimes(claims, now);
+        checkLifetime(claims, settings.maxTokenLifetime(), now);
         if (!audience(claims).contains(settings.audience())) {
             throw new InvalidTokenException("wrong audience");
         }
@@ -66,6 +67,32 @@ final class TokenClaims {
         if (notBefore != null && now.plus(CLOCK_SKEW).isBefore(notBefore.toInstant())) {
             throw new InvalidTokenException("token not yet valid");
         }
+    }
+
+    /**
+     * Refuses a token that lives longer than {@code max}, measured from its {@code iat}, else its {@code nbf}, else
+     * now, to its {@code exp}: a token valid for years is a standing credential, not a session's proof of identity.
+     * A start in the future counts as now, so a far-future {@code iat} cannot hide a far-future {@code exp}.
+     */
+    private static void checkLifetime(JWTClaimsSet claims, Duration max, Instant now) {
+        Instant start;
+        try {
+            start = Optional.ofNullable(claims.getIssueTime()).or(() -> Optional.ofNullable(claims.getNotBeforeTime()))
+                    .map(Date::toInstant).filter(now::isAfter).orElse(now);
+        } catch (RuntimeException e) {
+            throw new InvalidTokenException("malformed token");
+        }
+        Instant expiry = claims.getExpirationTime().toInstant();
+        if (Duration.between(start, expiry).compareTo(max) > 0) {
+            throw new InvalidTokenException("token lifetime " + human(Duration.between(start, expiry))
+                    + " exceeds this issuer's max-token-lifetime of " + human(max));
+        }
+    }
+
+    private static String human(Duration d) {
+        long days = d.toDays();
+        return days >= 2 ? days + "d" : d.toHours() >= 2 ? d.toHours() + "h" : d.toMinutes() >= 2 ? d.toMinutes() + "m"
+                : d.toSeconds() + "s";
     }
 
     private static List<String> audience(JWTClaimsSet claims) {

@@ -76,7 +76,15 @@ final class BodyParser {
         Set<String> approvers = Optional.ofNullable(e.get("approvers"))
                 .flatMap(n -> problems.strings(n, false)).<Set<String>>map(LinkedHashSet::new).orElse(Set.of());
         if (!e.containsKey("approvers")) {
-            problems.add(node, "require-approval needs 'approvers' (subjects or groups who may approve)");
+            problems.add(node, "require-approval needs 'approvers' (groups, or subject:ISSUER#SUBJECT, who may "
+                    + "approve)");
+        }
+        for (String approver : approvers) {
+            try {
+                dev.sluice.core.identity.Approver.parse(approver); // groups and subjects are told apart
+            } catch (IllegalArgumentException invalid) {
+                problems.add(e.get("approvers"), invalid.getMessage());
+            }
         }
         int required = Optional.ofNullable(e.get("approvals-required")).flatMap(this::approvals).orElse(1);
         Duration expires = Optional.ofNullable(e.get("expires")).flatMap(this::duration).orElse(DEFAULT_EXPIRES);

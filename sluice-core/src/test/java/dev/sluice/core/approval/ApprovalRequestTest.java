@@ -100,4 +100,54 @@ class ApprovalRequestTest {
         assertThatThrownBy(() -> withdrawn.close(ApprovalState.EXPIRED, "late"))
                 .isInstanceOf(ApprovalException.class);
     }
+
+    private static ApprovalRequest requestFor(Principal requester, String... approvers) {
+        return new ApprovalRequest("ap-2", ApprovalKind.STATEMENT, ApprovalState.PENDING, 0, requester, "orders",
+                "s-1", 3, "DELETE FROM t", "DELETE", "delete from t", "r", "why", Set.of(approvers), 2,
+                Action.Scope.ONCE, Duration.ZERO, "", NOW, NOW.plusSeconds(300), List.of(), "");
+    }
+
+    private static Principal of(String issuer, String subject, String... groups) {
+        return new Principal(issuer, subject, subject, Set.of(groups), Principal.Kind.HUMAN, List.of());
+    }
+
+    @Test
+    void aSubjectNamedLikeTheApproverGroupIsNotInTheGroup() {
+        ApprovalRequest request = requestFor(person("agent"), "sre");
+        assertThat(request.approvableBy(person("sre"))).as("sub=sre, no groups").isFalse();
+        assertThat(request.approvableBy(person("bob", "sre"))).isTrue();
+        assertThat(requestFor(person("agent"), "group:sre").approvableBy(person("sre"))).isFalse();
+        assertThatThrownBy(() -> request.vote(person("sre"), vote("sre", true), NOW))
+                .isInstanceOfSatisfying(ApprovalException.class, e -> assertThat(e.problem())
+                        .isEqualTo(Problem.FORBIDDEN));
+    }
+
+    @Test
+    void aSubjectApproverIsOneIssuersSubjectExactly() {
+        ApprovalRequest request = requestFor(person("agent"), "subject:https://issuer#carol");
+        assertThat(request.approvableBy(of("https://issuer", "carol"))).isTrue();
+        assertThat(request.approvableBy(of("https://other", "carol"))).as("another issuer's carol").isFalse();
+        assertThat(request.approvableBy(of("https://issuer", "Carol"))).isFalse();
+        assertThat(request.approvableBy(of("https://issuer", "bob", "carol"))).as("a group named carol").isFalse();
+    }
+
+    @Test
+    void partiesAreComparedIgnoringCaseAndIssuerFailingClosed() {
+        ApprovalRequest request = request(agentFor("alice", "bot"), 1);
+        for (Principal party : List.of(person("Alice", "sre"), person("ALICE", "sre"), person("Bot", "sre"),
+                of("https://other", "alice", "sre"), of("https://issuer", " alice", "sre"))) {
+            assertThat(request.involves(party)).as(party.issuer() + " " + party.subject()).isTrue();
+            assertThatThrownBy(() -> request.vote(party, vote(party.subject(), true), NOW))
+                    .isInstanceOfSatisfying(ApprovalException.class, e -> assertThat(e.problem())
+                            .isEqualTo(Problem.FORBIDDEN));
+        }
+    }
+
+    @Test
+    void oneApproverCannotCountTwiceByChangingCase() {
+        ApprovalRequest once = request(person("agent"), 2).vote(person("bob", "sre"), vote("bob", true), NOW);
+        assertThatThrownBy(() -> once.vote(person("Bob", "sre"), vote("Bob", true), NOW))
+                .isInstanceOfSatisfying(ApprovalException.class, e -> assertThat(e.problem())
+                        .isEqualTo(Problem.CONFLICT));
+    }
 }

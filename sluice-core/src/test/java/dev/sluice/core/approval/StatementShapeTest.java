@@ -36,6 +36,16 @@ class StatementShapeTest {
     void anUnterminatedLiteralOrCommentIsBounded() {
         assertThat(StatementShape.of("SELECT 'open")).isEqualTo("select ?");
         assertThat(StatementShape.of("SELECT 1 /* open")).isEqualTo("select ?");
-        assertThat(StatementShape.of("x ".repeat(10_000))).hasSizeLessThanOrEqualTo(StatementShape.MAX_SHAPE + 1);
+        // a long shape is its head and the digest of the whole (the digest is 64 hex digits)
+        assertThat(StatementShape.of("x ".repeat(10_000))).hasSizeLessThanOrEqualTo(StatementShape.MAX_SHAPE + 80);
+    }
+
+    @Test
+    void statementsThatDifferOnlyAfterTheHeadOfTheirShapeDoNotShareIt() {
+        String padding = "a_long_column_name_".repeat(300); // > MAX_SHAPE once shaped
+        String approved = "DELETE FROM t WHERE " + padding + " = 1";
+        String other = "DELETE FROM t WHERE " + padding + " = 1 OR true";
+        assertThat(StatementShape.of(approved)).isNotEqualTo(StatementShape.of(other));
+        assertThat(StatementShape.of(approved)).isEqualTo(StatementShape.of(approved.replace("= 1", "= 2")));
     }
 }

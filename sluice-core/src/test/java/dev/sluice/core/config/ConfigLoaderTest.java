@@ -173,6 +173,42 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void bindsTokenLifetimesAndSessionGracePerIssuerWithFileAndLineErrors() {
+        SluiceConfig config = ConfigLoader.parse(FILE, """
+                identity:
+                  session-grace: 5s
+                  max-token-lifetime: 8h
+                  oidc:
+                    - issuer: https://a.example
+                      audience: sluice
+                    - issuer: https://b.example
+                      audience: sluice
+                      session-grace: 0s
+                      max-token-lifetime: 15m
+                """, Map.of());
+        assertThat(config.identity().oidc()).extracting(OidcIssuerConfig::maxTokenLifetime, OidcIssuerConfig::sessionGrace)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(java.time.Duration.ofHours(8),
+                        java.time.Duration.ofSeconds(5)), org.assertj.core.groups.Tuple.tuple(
+                        java.time.Duration.ofMinutes(15), java.time.Duration.ZERO));
+        assertThat(config.identity().sessionGrace("https://b.example")).isZero();
+        assertThat(config.identity().sessionGrace("http://127.0.0.1/dev")).hasSeconds(5);
+        assertThat(ConfigLoader.parse(FILE, "identity: {}\n", Map.of()).identity().sessionGrace())
+                .hasSeconds(60);
+
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, """
+                identity:
+                  session-grace: 2h
+                  oidc:
+                    - issuer: https://a.example
+                      audience: sluice
+                      max-token-lifetime: 1000d
+                """, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sluice.yaml:2: identity.session-grace: expected a grace from 0s to 1h")
+                .hasMessageContaining("sluice.yaml:6: identity.oidc[0].max-token-lifetime: expected a lifetime "
+                        + "from 1s to 366d");
+    }
+
+    @Test
     void reportsAMissingConfigurationFile(@TempDir Path dir) {
         Path file = dir.resolve("absent.yaml");
 

@@ -50,7 +50,7 @@ class ConfigValidationTest {
         assertThat(problems("identity:\n  oidc:\n    - issuer: https://a.example\n      audience: s\n"
                 + "      group-claim: roles\n")).containsExactly(
                 "sluice.yaml:5: identity.oidc[0].group-claim: unknown key 'group-claim' "
-                        + "(expected one of: audience, groups-claim, issuer)");
+                        + "(expected one of: audience, groups-claim, issuer, max-token-lifetime, session-grace)");
     }
 
     @Test

@@ -97,4 +97,27 @@ class TokenClaimsTest {
         Map<String, Object> deep = chain;
         assertThatThrownBy(() -> map(claims("alice").claim("act", deep))).hasMessage("delegation chain too long");
     }
+
+    @Test
+    void refusesATokenLivingLongerThanTheIssuersMaximum() {
+        Instant millennium = NOW.plus(Duration.ofDays(365_000));
+        assertThatThrownBy(() -> map(claims("alice").issueTime(Date.from(NOW)).expirationTime(Date.from(millennium))))
+                .isInstanceOf(InvalidTokenException.class).hasMessageContaining("max-token-lifetime of 24h")
+                .hasMessageContaining("365000d");
+        // without iat, from nbf; without either, from now
+        assertThatThrownBy(() -> map(claims("alice").issueTime(null).notBeforeTime(Date.from(NOW.minusSeconds(30)))
+                .expirationTime(Date.from(NOW.plus(Duration.ofHours(25)))))).isInstanceOf(InvalidTokenException.class);
+        assertThatThrownBy(() -> map(claims("alice").issueTime(null).notBeforeTime(null)
+                .expirationTime(Date.from(NOW.plus(Duration.ofHours(25)))))).isInstanceOf(InvalidTokenException.class);
+        assertThat(map(claims("alice").issueTime(Date.from(NOW)).expirationTime(Date.from(NOW.plus(
+                Duration.ofHours(24))))).subject()).isEqualTo("alice");
+        // a far-future iat does not hide a far-future exp
+        assertThatThrownBy(() -> map(claims("alice").issueTime(Date.from(millennium.minusSeconds(60)))
+                .expirationTime(Date.from(millennium)))).isInstanceOf(InvalidTokenException.class)
+                .hasMessageContaining("max-token-lifetime");
+        IssuerSettings strict = new IssuerSettings(SETTINGS.issuer(), "sluice", "groups", Duration.ofMinutes(10));
+        assertThatThrownBy(() -> TokenClaims.toPrincipal(claims("alice").issueTime(Date.from(NOW))
+                .expirationTime(Date.from(NOW.plus(Duration.ofMinutes(11)))).build(), strict, NOW))
+                .isInstanceOf(InvalidTokenException.class).hasMessageContaining("11m");
+    }
 }

@@ -124,7 +124,7 @@ class PolicyParseTest {
                 "'approvers' is only valid under require-approval",
                 "the body of 'deny' must be a map (use {} to match every command)",
                 "'1x' is not a command kind (e.g. SELECT, DELETE, UNKNOWN, OPAQUE)",
-                "require-approval needs 'approvers' (subjects or groups who may approve)",
+                "require-approval needs 'approvers' (groups, or subject:ISSUER#SUBJECT, who may approve)",
                 "approvals-required must be a whole number from 1 to 100",
                 "expires must be a positive duration such as 30s, 5m, 1h30m or PT5M",
                 "scope must be once, session or duration (was: forever)",
@@ -174,5 +174,20 @@ class PolicyParseTest {
         assertThat(PolicySet.empty().rules()).isEmpty();
         assertThat(PolicySet.parse(List.of()).evaluate(Fixtures.input(Fixtures.principal("a"), "c",
                 PolicyInput.DENY, Fixtures.sql("SELECT"))).verdict().rule()).isEmpty();
+    }
+
+    @Test
+    void aSubjectApproverMustNameItsIssuerAtFileAndLine() {
+        List<ConfigProblem> problems = problems("""
+                - name: h
+                  require-approval:
+                    kinds: [DELETE]
+                    approvers: [sre, "group:dba", "subject:https://idp.example#alice", "subject:alice", "group:"]
+                """);
+        assertThat(problems).extracting(ConfigProblem::line).containsOnly(4);
+        assertThat(problems).extracting(ConfigProblem::message).containsExactly(
+                "'subject:alice': a subject approver names its issuer and subject, e.g. "
+                        + "subject:https://login.example.com/realms/main#alice (subjects are unique only per issuer)",
+                "'group:' names no group (group:NAME)");
     }
 }
