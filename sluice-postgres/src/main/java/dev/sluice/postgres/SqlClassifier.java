@@ -145,7 +145,8 @@ public final class SqlClassifier {
             String kind = SqlClassifierKinds.kind(statement, facts);
             boolean opaque = SqlClassifierKinds.OPAQUE.contains(kind) || statement.has("LoadStmt");
             commands.add(new Command(PROTOCOL, kind, text(bytes, raw), facts.tables(), facts.functions(),
-                    SqlClassifierKinds.hasWhere(kind, facts), opaque, stmts.size()));
+                    SqlClassifierKinds.hasWhere(kind, facts), opaque, stmts.size(),
+                    SqlClassifierKinds.kinds(statement, facts, kind)));
             references(statement, facts, commands.size() - 1, prepared);
         }
         return Optional.of(new Classification(commands, prepared));

@@ -138,7 +138,7 @@ public final class SessionGuard {
     public Admission record(String text, List<String> parameters, List<Command> commands, Decision decision) {
         long id = statements.incrementAndGet();
         String kinds = commands.isEmpty() ? "EMPTY"
-                : String.join(";", commands.stream().map(Command::kind).distinct().toList());
+                : String.join(";", commands.stream().map(Command::kindsLabel).distinct().toList());
         Verdict verdict = decision.verdict();
         audit.writeAhead(new AuditEvent.StatementEvaluated(clock.instant(), context(), id, bounded(text), parameters, kinds,
                 verdict.label(), ruleOf(verdict), reasonOf(verdict)));
