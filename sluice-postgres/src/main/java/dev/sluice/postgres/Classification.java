@@ -3,6 +3,8 @@ package dev.sluice.postgres;
 import dev.sluice.core.policy.Command;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What {@link SqlClassifier#classify(String)} found in one SQL string.
@@ -11,12 +13,20 @@ import java.util.List;
  *                 {@code ";"}, only comments); a single {@link Command#UNKNOWN} command for a string the parser
  *                 rejected
  * @param prepared the prepared-statement names the commands create, run or drop, in order
+ * @param refusal  why the string must be refused without judging it (over a configured {@code limits} bound:
+ *                 "statement too large to judge: ..."), then {@code commands} is one {@link Command#UNKNOWN} command
+ *                 holding the head of the text; empty otherwise
  */
-public record Classification(List<Command> commands, List<PreparedRef> prepared) {
+public record Classification(List<Command> commands, List<PreparedRef> prepared, Optional<String> refusal) {
 
     public Classification {
         commands = List.copyOf(commands);
         prepared = List.copyOf(prepared);
+        Objects.requireNonNull(refusal, "refusal");
+    }
+
+    public Classification(List<Command> commands, List<PreparedRef> prepared) {
+        this(commands, prepared, Optional.empty());
     }
 
     /** Whether any command is {@link Command#UNKNOWN}. */

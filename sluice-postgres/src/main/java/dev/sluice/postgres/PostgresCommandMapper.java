@@ -60,6 +60,9 @@ final class PostgresCommandMapper {
     Mapped mapQuery(String sql) {
         Classification classification = classifier.classify(sql);
         List<Command> commands = new ArrayList<>(classification.commands());
+        if (classification.refusal().isPresent()) {
+            return new Mapped(commands, classification.refusal()); // over a configured limit: fail closed
+        }
         boolean changes = classification.prepared().stream()
                 .anyMatch(ref -> ref.action() != PreparedRef.Action.EXECUTE);
         Map<String, List<Command>> after = changes ? new HashMap<>(sqlPrepared) : sqlPrepared;

@@ -20,6 +20,7 @@ import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.config.ConfigException;
 import dev.sluice.core.config.ConfigProblem;
+import dev.sluice.core.config.LimitsConfig;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.core.identity.TokenVerifier;
 import dev.sluice.postgres.CancelRegistry;
@@ -80,7 +81,8 @@ public final class Gateway implements AutoCloseable {
                 approvals.service());
         Optional<SSLContext> tls = Optional.of(ServerTls.context(config.tls(), config.dataDir()));
         if (config.listen().postgres().isPresent()) {
-            PostgresServices services = new PostgresServices(access, state::get, audit, clock, SqlClassifier.create(),
+            PostgresServices services = new PostgresServices(access, state::get, audit, clock,
+                    SqlClassifier.create(SqlClassifier.DEFAULT_CACHE_ENTRIES, LimitsConfig.of(config)),
                     new CancelRegistry(), tls, config.tls().allowPlaintext(), MAX_CONNECTIONS, approvals.service());
             postgres = PostgresListener.start(config.listen().postgres().get(), services);
             resources.add(postgres);

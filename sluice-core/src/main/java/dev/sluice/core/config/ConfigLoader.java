@@ -18,7 +18,7 @@ import java.util.Set;
  */
 public final class ConfigLoader {
     static final Set<String> TOP_KEYS = Set.of("listen", "data-dir", "identity", "tls", "connections", "policies",
-            "policy-dir", "masking", "audit", "approvals", "recording", "api", "exports");
+            "policy-dir", "masking", "audit", "approvals", "recording", "api", "exports", "limits");
     static final String DEFAULT_DATA_DIR = "./sluice-data";
     /** Larger files are refused before parsing; a configuration is a few kilobytes. */
     static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -59,6 +59,7 @@ public final class ConfigLoader {
         Optional<Path> policyDir = problems.path(raw, "policy-dir");
         ConfigNode masking = problems.list(raw, "masking");
         problems.map(raw, "audit");
+        LimitsConfig.bind(raw, problems);
         problems.throwIfAny();
         return new SluiceConfig(nameForErrors, listen, dataDir, identity, tls, connections, policies, policyDir,
                 masking, raw);

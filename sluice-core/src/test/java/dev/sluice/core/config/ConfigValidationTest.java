@@ -38,7 +38,7 @@ class ConfigValidationTest {
     void namesAnUnknownTopLevelKeyAndWhatWasExpected() {
         assertThat(problems("listen: {}\nlisten-on: 1\n")).containsExactly(
                 "sluice.yaml:2: listen-on: unknown key 'listen-on' (expected one of: api, approvals, audit, connections, "
-                        + "data-dir, exports, identity, listen, masking, policies, policy-dir, recording, tls)");
+                        + "data-dir, exports, identity, limits, listen, masking, policies, policy-dir, recording, tls)");
     }
 
     @Test
@@ -218,7 +218,7 @@ class ConfigValidationTest {
                 "sluice.yaml:12: connections[0].password: environment variable ORDERS_DB_PASSWORD is not set",
                 "sluice.yaml:13: connections[1].name: duplicate connection name 'orders' (first defined on line 7)",
                 "sluice.yaml:17: colour: unknown key 'colour' (expected one of: api, approvals, audit, connections, "
-                        + "data-dir, exports, identity, listen, masking, policies, policy-dir, recording, tls)");
+                        + "data-dir, exports, identity, limits, listen, masking, policies, policy-dir, recording, tls)");
     }
 
     @Test
