@@ -58,9 +58,7 @@ record CompiledRule(Rule rule, Optional<CelRuntime.Program> when) {
             if (!listed && !opaqueListed) {
                 return Optional.empty();
             }
-            why.add("kind " + String.join(",", command.kinds().stream()
-                    .filter(k -> condition.kinds().contains(k)).toList()).transform(k -> k.isEmpty() ? "OPAQUE" : k)
-                    + (command.kinds().size() > 1 ? " (of " + command.kindsLabel() + ")" : ""));
+            why.add(kindDetail(command, condition));
         }
         if (!condition.tables().isEmpty()) {
             Predicate<String> table = t -> condition.tables().stream().anyMatch(g -> Glob.matchesTable(g, t, lenient));
@@ -91,6 +89,13 @@ record CompiledRule(Rule rule, Optional<CelRuntime.Program> when) {
             }
         }
         return Optional.of(why.isEmpty() ? "matches every command" : String.join("; ", why));
+    }
+
+    /** {@code kind DELETE}, or for a command with several kinds the listed ones: {@code kind LOCK (of SELECT+LOCK)}. */
+    private static String kindDetail(Command command, Condition condition) {
+        List<String> listed = command.kinds().stream().filter(condition.kinds()::contains).toList();
+        String named = listed.isEmpty() ? command.kind() : String.join(",", listed); // listed as OPAQUE
+        return "kind " + named + (command.kinds().size() > 1 ? " (of " + command.kindsLabel() + ")" : "");
     }
 
     /** Restrictive rules match when any element matches; allow rules only when there are elements and all match. */
