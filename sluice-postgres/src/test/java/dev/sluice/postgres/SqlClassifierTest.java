@@ -98,7 +98,7 @@ class SqlClassifierTest {
     void refusesAStatementOverTheLimitsWithFiguresAndKeepsOnlyTheHeadOfItsText() {
         String attack = "select 1" + "+1".repeat(499_999); // the 1 MB statement of issue 9
         Classification deep = classifier.classify(attack);
-        assertThat(deep.refusal()).contains("statement too complex to judge: 1000000 tokens (max 200000)");
+        assertThat(deep.refusal()).contains("statement too complex to judge: 1000000 tokens (max 100000)");
         assertThat(deep.commands()).singleElement().satisfies(c -> {
             assertThat(c.unknown()).isTrue();
             assertThat(c.text()).hasSize(SqlClassifier.REFUSED_TEXT_CHARS + 3).startsWith("select 1+1+");

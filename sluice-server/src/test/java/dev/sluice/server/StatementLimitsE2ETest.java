@@ -30,7 +30,7 @@ import dev.sluice.postgres.wire.FrontendMessage;
  */
 class StatementLimitsE2ETest {
     static final String ATTACK = "select 1" + "+1".repeat(499_999);
-    static final String TOO_COMPLEX = "refused by Sluice: statement too complex to judge: 1000000 tokens (max 200000)";
+    static final String TOO_COMPLEX = "refused by Sluice: statement too complex to judge: 1000000 tokens (max 100000)";
     private static GatewayHarness harness;
 
     @BeforeAll

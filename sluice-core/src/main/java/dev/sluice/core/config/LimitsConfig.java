@@ -10,7 +10,7 @@ import java.util.Set;
  * <pre>
  * limits:
  *   max-statement-bytes: 1048576   # UTF-8 bytes of one query string or Parse (1 KiB .. 4 MiB, default 1 MiB)
- *   max-statement-tokens: 200000   # lexical tokens of it, comments excluded (100 .. 4194304, default 200000)
+ *   max-statement-tokens: 100000   # lexical tokens of it, comments excluded (100 .. 4194304, default 100000)
  *   max-statement-depth: 1000      # estimated nesting depth of its parse tree (10 .. 4194304, default 1000)
  * </pre>
  *
@@ -27,7 +27,7 @@ public record LimitsConfig(int maxStatementBytes, int maxStatementTokens, int ma
     public static final int DEFAULT_MAX_STATEMENT_BYTES = 1024 * 1024;
     /** The parser's own hard limit (PgQueryRunner): a larger bound cannot be configured. */
     public static final int MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
-    public static final int DEFAULT_MAX_STATEMENT_TOKENS = 200_000;
+    public static final int DEFAULT_MAX_STATEMENT_TOKENS = 100_000;
     public static final int DEFAULT_MAX_STATEMENT_DEPTH = 1000;
 
     public LimitsConfig {
@@ -42,7 +42,7 @@ public record LimitsConfig(int maxStatementBytes, int maxStatementTokens, int ma
         }
     }
 
-    /** The defaults: 1 MiB, 200,000 tokens, depth 1000. */
+    /** The defaults: 1 MiB, 100,000 tokens, depth 1000. */
     public static LimitsConfig defaults() {
         return new LimitsConfig(DEFAULT_MAX_STATEMENT_BYTES, DEFAULT_MAX_STATEMENT_TOKENS,
                 DEFAULT_MAX_STATEMENT_DEPTH);

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 class LimitsConfigTest {
 
     @Test
-    void defaultsToOneMebibyteTwoHundredThousandTokensAndDepthOneThousand() {
+    void defaultsToOneMebibyteOneHundredThousandTokensAndDepthOneThousand() {
         SluiceConfig config = ConfigLoader.parse(ConfigValidationTest.FILE, "listen: {}\n", Map.of());
-        assertThat(LimitsConfig.of(config)).isEqualTo(new LimitsConfig(1024 * 1024, 200_000, 1000))
+        assertThat(LimitsConfig.of(config)).isEqualTo(new LimitsConfig(1024 * 1024, 100_000, 1000))
                 .isEqualTo(LimitsConfig.defaults());
     }
 
