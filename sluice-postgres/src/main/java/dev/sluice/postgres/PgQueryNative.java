@@ -21,6 +21,7 @@ import java.util.Optional;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The binding to libpg_query ({@code pg_query.h}, PostgreSQL 15 grammar) through {@code java.lang.foreign}.
@@ -30,6 +31,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *         PgQueryError;                              // offsets 0, 8, 16, 24, 28, 32
  * PgQueryParseResult pg_query_parse(const char* input);
  * void pg_query_free_parse_result(PgQueryParseResult result);
+ * typedef struct { struct { size_t len; char* data; } pbuf; char* stderr_buffer; PgQueryError* error; }
+ *         PgQueryScanResult;                         // 32 bytes; pbuf is a protobuf ScanResult
+ * PgQueryScanResult pg_query_scan(const char* input);
+ * void pg_query_free_scan_result(PgQueryScanResult result);
+ * int malloc_trim(size_t pad);                       // glibc, optional: returns freed heap to the system
  * </pre>
  * libpg_query is thread-safe per call (its memory contexts are thread-local), and every call here uses its own
  * confined arena, so one instance serves any number of threads. The native parser and its JSON writer recurse
@@ -57,12 +63,26 @@ final class PgQueryNative {
     private static final long ERROR_MESSAGE_OFFSET = 0;
     private static final long ERROR_CURSOR_OFFSET = 28;
 
+    private static final StructLayout SCAN_RESULT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("len"), ADDRESS.withName("data"), ADDRESS.withName("stderr_buffer"),
+            ADDRESS.withName("error"));
+    private static final long SCAN_LEN_OFFSET = 0;
+    private static final long SCAN_DATA_OFFSET = 8;
+    private static final long SCAN_ERROR_OFFSET = 24;
+
     private final MethodHandle parse;
     private final MethodHandle free;
+    private final MethodHandle scan;
+    private final MethodHandle freeScan;
+    private final Optional<MethodHandle> mallocTrim;
 
-    private PgQueryNative(MethodHandle parse, MethodHandle free) {
+    private PgQueryNative(MethodHandle parse, MethodHandle free, MethodHandle scan, MethodHandle freeScan,
+                          Optional<MethodHandle> mallocTrim) {
         this.parse = parse;
         this.free = free;
+        this.scan = scan;
+        this.freeScan = freeScan;
+        this.mallocTrim = mallocTrim;
     }
 
     /** Loads libpg_query from the property, the usual Debian paths, then the system library search path. */
@@ -105,9 +125,15 @@ final class PgQueryNative {
         Linker linker = Linker.nativeLinker();
         MemorySegment parse = lookup.find("pg_query_parse").orElseThrow(PgQueryNative::missingSymbol);
         MemorySegment free = lookup.find("pg_query_free_parse_result").orElseThrow(PgQueryNative::missingSymbol);
+        MemorySegment scan = lookup.find("pg_query_scan").orElseThrow(PgQueryNative::missingSymbol);
+        MemorySegment freeScan = lookup.find("pg_query_free_scan_result").orElseThrow(PgQueryNative::missingSymbol);
+        Optional<MethodHandle> trim = linker.defaultLookup().find("malloc_trim")
+                .map(f -> linker.downcallHandle(f, FunctionDescriptor.of(JAVA_INT, JAVA_LONG)));
         return new PgQueryNative(
                 linker.downcallHandle(parse, FunctionDescriptor.of(PARSE_RESULT, ADDRESS)),
-                linker.downcallHandle(free, FunctionDescriptor.ofVoid(PARSE_RESULT)));
+                linker.downcallHandle(free, FunctionDescriptor.ofVoid(PARSE_RESULT)),
+                linker.downcallHandle(scan, FunctionDescriptor.of(SCAN_RESULT, ADDRESS)),
+                linker.downcallHandle(freeScan, FunctionDescriptor.ofVoid(SCAN_RESULT)), trim);
     }
 
     private static SluiceException missingSymbol() {
@@ -138,6 +164,47 @@ final class PgQueryNative {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException("pg_query_parse failed", e);
+        }
+    }
+
+    /**
+     * Runs PostgreSQL's lexer over UTF-8 {@code sql} (no NUL) and returns the token codes in order (comments
+     * included), or the lexer's error. Cheap next to {@link #parse}: linear, no recursion, a few bytes per token.
+     */
+    PgQueryTokens scan(byte[] sql) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment input = arena.allocate(sql.length + 1L);
+            MemorySegment.copy(sql, 0, input, JAVA_BYTE, 0, sql.length);
+            MemorySegment raw = (MemorySegment) scan.invokeExact((SegmentAllocator) arena, input);
+            try {
+                MemorySegment error = raw.get(ADDRESS, SCAN_ERROR_OFFSET);
+                if (!error.equals(MemorySegment.NULL)) {
+                    MemorySegment err = error.reinterpret(ERROR_SIZE);
+                    MemorySegment message = err.get(ADDRESS, ERROR_MESSAGE_OFFSET);
+                    return new PgQueryTokens.Failure(message.equals(MemorySegment.NULL) ? "scan error"
+                            : cString(message));
+                }
+                long length = raw.get(JAVA_LONG, SCAN_LEN_OFFSET);
+                MemorySegment data = raw.get(ADDRESS, SCAN_DATA_OFFSET).reinterpret(length);
+                return PgQueryTokens.decode(data);
+            } finally {
+                freeScan.invokeExact(raw);
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("pg_query_scan failed", e);
+        }
+    }
+
+    /** Returns freed native heap to the system (glibc {@code malloc_trim}); does nothing where it is missing. */
+    void releaseMemory() {
+        if (mallocTrim.isPresent()) {
+            try {
+                int ignored = (int) mallocTrim.get().invokeExact(0L);
+            } catch (Throwable e) {
+                // best effort: memory stays with the allocator
+            }
         }
     }
 

@@ -15,4 +15,11 @@ sealed interface PgQueryResult {
      */
     record Failure(String message, int cursor) implements PgQueryResult {
     }
+
+    /**
+     * The input was not parsed because it is over a configured bound ({@code limits}); {@code message} says which,
+     * with figures only ("statement too complex to judge: 500000 nesting levels (max 1000)"), never input text.
+     */
+    record Refused(String message) implements PgQueryResult {
+    }
 }

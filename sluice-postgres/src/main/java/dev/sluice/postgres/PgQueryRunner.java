@@ -1,5 +1,7 @@
 package dev.sluice.postgres;
 
+import dev.sluice.core.config.LimitsConfig;
+
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -33,12 +35,16 @@ import java.util.concurrent.TimeUnit;
 final class PgQueryRunner {
 
     static final int INLINE_MAX_BYTES = 1024;
-    static final int MAX_SQL_BYTES = 4 * 1024 * 1024;
+    static final int MAX_SQL_BYTES = LimitsConfig.MAX_STATEMENT_BYTES;
     static final long BASE_STACK = 8L * 1024 * 1024;
     static final long STACK_PER_BYTE = 160;
     static final long POOLED_STACK = 64L * 1024 * 1024;
     static final int POOLED_MAX_BYTES = (int) ((POOLED_STACK - BASE_STACK) / STACK_PER_BYTE);
     static final int LARGE_CONCURRENCY = 2;
+    /** Inputs from this size on trim the native heap after their parse, so that its memory returns. */
+    static final int TRIM_AFTER_BYTES = 64 * 1024;
+    /** The widest bounds that can be configured: only the size is bounded (a 4 MiB text has fewer tokens). */
+    static final LimitsConfig WIDEST = new LimitsConfig(MAX_SQL_BYTES, MAX_SQL_BYTES, MAX_SQL_BYTES);
 
     private final PgQueryNative parser;
     private final ExecutorService pool;
@@ -59,28 +65,83 @@ final class PgQueryRunner {
      * {@link PgQueryResult.Failure}). Interruption of the caller also yields a failure, with the interrupt flag kept.
      */
     PgQueryResult parse(byte[] sql) {
+        return parse(sql, WIDEST);
+    }
+
+    /**
+     * As {@link #parse(byte[])}, first bounding its cost (fail closed): over {@code limits}' bytes, or, by
+     * {@code pg_query_scan} before any tree is built, over its tokens or estimated nesting depth, it is not parsed
+     * and yields a {@link PgQueryResult.Refused}. After a large input the native heap is trimmed.
+     */
+    PgQueryResult parse(byte[] sql, LimitsConfig limits) {
+        int bytes = sql.length;
+        if (bytes > limits.maxStatementBytes()) {
+            return new PgQueryResult.Refused("statement too large to judge: " + bytes + " bytes (max "
+                    + limits.maxStatementBytes() + ")");
+        }
+        return run(sql, () -> bounded(sql, limits));
+    }
+
+    private PgQueryResult bounded(byte[] sql, LimitsConfig limits) {
+        if (sql.length <= INLINE_MAX_BYTES) {
+            return parser.parse(sql); // at most 1024 tokens, at most 1024 levels: nothing to bound
+        }
+        try {
+            PgQueryTokens scanned = parser.scan(sql);
+            if (scanned instanceof PgQueryTokens.Failure(String message)) {
+                return new PgQueryResult.Failure(message, 0);
+            }
+            PgQueryTokens.Tokens tokens = (PgQueryTokens.Tokens) scanned;
+            if (tokens.codes().length > limits.maxStatementTokens()) {
+                return new PgQueryResult.Refused("statement too complex to judge: " + tokens.codes().length
+                        + " tokens (max " + limits.maxStatementTokens() + ")");
+            }
+            int depth = tokens.depth();
+            if (depth > limits.maxStatementDepth()) {
+                return new PgQueryResult.Refused("statement too complex to judge: nesting depth " + depth
+                        + " (max " + limits.maxStatementDepth() + ")");
+            }
+            return parser.parse(sql);
+        } finally {
+            if (sql.length >= TRIM_AFTER_BYTES) {
+                parser.releaseMemory();
+            }
+        }
+    }
+
+    private PgQueryResult run(byte[] sql, Callable<PgQueryResult> work) {
         int bytes = sql.length;
         if (bytes <= INLINE_MAX_BYTES) {
-            return parser.parse(sql);
+            return call(work);
         }
         if (bytes > MAX_SQL_BYTES) {
             return new PgQueryResult.Failure("statement too large to classify: " + bytes + " bytes (max "
                     + MAX_SQL_BYTES + ")", 0);
         }
         try {
-            return bytes <= POOLED_MAX_BYTES ? await(pool.submit(() -> parser.parse(sql))) : parseLarge(sql, bytes);
+            return bytes <= POOLED_MAX_BYTES ? await(pool.submit(work)) : parseLarge(work, bytes);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new PgQueryResult.Failure("interrupted while classifying", 0);
         }
     }
 
-    private PgQueryResult parseLarge(byte[] sql, int bytes) throws InterruptedException {
+    private static PgQueryResult call(Callable<PgQueryResult> work) {
+        try {
+            return work.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private PgQueryResult parseLarge(Callable<PgQueryResult> work, int bytes) throws InterruptedException {
         large.acquire();
         // the permit is released by the parsing thread itself, so an interrupted caller cannot raise the concurrency
         Callable<PgQueryResult> task = () -> {
             try {
-                return parser.parse(sql);
+                return work.call();
             } finally {
                 large.release();
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.core.config.LimitsConfig;
 import dev.sluice.core.policy.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,9 +46,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *       called functions anywhere (and a trigger's function), lower-cased, without schema; see
  *       {@link DangerousFunctions}.</li>
  *   <li>{@code opaque} is true for DO, CALL, CREATE_FUNCTION, CREATE_RULE, CREATE_TRIGGER and LOAD.</li>
- *   <li>Unparsable input (syntax errors, PostgreSQL 16+ syntax, NUL characters, more than
- *       {@value PgQueryRunner#MAX_SQL_BYTES} UTF-8 bytes) is one UNKNOWN command holding the whole text with
- *       {@code statementCount} 1. {@link #classify} never throws: an internal failure also yields UNKNOWN.</li>
+ *   <li>Unparsable input (syntax errors, PostgreSQL 16+ syntax, NUL characters) is one UNKNOWN command holding the
+ *       whole text with {@code statementCount} 1. {@link #classify} never throws: an internal failure also yields
+ *       UNKNOWN.</li>
+ *   <li>A string over a bound of its {@link LimitsConfig} (bytes, tokens, estimated nesting depth; checked before
+ *       the parse tree is built) is not parsed: its classification carries a {@link Classification#refusal}
+ *       ("statement too large to judge: N bytes (max M)", "statement too complex to judge: ..."), and one UNKNOWN
+ *       command holding only the head of the text.</li>
+ *   <li>Each command carries every kind it performs ({@link Command#kinds}: an upsert is UPDATE and INSERT, a
+ *       {@code SELECT .. FOR UPDATE} SELECT and LOCK, {@code COPY .. FROM} COPY and INSERT, {@code CREATE TABLE ..
+ *       AS} CREATE, INSERT and SELECT, MERGE each action's kind, ...), its {@code kind} being the strongest; see
+ *       {@link SqlClassifierKinds} and docs/policy.md.</li>
  * </ul>
  * <p>
  * <b>Cache.</b> Results of texts the parser accepted are memoized by exact text in a bounded
@@ -72,12 +81,17 @@ public final class SqlClassifier {
     /** Entries of the classification cache of {@link #create()}. */
     public static final int DEFAULT_CACHE_ENTRIES = 4096;
 
+    /** Characters of a refused statement's text kept in its command. */
+    static final int REFUSED_TEXT_CHARS = 1024;
+
     private final PgQueryRunner runner;
     private final ClassificationCache cache;
+    private final LimitsConfig limits;
 
-    private SqlClassifier(PgQueryRunner runner, int cacheEntries) {
+    private SqlClassifier(PgQueryRunner runner, int cacheEntries, LimitsConfig limits) {
         this.runner = runner;
         this.cache = new ClassificationCache(cacheEntries);
+        this.limits = limits;
     }
 
     /**
@@ -97,12 +111,18 @@ public final class SqlClassifier {
      * @throws IllegalArgumentException when {@code cacheEntries} is negative
      */
     public static SqlClassifier create(int cacheEntries) {
+        return create(cacheEntries, LimitsConfig.defaults());
+    }
+
+    /** As {@link #create(int)}, refusing statements over {@code limits} (see the class comment). */
+    public static SqlClassifier create(int cacheEntries, LimitsConfig limits) {
+        Objects.requireNonNull(limits, "limits");
         LOCK.lock();
         try {
             if (shared == null) {
                 shared = new PgQueryRunner(PgQueryNative.load());
             }
-            return new SqlClassifier(shared, cacheEntries);
+            return new SqlClassifier(shared, cacheEntries, limits);
         } finally {
             LOCK.unlock();
         }
@@ -132,11 +152,18 @@ public final class SqlClassifier {
         if (sql.indexOf('\0') >= 0) {
             return Optional.empty();
         }
-        if (sql.length() > PgQueryRunner.MAX_SQL_BYTES) {
-            return Optional.empty();
+        long length = utf8Length(sql);
+        if (length > limits.maxStatementBytes()) {
+            // counted without encoding: a huge text costs no copy (fail closed)
+            return Optional.of(refused(sql, "statement too large to judge: " + length + " bytes (max "
+                    + limits.maxStatementBytes() + ")"));
         }
         byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
-        if (!(runner.parse(bytes) instanceof PgQueryResult.Tree(String json))) {
+        PgQueryResult result = runner.parse(bytes, limits);
+        if (result instanceof PgQueryResult.Refused(String message)) {
+            return Optional.of(refused(sql, message));
+        }
+        if (!(result instanceof PgQueryResult.Tree(String json))) {
             return Optional.empty();
         }
         JsonNode stmts = readTree(json).path("stmts");
@@ -148,7 +175,8 @@ public final class SqlClassifier {
             String kind = SqlClassifierKinds.kind(statement, facts);
             boolean opaque = SqlClassifierKinds.OPAQUE.contains(kind) || statement.has("LoadStmt");
             commands.add(new Command(PROTOCOL, kind, text(bytes, raw), facts.tables(), facts.functions(),
-                    SqlClassifierKinds.hasWhere(kind, facts), opaque, stmts.size()));
+                    SqlClassifierKinds.hasWhere(kind, facts), opaque, stmts.size(),
+                    SqlClassifierKinds.kinds(statement, facts, kind)));
             references(statement, facts, commands.size() - 1, prepared);
         }
         return Optional.of(new Classification(commands, prepared, SessionSettingsWalker.refusal(stmts)));
@@ -214,6 +242,32 @@ public final class SqlClassifier {
         for (String name : facts.executed()) {
             prepared.add(new PreparedRef(PreparedRef.Action.EXECUTE, name, index));
         }
+    }
+
+    private static long utf8Length(String sql) {
+        long result = 0;
+        for (int i = 0; i < sql.length(); i++) {
+            char c = sql.charAt(i);
+            if (c < 0x80) {
+                result++;
+            } else if (c < 0x800) {
+                result += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < sql.length()
+                    && Character.isLowSurrogate(sql.charAt(i + 1))) {
+                result += 4;
+                i++;
+            } else {
+                result += 3; // a lone surrogate is encoded as '?' (1 byte): counting 3 only over-estimates
+            }
+        }
+        return result;
+    }
+
+    /** A refusal: the text is kept only up to {@link #REFUSED_TEXT_CHARS} characters, the statement never judged. */
+    private static Classification refused(String sql, String reason) {
+        String head = sql.length() <= REFUSED_TEXT_CHARS ? sql : sql.substring(0, REFUSED_TEXT_CHARS) + "...";
+        Command command = new Command(PROTOCOL, Command.UNKNOWN, head, Set.of(), Set.of(), false, false, 1);
+        return new Classification(List.of(command), List.of(), Optional.of(reason));
     }
 
     private static Classification unknown(String sql) {

@@ -2,18 +2,25 @@ package dev.sluice.postgres;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Maps a parsed statement to its upper-case kind (see {@link SqlClassifier} for the list and the rules).
+ * Maps a parsed statement to its upper-case primary kind and to every kind it performs (see {@link SqlClassifier} for
+ * the list and the rules).
  * <p>
  * Statements that wrap another one take the wrapped statement's kind when it runs: {@code EXPLAIN ANALYZE},
- * {@code PREPARE}, {@code DECLARE ... CURSOR FOR}. Within the DML family the strictest data-modifying node anywhere in
- * the statement wins (DELETE &gt; UPDATE &gt; MERGE &gt; INSERT &gt; SELECT), which catches data-modifying CTEs; a MERGE
- * whose actions delete or update is a DELETE or UPDATE (without a WHERE), one that only inserts stays MERGE.
+ * {@code PREPARE}, {@code DECLARE ... CURSOR FOR}. Within the DML family the strictest data-modifying effect anywhere
+ * in the statement wins (DELETE &gt; UPDATE &gt; MERGE &gt; INSERT &gt; SELECT), which catches data-modifying CTEs and
+ * upserts; a MERGE whose actions delete or update is a DELETE or UPDATE (without a WHERE), one that only inserts stays
+ * MERGE. {@code CREATE TABLE .. AS} and {@code SELECT .. INTO} that run a DELETE or UPDATE (in a CTE) take that kind.
+ * <p>
+ * An EXPLAIN analyses when any of its ANALYZE options is not spelled false: PostgreSQL takes the last of repeated
+ * options ({@code EXPLAIN (ANALYZE false, ANALYZE true)} runs), and a value it would reject is judged as running too
+ * (fail closed).
  */
 final class SqlClassifierKinds {
 
@@ -22,9 +29,8 @@ final class SqlClassifierKinds {
 
     private static final List<String> DML_ORDER = List.of("SELECT", "INSERT", "MERGE", "UPDATE", "DELETE");
     private static final Set<String> ROLE_SETTINGS = Set.of("role", "session_authorization");
-    /** EXPLAIN's ANALYZE option spelled false, as PostgreSQL's parse_bool would read it; anything else runs. */
-    private static final Set<String> FALSE_WORDS = Set.of("false", "off", "no", "0", "f", "fa", "fal", "fals", "n",
-            "of");
+    /** An option spelled false, as PostgreSQL's defGetBoolean reads it (case-insensitive); anything else runs. */
+    private static final Set<String> FALSE_WORDS = Set.of("false", "off");
 
     private static final Map<String, String> FIXED = Map.ofEntries(
             Map.entry("AlterSystemStmt", "ALTER_SYSTEM"),
@@ -56,7 +62,6 @@ final class SqlClassifierKinds {
             Map.entry("DefineStmt", "CREATE"),
             Map.entry("CompositeTypeStmt", "CREATE"),
             Map.entry("ImportForeignSchemaStmt", "CREATE"),
-            Map.entry("CreateTableAsStmt", "CREATE"),
             Map.entry("RenameStmt", "ALTER"),
             Map.entry("ReassignOwnedStmt", "ALTER"));
 
@@ -76,7 +81,8 @@ final class SqlClassifierKinds {
             return fixed;
         }
         String result = switch (type) {
-            case "SelectStmt" -> body.has("intoClause") ? "CREATE" : strictest("SELECT", facts);
+            case "SelectStmt" -> body.has("intoClause") ? destructive("CREATE", facts) : strictest("SELECT", facts);
+            case "CreateTableAsStmt" -> destructive("CREATE", facts);
             case "InsertStmt" -> strictest("INSERT", facts);
             case "UpdateStmt" -> strictest("UPDATE", facts);
             case "DeleteStmt" -> strictest("DELETE", facts);
@@ -90,6 +96,59 @@ final class SqlClassifierKinds {
             case "VacuumStmt" -> body.path("is_vacuumcmd").asBoolean(false) ? "VACUUM" : "ANALYZE";
             default -> byPrefix(type);
         };
+        return result;
+    }
+
+    /**
+     * Every kind {@code statement} performs, {@code kind} (its {@link #kind}) first: each data-modifying effect
+     * anywhere, LOCK for a locking clause, INSERT and SELECT for a statement that fills a table from a query, INSERT
+     * for {@code COPY .. FROM}, ALTER for {@code ALTER DEFAULT PRIVILEGES}, ANALYZE for {@code VACUUM (ANALYZE)}. A
+     * plain EXPLAIN runs nothing and is only EXPLAIN.
+     */
+    static Set<String> kinds(JsonNode statement, SqlClassifierWalker.Facts facts, String kind) {
+        Set<String> result = new LinkedHashSet<>();
+        result.add(kind);
+        if (!statement.isObject() || statement.size() != 1) {
+            return result;
+        }
+        Map.Entry<String, JsonNode> node = statement.properties().iterator().next();
+        JsonNode body = node.getValue();
+        switch (node.getKey()) {
+            case "ExplainStmt" -> {
+                if (!analyzes(body)) {
+                    return result;
+                }
+                result.add("EXPLAIN");
+                result.addAll(kinds(body.path("query"), facts, kind));
+            }
+            case "PrepareStmt", "DeclareCursorStmt" -> result.addAll(kinds(body.path("query"), facts, kind));
+            case "SelectStmt" -> {
+                if (body.has("intoClause")) {
+                    result.addAll(List.of("CREATE", "INSERT", "SELECT"));
+                }
+            }
+            // WITH NO DATA creates the table without running the query (checked on PostgreSQL 15)
+            case "CreateTableAsStmt" -> result.addAll(body.path("into").path("skipData").asBoolean(false)
+                    ? List.of("CREATE") : List.of("CREATE", "INSERT", "SELECT"));
+            case "RefreshMatViewStmt" -> result.addAll(body.path("skipData").asBoolean(false)
+                    ? List.of() : List.of("INSERT", "SELECT"));
+            case "CopyStmt" -> {
+                if (body.path("is_from").asBoolean(false)) {
+                    result.add("INSERT");
+                }
+            }
+            case "AlterDefaultPrivilegesStmt" -> result.add("ALTER");
+            case "VacuumStmt" -> {
+                if (option(body, "analyze")) {
+                    result.add("ANALYZE");
+                }
+            }
+            default -> { }
+        }
+        facts.dml().forEach(d -> result.add(d.kind()));
+        if (facts.locks()) {
+            result.add("LOCK");
+        }
         return result;
     }
 
@@ -109,17 +168,34 @@ final class SqlClassifierKinds {
         return DML_ORDER.get(rank);
     }
 
+    /** A CREATE TABLE AS or SELECT INTO that runs a DELETE or UPDATE (in a CTE) is judged as that write. */
+    private static String destructive(String kind, SqlClassifierWalker.Facts facts) {
+        String strictest = strictest("SELECT", facts);
+        return strictest.equals("DELETE") || strictest.equals("UPDATE") ? strictest : kind;
+    }
+
     private static boolean analyzes(JsonNode explain) {
-        for (JsonNode option : explain.path("options")) {
+        return option(explain, "analyze");
+    }
+
+    /**
+     * Whether a boolean option is on: some occurrence of it is not spelled false. PostgreSQL takes the last of
+     * repeated options; any occurrence that is not plainly false counts (fail closed: judge the reading that runs).
+     */
+    private static boolean option(JsonNode statement, String name) {
+        for (JsonNode option : statement.path("options")) {
             JsonNode def = option.path("DefElem");
-            if (def.path("defname").asText().equals("analyze")) {
-                return !spelledFalse(def.path("arg"));
+            if (def.path("defname").asText().equals(name) && !spelledFalse(def.path("arg"))) {
+                return true;
             }
         }
         return false;
     }
 
-    /** Whether an option argument is false; the JSON omits zero values, so {@code {"Integer": {}}} is 0. */
+    /**
+     * Whether an option argument is false: integer 0, or the word false/off in any case. A missing argument is true.
+     * The JSON omits zero values, so {@code {"Integer": {}}} is 0.
+     */
     private static boolean spelledFalse(JsonNode arg) {
         if (arg.has("Integer")) {
             return arg.path("Integer").path("ival").asInt(0) == 0;

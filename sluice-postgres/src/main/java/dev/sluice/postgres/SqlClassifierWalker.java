@@ -26,8 +26,13 @@ import java.util.StringJoiner;
  */
 final class SqlClassifierWalker {
 
-    /** What one statement touches. {@code dml} lists INSERT/UPDATE/DELETE/MERGE nodes found anywhere. */
-    record Facts(Set<String> tables, Set<String> functions, List<Dml> dml, List<String> executed) {
+    /**
+     * What one statement touches. {@code dml} lists the INSERT/UPDATE/DELETE/MERGE effects found anywhere: the
+     * statements, each MERGE action, and the UPDATE of an {@code ON CONFLICT DO UPDATE}; {@code locks} is whether a
+     * locking clause ({@code FOR UPDATE}, {@code FOR NO KEY UPDATE}, {@code FOR SHARE}, {@code FOR KEY SHARE}) appears
+     * anywhere.
+     */
+    record Facts(Set<String> tables, Set<String> functions, List<Dml> dml, List<String> executed, boolean locks) {
     }
 
     /** One data-modifying node; {@code hasWhere} is whether it carries a WHERE clause (UPDATE/DELETE only). */
@@ -57,6 +62,7 @@ final class SqlClassifierWalker {
     private final Set<String> functions = new LinkedHashSet<>();
     private final List<Dml> dml = new ArrayList<>();
     private final List<String> executed = new ArrayList<>();
+    private boolean locks;
     private final Deque<Frame> stack = new ArrayDeque<>();
 
     private SqlClassifierWalker() {
@@ -74,7 +80,7 @@ final class SqlClassifierWalker {
                 walker.visit(frame.node, frame.key, frame.scope);
             }
         }
-        Facts result = new Facts(walker.tables, walker.functions, walker.dml, walker.executed);
+        Facts result = new Facts(walker.tables, walker.functions, walker.dml, walker.executed, walker.locks);
         return result;
     }
 
@@ -95,8 +101,16 @@ final class SqlClassifierWalker {
             switch (node.path("commandType").asText()) {
                 case "CMD_DELETE" -> dml.add(new Dml("DELETE", false));
                 case "CMD_UPDATE" -> dml.add(new Dml("UPDATE", false));
+                case "CMD_INSERT" -> dml.add(new Dml("INSERT", false));
                 default -> { }
             }
+        }
+        if (key.equals("onConflictClause") && node.path("action").asText().equals("ONCONFLICT_UPDATE")) {
+            // an upsert updates the conflicting rows: an UPDATE, restricted only by the DO UPDATE's own WHERE
+            dml.add(new Dml("UPDATE", node.has("whereClause")));
+        }
+        if (key.equals("LockingClause")) {
+            locks = true;
         }
         if (key.equals("ExecuteStmt")) {
             executed.add(node.path("name").asText(""));

@@ -65,7 +65,7 @@ class PgQueryNativeTest {
 
         PgQueryResult result = runner.parse(new byte[PgQueryRunner.MAX_SQL_BYTES + 1]);
 
-        assertThat(result).isInstanceOfSatisfying(PgQueryResult.Failure.class,
-                failure -> assertThat(failure.message()).startsWith("statement too large to classify"));
+        assertThat(result).isInstanceOfSatisfying(PgQueryResult.Refused.class, refused -> assertThat(refused.message())
+                .isEqualTo("statement too large to judge: 4194305 bytes (max 4194304)"));
     }
 }

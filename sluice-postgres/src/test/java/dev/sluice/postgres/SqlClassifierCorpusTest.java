@@ -64,7 +64,12 @@ class SqlClassifierCorpusTest {
     void classifiesCorpusStatementAsExpected(Row row) {
         List<Command> commands = classifier.classify(row.sql()).commands();
 
-        assertThat(commands).extracting(Command::kind).as("kinds").containsExactlyElementsOf(row.kinds());
+        // a statement's column is its primary kind, then each further kind it performs: UPDATE+INSERT
+        assertThat(commands).extracting(Command::kind).as("kinds")
+                .containsExactlyElementsOf(row.kinds().stream().map(k -> k.split("\\+")[0]).toList());
+        assertThat(commands).extracting(c -> new TreeSet<>(c.kinds())).as("every kind")
+                .containsExactlyElementsOf(row.kinds().stream()
+                        .map(k -> new TreeSet<>(Arrays.asList(k.split("\\+")))).toList());
         assertThat(union(commands, Command::tables)).as("tables").isEqualTo(row.tables());
         assertThat(union(commands, Command::functions)).as("functions").isEqualTo(row.functions());
         assertThat(commands).extracting(Command::hasWhere).as("hasWhere").containsExactlyElementsOf(row.where());

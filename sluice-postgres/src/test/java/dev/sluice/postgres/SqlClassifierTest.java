@@ -1,6 +1,8 @@
 package dev.sluice.postgres;
 
+import dev.sluice.core.config.LimitsConfig;
 import dev.sluice.core.policy.Command;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -82,9 +84,45 @@ class SqlClassifierTest {
         String rightDeep = "SELECT " + "NOT ".repeat(9_900) + "true";
         String beyondPool = "SELECT 1" + "+1".repeat(PgQueryRunner.POOLED_MAX_BYTES / 2 + 1000);
 
+        // with the widest limits they are parsed; the default limits refuse them before any tree is built
+        SqlClassifier widest = SqlClassifier.create(0, PgQueryRunner.WIDEST);
         assertThat(List.of(leftDeep, rightDeep, beyondPool)).allSatisfy(sql ->
-                assertThat(classifier.classify(sql).commands()).singleElement()
+                assertThat(widest.classify(sql).commands()).singleElement()
                         .extracting(Command::kind).isEqualTo("SELECT"));
+        assertThat(List.of(leftDeep, rightDeep, beyondPool)).allSatisfy(sql ->
+                assertThat(classifier.classify(sql).refusal()).get(InstanceOfAssertFactories.STRING)
+                        .startsWith("statement too complex to judge: "));
+    }
+
+    @Test
+    void refusesAStatementOverTheLimitsWithFiguresAndKeepsOnlyTheHeadOfItsText() {
+        String attack = "select 1" + "+1".repeat(499_999); // the 1 MB statement of issue 9
+        Classification deep = classifier.classify(attack);
+        assertThat(deep.refusal()).contains("statement too complex to judge: 1000000 tokens (max 100000)");
+        assertThat(deep.commands()).singleElement().satisfies(c -> {
+            assertThat(c.unknown()).isTrue();
+            assertThat(c.text()).hasSize(SqlClassifier.REFUSED_TEXT_CHARS + 3).startsWith("select 1+1+");
+        });
+
+        SqlClassifier tight = SqlClassifier.create(0, new LimitsConfig(2048, 100, 10));
+        assertThat(tight.classify("select '" + "x".repeat(3000) + "'").refusal())
+                .contains("statement too large to judge: 3009 bytes (max 2048)");
+        assertThat(tight.classify("select '" + "é".repeat(1500) + "'").refusal())
+                .contains("statement too large to judge: 3009 bytes (max 2048)");
+        assertThat(tight.classify("select '" + "€".repeat(1000) + "'").refusal())
+                .contains("statement too large to judge: 3009 bytes (max 2048)");
+        assertThat(tight.classify("select " + "1,".repeat(600) + "1").refusal())
+                .contains("statement too complex to judge: 1202 tokens (max 100)");
+        assertThat(tight.classify("select " + "(".repeat(20) + "1" + ")".repeat(20) + " /* " + "c".repeat(1100)
+                + " */").refusal()).contains("statement too complex to judge: nesting depth 22 (max 10)");
+        assertThat(tight.classify("select " + "- ".repeat(30) + "1 -- " + "c".repeat(1100)).refusal())
+                .contains("statement too complex to judge: nesting depth 32 (max 10)");
+        // wide is not deep: lists, AND chains and CASE arms stay shallow
+        SqlClassifier shallow = SqlClassifier.create(0, new LimitsConfig(1024 * 1024, 1_000_000, 10));
+        assertThat(shallow.classify("select " + "a = 1 and ".repeat(300) + "true").refusal()).isEmpty();
+        assertThat(shallow.classify("select case " + "when a = 1 then 2 ".repeat(300) + "end").refusal()).isEmpty();
+        assertThat(shallow.classify("insert into t values " + "(1, 'x'), ".repeat(300) + "(2, 'y')").refusal())
+                .isEmpty();
     }
 
     @Test
@@ -94,8 +132,11 @@ class SqlClassifierTest {
             sql.append(", (1, 'some text'), (2, lower('ABC'))");
         }
 
-        Command command = classifier.classify(sql.toString()).commands().getFirst();
+        // about 140,000 tokens: over the default limit, so classified here with the widest limits
+        Command command = SqlClassifier.create(0, PgQueryRunner.WIDEST).classify(sql.toString()).commands().getFirst();
 
+        assertThat(classifier.classify(sql.toString()).refusal()).get(InstanceOfAssertFactories.STRING)
+                .startsWith("statement too complex to judge: ");
         assertThat(command.kind()).isEqualTo("INSERT");
         assertThat(command.tables()).containsExactly("big");
         assertThat(command.functions()).containsExactly("lower");

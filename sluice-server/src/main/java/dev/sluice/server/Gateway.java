@@ -23,6 +23,7 @@ import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.config.ConfigException;
 import dev.sluice.core.config.ConfigProblem;
+import dev.sluice.core.config.LimitsConfig;
 import dev.sluice.core.config.ListenerLimits;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.core.identity.TokenVerifier;
@@ -103,8 +104,9 @@ public final class Gateway implements AutoCloseable {
         Optional<SSLContext> tls = Optional.of(ServerTls.context(config.tls(), config.dataDir()));
         if (config.listen().postgres().isPresent()) {
             PostgresServices services = new PostgresServices(access, state::get, metered, clock,
-                    SqlClassifier.create(), new CancelRegistry(), tls, config.tls().allowPlaintext(),
-                    ListenerLimits.of(config), approvals.service(), control);
+                    SqlClassifier.create(SqlClassifier.DEFAULT_CACHE_ENTRIES, LimitsConfig.of(config)),
+                    new CancelRegistry(), tls, config.tls().allowPlaintext(), ListenerLimits.of(config),
+                    approvals.service(), control);
             postgres = PostgresListener.start(config.listen().postgres().get(), services);
             resources.add(postgres);
         }

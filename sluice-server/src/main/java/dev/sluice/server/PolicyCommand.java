@@ -86,8 +86,8 @@ final class PolicyCommand implements Callable<Integer> {
                     actors.stream().map(a -> new Principal.Actor(a, "")).toList());
             Classification classification = SqlClassifier.create().classify(sql);
             classification.commands().forEach(c -> out.printf("statement: kind=%s tables=%s functions=%s has_where=%s"
-                    + " opaque=%s%n  %s%n", c.kind(), c.tables(), c.functions(), c.hasWhere(), c.opaque(),
-                    c.text().strip()));
+                    + " opaque=%s kinds=%s%n  %s%n", c.kind(), c.tables(), c.functions(), c.hasWhere(), c.opaque(),
+                    c.kindsLabel(), c.text().strip()));
             if (classification.commands().isEmpty()) {
                 out.println("no statement: nothing to judge");
                 return 0;

@@ -45,7 +45,7 @@ class PolicyReloadE2ETest {
               deny:
                 tables: [customers]
             """;
-    private static final int BASE_RULES = 9;
+    private static final int BASE_RULES = 12; // policies.yaml and hardening.yaml
     private static GatewayHarness harness;
 
     @BeforeAll

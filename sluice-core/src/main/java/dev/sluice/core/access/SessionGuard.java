@@ -166,7 +166,7 @@ public final class SessionGuard {
     public Admission record(String text, List<String> parameters, List<Command> commands, Decision decision) {
         long id = statements.incrementAndGet();
         String kinds = commands.isEmpty() ? "EMPTY"
-                : String.join(";", commands.stream().map(Command::kind).distinct().toList());
+                : String.join(";", commands.stream().map(Command::kindsLabel).distinct().toList());
         Verdict verdict = decision.verdict();
         // The trail must not be a target: a 60 MB statement is recorded as its head, length and SHA-256, in the
         // event and in the recording alike (AuditText).

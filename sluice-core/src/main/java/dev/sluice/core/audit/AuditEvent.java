@@ -80,7 +80,8 @@ public sealed interface AuditEvent {
      * @param statementId  sequence number within the session, shared with its {@link StatementCompleted}
      * @param text         the statement text after masking
      * @param parameters   bound parameter values after masking (extended protocol), else empty
-     * @param commandKind  classification, e.g. {@code SELECT}, {@code DELETE}, {@code unknown}
+     * @param commandKind  classification, one per distinct statement joined by {@code ;}, each its kinds joined by {@code +}
+     *                     (primary first), e.g. {@code SELECT}, {@code UPDATE+INSERT}, {@code UNKNOWN}
      * @param verdict      {@code allow}, {@code deny}, {@code hold}
      * @param rule         the rule that decided, empty for the connection default
      * @param reason       why, in words, for a refusal; empty when allowed

@@ -20,6 +20,8 @@ public final class ConfigLoader {
     static final Set<String> TOP_KEYS = Set.of("listen", "data-dir", "identity", "tls", "connections", "policies",
             "policy-dir", "masking", "audit", "approvals", "recording", "api", "exports", "limits", "logging",
             "shutdown", "metrics");
+    private static final Set<String> LIMITS_KEYS = java.util.stream.Stream.concat(ListenerLimits.KEYS.stream(),
+            LimitsConfig.KEYS.stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
     static final String DEFAULT_DATA_DIR = "./sluice-data";
     /** Larger files are refused before parsing; a configuration is a few kilobytes. */
     static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -60,10 +62,11 @@ public final class ConfigLoader {
         Optional<Path> policyDir = problems.path(raw, "policy-dir");
         ConfigNode masking = problems.list(raw, "masking");
         problems.map(raw, "audit");
-        // limits: the listener's keys (ListenerLimits.KEYS); merge further limits keys into this set
+        // limits: the listener's keys (ListenerLimits) and the statement-cost keys (LimitsConfig) share one section
         ConfigNode limits = problems.map(raw, "limits");
-        problems.rejectUnknownKeys(limits, ListenerLimits.KEYS);
+        problems.rejectUnknownKeys(limits, LIMITS_KEYS);
         ListenerLimits.bind(limits, problems);
+        LimitsConfig.bind(raw, problems);
         problems.throwIfAny();
         return new SluiceConfig(nameForErrors, listen, dataDir, identity, tls, connections, policies, policyDir,
                 masking, raw);

@@ -91,6 +91,7 @@ final class CelSupport {
         result.put("command", Map.of(
                 "protocol", command.protocol(),
                 "kind", command.kind(),
+                "kinds", command.kinds().stream().sorted().toList(),
                 "tables", command.tables().stream().sorted().toList(),
                 "functions", command.functions().stream().sorted().toList(),
                 "has_where", command.hasWhere(),
@@ -119,7 +120,8 @@ final class CelSupport {
                 "groups", strings, "kind", SimpleType.STRING, "actor", strings));
         result.put("connection", ordered("name", SimpleType.STRING,
                 "labels", MapType.create(SimpleType.STRING, SimpleType.STRING)));
-        result.put("command", ordered("protocol", SimpleType.STRING, "kind", SimpleType.STRING, "tables", strings,
+        result.put("command", ordered("protocol", SimpleType.STRING, "kind", SimpleType.STRING, "kinds", strings,
+                "tables", strings,
                 "functions", strings, "has_where", SimpleType.BOOL, "text", SimpleType.STRING,
                 "statement_count", SimpleType.INT, "opaque", SimpleType.BOOL));
         result.put("request", ordered("time", SimpleType.TIMESTAMP));

@@ -24,6 +24,17 @@ record CompiledRule(Rule rule, Optional<CelRuntime.Program> when) {
         return rule.action() instanceof Action.Deny || rule.action() instanceof Action.RequireApproval;
     }
 
+    /**
+     * Whether the rule's decision rests on the command's primary kind: it has no {@code kinds} condition, or lists
+     * the primary kind (or OPAQUE for an opaque command). A deny matched only through a secondary kind (ALTER of
+     * {@code ALTER DEFAULT PRIVILEGES .. GRANT}) ranks after one that names the primary kind.
+     */
+    boolean namesPrimaryKind(Command command) {
+        Set<String> kinds = rule.condition().kinds();
+        return kinds.isEmpty() || kinds.contains(command.kind())
+                || (command.opaque() && kinds.contains(Condition.OPAQUE));
+    }
+
     /** Whether the rule names the command's kind (or UNKNOWN/OPAQUE) explicitly; only meaningful once it matched. */
     boolean listsKind() {
         return !rule.condition().kinds().isEmpty();
@@ -40,10 +51,14 @@ record CompiledRule(Rule rule, Optional<CelRuntime.Program> when) {
         List<String> why = new ArrayList<>();
         if (!condition.kinds().isEmpty()) {
             boolean opaqueListed = command.opaque() && condition.kinds().contains(Condition.OPAQUE);
-            if (!condition.kinds().contains(command.kind()) && !opaqueListed) {
+            // a statement with several effects (an upsert inserts and updates): a restrictive rule matches when it
+            // lists any of them, an allow rule only when it lists all of them; both fail closed
+            boolean listed = lenient ? command.kinds().stream().anyMatch(condition.kinds()::contains)
+                    : condition.kinds().containsAll(command.kinds());
+            if (!listed && !opaqueListed) {
                 return Optional.empty();
             }
-            why.add("kind " + command.kind());
+            why.add(kindDetail(command, condition));
         }
         if (!condition.tables().isEmpty()) {
             Predicate<String> table = t -> condition.tables().stream().anyMatch(g -> Glob.matchesTable(g, t, lenient));
@@ -74,6 +89,13 @@ record CompiledRule(Rule rule, Optional<CelRuntime.Program> when) {
             }
         }
         return Optional.of(why.isEmpty() ? "matches every command" : String.join("; ", why));
+    }
+
+    /** {@code kind DELETE}, or for a command with several kinds the listed ones: {@code kind LOCK (of SELECT+LOCK)}. */
+    private static String kindDetail(Command command, Condition condition) {
+        List<String> listed = command.kinds().stream().filter(condition.kinds()::contains).toList();
+        String named = listed.isEmpty() ? command.kind() : String.join(",", listed); // listed as OPAQUE
+        return "kind " + named + (command.kinds().size() > 1 ? " (of " + command.kindsLabel() + ")" : "");
     }
 
     /** Restrictive rules match when any element matches; allow rules only when there are elements and all match. */

@@ -46,7 +46,9 @@ final class Evaluation {
             }
             matches.add(new RuleMatch(rule.rule().name(), rule.rule().action().key(), detail.get()));
             switch (rule.rule().action()) {
-                case Action.Deny d -> deny = deny == null ? rule : deny;
+                // the first deny that names the primary kind, else the first deny (it matched a secondary kind)
+                case Action.Deny d -> deny = deny == null || (!deny.namesPrimaryKind(command)
+                        && rule.namesPrimaryKind(command)) ? rule : deny;
                 case Action.RequireApproval h -> {
                     hold = hold == null ? rule : hold;
                     approvers.addAll(h.approvers());
