@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,12 @@ import dev.sluice.postgres.wire.FrontendMessage;
  */
 final class MaskingRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MaskingRelay.class);
+    private static final long FACTS_TTL_NANOS = 30_000_000_000L;
+    /** Reported settings the client's protocol handling depends on: passed on as the server reports them. */
+    private static final Set<String> PROTOCOL_SETTINGS = Set.of("client_encoding", "datestyle", "intervalstyle",
+            "timezone", "standard_conforming_strings", "integer_datetimes", "server_version", "server_encoding",
+            "is_superuser", "session_authorization", "in_hot_standby", "default_transaction_read_only",
+            "scram_iterations");
 
     private final SessionGuard guard;
     private final MaskingOps ops = new MaskingOps();
@@ -44,14 +51,36 @@ final class MaskingRelay implements AutoCloseable {
     private final PlanCache auditPlans = new PlanCache(false);
     private final MaskTally auditTally = new MaskTally();
     private final MaskingCopy copy;
+    /** Client-to-upstream thread: the plan that decides lineage and refusals, and the catalog facts it needs. */
+    private final PlanCache clientPlans = new PlanCache(true);
+    private final FactsSource factsSource;
+    private MaskingCatalogFacts facts;
+    private MaskingPlan factsPlan;
+    private long factsAt;
+    /** Set by the upstream-to-client thread after DDL: the facts are loaded again before the next statement. */
+    private volatile boolean factsStale;
+    private MaskingLineage lastLineage = MaskingLineage.NONE;
     private Charset charset;
     private MaskingShape shape;
     private MaskingOps.Described shapeFor;
     private boolean suppressing;
 
+    /** Where the lineage's catalog facts come from (a connection of Sluice's own). */
+    interface FactsSource {
+        MaskingCatalogFacts facts(MaskingPlan plan) throws java.io.IOException;
+    }
+
     MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters) {
+        this(guard, resolver, parameters, plan -> {
+            throw new java.io.IOException("no catalog");
+        });
+    }
+
+    MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters,
+                 FactsSource factsSource) {
         this.guard = guard;
         this.resolver = resolver;
+        this.factsSource = factsSource;
         this.copy = new MaskingCopy(resolver);
         this.charset = StandardCharsets.UTF_8;
         parameters.stream().filter(p -> p.name().equals("client_encoding")).forEach(p -> charset = charset(p.value()));
@@ -59,14 +88,73 @@ final class MaskingRelay implements AutoCloseable {
 
     /** For a session relayed by {@link PostgresRelay}: names are looked up on a connection of Sluice's own. */
     static MaskingRelay forSession(SessionGuard guard, List<BackendMessage.ParameterStatus> parameters) {
-        return new MaskingRelay(guard, new ColumnResolver(new ColumnResolverCatalog(guard.grant())), parameters);
+        ColumnResolverCatalog catalog = new ColumnResolverCatalog(guard.grant());
+        return new MaskingRelay(guard, new ColumnResolver(catalog), parameters, catalog::facts);
     }
 
     // ---- client-to-upstream thread ----
 
-    /** A client message about to be forwarded upstream as it is. */
+    /**
+     * A client message about to be forwarded upstream as it is. For a Query or Parse under column rules, Sluice reads
+     * the statement's masking lineage here (which outputs are derived from masked values; whether it must be
+     * refused, see {@link #screen}).
+     */
     void sent(FrontendMessage message) {
-        ops.sent(message);
+        String sql = switch (message) {
+            case FrontendMessage.Query q -> q.sql();
+            case FrontendMessage.Parse p -> p.query();
+            default -> null;
+        };
+        if (sql == null) {
+            ops.sent(message);
+            return;
+        }
+        lastLineage = lineage(sql);
+        ops.sent(message, lastLineage);
+    }
+
+    /**
+     * {@code mapped} as judged for the statement last {@link #sent}, refused when masking refuses it for this caller
+     * (a masked value would leave through a path results masking does not see; see
+     * {@link MaskingLineageRefusals}).
+     */
+    PostgresCommandMapper.Mapped screen(PostgresCommandMapper.Mapped mapped) {
+        if (mapped.refusal().isPresent() || lastLineage.refusal().isEmpty()) {
+            return mapped;
+        }
+        return new PostgresCommandMapper.Mapped(mapped.commands(),
+                Optional.of("refused by Sluice masking: " + lastLineage.refusal().get()), mapped.preparedAfter());
+    }
+
+    /** Whether the statement last {@link #sent} was refused by {@link #screen}. */
+    boolean screened() {
+        return lastLineage.refusal().isPresent();
+    }
+
+    private MaskingLineage lineage(String sql) {
+        MaskingPlan plan = clientPlans.plan(guard);
+        if (!plan.hasColumnRules()) {
+            return MaskingLineage.NONE;
+        }
+        Optional<com.fasterxml.jackson.databind.JsonNode> statements = SqlParseTree.statements(sql);
+        try {
+            long now = System.nanoTime();
+            if (facts == null || factsStale || factsPlan != plan || now - factsAt > FACTS_TTL_NANOS) {
+                factsStale = false;
+                facts = factsSource.facts(plan);
+                factsPlan = plan;
+                factsAt = now;
+            }
+        } catch (java.io.IOException e) {
+            // Fail closed: without the catalog every computed column is derived.
+            LOG.warn("session {}: masking catalog lookup failed: {}", guard.context().session(), e.getMessage());
+            facts = null;
+            return MaskingLineage.unsure(Set.of());
+        }
+        if (statements.isEmpty()) {
+            return MaskingLineage.unsure(facts.derivedTables()); // not parsed: the policy judges it unknown
+        }
+        return MaskingLineageWalker.analyse(statements.get(), facts, plan);
     }
 
     /** The last message {@link #sent} was refused; Sluice wrote {@code instead} upstream in its place. */
@@ -149,8 +237,9 @@ final class MaskingRelay implements AutoCloseable {
             }
             case 'E', 'N' -> {
                 MaskingPlan plan = upstreamPlans.plan(guard);
-                Frame result = plan.hasDetectors() || plan.hasColumnRules()
-                        ? MaskingErrors.mask(frame, plan, tally) : frame;
+                Frame result = plan.hasColumnRules() && ops.currentLineage().tainted()
+                        ? MaskingErrors.maskDerived(frame, plan, tally)
+                        : plan.hasDetectors() || plan.hasColumnRules() ? MaskingErrors.mask(frame, plan, tally) : frame;
                 endOfResult(frame.type());
                 return result;
             }
@@ -163,12 +252,21 @@ final class MaskingRelay implements AutoCloseable {
                 if (status.name().equals("client_encoding")) {
                     charset = charset(status.value());
                 }
-                return frame;
+                MaskingPlan plan = upstreamPlans.plan(guard);
+                if (plan.isEmpty() || PROTOCOL_SETTINGS.contains(status.name().toLowerCase(Locale.ROOT))) {
+                    return frame;
+                }
+                // application_name and custom settings can be set to anything, set_config(.., card, ..) included
+                String value = MaskingErrors.maskStatus(status.value(),
+                        plan.hasColumnRules() && ops.currentLineage().tainted(), plan, tally);
+                return value == status.value() ? frame
+                        : new BackendMessage.ParameterStatus(status.name(), value).toFrame();
             }
             case 'C' -> {
                 String tag = ((BackendMessage.CommandComplete) BackendMessage.decode(frame)).tag();
                 if (tag.startsWith("ALTER") || tag.startsWith("DROP") || tag.startsWith("CREATE")) {
                     resolver.clear(); // a column may have been renamed
+                    factsStale = true; // and a view or function made
                 }
                 endOfResult(frame.type());
                 return frame;
@@ -200,7 +298,8 @@ final class MaskingRelay implements AutoCloseable {
                     + " this session), so it cannot mask it");
         }
         if (shape == null || shapeFor != described.get() || shape.plan != plan) {
-            shape = MaskingShape.of(described.get().fields(), described.get().formats(), plan, resolver);
+            shape = MaskingShape.of(described.get().fields(), described.get().formats(), plan, resolver,
+                    described.get().lineage());
             shapeFor = described.get();
         }
         if (charset == null) {

@@ -57,6 +57,18 @@ final class MaskingShape {
      */
     static MaskingShape of(List<Field> fields, short[] resultFormats, MaskingPlan plan, ColumnResolver resolver)
             throws MaskingRefusal {
+        return of(fields, resultFormats, plan, resolver, MaskingLineage.NONE);
+    }
+
+    /**
+     * As above, with the statement's {@code lineage}: under column rules, an output the lineage calls derived (a
+     * computed column fed by a masked value, a column of a view over masked data, anything when unsure) is replaced
+     * whole with {@link MaskingPlan#derivedMask}: in text format (and for text types in binary) by the strategy's
+     * text, in binary format of any other type by SQL NULL (Sluice cannot write a binary record, array, number or
+     * bytea of its own), NULL staying NULL. The statistics' {@code anyarray} columns are always derived.
+     */
+    static MaskingShape of(List<Field> fields, short[] resultFormats, MaskingPlan plan, ColumnResolver resolver,
+                           MaskingLineage lineage) throws MaskingRefusal {
         int n = fields.size();
         byte[] actions = new byte[n];
         int[] types = new int[n];
@@ -72,17 +84,25 @@ final class MaskingShape {
                     : i < resultFormats.length ? resultFormats[i] : 0;
             names[i] = field.name();
             Optional<ColumnMask> mask = Optional.empty();
+            boolean named = false;
             if (field.tableOid() != 0 && plan.hasColumnRules()) {
                 ColumnResolver.Name name = resolved.get(new ColumnResolver.Key(field.tableOid(), field.columnAttr()));
+                named = name != null;
                 // A table the catalog connection cannot see (created in the client's open transaction, a temporary
                 // table) is matched by the field's own name with an unknown table: "*.card" still applies.
                 name = name != null ? name : new ColumnResolver.Name("", "", field.name());
                 names[i] = name.qualified();
                 mask = plan.column(name.schema(), name.table(), name.column());
             }
-            if (mask.isPresent()) {
+            boolean rewritable = formats[i] == 0 || MaskingTypes.isText(types[i]);
+            if (plan.hasColumnRules() && (types[i] == MaskingTypes.ANYARRAY
+                    || lineage.derived(i, field.tableOid(), named))) {
+                // A value derived from a masked column: replaced whole (fail closed), or NULL where it cannot be.
+                masks[i] = plan.derivedMask(mask.isPresent() ? mask : lineage.source());
+                names[i] = names[i] + " (derived)";
+                actions[i] = masks[i].nullifies() || !rewritable ? NULLIFY : COLUMN;
+            } else if (mask.isPresent()) {
                 masks[i] = mask.get();
-                boolean rewritable = formats[i] == 0 || MaskingTypes.isText(types[i]);
                 actions[i] = mask.get().nullifies() ? NULLIFY : rewritable ? COLUMN : REFUSE;
             } else if (plan.hasDetectors() && MaskingTypes.detectable(types[i], formats[i])) {
                 actions[i] = DETECT;

@@ -185,7 +185,7 @@ final class PostgresRelay {
     }
 
     private void onQuery(Frame frame, FrontendMessage.Query query) throws IOException {
-        Mapped mapped = mapper.mapQuery(query.sql());
+        Mapped mapped = masking.screen(mapper.mapQuery(query.sql()));
         Admission admission = hold(admit(query.sql(), List.of(), mapped), query.sql(), mapped.commands());
         if (admission.allowed()) {
             mapper.admitted(mapped);
@@ -197,7 +197,7 @@ final class PostgresRelay {
     }
 
     private void onParse(Frame frame, FrontendMessage.Parse parse) throws IOException {
-        Mapped mapped = mapper.parse(parse.name(), parse.query(), parse.parameterTypes());
+        Mapped mapped = masking.screen(mapper.parse(parse.name(), parse.query(), parse.parameterTypes()));
         // Judged at Parse so that a refused statement is never even prepared upstream; only a refusal is audited
         // here, an allowed statement is audited at each Execute, with its parameters. A held statement is prepared
         // (that runs nothing): it waits for its approval at Execute.
@@ -207,7 +207,7 @@ final class PostgresRelay {
             Admission admission = decision == null
                     ? guard.refuse(audited, List.of(), mapped.commands(), mapped.refusal().orElseThrow())
                     : guard.record(audited, List.of(), mapped.commands(), decision);
-            if (decision != null) {
+            if (decision != null || masking.screened()) {
                 mapper.forget((byte) 'S', parse.name()); // stored by the mapper, refused by the policy
             }
             refuseExtended(admission.refusalMessage());

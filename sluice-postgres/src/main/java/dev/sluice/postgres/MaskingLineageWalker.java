@@ -1,0 +1,434 @@
+package dev.sluice.postgres;
+
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.sluice.core.masking.MaskingPlan;
+import dev.sluice.core.masking.MaskingPlan.ColumnMask;
+
+/**
+ * Follows masked values through a statement's libpg_query parse tree, by name, conservatively: a name is
+ * <em>tainted</em> when a masked value may flow into it. Seeds: the masked columns of the relations the statement
+ * names, the names and aliases of those relations (a whole-row reference {@code c} or {@code c.*} carries every
+ * column), every column of a view over masked data or of the statistics, any relation Sluice does not know. Then,
+ * to a fixpoint: an expression that mentions a tainted name (or calls a function that is not the server's own, or
+ * one that runs SQL text such as {@code query_to_xml}) taints the name of its output column, and a subquery, CTE,
+ * function in FROM or aliased join that holds any tainted expression taints its alias, its column aliases and its
+ * output names. The statement's own output columns are then derived or not, by position; a {@code *} in an output
+ * list over tainted data, or any doubt, makes every computed column derived. Over-approximates on purpose: a name
+ * is tainted whatever relation it belongs to, so an unmasked column that shares a masked column's name in the same
+ * statement is masked too when computed on ("when unsure, mask").
+ */
+final class MaskingLineageWalker {
+    /** Built-in functions that run SQL given as text or read whole relations: what they return is unknowable. */
+    private static final Set<String> OPAQUE = Set.of("query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema",
+            "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml",
+            "schema_to_xmlschema", "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema",
+            "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat", "dblink");
+    private static final int MAX_ROUNDS = 32;
+
+    final MaskingCatalogFacts facts;
+    private final Set<String> ctes = new HashSet<>();
+    private final Set<String> cols = new HashSet<>();
+    private final Set<String> rels = new HashSet<>();
+    private final Set<String> derivedRels = new HashSet<>();
+    private boolean unknown;
+    private boolean changed;
+    private Optional<ColumnMask> source = Optional.empty();
+
+    private MaskingLineageWalker(MaskingCatalogFacts facts) {
+        this.facts = facts;
+    }
+
+    /** The lineage of the statements of one text ({@code stmts} of the parse tree) under the plan's facts. */
+    static MaskingLineage analyse(JsonNode stmts, MaskingCatalogFacts facts, MaskingPlan plan) {
+        if (!facts.complete()) {
+            return MaskingLineage.unsure(facts.derivedTables());
+        }
+        try {
+            MaskingLineageWalker walker = new MaskingLineageWalker(facts);
+            walk(stmts, (type, body) -> {
+                if (type.equals("CommonTableExpr")) {
+                    walker.ctes.add(lower(body.path("ctename").asText("")));
+                }
+            });
+            walk(stmts, walker::seed);
+            for (int round = 0; round < MAX_ROUNDS; round++) {
+                walker.changed = false;
+                walk(stmts, walker::propagate);
+                if (!walker.changed) {
+                    break;
+                }
+            }
+            if (walker.changed) {
+                return MaskingLineage.unsure(facts.derivedTables()); // did not settle: fail closed
+            }
+            boolean tainted = walker.unknown || walker.taint(stmts);
+            MaskingLineage result;
+            if (!tainted) {
+                result = new MaskingLineage(false, false, new BitSet(), Optional.empty(), facts.derivedTables(),
+                        Optional.empty());
+            } else if (stmts.size() != 1 || walker.unknown) {
+                result = new MaskingLineage(true, true, new BitSet(), walker.source, facts.derivedTables(),
+                        Optional.empty());
+            } else {
+                BitSet positions = new BitSet();
+                boolean unsure = walker.outputs(stmts.get(0).path("stmt"), positions);
+                result = new MaskingLineage(true, unsure, positions, walker.source, facts.derivedTables(),
+                        Optional.empty());
+            }
+            Optional<String> refusal = MaskingLineageRefusals.check(walker, stmts, plan);
+            return refusal.map(result::refused).orElse(result);
+        } catch (StackOverflowError e) {
+            return MaskingLineage.unsure(facts.derivedTables()); // too deep to follow: fail closed
+        }
+    }
+
+    // ---- seeds and propagation ----
+
+    private void seed(String type, JsonNode body) {
+        if (!type.equals("RangeVar")) {
+            return;
+        }
+        String schema = lower(body.path("schemaname").asText(""));
+        String name = lower(body.path("relname").asText(""));
+        String alias = lower(body.path("alias").path("aliasname").asText(""));
+        if (schema.isEmpty() && ctes.contains(name)) {
+            return; // a CTE: tainted by propagation if its query is
+        }
+        Optional<MaskingCatalogFacts.Relation> relation = facts.relation(schema, name);
+        if (relation.isEmpty()) {
+            unknown = true; // a temporary table, one created in this transaction or statement: fail closed
+            addRel(name, true);
+            addRel(alias, true);
+            return;
+        }
+        MaskingCatalogFacts.Relation r = relation.get();
+        if (r.masked()) {
+            cols.addAll(r.columns());
+            addRel(name, r.allDerived());
+            addRel(alias, r.allDerived());
+            if (source.isEmpty()) {
+                source = r.source();
+            }
+        }
+    }
+
+    private void propagate(String type, JsonNode body) {
+        switch (type) {
+            case "RangeVar" -> {
+                String name = lower(body.path("relname").asText(""));
+                if (body.path("schemaname").asText("").isEmpty() && derivedRels.contains(name)) {
+                    addRel(lower(body.path("alias").path("aliasname").asText("")), true);
+                }
+            }
+            case "RangeSubselect" -> {
+                if (taint(body.path("subquery"))) {
+                    aliasTainted(body.path("alias"));
+                    outputNames(body.path("subquery"));
+                }
+            }
+            case "CommonTableExpr" -> {
+                if (taint(body.path("ctequery"))) {
+                    addRel(lower(body.path("ctename").asText("")), true);
+                    names(body.path("aliascolnames"));
+                    outputNames(body.path("ctequery"));
+                }
+            }
+            case "RangeFunction" -> {
+                if (taint(body.path("functions"))) {
+                    aliasTainted(body.path("alias"));
+                    walk(body.path("coldeflist"), (t, b) -> {
+                        if (t.equals("ColumnDef")) {
+                            addCol(b.path("colname").asText(""));
+                        }
+                    });
+                    walk(body.path("functions"), (t, b) -> {
+                        if (t.equals("FuncCall")) {
+                            addCol(last(b.path("funcname")));
+                        }
+                    });
+                }
+            }
+            case "JoinExpr" -> {
+                if (body.has("alias") && (taint(body.path("larg")) || taint(body.path("rarg")))) {
+                    aliasTainted(body.path("alias"));
+                }
+            }
+            case "ResTarget" -> {
+                if (body.has("val") && taint(body.path("val"))) {
+                    addCol(body.has("name") ? body.path("name").asText("") : figureName(body.path("val")));
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private void aliasTainted(JsonNode alias) {
+        addRel(lower(alias.path("aliasname").asText("")), true);
+        names(alias.path("colnames"));
+    }
+
+    private void names(JsonNode list) {
+        for (JsonNode item : list) {
+            addCol(string(item));
+        }
+    }
+
+    /** Taints the output names of a (wrapped or unwrapped) SELECT or RETURNING list. */
+    private void outputNames(JsonNode node) {
+        JsonNode body = unwrap(node);
+        if (body.has("larg")) {
+            outputNames(body.path("larg"));
+            outputNames(body.path("rarg"));
+        }
+        for (JsonNode target : body.has("returningList") ? body.path("returningList") : body.path("targetList")) {
+            JsonNode t = target.path("ResTarget");
+            addCol(t.has("name") ? t.path("name").asText("") : figureName(t.path("val")));
+        }
+        JsonNode values = body.path("valuesLists");
+        if (values.size() > 0) {
+            for (int i = 1; i <= values.get(0).path("List").path("items").size(); i++) {
+                addCol("column" + i);
+            }
+        }
+    }
+
+    private void addCol(String name) {
+        if (!name.isEmpty() && cols.add(lower(name))) {
+            changed = true;
+        }
+    }
+
+    private void addRel(String name, boolean derived) {
+        if (name.isEmpty()) {
+            return;
+        }
+        changed |= rels.add(name);
+        if (derived) {
+            changed |= derivedRels.add(name);
+        }
+    }
+
+    // ---- taint of an expression ----
+
+    /** Whether any value under {@code node} may be derived from a masked value. */
+    boolean taint(JsonNode node) {
+        if (node == null || node.isMissingNode() || node.isValueNode()) {
+            return false;
+        }
+        if (node.isArray()) {
+            for (JsonNode item : node) {
+                if (taint(item)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        Map.Entry<String, JsonNode> typed = typed(node);
+        if (typed != null) {
+            switch (typed.getKey()) {
+                case "ColumnRef" -> {
+                    return columnRef(typed.getValue().path("fields"));
+                }
+                case "FuncCall" -> {
+                    if (opaqueFunction(typed.getValue().path("funcname"))) {
+                        return true;
+                    }
+                }
+                default -> { }
+            }
+            node = typed.getValue();
+        }
+        for (Iterator<JsonNode> it = node.elements(); it.hasNext(); ) {
+            if (taint(it.next())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean columnRef(JsonNode fields) {
+        int n = fields.size();
+        if (n == 0) {
+            return true;
+        }
+        JsonNode last = fields.get(n - 1);
+        if (last.has("A_Star")) {
+            return n == 1 ? !rels.isEmpty() : rels.contains(lower(string(fields.get(n - 2))));
+        }
+        String name = lower(string(last));
+        if (n == 1) {
+            return cols.contains(name) || rels.contains(name);
+        }
+        return cols.contains(name) || derivedRels.contains(lower(string(fields.get(n - 2))));
+    }
+
+    /** A function Sluice cannot see into: the database's own, another schema's, or one that runs SQL text. */
+    boolean opaqueFunction(JsonNode funcname) {
+        String name = lower(last(funcname));
+        if (funcname.size() > 1 && !lower(string(funcname.get(0))).equals("pg_catalog")) {
+            return true;
+        }
+        return facts.functions().contains(name) || OPAQUE.contains(name);
+    }
+
+    // ---- output columns ----
+
+    /** Sets the derived output positions of a top-level statement; true when they cannot be told (all are). */
+    private boolean outputs(JsonNode statement, BitSet positions) {
+        Map.Entry<String, JsonNode> typed = typed(statement);
+        if (typed == null) {
+            return true;
+        }
+        JsonNode body = typed.getValue();
+        return switch (typed.getKey()) {
+            case "SelectStmt" -> select(body, positions);
+            case "InsertStmt", "UpdateStmt", "DeleteStmt" -> targets(body.path("returningList"), positions);
+            case "FetchStmt", "ExecuteStmt", "CallStmt" -> true; // the rows come from a statement judged earlier
+            default -> false;
+        };
+    }
+
+    private boolean select(JsonNode body, BitSet positions) {
+        if (body.has("larg")) {
+            return select(body.path("larg"), positions) | select(body.path("rarg"), positions);
+        }
+        for (JsonNode row : body.path("valuesLists")) {
+            JsonNode items = row.path("List").path("items");
+            for (int i = 0; i < items.size(); i++) {
+                if (taint(items.get(i))) {
+                    positions.set(i);
+                }
+            }
+        }
+        return targets(body.path("targetList"), positions);
+    }
+
+    private boolean targets(JsonNode list, BitSet positions) {
+        boolean unsure = false;
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode val = list.get(i).path("ResTarget").path("val");
+            JsonNode fields = val.path("ColumnRef").path("fields");
+            if (fields.size() > 0 && fields.get(fields.size() - 1).has("A_Star")) {
+                unsure = true; // a * shifts the positions after it: every computed column counts as derived
+            } else if (taint(val)) {
+                positions.set(i);
+            }
+        }
+        return unsure;
+    }
+
+    /** PostgreSQL's name for an unnamed output column (FigureColname), near enough; "?column?" otherwise. */
+    static String figureName(JsonNode node) {
+        Map.Entry<String, JsonNode> typed = typed(node);
+        if (typed == null) {
+            return "?column?";
+        }
+        JsonNode body = typed.getValue();
+        return switch (typed.getKey()) {
+            case "ColumnRef" -> string(body.path("fields").get(body.path("fields").size() - 1));
+            case "FuncCall" -> last(body.path("funcname"));
+            case "TypeCast" -> {
+                String inner = figureName(body.path("arg"));
+                yield inner.equals("?column?") ? last(body.path("typeName").path("names")) : inner;
+            }
+            case "CollateClause" -> figureName(body.path("arg"));
+            case "A_Indirection" -> {
+                JsonNode ind = body.path("indirection");
+                String field = ind.size() > 0 ? string(ind.get(ind.size() - 1)) : "";
+                yield field.isEmpty() ? figureName(body.path("arg")) : field;
+            }
+            case "CaseExpr" -> "case";
+            case "A_ArrayExpr" -> "array";
+            case "RowExpr" -> "row";
+            case "CoalesceExpr" -> "coalesce";
+            case "MinMaxExpr" -> body.path("op").asText("").contains("GREATEST") ? "greatest" : "least";
+            case "A_Expr" -> body.path("kind").asText("").equals("AEXPR_NULLIF") ? "nullif" : "?column?";
+            case "XmlExpr" -> body.path("op").asText("").replace("IS_", "").toLowerCase(Locale.ROOT);
+            case "SubLink" -> body.path("subLinkType").asText("").equals("ARRAY_SUBLINK") ? "array"
+                    : body.path("subLinkType").asText("").equals("EXISTS_SUBLINK") ? "exists"
+                    : firstTargetName(body.path("subselect"));
+            default -> "?column?";
+        };
+    }
+
+    private static String firstTargetName(JsonNode select) {
+        JsonNode target = unwrap(select).path("targetList").path(0).path("ResTarget");
+        return target.has("name") ? target.path("name").asText("") : figureName(target.path("val"));
+    }
+
+    // ---- tree helpers ----
+
+    /**
+     * Calls {@code visitor} for every node under {@code node}: wrapped nodes ({@code {"SelectStmt": {...}}}) and
+     * the structs libpg_query writes unwrapped (a SELECT's {@code larg}/{@code rarg}, a DML's {@code relation}).
+     */
+    static void walk(JsonNode node, BiConsumer<String, JsonNode> visitor) {
+        if (node == null || node.isValueNode() || node.isMissingNode()) {
+            return;
+        }
+        if (node.isArray()) {
+            node.forEach(item -> walk(item, visitor));
+            return;
+        }
+        Map.Entry<String, JsonNode> typed = typed(node);
+        JsonNode body = node;
+        if (typed != null) {
+            visitor.accept(typed.getKey(), typed.getValue());
+            body = typed.getValue();
+        } else if (node.has("relname")) {
+            visitor.accept("RangeVar", node);
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            if ((field.getKey().equals("larg") || field.getKey().equals("rarg")) && typed(field.getValue()) == null
+                    && field.getValue().isObject()) {
+                visitor.accept("SelectStmt", field.getValue());
+            }
+            walk(field.getValue(), visitor);
+        }
+    }
+
+    /** The single {@code TypeName: body} entry of a wrapped node; null for an unwrapped struct or a value. */
+    static Map.Entry<String, JsonNode> typed(JsonNode node) {
+        if (node == null || !node.isObject() || node.size() != 1) {
+            return null;
+        }
+        Map.Entry<String, JsonNode> entry = node.fields().next();
+        return Character.isUpperCase(entry.getKey().charAt(0)) && entry.getValue().isObject() ? entry : null;
+    }
+
+    static JsonNode unwrap(JsonNode node) {
+        Map.Entry<String, JsonNode> typed = typed(node);
+        return typed == null ? node : typed.getValue();
+    }
+
+    /** The text of a String node ({@code sval} in PostgreSQL 15's tree, {@code str} before). */
+    static String string(JsonNode node) {
+        JsonNode s = node.path("String");
+        return s.has("sval") ? s.path("sval").asText("") : s.path("str").asText("");
+    }
+
+    static String last(JsonNode names) {
+        return names.size() == 0 ? "" : string(names.get(names.size() - 1));
+    }
+
+    static String lower(String name) {
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    Set<String> maskedColumnsOf(JsonNode relation) {
+        return facts.relation(lower(relation.path("schemaname").asText("")),
+                lower(relation.path("relname").asText(""))).map(MaskingCatalogFacts.Relation::columns)
+                .orElse(Set.of());
+    }
+}
