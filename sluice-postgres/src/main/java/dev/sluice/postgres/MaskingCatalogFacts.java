@@ -16,7 +16,8 @@ import dev.sluice.core.masking.MaskingPlan.ColumnMask;
 /**
  * What masking lineage needs to know about the database, under one session's {@link MaskingPlan}: which relations
  * hold masked values (tables with a masked column; views and materialized views that depend, at any depth, on a
- * masked column or on the planner statistics; the statistics catalogs themselves), which column names are masked,
+ * masked column or on the planner statistics; the statistics catalogs and views themselves, named, since the
+ * server records no dependency of its own views on its pinned catalogs), which column names are masked,
  * and which functions are the database's own (not {@code pg_catalog}'s): Sluice cannot see what such a function
  * reads, so a call of one is treated as derived from masked values. Immutable; names are lower-cased.
  *
@@ -27,8 +28,12 @@ import dev.sluice.core.masking.MaskingPlan.ColumnMask;
  */
 record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derivedTables, Set<String> functions,
                            boolean complete) {
-    /** Catalogs of planner statistics: their sample values are values of masked columns. */
-    static final Set<String> STATISTICS = Set.of("pg_statistic", "pg_statistic_ext_data");
+    /**
+     * Catalogs whose every column counts as derived: the planner statistics (their sample values are values of
+     * masked columns) and where session settings can be read back ({@code set_config} inside a function).
+     */
+    static final Set<String> STATISTICS = Set.of("pg_statistic", "pg_statistic_ext_data", "pg_stats", "pg_stats_ext",
+            "pg_stats_ext_exprs", "pg_settings", "pg_stat_activity", "pg_stat_statements");
     static final int MAX_ROWS = 200_000;
 
     /**

@@ -32,7 +32,13 @@ final class MaskingLineageWalker {
     private static final Set<String> OPAQUE = Set.of("query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema",
             "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml",
             "schema_to_xmlschema", "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema",
-            "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat", "dblink");
+            "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat", "dblink",
+            "current_setting", "pg_stat_get_activity", "pg_show_all_settings");
+    /** Settings SHOW may read in clear: the server's own, never set from a value. */
+    private static final Set<String> SHOWABLE = Set.of("transaction_isolation", "server_version", "timezone",
+            "datestyle", "intervalstyle", "client_encoding", "server_encoding", "standard_conforming_strings",
+            "search_path", "is_superuser", "integer_datetimes", "transaction_read_only", "max_identifier_length",
+            "default_transaction_isolation", "lc_collate", "lc_ctype");
     private static final int MAX_ROUNDS = 32;
 
     final MaskingCatalogFacts facts;
@@ -61,6 +67,14 @@ final class MaskingLineageWalker {
                 }
             });
             walk(stmts, walker::seed);
+            walk(stmts, (type, body) -> {
+                if (type.equals("VariableShowStmt") && !SHOWABLE.contains(lower(body.path("name").asText("")))) {
+                    walker.unknown = true; // a setting may hold what a function stored there with set_config
+                }
+                if (type.equals("ExecuteStmt") || type.equals("FetchStmt") || type.equals("CallStmt")) {
+                    walker.unknown = true; // the rows come from a statement prepared or declared earlier
+                }
+            });
             for (int round = 0; round < MAX_ROUNDS; round++) {
                 walker.changed = false;
                 walk(stmts, walker::propagate);

@@ -64,6 +64,8 @@ final class MaskingRelay implements AutoCloseable {
     private MaskingShape shape;
     private MaskingOps.Described shapeFor;
     private boolean suppressing;
+    /** A statement answered since the last ReadyForQuery read masked values: the server reports settings at 'Z'. */
+    private boolean taintedUntilReady;
 
     /** Where the lineage's catalog facts come from (a connection of Sluice's own). */
     interface FactsSource {
@@ -258,7 +260,7 @@ final class MaskingRelay implements AutoCloseable {
                 }
                 // application_name and custom settings can be set to anything, set_config(.., card, ..) included
                 String value = MaskingErrors.maskStatus(status.value(),
-                        plan.hasColumnRules() && ops.currentLineage().tainted(), plan, tally);
+                        plan.hasColumnRules() && (taintedUntilReady || ops.currentLineage().tainted()), plan, tally);
                 return value == status.value() ? frame
                         : new BackendMessage.ParameterStatus(status.name(), value).toFrame();
             }
@@ -279,6 +281,11 @@ final class MaskingRelay implements AutoCloseable {
     }
 
     private void endOfResult(byte type) {
+        if (type == 'Z') {
+            taintedUntilReady = false;
+        } else if (type == 'C' || type == 'E' || type == 's' || type == 'I') {
+            taintedUntilReady |= ops.currentLineage().tainted();
+        }
         if (type != 'N') {
             if (type == 'C' || type == 'E' || type == 'Z' || type == 'c') {
                 copy.end();
