@@ -28,6 +28,8 @@ create function leak_hint() returns int language plpgsql as
 create function leak_status() returns int language plpgsql as
   $$begin perform set_config('application_name', (select substr(card, 1, 9) from customers order by id limit 1),
     false); return 1; end$$;
+create view v_func as select leak() as x;
+create view v_xml as select query_to_xml('select card from customers', true, false, '') as x;
 create function plain_double(x int) returns int language sql as 'select x * 2';
 analyze customers;
 alter table customers owner to app;
@@ -38,6 +40,8 @@ alter view v_cards owner to app;
 alter view v_public owner to app;
 alter view v_nested owner to app;
 alter view v_whole owner to app;
+alter view v_func owner to app;
+alter view v_xml owner to app;
 alter materialized view mv_cards owner to app;
 alter sequence s1 owner to app;
 alter function leak() owner to app;

@@ -70,7 +70,8 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
 
     /**
      * What masking lineage needs to know about the database under {@code plan}: every relation's columns, the
-     * relations each view depends on, and the functions that are not the server's own. Three queries.
+     * relations each view depends on, the functions that are not the server's own, and the definitions of the
+     * database's views. Four queries.
      *
      * @throws IOException when the catalog cannot be asked (the caller fails closed)
      */
@@ -80,7 +81,7 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
                 + " coalesce(a.attname, '') from pg_catalog.pg_class c"
                 + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
                 + " left join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped"
-                + " where c.relkind in ('r', 'v', 'm', 'f', 'p')", max);
+                + " where c.relkind in ('r', 'v', 'm', 'f', 'p', 'S')", max);
         List<String[]> dependencies = query("select distinct r.ev_class, d.refobjid, d.refobjsubid"
                 + " from pg_catalog.pg_rewrite r join pg_catalog.pg_depend d"
                 + " on d.classid = 'pg_catalog.pg_rewrite'::regclass and d.objid = r.oid"
@@ -88,7 +89,10 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
         List<String[]> functions = query("select distinct p.proname from pg_catalog.pg_proc p"
                 + " join pg_catalog.pg_namespace n on n.oid = p.pronamespace"
                 + " where n.nspname not in ('pg_catalog', 'information_schema')", max);
-        return MaskingCatalogFacts.of(columns, dependencies, functions, plan);
+        List<String[]> views = query("select c.oid, lower(pg_catalog.pg_get_viewdef(c.oid)) from pg_catalog.pg_class c"
+                + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v', 'm')"
+                + " and n.nspname not in ('pg_catalog', 'information_schema')", max);
+        return MaskingCatalogFacts.of(columns, dependencies, functions, views, plan);
     }
 
     private List<String[]> query(String sql, int maxRows) throws IOException {

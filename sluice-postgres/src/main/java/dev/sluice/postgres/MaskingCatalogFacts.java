@@ -51,12 +51,16 @@ record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derived
      * Builds the facts from catalog rows: {@code columns} rows are (oid, nspname, relname, relkind, attnum,
      * attname) with attnum/attname empty for a relation without columns; {@code dependencies} rows are
      * (view oid, referenced relation oid, referenced attnum, 0 = the whole relation); {@code functionNames} rows
-     * are (proname).
+     * are (proname); {@code views} rows are (oid, lower-cased definition) of the database's own views. A view
+     * whose definition calls a function that is not the server's own, or one that runs SQL text, is derived too:
+     * the server records no dependency on what such a function reads.
      */
     static MaskingCatalogFacts of(List<String[]> columns, List<String[]> dependencies, List<String[]> functionNames,
-                                  MaskingPlan plan) {
+                                  List<String[]> views, MaskingPlan plan) {
         boolean complete = columns.size() < MAX_ROWS && dependencies.size() < MAX_ROWS
-                && functionNames.size() < MAX_ROWS;
+                && functionNames.size() < MAX_ROWS && views.size() < MAX_ROWS;
+        Set<String> functions = new HashSet<>();
+        functionNames.forEach(r -> functions.add(r[0].toLowerCase(Locale.ROOT)));
         Map<Integer, List<String[]>> byOid = new HashMap<>();
         Map<String, ColumnMask> masked = new HashMap<>(); // "oid:attnum"
         Set<Integer> derived = new HashSet<>();
@@ -68,6 +72,14 @@ record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derived
             }
             if (!row[4].isEmpty()) {
                 plan.column(row[1], row[2], row[5]).ifPresent(m -> masked.put(oid + ":" + row[4], m));
+            }
+        }
+        for (String[] view : views) {
+            for (String function : functions.isEmpty() ? MaskingLineageWalker.OPAQUE : union(functions)) {
+                if (view[1].contains(function + "(")) {
+                    derived.add(Integer.parseUnsignedInt(view[0]));
+                    break;
+                }
             }
         }
         Set<Integer> hasMasked = new HashSet<>();
@@ -111,9 +123,13 @@ record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derived
             merge(relations, first[2].toLowerCase(Locale.ROOT), relation);
             merge(relations, (first[1] + "." + first[2]).toLowerCase(Locale.ROOT), relation);
         }
-        Set<String> functions = new HashSet<>();
-        functionNames.forEach(r -> functions.add(r[0].toLowerCase(Locale.ROOT)));
         return new MaskingCatalogFacts(Map.copyOf(relations), Set.copyOf(derived), Set.copyOf(functions), complete);
+    }
+
+    private static Set<String> union(Set<String> functions) {
+        Set<String> result = new HashSet<>(functions);
+        result.addAll(MaskingLineageWalker.OPAQUE);
+        return result;
     }
 
     private static void merge(Map<String, Relation> relations, String name, Relation relation) {

@@ -35,79 +35,90 @@ final class MaskingLineageRefusals {
         List<String> reasons = new ArrayList<>();
         boolean predicates = plan.refusesPredicates();
         MaskingLineageWalker.walk(stmts, (type, body) -> {
+            sideEffects(walker, type, body, reasons);
+            if (!predicates) {
+                return;
+            }
             switch (type) {
-                case "DoStmt" -> reasons.add("DO blocks are refused under column masking: Sluice cannot follow masked"
-                        + " values through procedural code");
-                case "FuncCall" -> {
-                    String name = MaskingLineageWalker.lower(MaskingLineageWalker.last(body.path("funcname")));
-                    boolean tainted = walker.taint(body.path("args"));
-                    if (tainted && SINKS.contains(name)) {
-                        reasons.add(name + "() would store or send a value derived from a masked column");
-                    } else if (tainted && walker.opaqueFunction(body.path("funcname"))) {
-                        reasons.add("function " + name + "() is not PostgreSQL's own and would receive a value derived"
-                                + " from a masked column: Sluice cannot follow it");
-                    }
-                }
-                case "InsertStmt" -> {
-                    if (walker.taint(body.path("selectStmt"))) {
-                        Set<String> masked = walker.maskedColumnsOf(body.path("relation"));
-                        List<String> columns = new ArrayList<>();
-                        body.path("cols").forEach(c -> columns.add(MaskingLineageWalker.lower(
-                                c.path("ResTarget").path("name").asText(""))));
-                        if (columns.isEmpty() || !masked.containsAll(columns)) {
-                            reasons.add("INSERT would copy values derived from masked columns into columns no masking"
-                                    + " rule protects");
-                        }
-                    }
-                }
-                case "UpdateStmt" -> {
-                    Set<String> masked = walker.maskedColumnsOf(body.path("relation"));
-                    for (JsonNode target : body.path("targetList")) {
-                        JsonNode t = target.path("ResTarget");
-                        if (walker.taint(t.path("val"))
-                                && !masked.contains(MaskingLineageWalker.lower(t.path("name").asText("")))) {
-                            reasons.add("UPDATE would copy values derived from masked columns into column "
-                                    + t.path("name").asText("") + ", which no masking rule protects");
-                        }
-                    }
-                }
-                case "MergeStmt" -> {
-                    if (walker.taint(body)) {
-                        reasons.add("MERGE reading masked columns is refused under column masking");
-                    }
-                }
-                case "CreateTableAsStmt" -> {
-                    if (!body.path("objtype").asText("").equals("OBJECT_MATVIEW") && walker.taint(body.path("query"))) {
-                        reasons.add("CREATE TABLE AS would copy values derived from masked columns into a table no"
-                                + " masking rule protects");
-                    }
-                }
-                case "SelectStmt" -> {
-                    if (body.has("intoClause") && walker.taint(body)) {
-                        reasons.add("SELECT INTO would copy values derived from masked columns into a table no masking"
-                                + " rule protects");
-                    }
-                    if (predicates) {
-                        predicates(walker, body, reasons);
-                    }
-                }
-                case "DeleteStmt" -> {
-                    if (predicates) {
-                        predicates(walker, body, reasons);
-                    }
-                }
+                case "SelectStmt", "UpdateStmt", "DeleteStmt" -> predicates(walker, body, reasons);
                 case "JoinExpr" -> {
-                    if (predicates && walker.taint(body.path("quals"))) {
+                    if (walker.taint(body.path("quals"))) {
                         reasons.add(PREDICATE);
                     }
                 }
                 default -> { }
             }
-            if (predicates && type.equals("UpdateStmt")) {
-                predicates(walker, body, reasons);
-            }
         });
         return reasons.stream().findFirst();
+    }
+
+    private static void sideEffects(MaskingLineageWalker walker, String type, JsonNode body, List<String> reasons) {
+        switch (type) {
+            case "DoStmt" -> reasons.add("DO blocks are refused under column masking: Sluice cannot follow masked"
+                    + " values through procedural code");
+            case "FuncCall" -> {
+                String name = MaskingLineageWalker.lower(MaskingLineageWalker.last(body.path("funcname")));
+                boolean tainted = walker.taint(body.path("args"));
+                if (tainted && SINKS.contains(name)) {
+                    reasons.add(name + "() would store or send a value derived from a masked column");
+                } else if (tainted && walker.opaqueFunction(body.path("funcname"))) {
+                    reasons.add("function " + name + "() is not PostgreSQL's own and would receive a value derived"
+                            + " from a masked column: Sluice cannot follow it");
+                }
+            }
+            case "InsertStmt" -> {
+                if (walker.taint(body.path("selectStmt"))) {
+                    Set<String> masked = walker.maskedColumnsOf(body.path("relation"));
+                    List<String> columns = new ArrayList<>();
+                    body.path("cols").forEach(c -> columns.add(MaskingLineageWalker.lower(
+                            c.path("ResTarget").path("name").asText(""))));
+                    if (columns.isEmpty() || !masked.containsAll(columns)) {
+                        reasons.add("INSERT would copy values derived from masked columns into columns no masking"
+                                + " rule protects");
+                    }
+                }
+                updates(walker, body.path("relation"), body.path("onConflictClause").path("targetList"), reasons);
+            }
+            case "UpdateStmt" -> updates(walker, body.path("relation"), body.path("targetList"), reasons);
+            case "MergeStmt" -> {
+                if (walker.taint(body)) {
+                    reasons.add("MERGE reading masked columns is refused under column masking");
+                }
+            }
+            case "CreateTableAsStmt" -> {
+                if (!body.path("objtype").asText("").equals("OBJECT_MATVIEW") && walker.taint(body.path("query"))) {
+                    reasons.add("CREATE TABLE AS would copy values derived from masked columns into a table no"
+                            + " masking rule protects");
+                }
+            }
+            case "SelectStmt" -> {
+                if (body.has("intoClause") && walker.taint(body)) {
+                    reasons.add("SELECT INTO would copy values derived from masked columns into a table no masking"
+                            + " rule protects");
+                }
+            }
+            case "RenameStmt", "AlterTableStmt", "AlterObjectSchemaStmt", "CreateTrigStmt", "RuleStmt" -> {
+                if (!walker.maskedColumnsOf(body.path("relation")).isEmpty()) {
+                    reasons.add("changing a relation with masked columns (rename, alter, trigger, rule) is refused"
+                            + " under column masking: the column rules name its columns");
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** SET col = value (UPDATE, ON CONFLICT DO UPDATE): a derived value may go only into a masked column. */
+    private static void updates(MaskingLineageWalker walker, JsonNode relation, JsonNode targets,
+                                List<String> reasons) {
+        Set<String> masked = walker.maskedColumnsOf(relation);
+        for (JsonNode target : targets) {
+            JsonNode t = target.path("ResTarget");
+            if (walker.taint(t.path("val"))
+                    && !masked.contains(MaskingLineageWalker.lower(t.path("name").asText("")))) {
+                reasons.add("an UPDATE would copy values derived from masked columns into column "
+                        + t.path("name").asText("") + ", which no masking rule protects");
+            }
+        }
     }
 
     static final String PREDICATE = "a masked column is used in a WHERE, JOIN, HAVING, GROUP BY, ORDER BY or window"

@@ -29,7 +29,7 @@ import dev.sluice.core.masking.MaskingPlan.ColumnMask;
  */
 final class MaskingLineageWalker {
     /** Built-in functions that run SQL given as text or read whole relations: what they return is unknowable. */
-    private static final Set<String> OPAQUE = Set.of("query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema",
+    static final Set<String> OPAQUE = Set.of("query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema",
             "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml",
             "schema_to_xmlschema", "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema",
             "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat", "dblink",
@@ -85,10 +85,13 @@ final class MaskingLineageWalker {
             if (walker.changed) {
                 return MaskingLineage.unsure(facts.derivedTables()); // did not settle: fail closed
             }
-            boolean tainted = walker.unknown || walker.taint(stmts);
+            boolean reads = walker.unknown || walker.taint(stmts);
+            // a statement that names a masked relation at all (DML on it, a trigger quoting it) has its errors,
+            // notices and reported settings redacted even when no output reads a masked value
+            boolean touches = reads || !walker.rels.isEmpty();
             MaskingLineage result;
-            if (!tainted) {
-                result = new MaskingLineage(false, false, new BitSet(), Optional.empty(), facts.derivedTables(),
+            if (!reads) {
+                result = new MaskingLineage(touches, false, new BitSet(), Optional.empty(), facts.derivedTables(),
                         Optional.empty());
             } else if (stmts.size() != 1 || walker.unknown) {
                 result = new MaskingLineage(true, true, new BitSet(), walker.source, facts.derivedTables(),
@@ -115,10 +118,11 @@ final class MaskingLineageWalker {
         String schema = lower(body.path("schemaname").asText(""));
         String name = lower(body.path("relname").asText(""));
         String alias = lower(body.path("alias").path("aliasname").asText(""));
-        if (schema.isEmpty() && ctes.contains(name)) {
+        Optional<MaskingCatalogFacts.Relation> relation = facts.relation(schema, name);
+        if (schema.isEmpty() && ctes.contains(name) && relation.isEmpty()) {
             return; // a CTE: tainted by propagation if its query is
         }
-        Optional<MaskingCatalogFacts.Relation> relation = facts.relation(schema, name);
+        // A CTE that shares a table's name may still mean the table (inside its own, non-recursive query): both.
         if (relation.isEmpty()) {
             unknown = true; // a temporary table, one created in this transaction or statement: fail closed
             addRel(name, true);
