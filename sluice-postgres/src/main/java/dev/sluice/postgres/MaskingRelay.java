@@ -36,6 +36,8 @@ import dev.sluice.postgres.wire.FrontendMessage;
 final class MaskingRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MaskingRelay.class);
     private static final long FACTS_TTL_NANOS = 30_000_000_000L;
+    private static final int LINEAGE_CACHE = 256;
+    private static final int LINEAGE_CACHE_MAX_TEXT = 8192;
     /** Reported settings the client's protocol handling depends on: passed on as the server reports them. */
     private static final Set<String> PROTOCOL_SETTINGS = Set.of("client_encoding", "datestyle", "intervalstyle",
             "timezone", "standard_conforming_strings", "integer_datetimes", "server_version", "server_encoding",
@@ -60,6 +62,13 @@ final class MaskingRelay implements AutoCloseable {
     /** Set by the upstream-to-client thread after DDL: the facts are loaded again before the next statement. */
     private volatile boolean factsStale;
     private MaskingLineage lastLineage = MaskingLineage.NONE;
+    /** Lineages of recent texts under the current facts: clients repeat their statements. */
+    private final Map<String, MaskingLineage> lineages = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, MaskingLineage> eldest) {
+            return size() > LINEAGE_CACHE;
+        }
+    };
     private Charset charset;
     private MaskingShape shape;
     private MaskingOps.Described shapeFor;
@@ -138,11 +147,11 @@ final class MaskingRelay implements AutoCloseable {
         if (!plan.hasColumnRules()) {
             return MaskingLineage.NONE;
         }
-        Optional<com.fasterxml.jackson.databind.JsonNode> statements = SqlParseTree.statements(sql);
         try {
             long now = System.nanoTime();
             if (facts == null || factsStale || factsPlan != plan || now - factsAt > FACTS_TTL_NANOS) {
                 factsStale = false;
+                lineages.clear();
                 facts = factsSource.facts(plan);
                 factsPlan = plan;
                 factsAt = now;
@@ -153,10 +162,19 @@ final class MaskingRelay implements AutoCloseable {
             facts = null;
             return MaskingLineage.unsure(Set.of());
         }
+        MaskingLineage cached = lineages.get(sql);
+        if (cached != null) {
+            return cached;
+        }
+        Optional<com.fasterxml.jackson.databind.JsonNode> statements = SqlParseTree.statements(sql);
         if (statements.isEmpty()) {
             return MaskingLineage.unsure(facts.derivedTables()); // not parsed: the policy judges it unknown
         }
-        return MaskingLineageWalker.analyse(statements.get(), facts, plan);
+        MaskingLineage result = MaskingLineageWalker.analyse(statements.get(), facts, plan);
+        if (sql.length() <= LINEAGE_CACHE_MAX_TEXT) {
+            lineages.put(sql, result);
+        }
+        return result;
     }
 
     /** The last message {@link #sent} was refused; Sluice wrote {@code instead} upstream in its place. */
