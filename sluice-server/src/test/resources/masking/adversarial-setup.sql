@@ -30,6 +30,9 @@ create function leak_status() returns int language plpgsql as
     false); return 1; end$$;
 create view v_func as select leak() as x;
 create view v_xml as select query_to_xml('select card from customers', true, false, '') as x;
+create function notes_notice() returns trigger language plpgsql as
+  $$begin raise notice 'ref %', (select reverse(card) from customers where id = 1); return new; end$$;
+create trigger notes_notice after insert on notes for each row execute function notes_notice();
 create function plain_double(x int) returns int language sql as 'select x * 2';
 analyze customers;
 alter table customers owner to app;
@@ -51,3 +54,4 @@ alter function leak_error() owner to app;
 alter function leak_hint() owner to app;
 alter function leak_status() owner to app;
 alter function plain_double(int) owner to app;
+alter function notes_notice() owner to app;

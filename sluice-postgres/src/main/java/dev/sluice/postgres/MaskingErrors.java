@@ -28,6 +28,46 @@ final class MaskingErrors {
     private MaskingErrors() {
     }
 
+    /**
+     * The frame with every field that quotes a value this session had masked ({@code seen}) redacted there; the
+     * same frame when none does.
+     */
+    static Frame scrub(Frame frame, MaskedValues seen) {
+        if (seen.isEmpty()) {
+            return frame;
+        }
+        switch (frame.type()) {
+            case 'E', 'N' -> {
+                Map<Character, String> fields = frame.type() == 'E'
+                        ? ((BackendMessage.ErrorResponse) BackendMessage.decode(frame)).fields()
+                        : ((BackendMessage.NoticeResponse) BackendMessage.decode(frame)).fields();
+                Map<Character, String> scrubbed = new LinkedHashMap<>(fields);
+                boolean changed = false;
+                for (char code : FIELDS) {
+                    String value = fields.get(code);
+                    if (value != null && seen.scrub(value) != value) {
+                        scrubbed.put(code, seen.scrub(value));
+                        changed = true;
+                    }
+                }
+                if (!changed) {
+                    return frame;
+                }
+                return frame.type() == 'E' ? new BackendMessage.ErrorResponse(scrubbed).toFrame()
+                        : new BackendMessage.NoticeResponse(scrubbed).toFrame();
+            }
+            case 'A' -> {
+                BackendMessage.NotificationResponse n = (BackendMessage.NotificationResponse) BackendMessage.decode(frame);
+                String payload = seen.scrub(n.payload());
+                return payload == n.payload() ? frame
+                        : new BackendMessage.NotificationResponse(n.processId(), n.channel(), payload).toFrame();
+            }
+            default -> {
+                return frame;
+            }
+        }
+    }
+
     /** The frame with its fields masked; the same frame when nothing changed. */
     static Frame mask(Frame frame, MaskingPlan plan, MaskTally tally) {
         Map<Character, String> fields = frame.type() == 'E'

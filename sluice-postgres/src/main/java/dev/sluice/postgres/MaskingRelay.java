@@ -48,6 +48,8 @@ final class MaskingRelay implements AutoCloseable {
     private final MaskingOps ops = new MaskingOps();
     private final ColumnResolver resolver;
     private final MaskTally tally = new MaskTally();
+    /** Clear values this session's results had masked (upstream-to-client thread). */
+    private final MaskedValues seen = new MaskedValues();
     private final PlanCache upstreamPlans = new PlanCache(true);
     /** The audit trail is masked for every caller: unless-groups exempt a caller's results, not the record. */
     private final PlanCache auditPlans = new PlanCache(false);
@@ -260,12 +262,14 @@ final class MaskingRelay implements AutoCloseable {
                 Frame result = plan.hasColumnRules() && ops.currentLineage().tainted()
                         ? MaskingErrors.maskDerived(frame, plan, tally)
                         : plan.hasDetectors() || plan.hasColumnRules() ? MaskingErrors.mask(frame, plan, tally) : frame;
+                result = MaskingErrors.scrub(result, seen);
                 endOfResult(frame.type());
                 return result;
             }
             case 'A' -> {
                 MaskingPlan plan = upstreamPlans.plan(guard);
-                return plan.hasDetectors() ? MaskingErrors.maskNotification(frame, plan, tally) : frame;
+                return MaskingErrors.scrub(plan.hasDetectors() ? MaskingErrors.maskNotification(frame, plan, tally)
+                        : frame, seen);
             }
             case 'S' -> {
                 BackendMessage.ParameterStatus status = (BackendMessage.ParameterStatus) BackendMessage.decode(frame);
@@ -277,8 +281,8 @@ final class MaskingRelay implements AutoCloseable {
                     return frame;
                 }
                 // application_name and custom settings can be set to anything, set_config(.., card, ..) included
-                String value = MaskingErrors.maskStatus(status.value(),
-                        plan.hasColumnRules() && (taintedUntilReady || ops.currentLineage().tainted()), plan, tally);
+                String value = seen.scrub(MaskingErrors.maskStatus(status.value(),
+                        plan.hasColumnRules() && (taintedUntilReady || ops.currentLineage().tainted()), plan, tally));
                 return value == status.value() ? frame
                         : new BackendMessage.ParameterStatus(status.name(), value).toFrame();
             }
@@ -330,7 +334,7 @@ final class MaskingRelay implements AutoCloseable {
         if (charset == null) {
             throw new MaskingRefusal("Sluice masks results only in the UTF8, SQL_ASCII and LATIN1 client encodings");
         }
-        return RowMasker.mask(frame, shape, tally, charset);
+        return RowMasker.mask(frame, shape, tally, charset, seen);
     }
 
     /** The Java charset of a PostgreSQL client encoding; null when masking cannot decode it. */

@@ -28,6 +28,8 @@ final class MaskingShape {
     final int[] formats;
     final ColumnMask[] masks;
     final String[] names;
+    /** Columns whose clear values are kept in {@link MaskedValues}: masked columns and expressions over them. */
+    final boolean[] remember;
     final boolean passAll;
 
     private MaskingShape(MaskingPlan plan, byte[] actions, int[] types, int[] formats, ColumnMask[] masks,
@@ -38,6 +40,7 @@ final class MaskingShape {
         this.formats = formats;
         this.masks = masks;
         this.names = names;
+        this.remember = new boolean[actions.length];
         boolean pass = true;
         for (byte action : actions) {
             pass &= action == PASS;
@@ -77,6 +80,7 @@ final class MaskingShape {
         String[] names = new String[n];
         Map<ColumnResolver.Key, ColumnResolver.Name> resolved = plan.hasColumnRules() ? names(fields, resolver)
                 : Map.of();
+        List<Integer> rememberColumns = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Field field = fields.get(i);
             types[i] = field.typeOid();
@@ -100,8 +104,11 @@ final class MaskingShape {
                 // A value derived from a masked column: replaced whole (fail closed), or NULL where it cannot be.
                 masks[i] = plan.derivedMask(mask.isPresent() ? mask : lineage.source());
                 names[i] = names[i] + " (derived)";
+                // not the columns of a derived view or of an unsure statement: those may be clear data
+                rememberColumns.add(mask.isPresent() || (!lineage.unsure() && lineage.positions().get(i)) ? i : -1);
                 actions[i] = masks[i].nullifies() || !rewritable ? NULLIFY : COLUMN;
             } else if (mask.isPresent()) {
+                rememberColumns.add(i);
                 masks[i] = mask.get();
                 actions[i] = mask.get().nullifies() ? NULLIFY : rewritable ? COLUMN : REFUSE;
             } else if (plan.hasDetectors() && MaskingTypes.detectable(types[i], formats[i])) {
@@ -110,7 +117,9 @@ final class MaskingShape {
                 actions[i] = PASS;
             }
         }
-        return new MaskingShape(plan, actions, types, formats, masks, names);
+        MaskingShape shape = new MaskingShape(plan, actions, types, formats, masks, names);
+        rememberColumns.stream().filter(i -> i >= 0).forEach(i -> shape.remember[i] = true);
+        return shape;
     }
 
     /** The shape of a text-format COPY row whose columns are {@code columns} (empty names: detectors only). */
