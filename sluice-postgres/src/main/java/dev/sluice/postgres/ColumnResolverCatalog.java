@@ -71,7 +71,7 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
     /**
      * What masking lineage needs to know about the database under {@code plan}: every relation's columns, the
      * relations each view depends on, the functions that are not the server's own, and the definitions of the
-     * database's views. Four queries.
+     * database's views, and the names of the server's own functions. Five queries.
      *
      * @throws IOException when the catalog cannot be asked (the caller fails closed)
      */
@@ -92,7 +92,9 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
         List<String[]> views = query("select c.oid, lower(pg_catalog.pg_get_viewdef(c.oid)) from pg_catalog.pg_class c"
                 + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v', 'm')"
                 + " and n.nspname not in ('pg_catalog', 'information_schema')", max);
-        return MaskingCatalogFacts.of(columns, dependencies, functions, views, plan);
+        List<String[]> builtins = query("select distinct proname from pg_catalog.pg_proc"
+                + " where pronamespace = 'pg_catalog'::pg_catalog.regnamespace", max);
+        return MaskingCatalogFacts.of(columns, dependencies, functions, views, builtins, plan);
     }
 
     private List<String[]> query(String sql, int maxRows) throws IOException {

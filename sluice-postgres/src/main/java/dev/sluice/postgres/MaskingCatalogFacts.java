@@ -24,10 +24,13 @@ import dev.sluice.core.masking.MaskingPlan.ColumnMask;
  * @param relations     by {@code relname} and {@code schema.relname}
  * @param derivedTables OIDs of relations every column of which counts as derived (tainted views, statistics)
  * @param functions     names of functions outside {@code pg_catalog} and {@code information_schema}
+ * @param knownTables   OIDs of every relation the catalog had: a result column of any other table (made or
+ *                      replaced since) counts as derived until the facts are loaded again
+ * @param builtins      names of {@code pg_catalog}'s functions: a call of any other name is opaque (empty: unknown)
  * @param complete      false when the catalog was too large to load whole: every statement is then unsure
  */
 record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derivedTables, Set<String> functions,
-                           boolean complete) {
+                           Set<Integer> knownTables, Set<String> builtins, boolean complete) {
     /**
      * Catalogs whose every column counts as derived: the planner statistics (their sample values are values of
      * masked columns) and where session settings can be read back ({@code set_config} inside a function).
@@ -56,9 +59,11 @@ record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derived
      * the server records no dependency on what such a function reads.
      */
     static MaskingCatalogFacts of(List<String[]> columns, List<String[]> dependencies, List<String[]> functionNames,
-                                  List<String[]> views, MaskingPlan plan) {
+                                  List<String[]> views, List<String[]> builtinNames, MaskingPlan plan) {
         boolean complete = columns.size() < MAX_ROWS && dependencies.size() < MAX_ROWS
-                && functionNames.size() < MAX_ROWS && views.size() < MAX_ROWS;
+                && functionNames.size() < MAX_ROWS && views.size() < MAX_ROWS && builtinNames.size() < MAX_ROWS;
+        Set<String> builtins = new HashSet<>();
+        builtinNames.forEach(r -> builtins.add(r[0].toLowerCase(Locale.ROOT)));
         Set<String> functions = new HashSet<>();
         functionNames.forEach(r -> functions.add(r[0].toLowerCase(Locale.ROOT)));
         Map<Integer, List<String[]>> byOid = new HashMap<>();
@@ -123,7 +128,8 @@ record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derived
             merge(relations, first[2].toLowerCase(Locale.ROOT), relation);
             merge(relations, (first[1] + "." + first[2]).toLowerCase(Locale.ROOT), relation);
         }
-        return new MaskingCatalogFacts(Map.copyOf(relations), Set.copyOf(derived), Set.copyOf(functions), complete);
+        return new MaskingCatalogFacts(Map.copyOf(relations), Set.copyOf(derived), Set.copyOf(functions),
+                Set.copyOf(byOid.keySet()), Set.copyOf(builtins), complete);
     }
 
     private static Set<String> union(Set<String> functions) {

@@ -23,14 +23,20 @@ import dev.sluice.core.masking.MaskingPlan.ColumnMask;
  * @param refusal       why the statement must not run for this caller, if it must not
  */
 record MaskingLineage(boolean tainted, boolean unsure, BitSet positions, Optional<ColumnMask> source,
-                      Set<Integer> derivedTables, Optional<String> refusal) {
+                      Set<Integer> derivedTables, Set<Integer> knownTables, Optional<String> refusal) {
     /** Nothing derived: the session has no column rules, or the statement reads no masked value. */
     static final MaskingLineage NONE = new MaskingLineage(false, false, new BitSet(), Optional.empty(), Set.of(),
-            Optional.empty());
+            Set.of(), Optional.empty());
 
-    /** Fail closed: every output that is not a plain table column is derived. */
-    static MaskingLineage unsure(Set<Integer> derivedTables) {
-        return new MaskingLineage(true, true, new BitSet(), Optional.empty(), derivedTables, Optional.empty());
+    /** Fail closed without catalog facts: every output that is not a plain table column is derived. */
+    static MaskingLineage failClosed() {
+        return new MaskingLineage(true, true, new BitSet(), Optional.empty(), Set.of(), Set.of(), Optional.empty());
+    }
+
+    /** Fail closed: every output that is not a plain column of a table the facts know is derived. */
+    static MaskingLineage unsure(MaskingCatalogFacts facts) {
+        return new MaskingLineage(true, true, new BitSet(), Optional.empty(), facts.derivedTables(),
+                facts.knownTables(), Optional.empty());
     }
 
     /**
@@ -42,12 +48,14 @@ record MaskingLineage(boolean tainted, boolean unsure, BitSet positions, Optiona
             return true;
         }
         if (tableOid != 0 && named) {
-            return false;
+            // a relation made or replaced since the facts were loaded (another session's DDL): fail closed
+            return !knownTables.isEmpty() && !knownTables.contains(tableOid);
         }
         return unsure || positions.get(position);
     }
 
     MaskingLineage refused(String reason) {
-        return new MaskingLineage(tainted, unsure, positions, source, derivedTables, Optional.of(reason));
+        return new MaskingLineage(tainted, unsure, positions, source, derivedTables, knownTables,
+                Optional.of(reason));
     }
 }

@@ -97,7 +97,18 @@ final class MaskingLineageRefusals {
                             + " rule protects");
                 }
             }
-            case "RenameStmt", "AlterTableStmt", "AlterObjectSchemaStmt", "CreateTrigStmt", "RuleStmt" -> {
+            case "ViewStmt" -> {
+                if (body.path("replace").asBoolean(false) && walker.taint(body.path("query"))) {
+                    reasons.add("replacing a view with one that reads masked columns is refused under column masking:"
+                            + " other sessions would read the view as it was until they load the catalog again");
+                }
+            }
+            case "RuleStmt" -> {
+                if (walker.taint(body.path("actions")) || !walker.maskedColumnsOf(body.path("relation")).isEmpty()) {
+                    reasons.add("a rule reading or changing masked columns is refused under column masking");
+                }
+            }
+            case "RenameStmt", "AlterTableStmt", "AlterObjectSchemaStmt", "CreateTrigStmt" -> {
                 if (!walker.maskedColumnsOf(body.path("relation")).isEmpty()) {
                     reasons.add("changing a relation with masked columns (rename, alter, trigger, rule) is refused"
                             + " under column masking: the column rules name its columns");

@@ -57,7 +57,7 @@ final class MaskingLineageWalker {
     /** The lineage of the statements of one text ({@code stmts} of the parse tree) under the plan's facts. */
     static MaskingLineage analyse(JsonNode stmts, MaskingCatalogFacts facts, MaskingPlan plan) {
         if (!facts.complete()) {
-            return MaskingLineage.unsure(facts.derivedTables());
+            return MaskingLineage.unsure(facts);
         }
         try {
             MaskingLineageWalker walker = new MaskingLineageWalker(facts);
@@ -83,7 +83,7 @@ final class MaskingLineageWalker {
                 }
             }
             if (walker.changed) {
-                return MaskingLineage.unsure(facts.derivedTables()); // did not settle: fail closed
+                return MaskingLineage.unsure(facts); // did not settle: fail closed
             }
             boolean reads = walker.unknown || walker.taint(stmts);
             // a statement that names a masked relation at all (DML on it, a trigger quoting it) has its errors,
@@ -92,20 +92,20 @@ final class MaskingLineageWalker {
             MaskingLineage result;
             if (!reads) {
                 result = new MaskingLineage(touches, false, new BitSet(), Optional.empty(), facts.derivedTables(),
-                        Optional.empty());
+                        facts.knownTables(), Optional.empty());
             } else if (stmts.size() != 1 || walker.unknown) {
                 result = new MaskingLineage(true, true, new BitSet(), walker.source, facts.derivedTables(),
-                        Optional.empty());
+                        facts.knownTables(), Optional.empty());
             } else {
                 BitSet positions = new BitSet();
                 boolean unsure = walker.outputs(stmts.get(0).path("stmt"), positions);
                 result = new MaskingLineage(true, unsure, positions, walker.source, facts.derivedTables(),
-                        Optional.empty());
+                        facts.knownTables(), Optional.empty());
             }
             Optional<String> refusal = MaskingLineageRefusals.check(walker, stmts, plan);
             return refusal.map(result::refused).orElse(result);
         } catch (StackOverflowError e) {
-            return MaskingLineage.unsure(facts.derivedTables()); // too deep to follow: fail closed
+            return MaskingLineage.unsure(facts); // too deep to follow: fail closed
         }
     }
 
@@ -296,7 +296,9 @@ final class MaskingLineageWalker {
         if (funcname.size() > 1 && !lower(string(funcname.get(0))).equals("pg_catalog")) {
             return true;
         }
-        return facts.functions().contains(name) || OPAQUE.contains(name);
+        // a name the server does not have in pg_catalog may be a function made since the facts were loaded
+        return facts.functions().contains(name) || OPAQUE.contains(name)
+                || (!facts.builtins().isEmpty() && !facts.builtins().contains(name));
     }
 
     // ---- output columns ----

@@ -82,7 +82,7 @@ final class MaskingOps {
     void sent(FrontendMessage message, MaskingLineage lineage) {
         switch (message) {
             case FrontendMessage.Query q -> ops.addLast(new Op.Simple(q.sql(), lineage));
-            case FrontendMessage.FunctionCall f -> ops.addLast(new Op.Simple("", MaskingLineage.unsure(Set.of())));
+            case FrontendMessage.FunctionCall f -> ops.addLast(new Op.Simple("", MaskingLineage.failClosed()));
             case FrontendMessage.Parse p -> ops.addLast(new Op.ParseOp(p.name(), lineage));
             case FrontendMessage.Bind b -> ops.addLast(new Op.BindOp(b.portal(), b.statement(), b.resultFormats()));
             case FrontendMessage.Describe d -> ops.addLast(new Op.DescribeOp(d.target(), d.name()));
@@ -231,12 +231,12 @@ final class MaskingOps {
     /** A statement's lineage; unknown statements are unsure (fail closed). */
     private MaskingLineage lineageOf(String statement) {
         MaskingLineage lineage = lineages.get(statement);
-        return lineage != null ? lineage : MaskingLineage.unsure(Set.of());
+        return lineage != null ? lineage : MaskingLineage.failClosed();
     }
 
     private MaskingLineage lineageOfPortal(String portal) {
         String statement = portalSources.get(portal);
-        return statement == null ? MaskingLineage.unsure(Set.of()) : lineageOf(statement);
+        return statement == null ? MaskingLineage.failClosed() : lineageOf(statement);
     }
 
     private void endResult() {

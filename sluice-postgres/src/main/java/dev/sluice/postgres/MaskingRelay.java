@@ -35,7 +35,7 @@ import dev.sluice.postgres.wire.FrontendMessage;
  */
 final class MaskingRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MaskingRelay.class);
-    private static final long FACTS_TTL_NANOS = 30_000_000_000L;
+    private static final long FACTS_TTL_NANOS = 10_000_000_000L;
     private static final int LINEAGE_CACHE = 256;
     private static final int LINEAGE_CACHE_MAX_TEXT = 8192;
     /** Reported settings the client's protocol handling depends on: passed on as the server reports them. */
@@ -162,7 +162,7 @@ final class MaskingRelay implements AutoCloseable {
             // Fail closed: without the catalog every computed column is derived.
             LOG.warn("session {}: masking catalog lookup failed: {}", guard.context().session(), e.getMessage());
             facts = null;
-            return MaskingLineage.unsure(Set.of());
+            return MaskingLineage.failClosed();
         }
         MaskingLineage cached = lineages.get(sql);
         if (cached != null) {
@@ -170,7 +170,7 @@ final class MaskingRelay implements AutoCloseable {
         }
         Optional<com.fasterxml.jackson.databind.JsonNode> statements = SqlParseTree.statements(sql);
         if (statements.isEmpty()) {
-            return MaskingLineage.unsure(facts.derivedTables()); // not parsed: the policy judges it unknown
+            return MaskingLineage.unsure(facts); // not parsed: the policy judges it unknown
         }
         MaskingLineage result = MaskingLineageWalker.analyse(statements.get(), facts, plan);
         if (sql.length() <= LINEAGE_CACHE_MAX_TEXT) {
@@ -329,6 +329,13 @@ final class MaskingRelay implements AutoCloseable {
         if (shape == null || shapeFor != described.get() || shape.plan != plan) {
             shape = MaskingShape.of(described.get().fields(), described.get().formats(), plan, resolver,
                     described.get().lineage());
+            MaskingLineage lineage = described.get().lineage();
+            for (var field : described.get().fields()) {
+                if (field.tableOid() != 0 && !lineage.knownTables().isEmpty()
+                        && !lineage.knownTables().contains(field.tableOid())) {
+                    factsStale = true; // a relation made since the facts were loaded: load them again
+                }
+            }
             shapeFor = described.get();
         }
         if (charset == null) {
