@@ -175,6 +175,20 @@ class MaskingAdversarialE2ETest {
             }
         }
         assertThat(failures).as("audit trail leaks in mode " + mode).isEmpty();
+        // every refusal is in the trail as a denied statement with Sluice masking's reason
+        List<AuditRecord> statements = harness.audit(AuditQuery.all().withSubject("adv-agent-" + suffix)
+                .withKind("statement").withLimit(10_000));
+        for (Line line : lines) {
+            if (line.in(mode) && line.expect().equals("refused")) {
+                boolean audited = statements.stream().anyMatch(r -> r.verdict().equals("deny")
+                        && line.sql().contains(r.statement().strip()) && String.valueOf(r.error() + r.details())
+                        .contains("Sluice masking"));
+                if (!audited) {
+                    failures.add(line + " -> no audited refusal by Sluice masking");
+                }
+            }
+        }
+        assertThat(failures).as("refusals not audited in mode " + mode).isEmpty();
     }
 
     @Test
