@@ -34,7 +34,7 @@ final class MaskingLineageRefusals {
     static Optional<String> check(MaskingLineageWalker walker, JsonNode stmts, MaskingPlan plan) {
         List<String> reasons = new ArrayList<>();
         boolean predicates = plan.refusesPredicates();
-        MaskingLineageWalker.walk(stmts, (type, body) -> {
+        ParseTreeNodes.walk(stmts, (type, body) -> {
             sideEffects(walker, type, body, reasons);
             if (!predicates) {
                 return;
@@ -57,7 +57,7 @@ final class MaskingLineageRefusals {
             case "DoStmt" -> reasons.add("DO blocks are refused under column masking: Sluice cannot follow masked"
                     + " values through procedural code");
             case "FuncCall" -> {
-                String name = MaskingLineageWalker.lower(MaskingLineageWalker.last(body.path("funcname")));
+                String name = ParseTreeNodes.lower(ParseTreeNodes.last(body.path("funcname")));
                 boolean tainted = walker.taint(body.path("args"));
                 if (tainted && SINKS.contains(name)) {
                     reasons.add(name + "() would store or send a value derived from a masked column");
@@ -70,7 +70,7 @@ final class MaskingLineageRefusals {
                 if (walker.taint(body.path("selectStmt"))) {
                     Set<String> masked = walker.maskedColumnsOf(body.path("relation"));
                     List<String> columns = new ArrayList<>();
-                    body.path("cols").forEach(c -> columns.add(MaskingLineageWalker.lower(
+                    body.path("cols").forEach(c -> columns.add(ParseTreeNodes.lower(
                             c.path("ResTarget").path("name").asText(""))));
                     if (columns.isEmpty() || !masked.containsAll(columns)) {
                         reasons.add("INSERT would copy values derived from masked columns into columns no masking"
@@ -125,7 +125,7 @@ final class MaskingLineageRefusals {
         for (JsonNode target : targets) {
             JsonNode t = target.path("ResTarget");
             if (walker.taint(t.path("val"))
-                    && !masked.contains(MaskingLineageWalker.lower(t.path("name").asText("")))) {
+                    && !masked.contains(ParseTreeNodes.lower(t.path("name").asText("")))) {
                 reasons.add("an UPDATE would copy values derived from masked columns into column "
                         + t.path("name").asText("") + ", which no masking rule protects");
             }

@@ -35,9 +35,6 @@ import dev.sluice.postgres.wire.FrontendMessage;
  */
 final class MaskingRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MaskingRelay.class);
-    private static final long FACTS_TTL_NANOS = 10_000_000_000L;
-    private static final int LINEAGE_CACHE = 256;
-    private static final int LINEAGE_CACHE_MAX_TEXT = 8192;
     /** Reported settings the client's protocol handling depends on: passed on as the server reports them. */
     private static final Set<String> PROTOCOL_SETTINGS = Set.of("client_encoding", "datestyle", "intervalstyle",
             "timezone", "standard_conforming_strings", "integer_datetimes", "server_version", "server_encoding",
@@ -55,33 +52,16 @@ final class MaskingRelay implements AutoCloseable {
     private final PlanCache auditPlans = new PlanCache(false);
     private final MaskTally auditTally = new MaskTally();
     private final MaskingCopy copy;
-    /** Client-to-upstream thread: the plan that decides lineage and refusals, and the catalog facts it needs. */
+    /** Client-to-upstream thread: the plan that decides lineage and refusals, and the lineage of each text. */
     private final PlanCache clientPlans = new PlanCache(true);
-    private final FactsSource factsSource;
-    private MaskingCatalogFacts facts;
-    private MaskingPlan factsPlan;
-    private long factsAt;
-    /** Set by the upstream-to-client thread after DDL: the facts are loaded again before the next statement. */
-    private volatile boolean factsStale;
+    private final MaskingLineageTracker lineages;
     private MaskingLineage lastLineage = MaskingLineage.NONE;
-    /** Lineages of recent texts under the current facts: clients repeat their statements. */
-    private final Map<String, MaskingLineage> lineages = new java.util.LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, MaskingLineage> eldest) {
-            return size() > LINEAGE_CACHE;
-        }
-    };
     private Charset charset;
     private MaskingShape shape;
     private MaskingOps.Described shapeFor;
     private boolean suppressing;
     /** A statement answered since the last ReadyForQuery read masked values: the server reports settings at 'Z'. */
     private boolean taintedUntilReady;
-
-    /** Where the lineage's catalog facts come from (a connection of Sluice's own). */
-    interface FactsSource {
-        MaskingCatalogFacts facts(MaskingPlan plan) throws java.io.IOException;
-    }
 
     MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters) {
         this(guard, resolver, parameters, plan -> {
@@ -90,10 +70,10 @@ final class MaskingRelay implements AutoCloseable {
     }
 
     MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters,
-                 FactsSource factsSource) {
+                 MaskingLineageTracker.FactsSource factsSource) {
         this.guard = guard;
         this.resolver = resolver;
-        this.factsSource = factsSource;
+        this.lineages = new MaskingLineageTracker(factsSource, String.valueOf(guard.context().session()));
         this.copy = new MaskingCopy(resolver);
         this.charset = StandardCharsets.UTF_8;
         parameters.stream().filter(p -> p.name().equals("client_encoding")).forEach(p -> charset = charset(p.value()));
@@ -122,7 +102,7 @@ final class MaskingRelay implements AutoCloseable {
             ops.sent(message);
             return;
         }
-        lastLineage = lineage(sql);
+        lastLineage = lineages.read(sql, clientPlans.plan(guard));
         ops.sent(message, lastLineage);
     }
 
@@ -142,41 +122,6 @@ final class MaskingRelay implements AutoCloseable {
     /** Whether the statement last {@link #sent} was refused by {@link #screen}. */
     boolean screened() {
         return lastLineage.refusal().isPresent();
-    }
-
-    private MaskingLineage lineage(String sql) {
-        MaskingPlan plan = clientPlans.plan(guard);
-        if (!plan.hasColumnRules()) {
-            return MaskingLineage.NONE;
-        }
-        try {
-            long now = System.nanoTime();
-            if (facts == null || factsStale || factsPlan != plan || now - factsAt > FACTS_TTL_NANOS) {
-                factsStale = false;
-                lineages.clear();
-                facts = factsSource.facts(plan);
-                factsPlan = plan;
-                factsAt = now;
-            }
-        } catch (java.io.IOException e) {
-            // Fail closed: without the catalog every computed column is derived.
-            LOG.warn("session {}: masking catalog lookup failed: {}", guard.context().session(), e.getMessage());
-            facts = null;
-            return MaskingLineage.failClosed();
-        }
-        MaskingLineage cached = lineages.get(sql);
-        if (cached != null) {
-            return cached;
-        }
-        Optional<com.fasterxml.jackson.databind.JsonNode> statements = SqlParseTree.statements(sql);
-        if (statements.isEmpty()) {
-            return MaskingLineage.unsure(facts); // not parsed: the policy judges it unknown
-        }
-        MaskingLineage result = MaskingLineageWalker.analyse(statements.get(), facts, plan);
-        if (sql.length() <= LINEAGE_CACHE_MAX_TEXT) {
-            lineages.put(sql, result);
-        }
-        return result;
     }
 
     /** The last message {@link #sent} was refused; Sluice wrote {@code instead} upstream in its place. */
@@ -290,7 +235,7 @@ final class MaskingRelay implements AutoCloseable {
                 String tag = ((BackendMessage.CommandComplete) BackendMessage.decode(frame)).tag();
                 if (tag.startsWith("ALTER") || tag.startsWith("DROP") || tag.startsWith("CREATE")) {
                     resolver.clear(); // a column may have been renamed
-                    factsStale = true; // and a view or function made
+                    lineages.stale(); // and a view or function made
                 }
                 endOfResult(frame.type());
                 return frame;
@@ -333,7 +278,7 @@ final class MaskingRelay implements AutoCloseable {
             for (var field : described.get().fields()) {
                 if (field.tableOid() != 0 && !lineage.knownTables().isEmpty()
                         && !lineage.knownTables().contains(field.tableOid())) {
-                    factsStale = true; // a relation made since the facts were loaded: load them again
+                    lineages.stale(); // a relation made since the facts were loaded: load them again
                 }
             }
             shapeFor = described.get();
