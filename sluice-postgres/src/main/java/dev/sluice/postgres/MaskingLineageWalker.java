@@ -81,6 +81,12 @@ final class MaskingLineageWalker {
                     walker.unknown = true; // the rows come from a statement prepared or declared earlier
                 }
             });
+            if (walker.rels.isEmpty() && !walker.unknown && !walker.taint(stmts)) {
+                // the common case: nothing masked named, no opaque function; only the refusals that need no taint
+                MaskingLineage clean = new MaskingLineage(false, false, new BitSet(), Optional.empty(),
+                        facts.derivedTables(), facts.knownTables(), Optional.empty());
+                return MaskingLineageRefusals.check(walker, stmts, plan).map(clean::refused).orElse(clean);
+            }
             for (int round = 0; round < MAX_ROUNDS; round++) {
                 walker.changed = false;
                 walk(stmts, walker::propagate);

@@ -181,7 +181,14 @@ class MaskingLineageWalkerTest {
         for (int i = 0; i < n; i++) {
             SqlParseTree.statements(sql).orElseThrow();
         }
-        System.out.printf("masking lineage: parse + analyse %.1f µs per statement, parse alone %.1f µs%n",
-                both, (System.nanoTime() - start) / 1_000.0 / n);
+        double parse = (System.nanoTime() - start) / 1_000.0 / n;
+        String clean = "select o.id, upper(o.card), count(*) from stock o join notes n on n.body = o.card group by 1, 2";
+        start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            MaskingLineageWalker.analyse(SqlParseTree.statements(clean).orElseThrow(), FACTS, PLAN);
+        }
+        System.out.printf("masking lineage: parse + analyse %.1f µs per statement reading masked columns, parse"
+                + " alone %.1f µs; %.1f µs for one reading none%n", both, parse,
+                (System.nanoTime() - start) / 1_000.0 / n);
     }
 }
