@@ -173,8 +173,17 @@ final class MaskingLineageWalker {
                     outputNames(body.path("ctequery"));
                 }
             }
+            case "RangeTableFunc" -> {
+                if (taint(body)) {
+                    unknown = true; // XMLTABLE over a masked value: its columns are named in the call
+                    aliasTainted(body.path("alias"));
+                }
+            }
             case "RangeFunction" -> {
                 if (taint(body.path("functions"))) {
+                    // a function in FROM over a masked value: its output columns (key, value, …) are not all named
+                    // here, so every computed column of the statement is derived
+                    unknown = true;
                     aliasTainted(body.path("alias"));
                     walk(body.path("coldeflist"), (t, b) -> {
                         if (t.equals("ColumnDef")) {

@@ -109,7 +109,9 @@ class MaskingLineageWalkerTest {
     void sluiceIsUnsureOfStarsOverMaskedDataSeveralStatementsAndIndirection() {
         for (String sql : List.of("select *, reverse(card) from customers", "select * from (select upper(email) from"
                 + " customers) s", "execute p", "fetch all from c", "show application_name",
-                "select reverse(card) from customers; select 1", "select x from not_a_table")) {
+                "select reverse(card) from customers; select 1", "select x from not_a_table",
+                "select key, value from customers c, jsonb_each_text(to_jsonb(c))",
+                "select a from customers, xmltable('/r' passing xmlelement(name r, card) columns a text path '.')")) {
             assertThat(lineage(sql).unsure()).as(sql).isTrue();
         }
         assertThat(lineage("show timezone").tainted()).isFalse();
