@@ -7,7 +7,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sluice.core.access.TargetGrant;
@@ -65,13 +64,14 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
                 + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
                 + " where a.attrelid = '" + table.replace("'", "''") + "'::regclass"
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
-        return query(sql, ColumnResolver.MAX_ENTRIES).stream().map(r -> new ColumnResolver.Name(r[0], r[1], r[2])).toList();
+        return query(sql, ColumnResolver.MAX_ENTRIES).stream().map(r -> new ColumnResolver.Name(r[0], r[1], r[2]))
+                .toList();
     }
 
     /**
      * What masking lineage needs to know about the database under {@code plan}: every relation's columns, the
-     * relations each view depends on, the functions that are not the server's own, and the definitions of the
-     * database's views, and the names of the server's own functions. Five queries.
+     * relations each view depends on, the functions that are not the server's own, the definitions of the
+     * database's views and the names of the server's own functions. Five queries.
      *
      * @throws IOException when the catalog cannot be asked (the caller fails closed)
      */
