@@ -7,8 +7,10 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sluice.core.access.TargetGrant;
+import dev.sluice.core.masking.MaskingPlan;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.Frame;
 import dev.sluice.postgres.wire.FrontendMessage;
@@ -17,12 +19,15 @@ import dev.sluice.postgres.wire.FrontendMessage;
  * The real catalog behind {@link ColumnResolver}: a small upstream connection of Sluice's own, opened lazily with
  * the session's grant on first need and kept for the session, so no query is ever injected into the client's
  * stream (its transaction, its error state and its results stay exactly its own). A failed lookup closes the
- * connection; the next lookup opens a new one. Confined to the session's upstream-to-client thread.
+ * connection; the next lookup opens a new one. Used by the session's upstream-to-client thread (column names) and
+ * its client-to-upstream thread (the {@link MaskingCatalogFacts} of masking lineage): a lock keeps their queries
+ * apart on the one connection.
  */
 final class ColumnResolverCatalog implements ColumnResolver.Catalog {
     private static final int LOOKUP_BATCH = 500;
 
     private final TargetGrant grant;
+    private final ReentrantLock lock = new ReentrantLock();
     private PostgresUpstream connection;
 
     ColumnResolverCatalog(TargetGrant grant) {
@@ -44,7 +49,7 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
                     + " join pg_catalog.pg_class c on c.oid = a.attrelid"
                     + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
                     + " where (c.oid, a.attnum) in (" + pairs + ")";
-            for (String[] row : query(sql)) {
+            for (String[] row : query(sql, ColumnResolver.MAX_ENTRIES)) {
                 result.put(new ColumnResolver.Key(Integer.parseUnsignedInt(row[0]), Short.parseShort(row[1])),
                         new ColumnResolver.Name(row[2], row[3], row[4]));
             }
@@ -59,10 +64,41 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
                 + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
                 + " where a.attrelid = '" + table.replace("'", "''") + "'::regclass"
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
-        return query(sql).stream().map(r -> new ColumnResolver.Name(r[0], r[1], r[2])).toList();
+        return query(sql, ColumnResolver.MAX_ENTRIES).stream().map(r -> new ColumnResolver.Name(r[0], r[1], r[2]))
+                .toList();
     }
 
-    private List<String[]> query(String sql) throws IOException {
+    /**
+     * What masking lineage needs to know about the database under {@code plan}: every relation's columns, the
+     * relations each view depends on, the functions that are not the server's own, the definitions of the
+     * database's views and the names of the server's own functions. Five queries.
+     *
+     * @throws IOException when the catalog cannot be asked (the caller fails closed)
+     */
+    MaskingCatalogFacts facts(MaskingPlan plan) throws IOException {
+        int max = MaskingCatalogFacts.MAX_ROWS;
+        List<String[]> columns = query("select c.oid, n.nspname, c.relname, c.relkind, coalesce(a.attnum, 0),"
+                + " coalesce(a.attname, '') from pg_catalog.pg_class c"
+                + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+                + " left join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped"
+                + " where c.relkind in ('r', 'v', 'm', 'f', 'p', 'S')", max);
+        List<String[]> dependencies = query("select distinct r.ev_class, d.refobjid, d.refobjsubid"
+                + " from pg_catalog.pg_rewrite r join pg_catalog.pg_depend d"
+                + " on d.classid = 'pg_catalog.pg_rewrite'::regclass and d.objid = r.oid"
+                + " and d.refclassid = 'pg_catalog.pg_class'::regclass where d.refobjid <> r.ev_class", max);
+        List<String[]> functions = query("select distinct p.proname from pg_catalog.pg_proc p"
+                + " join pg_catalog.pg_namespace n on n.oid = p.pronamespace"
+                + " where n.nspname not in ('pg_catalog', 'information_schema')", max);
+        List<String[]> views = query("select c.oid, lower(pg_catalog.pg_get_viewdef(c.oid)) from pg_catalog.pg_class c"
+                + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v', 'm')"
+                + " and n.nspname not in ('pg_catalog', 'information_schema')", max);
+        List<String[]> builtins = query("select distinct proname from pg_catalog.pg_proc"
+                + " where pronamespace = 'pg_catalog'::pg_catalog.regnamespace", max);
+        return MaskingCatalogFacts.of(columns, dependencies, functions, views, builtins, plan);
+    }
+
+    private List<String[]> query(String sql, int maxRows) throws IOException {
+        lock.lock();
         try {
             if (connection == null) {
                 connection = PostgresUpstream.connect(grant, Map.of("application_name", "sluice-masking"));
@@ -75,7 +111,7 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
                 Frame frame = connection.reader().read();
                 switch (frame.type()) {
                     case 'D' -> {
-                        if (result.size() < ColumnResolver.MAX_ENTRIES) {
+                        if (result.size() < maxRows) {
                             result.add(text(((BackendMessage.DataRow) BackendMessage.decode(frame)).values()));
                         }
                     }
@@ -92,6 +128,8 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
         } catch (IOException | RuntimeException e) {
             close();
             throw e instanceof IOException io ? io : new IOException("catalog lookup failed", e);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -105,9 +143,14 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
 
     @Override
     public void close() {
-        if (connection != null) {
-            connection.close();
-            connection = null;
+        lock.lock();
+        try {
+            if (connection != null) {
+                connection.close();
+                connection = null;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 }

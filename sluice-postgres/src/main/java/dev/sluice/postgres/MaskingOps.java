@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 import dev.sluice.postgres.wire.BackendMessage.RowDescription.Field;
@@ -35,15 +36,15 @@ import dev.sluice.postgres.wire.FrontendMessage;
  */
 final class MaskingOps {
     /** The columns of a result and the format of each (Bind's codes: none = text, one = all, else per column). */
-    record Described(List<Field> fields, short[] formats) {
-        static final Described NO_DATA = new Described(List.of(), new short[0]);
+    record Described(List<Field> fields, short[] formats, MaskingLineage lineage) {
+        static final Described NO_DATA = new Described(List.of(), new short[0], MaskingLineage.NONE);
     }
 
     sealed interface Op {
-        record Simple(String sql) implements Op {
+        record Simple(String sql, MaskingLineage lineage) implements Op {
         }
 
-        record ParseOp(String name) implements Op {
+        record ParseOp(String name, MaskingLineage lineage) implements Op {
         }
 
         record BindOp(String portal, String statement, short[] formats) implements Op {
@@ -67,15 +68,22 @@ final class MaskingOps {
     private final Map<String, Described> portals = new HashMap<>();
     /** The statement each portal was bound from: a Describe of the portal also describes its statement. */
     private final Map<String, String> portalSources = new HashMap<>();
+    /** The masking lineage of each prepared statement, from its Parse. */
+    private final Map<String, MaskingLineage> lineages = new HashMap<>();
     private Described current;
     private Op currentOwner;
 
     /** A client message about to be written upstream. */
     void sent(FrontendMessage message) {
+        sent(message, MaskingLineage.NONE);
+    }
+
+    /** A client message about to be written upstream; {@code lineage} is that of a Query's or Parse's SQL. */
+    void sent(FrontendMessage message, MaskingLineage lineage) {
         switch (message) {
-            case FrontendMessage.Query q -> ops.addLast(new Op.Simple(q.sql()));
-            case FrontendMessage.FunctionCall f -> ops.addLast(new Op.Simple(""));
-            case FrontendMessage.Parse p -> ops.addLast(new Op.ParseOp(p.name()));
+            case FrontendMessage.Query q -> ops.addLast(new Op.Simple(q.sql(), lineage));
+            case FrontendMessage.FunctionCall f -> ops.addLast(new Op.Simple("", MaskingLineage.failClosed()));
+            case FrontendMessage.Parse p -> ops.addLast(new Op.ParseOp(p.name(), lineage));
             case FrontendMessage.Bind b -> ops.addLast(new Op.BindOp(b.portal(), b.statement(), b.resultFormats()));
             case FrontendMessage.Describe d -> ops.addLast(new Op.DescribeOp(d.target(), d.name()));
             case FrontendMessage.Execute e -> ops.addLast(new Op.ExecuteOp(e.portal()));
@@ -104,7 +112,7 @@ final class MaskingOps {
         }
         switch (ops.peekFirst()) {
             case Op.Simple simple -> {
-                current = new Described(fields, formats);
+                current = new Described(fields, formats, simple.lineage());
                 currentOwner = simple;
             }
             case Op.DescribeOp d when d.target() == 'S' -> {
@@ -113,7 +121,7 @@ final class MaskingOps {
             }
             case Op.DescribeOp d -> {
                 ops.pollFirst();
-                remember(portals, d.name(), new Described(fields, formats));
+                remember(portals, d.name(), new Described(fields, formats, lineageOfPortal(d.name())));
                 String statement = portalSources.get(d.name());
                 if (statement != null) {
                     // pgjdbc describes the portal on a statement's first execution, then only binds the statement
@@ -152,6 +160,8 @@ final class MaskingOps {
                 if (head instanceof Op.ParseOp p) {
                     ops.pollFirst();
                     statements.remove(p.name());
+                    lineages.remove(p.name());
+                    remember(lineages, p.name(), p.lineage());
                 }
             }
             case '2' -> {
@@ -161,7 +171,7 @@ final class MaskingOps {
                     portals.remove(b.portal());
                     remember(portalSources, b.portal(), b.statement());
                     if (fields != null) {
-                        remember(portals, b.portal(), new Described(fields, b.formats()));
+                        remember(portals, b.portal(), new Described(fields, b.formats(), lineageOf(b.statement())));
                     }
                 }
             }
@@ -169,6 +179,9 @@ final class MaskingOps {
                 if (head instanceof Op.CloseOp c) {
                     ops.pollFirst();
                     (c.target() == 'S' ? statements : portals).remove(c.name());
+                    if (c.target() == 'S') {
+                        lineages.remove(c.name());
+                    }
                     if (c.target() != 'S') {
                         portalSources.remove(c.name());
                     }
@@ -199,6 +212,31 @@ final class MaskingOps {
             }
             default -> { }
         }
+    }
+
+    /**
+     * The lineage of the statement whose answers are streaming now (for its errors, notices and status reports);
+     * {@link MaskingLineage#NONE} between statements.
+     */
+    MaskingLineage currentLineage() {
+        return switch (ops.peekFirst()) {
+            case Op.Simple simple -> simple.lineage();
+            case Op.ParseOp parse -> parse.lineage();
+            case Op.BindOp bind -> lineageOf(bind.statement());
+            case Op.ExecuteOp execute -> lineageOfPortal(execute.portal());
+            case null, default -> MaskingLineage.NONE;
+        };
+    }
+
+    /** A statement's lineage; unknown statements are unsure (fail closed). */
+    private MaskingLineage lineageOf(String statement) {
+        MaskingLineage lineage = lineages.get(statement);
+        return lineage != null ? lineage : MaskingLineage.failClosed();
+    }
+
+    private MaskingLineage lineageOfPortal(String portal) {
+        String statement = portalSources.get(portal);
+        return statement == null ? MaskingLineage.failClosed() : lineageOf(statement);
     }
 
     private void endResult() {

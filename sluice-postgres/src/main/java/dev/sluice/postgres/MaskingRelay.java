@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,24 +35,45 @@ import dev.sluice.postgres.wire.FrontendMessage;
  */
 final class MaskingRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MaskingRelay.class);
+    /** Reported settings the client's protocol handling depends on: passed on as the server reports them. */
+    private static final Set<String> PROTOCOL_SETTINGS = Set.of("client_encoding", "datestyle", "intervalstyle",
+            "timezone", "standard_conforming_strings", "integer_datetimes", "server_version", "server_encoding",
+            "is_superuser", "session_authorization", "in_hot_standby", "default_transaction_read_only",
+            "scram_iterations");
 
     private final SessionGuard guard;
     private final MaskingOps ops = new MaskingOps();
     private final ColumnResolver resolver;
     private final MaskTally tally = new MaskTally();
+    /** Clear values this session's results had masked (upstream-to-client thread). */
+    private final MaskedValues seen = new MaskedValues();
     private final PlanCache upstreamPlans = new PlanCache(true);
     /** The audit trail is masked for every caller: unless-groups exempt a caller's results, not the record. */
     private final PlanCache auditPlans = new PlanCache(false);
     private final MaskTally auditTally = new MaskTally();
     private final MaskingCopy copy;
+    /** Client-to-upstream thread: the plan that decides lineage and refusals, and the lineage of each text. */
+    private final PlanCache clientPlans = new PlanCache(true);
+    private final MaskingLineageTracker lineages;
+    private MaskingLineage lastLineage = MaskingLineage.NONE;
     private Charset charset;
     private MaskingShape shape;
     private MaskingOps.Described shapeFor;
     private boolean suppressing;
+    /** A statement answered since the last ReadyForQuery read masked values: the server reports settings at 'Z'. */
+    private boolean taintedUntilReady;
 
     MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters) {
+        this(guard, resolver, parameters, plan -> {
+            throw new java.io.IOException("no catalog");
+        });
+    }
+
+    MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters,
+                 MaskingLineageTracker.FactsSource factsSource) {
         this.guard = guard;
         this.resolver = resolver;
+        this.lineages = new MaskingLineageTracker(factsSource, String.valueOf(guard.context().session()));
         this.copy = new MaskingCopy(resolver);
         this.charset = StandardCharsets.UTF_8;
         parameters.stream().filter(p -> p.name().equals("client_encoding")).forEach(p -> charset = charset(p.value()));
@@ -59,14 +81,48 @@ final class MaskingRelay implements AutoCloseable {
 
     /** For a session relayed by {@link PostgresRelay}: names are looked up on a connection of Sluice's own. */
     static MaskingRelay forSession(SessionGuard guard, List<BackendMessage.ParameterStatus> parameters) {
-        return new MaskingRelay(guard, new ColumnResolver(new ColumnResolverCatalog(guard.grant())), parameters);
+        ColumnResolverCatalog catalog = new ColumnResolverCatalog(guard.grant());
+        return new MaskingRelay(guard, new ColumnResolver(catalog), parameters, catalog::facts);
     }
 
     // ---- client-to-upstream thread ----
 
-    /** A client message about to be forwarded upstream as it is. */
+    /**
+     * A client message about to be forwarded upstream as it is. For a Query or Parse under column rules, Sluice reads
+     * the statement's masking lineage here (which outputs are derived from masked values; whether it must be
+     * refused, see {@link #screen}).
+     */
     void sent(FrontendMessage message) {
-        ops.sent(message);
+        String sql = switch (message) {
+            case FrontendMessage.Query q -> q.sql();
+            case FrontendMessage.Parse p -> p.query();
+            default -> null;
+        };
+        if (sql == null) {
+            ops.sent(message);
+            return;
+        }
+        lastLineage = lineages.read(sql, clientPlans.plan(guard));
+        ops.sent(message, lastLineage);
+    }
+
+    /**
+     * {@code mapped} as judged for the statement last {@link #sent}, refused when masking refuses it for this caller
+     * (a masked value would leave through a path results masking does not see; see
+     * {@link MaskingLineageRefusals}).
+     */
+    PostgresCommandMapper.Mapped screen(PostgresCommandMapper.Mapped mapped) {
+        if (mapped.refusal().isPresent() || lastLineage.refusal().isEmpty()) {
+            return mapped;
+        }
+        return new PostgresCommandMapper.Mapped(mapped.commands(),
+                Optional.of("refused by Sluice masking: " + lastLineage.refusal().get()), mapped.notes(), List.of(),
+                List.of());
+    }
+
+    /** Whether the statement last {@link #sent} was refused by {@link #screen}. */
+    boolean screened() {
+        return lastLineage.refusal().isPresent();
     }
 
     /** The last message {@link #sent} was refused; Sluice wrote {@code instead} upstream in its place. */
@@ -149,26 +205,38 @@ final class MaskingRelay implements AutoCloseable {
             }
             case 'E', 'N' -> {
                 MaskingPlan plan = upstreamPlans.plan(guard);
-                Frame result = plan.hasDetectors() || plan.hasColumnRules()
-                        ? MaskingErrors.mask(frame, plan, tally) : frame;
+                Frame result = plan.hasColumnRules() && ops.currentLineage().tainted()
+                        ? MaskingErrors.maskDerived(frame, plan, tally)
+                        : plan.hasDetectors() || plan.hasColumnRules() ? MaskingErrors.mask(frame, plan, tally) : frame;
+                result = MaskingErrors.scrub(result, seen);
                 endOfResult(frame.type());
                 return result;
             }
             case 'A' -> {
                 MaskingPlan plan = upstreamPlans.plan(guard);
-                return plan.hasDetectors() ? MaskingErrors.maskNotification(frame, plan, tally) : frame;
+                return MaskingErrors.scrub(plan.hasDetectors() ? MaskingErrors.maskNotification(frame, plan, tally)
+                        : frame, seen);
             }
             case 'S' -> {
                 BackendMessage.ParameterStatus status = (BackendMessage.ParameterStatus) BackendMessage.decode(frame);
                 if (status.name().equals("client_encoding")) {
                     charset = charset(status.value());
                 }
-                return frame;
+                MaskingPlan plan = upstreamPlans.plan(guard);
+                if (plan.isEmpty() || PROTOCOL_SETTINGS.contains(status.name().toLowerCase(Locale.ROOT))) {
+                    return frame;
+                }
+                // application_name and custom settings can be set to anything, set_config(.., card, ..) included
+                String value = seen.scrub(MaskingErrors.maskStatus(status.value(),
+                        plan.hasColumnRules() && (taintedUntilReady || ops.currentLineage().tainted()), plan, tally));
+                return value == status.value() ? frame
+                        : new BackendMessage.ParameterStatus(status.name(), value).toFrame();
             }
             case 'C' -> {
                 String tag = ((BackendMessage.CommandComplete) BackendMessage.decode(frame)).tag();
                 if (tag.startsWith("ALTER") || tag.startsWith("DROP") || tag.startsWith("CREATE")) {
                     resolver.clear(); // a column may have been renamed
+                    lineages.stale(); // and a view or function made
                 }
                 endOfResult(frame.type());
                 return frame;
@@ -181,6 +249,11 @@ final class MaskingRelay implements AutoCloseable {
     }
 
     private void endOfResult(byte type) {
+        if (type == 'Z') {
+            taintedUntilReady = false;
+        } else if (type == 'C' || type == 'E' || type == 's' || type == 'I') {
+            taintedUntilReady |= ops.currentLineage().tainted();
+        }
         if (type != 'N') {
             if (type == 'C' || type == 'E' || type == 'Z' || type == 'c') {
                 copy.end();
@@ -200,13 +273,21 @@ final class MaskingRelay implements AutoCloseable {
                     + " this session), so it cannot mask it");
         }
         if (shape == null || shapeFor != described.get() || shape.plan != plan) {
-            shape = MaskingShape.of(described.get().fields(), described.get().formats(), plan, resolver);
+            shape = MaskingShape.of(described.get().fields(), described.get().formats(), plan, resolver,
+                    described.get().lineage());
+            MaskingLineage lineage = described.get().lineage();
+            for (var field : described.get().fields()) {
+                if (field.tableOid() != 0 && !lineage.knownTables().isEmpty()
+                        && !lineage.knownTables().contains(field.tableOid())) {
+                    lineages.stale(); // a relation made since the facts were loaded: load them again
+                }
+            }
             shapeFor = described.get();
         }
         if (charset == null) {
             throw new MaskingRefusal("Sluice masks results only in the UTF8, SQL_ASCII and LATIN1 client encodings");
         }
-        return RowMasker.mask(frame, shape, tally, charset);
+        return RowMasker.mask(frame, shape, tally, charset, seen);
     }
 
     /** The Java charset of a PostgreSQL client encoding; null when masking cannot decode it. */

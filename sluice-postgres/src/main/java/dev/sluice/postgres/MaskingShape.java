@@ -28,6 +28,8 @@ final class MaskingShape {
     final int[] formats;
     final ColumnMask[] masks;
     final String[] names;
+    /** Columns whose clear values are kept in {@link MaskedValues}: masked columns and expressions over them. */
+    final boolean[] remember;
     final boolean passAll;
 
     private MaskingShape(MaskingPlan plan, byte[] actions, int[] types, int[] formats, ColumnMask[] masks,
@@ -38,6 +40,7 @@ final class MaskingShape {
         this.formats = formats;
         this.masks = masks;
         this.names = names;
+        this.remember = new boolean[actions.length];
         boolean pass = true;
         for (byte action : actions) {
             pass &= action == PASS;
@@ -57,6 +60,18 @@ final class MaskingShape {
      */
     static MaskingShape of(List<Field> fields, short[] resultFormats, MaskingPlan plan, ColumnResolver resolver)
             throws MaskingRefusal {
+        return of(fields, resultFormats, plan, resolver, MaskingLineage.NONE);
+    }
+
+    /**
+     * As above, with the statement's {@code lineage}: under column rules, an output the lineage calls derived (a
+     * computed column fed by a masked value, a column of a view over masked data, anything when unsure) is replaced
+     * whole with {@link MaskingPlan#derivedMask}: in text format (and for text types in binary) by the strategy's
+     * text, in binary format of any other type by SQL NULL (Sluice cannot write a binary record, array, number or
+     * bytea of its own), NULL staying NULL. The statistics' {@code anyarray} columns are always derived.
+     */
+    static MaskingShape of(List<Field> fields, short[] resultFormats, MaskingPlan plan, ColumnResolver resolver,
+                           MaskingLineage lineage) throws MaskingRefusal {
         int n = fields.size();
         byte[] actions = new byte[n];
         int[] types = new int[n];
@@ -65,6 +80,7 @@ final class MaskingShape {
         String[] names = new String[n];
         Map<ColumnResolver.Key, ColumnResolver.Name> resolved = plan.hasColumnRules() ? names(fields, resolver)
                 : Map.of();
+        List<Integer> rememberColumns = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Field field = fields.get(i);
             types[i] = field.typeOid();
@@ -72,17 +88,28 @@ final class MaskingShape {
                     : i < resultFormats.length ? resultFormats[i] : 0;
             names[i] = field.name();
             Optional<ColumnMask> mask = Optional.empty();
+            boolean named = false;
             if (field.tableOid() != 0 && plan.hasColumnRules()) {
                 ColumnResolver.Name name = resolved.get(new ColumnResolver.Key(field.tableOid(), field.columnAttr()));
+                named = name != null;
                 // A table the catalog connection cannot see (created in the client's open transaction, a temporary
                 // table) is matched by the field's own name with an unknown table: "*.card" still applies.
                 name = name != null ? name : new ColumnResolver.Name("", "", field.name());
                 names[i] = name.qualified();
                 mask = plan.column(name.schema(), name.table(), name.column());
             }
-            if (mask.isPresent()) {
+            boolean rewritable = formats[i] == 0 || MaskingTypes.isText(types[i]);
+            if (plan.hasColumnRules() && (types[i] == MaskingTypes.ANYARRAY
+                    || lineage.derived(i, field.tableOid(), named))) {
+                // A value derived from a masked column: replaced whole (fail closed), or NULL where it cannot be.
+                masks[i] = plan.derivedMask(mask.isPresent() ? mask : lineage.source());
+                names[i] = names[i] + " (derived)";
+                // not the columns of a derived view or of an unsure statement: those may be clear data
+                rememberColumns.add(mask.isPresent() || (!lineage.unsure() && lineage.positions().get(i)) ? i : -1);
+                actions[i] = masks[i].nullifies() || !rewritable ? NULLIFY : COLUMN;
+            } else if (mask.isPresent()) {
+                rememberColumns.add(i);
                 masks[i] = mask.get();
-                boolean rewritable = formats[i] == 0 || MaskingTypes.isText(types[i]);
                 actions[i] = mask.get().nullifies() ? NULLIFY : rewritable ? COLUMN : REFUSE;
             } else if (plan.hasDetectors() && MaskingTypes.detectable(types[i], formats[i])) {
                 actions[i] = DETECT;
@@ -90,7 +117,9 @@ final class MaskingShape {
                 actions[i] = PASS;
             }
         }
-        return new MaskingShape(plan, actions, types, formats, masks, names);
+        MaskingShape shape = new MaskingShape(plan, actions, types, formats, masks, names);
+        rememberColumns.stream().filter(i -> i >= 0).forEach(i -> shape.remember[i] = true);
+        return shape;
     }
 
     /** The shape of a text-format COPY row whose columns are {@code columns} (empty names: detectors only). */

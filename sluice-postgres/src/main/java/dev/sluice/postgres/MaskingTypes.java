@@ -22,9 +22,16 @@ import java.util.Set;
 final class MaskingTypes {
     static final int JSON = 114;
     static final int JSONB = 3802;
+    /** {@code anyarray}: only the statistics' sample values have it. */
+    static final int ANYARRAY = 2277;
+    /** {@code record}: anonymous rows, {@code row(card, email)}. */
+    static final int RECORD = 2249;
     private static final Set<Integer> TEXT = Set.of(25, 1043, 1042, 19, 705, JSON, JSONB);
-    private static final Set<Integer> TEXTUAL = Set.of(142, 1009, 1015, 1014, 199, 3807, 143);
+    private static final Set<Integer> TEXTUAL = Set.of(142, 1009, 1015, 1014, 199, 3807, 143, 3614, 3615);
     private static final int FIRST_USER_OID = 16384;
+    /** Arrays of records and of the common scalar types: their text form may quote any text value. */
+    private static final Set<Integer> ARRAYS = Set.of(2287, 1007, 1016, 1005, 1021, 1022, 1231, 1000, 1001, 1115,
+            1182, 1185, 2951, 199, 3807, 3643, 143, 1009, 1015, 1014);
 
     private MaskingTypes() {
     }
@@ -38,7 +45,8 @@ final class MaskingTypes {
         if (isText(typeOid)) {
             return true;
         }
-        return format == 0 && (TEXTUAL.contains(typeOid) || typeOid >= FIRST_USER_OID);
+        return format == 0 && (TEXTUAL.contains(typeOid) || typeOid >= FIRST_USER_OID || typeOid == RECORD
+                || typeOid == ANYARRAY || ARRAYS.contains(typeOid));
     }
 
     static boolean isJson(int typeOid) {

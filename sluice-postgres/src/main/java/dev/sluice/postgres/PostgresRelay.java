@@ -218,7 +218,7 @@ final class PostgresRelay {
     private void onQuery(Frame frame, FrontendMessage.Query query) throws IOException {
         // a simple Query's errors skip nothing after it: what it and the messages before it change stays uncertain
         mapper.names().boundary();
-        Mapped mapped = mapper.mapQuery(query.sql());
+        Mapped mapped = masking.screen(mapper.mapQuery(query.sql()));
         String text = mapped.audited(query.sql());
         Admission admission = hold(admit(text, List.of(), mapped), text, mapped.commands());
         if (admission.allowed()) {
@@ -233,7 +233,7 @@ final class PostgresRelay {
     }
 
     private void onParse(Frame frame, FrontendMessage.Parse parse) throws IOException {
-        Mapped mapped = mapper.parse(parse.name(), parse.query(), parse.parameterTypes());
+        Mapped mapped = masking.screen(mapper.parse(parse.name(), parse.query(), parse.parameterTypes()));
         // Judged at Parse so that a refused statement is never even prepared upstream; only a refusal is audited
         // here, an allowed statement is audited at each Execute, with its parameters. A held statement is prepared
         // (that runs nothing): it waits for its approval at Execute. A name that exists is not refused here: the

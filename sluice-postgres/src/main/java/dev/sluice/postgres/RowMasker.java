@@ -28,6 +28,12 @@ final class RowMasker {
      *                        cannot be rewritten (binary, non-text type, strategy other than null)
      */
     static Frame mask(Frame frame, MaskingShape shape, MaskTally tally, Charset charset) throws MaskingRefusal {
+        return mask(frame, shape, tally, charset, null);
+    }
+
+    /** As above; the clear values replaced whole are remembered in {@code seen} (may be null). */
+    static Frame mask(Frame frame, MaskingShape shape, MaskTally tally, Charset charset, MaskedValues seen)
+            throws MaskingRefusal {
         if (shape.passAll) {
             return frame;
         }
@@ -54,7 +60,7 @@ final class RowMasker {
             }
             byte action = shape.actions[i];
             if (len >= 0 && action != MaskingShape.PASS) {
-                byte[] value = value(payload, pos, len, i, shape, tally, charset);
+                byte[] value = value(payload, pos, len, i, shape, tally, charset, seen);
                 if (value != null) {
                     if (replaced == null) {
                         replaced = new byte[n][];
@@ -70,7 +76,7 @@ final class RowMasker {
 
     /** The replacement bytes of one value, {@link #NULL} for SQL NULL, or null to keep the original. */
     private static byte[] value(byte[] payload, int pos, int len, int column, MaskingShape shape, MaskTally tally,
-                                Charset charset) throws MaskingRefusal {
+                                Charset charset, MaskedValues seen) throws MaskingRefusal {
         byte action = shape.actions[column];
         int type = shape.types[column];
         if (action == MaskingShape.REFUSE) {
@@ -94,8 +100,11 @@ final class RowMasker {
         }
         String masked;
         if (action == MaskingShape.COLUMN) {
-            masked = shape.plan.maskColumn(shape.masks[column], new String(payload, start, length, charset),
-                    shape.names[column], tally);
+            String clear = new String(payload, start, length, charset);
+            if (seen != null && shape.remember[column] && length <= MaskedValues.MAX_LENGTH) {
+                seen.add(clear);
+            }
+            masked = shape.plan.maskColumn(shape.masks[column], clear, shape.names[column], tally);
             if (MaskingTypes.isJson(type)) {
                 masked = MaskingTypes.jsonString(masked);
             }

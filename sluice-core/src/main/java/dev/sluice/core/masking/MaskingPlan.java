@@ -53,6 +53,39 @@ public final class MaskingPlan {
         return detectors;
     }
 
+    /** Whether a rule in force refuses masked columns in predicates ({@code refuse-in-predicates}). */
+    public boolean refusesPredicates() {
+        for (MaskingRule rule : rules) {
+            if (rule.refuseInPredicates() && !rule.columns().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The replacement of a value derived from a masked column (computed from it, not the column itself), counted
+     * under {@code source}'s rule as {@code derived}: a derived value cannot be partially masked meaningfully
+     * ({@code partial} of {@code reverse(card)} would show the first digits), so {@code partial} redacts whole;
+     * {@code hash}, {@code redact(TEXT)} and {@code null} apply as they are. Without a source (a view, the
+     * statistics) the value is redacted. For {@link Strategy.Nullify} the caller sends SQL NULL.
+     */
+    public ColumnMask derivedMask(java.util.Optional<ColumnMask> source) {
+        ColumnMask base = source.orElse(null);
+        if (base == null) {
+            int rule = 0;
+            for (int i = 0; i < rules.length; i++) {
+                if (!rules[i].columns().isEmpty()) {
+                    rule = i;
+                    break;
+                }
+            }
+            return new ColumnMask(rule, rules.length == 0 ? "" : rules[rule].name(), "derived", Strategy.redact());
+        }
+        Strategy strategy = base.strategy() instanceof Strategy.Partial ? Strategy.redact() : base.strategy();
+        return new ColumnMask(base.rule(), base.ruleName(), base.selector(), strategy);
+    }
+
     public List<MaskingRule> rules() {
         return List.of(rules);
     }

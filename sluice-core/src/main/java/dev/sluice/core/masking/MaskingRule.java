@@ -13,9 +13,18 @@ import java.util.Set;
  * @param unlessGroups  callers in any of these groups see clear values (e.g. {@code dpo})
  * @param columns       whole-value rules, in document order (the first matching selector wins)
  * @param detectors     runs the rule's detectors with its strategy over text values no column rule took
+ * @param refuseInPredicates the rule's callers may not use a masked column in WHERE, JOIN, HAVING, GROUP BY,
+ *                      ORDER BY or window clauses (config key {@code refuse-in-predicates}): closes the probing
+ *                      channel {@code WHERE card LIKE '4%'} at the price of every such query
  */
 public record MaskingRule(String name, List<String> connections, Set<String> unlessGroups, List<ColumnRule> columns,
-                          TextMasker detectors) {
+                          TextMasker detectors, boolean refuseInPredicates) {
+    /** A rule without {@code refuse-in-predicates}. */
+    public MaskingRule(String name, List<String> connections, Set<String> unlessGroups, List<ColumnRule> columns,
+                       TextMasker detectors) {
+        this(name, connections, unlessGroups, columns, detectors, false);
+    }
+
     public MaskingRule {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(detectors, "detectors");

@@ -17,7 +17,8 @@ import dev.sluice.core.config.SecretResolver;
 /** The config's {@code masking} list → {@link MaskingRules}, or every problem at its file and line. One per parse. */
 final class MaskingRuleParser {
     private static final Set<String> RULE_KEYS = Set.of("name", "description", "connections", "unless-groups",
-            "columns", "detectors", "custom-detectors", "strategy", "hash-key");
+            "columns", "detectors", "custom-detectors", "strategy", "hash-key",
+            "refuse-in-predicates");
     private static final Set<String> CUSTOM_KEYS = Set.of("name", "pattern");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
 
@@ -69,10 +70,12 @@ final class MaskingRuleParser {
         if (columns.isEmpty() && detectors.isEmpty() && problems.count() == before) {
             problems.add(node, "masking rule '" + name + "' masks nothing: give 'columns' or 'detectors'");
         }
+        boolean refuseInPredicates = problems.bool(node, "refuse-in-predicates", false);
         if (problems.count() != before) {
             return Optional.empty();
         }
-        return Optional.of(new MaskingRule(name, connections, unless, columns, new TextMasker(detectors, strategy)));
+        return Optional.of(new MaskingRule(name, connections, unless, columns, new TextMasker(detectors, strategy),
+                refuseInPredicates));
     }
 
     private List<MaskingRule.ColumnRule> columns(ConfigNode rule, Optional<byte[]> ruleKey) {

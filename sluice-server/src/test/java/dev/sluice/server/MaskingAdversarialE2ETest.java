@@ -1,0 +1,421 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
+import org.postgresql.util.PSQLException;
+
+import dev.sluice.core.audit.AuditQuery;
+import dev.sluice.core.audit.AuditRecord;
+import dev.sluice.testing.Cli;
+
+/**
+ * Issue 9, class 5: values derived from masked columns. Every line of {@code masking/adversarial.tsv} is sent through
+ * a real Sluice in front of a real PostgreSQL, in each client mode the line names (pgjdbc simple protocol, pgjdbc
+ * extended protocol, pgjdbc server-prepared with binary transfer of text, records, arrays, bytea and jsonb, and
+ * real psql), and everything the client received (rows, errors with all their fields, notices, notifications,
+ * reported settings, psql's whole output) must hold no clear value of the seeded rows, in any of the forms an
+ * attacker would turn it into: digits without separators, eight-digit windows, reversed, hex, base64, md5, upper
+ * case. Lines that must stay clear (unmasked columns and values computed from them, a {@code dpo} caller, tables
+ * whose columns only share a masked column's name) fail the test if everything were simply nulled. Afterwards the
+ * audit trail (statement texts and details) and the data directory's files hold no clear value either.
+ * <p>
+ * Line format: {@code modes<TAB>expect<TAB>sql}; modes are letters: {@code s} simple, {@code x} extended,
+ * {@code b} binary prepared, {@code p} psql. Expectations: {@code masked} (any outcome, nothing clear),
+ * {@code ok} (succeeds), {@code error} (fails), {@code refused} (42501 by Sluice masking), {@code clear=TEXT}
+ * (succeeds and shows TEXT), {@code dpo=TEXT} (as a dpo: succeeds and shows the clear TEXT),
+ * {@code dpo-ok} (as a dpo: succeeds; sets up what another session then attacks),
+ * {@code strict-refused} / {@code strict=TEXT} (as a caller under a rule with {@code refuse-in-predicates}).
+ */
+class MaskingAdversarialE2ETest {
+    private static final String MASKING = """
+            recording:
+              record-results: rows
+            masking:
+              - name: customer-pii
+                connections: [orders]
+                unless-groups: [dpo]
+                columns:
+                  customers.card: partial
+                  customers.email: hash
+                  customers.ssn: null
+                detectors: [card, email, ssn, phone, iban]
+                strategy: redact
+              - name: strict-pii
+                connections: [orders]
+                unless-groups: [dpo, plain]
+                refuse-in-predicates: true
+                columns:
+                  customers.card: redact
+                  customers.email: redact
+            """;
+    static final List<String> CARDS = List.of("4539 1488 0343 6467", "5425233430109903");
+    static final List<String> EMAILS = List.of("nightjar.owl77@example.com", "kestrel.fox42@example.org");
+    static final List<String> SSNS = List.of("536-22-7841", "478-31-5520");
+    private static final List<String> AGENT = List.of("agents", "plain");
+    private static final List<String> STRICT = List.of("agents");
+    private static GatewayHarness harness;
+    private static List<Line> lines;
+    private static Set<String> forbidden;
+
+    enum Mode {
+        SIMPLE('s'), EXTENDED('x'), BINARY('b'), PSQL('p');
+
+        final char letter;
+
+        Mode(char letter) {
+            this.letter = letter;
+        }
+    }
+
+    record Line(int number, String modes, String expect, String sql) {
+        boolean in(Mode mode) {
+            return modes.indexOf(mode.letter) >= 0;
+        }
+
+        String caller() {
+            return expect.startsWith("dpo") ? "dpo" : expect.startsWith("strict") ? "strict" : "agent";
+        }
+
+        @Override
+        public String toString() {
+            return "adversarial.tsv:" + number + " [" + expect + "] " + sql;
+        }
+    }
+
+    /** What the client received for one line. */
+    record Received(boolean ok, String sqlState, String message, String everything) {
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        harness = GatewayHarness.start(MASKING);
+        try (Connection c = harness.direct(); Statement s = c.createStatement()) {
+            s.execute(resource("masking/adversarial-setup.sql"));
+        }
+        lines = parse(resource("masking/adversarial.tsv"));
+        forbidden = forbiddenForms();
+    }
+
+    @AfterAll
+    static void stop() {
+        harness.close();
+    }
+
+    @Test
+    void corpusHoldsAtLeast160CasesInEveryModeAndSomeThatMustStayClear() {
+        assertThat(lines).hasSizeGreaterThanOrEqualTo(160);
+        for (Mode mode : Mode.values()) {
+            assertThat(lines.stream().filter(l -> l.in(mode)).count()).as(mode.name()).isGreaterThanOrEqualTo(40);
+        }
+        assertThat(lines).filteredOn(l -> l.expect().startsWith("clear=")).hasSizeGreaterThanOrEqualTo(15);
+        assertThat(lines).filteredOn(l -> l.expect().startsWith("dpo=")).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(lines).filteredOn(l -> l.expect().equals("refused")).hasSizeGreaterThanOrEqualTo(15);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Mode.class)
+    void noClearValueReachesTheClient(Mode mode) throws Exception {
+        List<String> failures = new ArrayList<>();
+        String suffix = mode.name().toLowerCase(Locale.ROOT);
+        try (Client agent = client(mode, "adv-agent-" + suffix, AGENT);
+             Client dpo = client(mode, "adv-dpo-" + suffix, List.of("dpo"));
+             Client strict = client(mode, "adv-strict-" + suffix, STRICT)) {
+            for (Line line : lines) {
+                if (!line.in(mode)) {
+                    continue;
+                }
+                Client client = switch (line.caller()) {
+                    case "dpo" -> dpo;
+                    case "strict" -> strict;
+                    default -> agent;
+                };
+                Received received = client.run(line.sql());
+                check(line, received).ifPresent(m -> failures.add(line + " -> " + m));
+            }
+        }
+        assertThat(failures).as("masking leaks in mode " + mode).isEmpty();
+        // The recordings (kind "recording", with result rows) hold what the client saw: checked for the masked
+        // callers; for the dpo, whose results are clear by design, the statement texts only.
+        for (String subject : List.of("adv-agent-" + suffix, "adv-strict-" + suffix, "adv-dpo-" + suffix)) {
+            AuditQuery query = AuditQuery.all().withSubject(subject).withLimit(10_000);
+            for (AuditRecord record : harness.audit(subject.startsWith("adv-dpo") ? query.withKind("statement")
+                    : query)) {
+                String text = record.statement() + " " + record.error() + " " + record.details();
+                leak(text).ifPresent(f -> failures.add("audit record " + record.kind() + " of " + subject
+                        + " holds " + f + ": " + record.statement()));
+            }
+        }
+        assertThat(failures).as("audit trail leaks in mode " + mode).isEmpty();
+        // every refusal is in the trail as a denied statement with Sluice masking's reason
+        List<AuditRecord> statements = harness.audit(AuditQuery.all().withSubject("adv-agent-" + suffix)
+                .withKind("statement").withLimit(10_000));
+        for (Line line : lines) {
+            if (line.in(mode) && line.expect().equals("refused")) {
+                boolean audited = statements.stream().anyMatch(r -> r.verdict().equals("deny")
+                        && line.sql().contains(r.statement().strip()) && String.valueOf(r.error() + r.details())
+                        .contains("Sluice masking"));
+                if (!audited) {
+                    failures.add(line + " -> no audited refusal by Sluice masking");
+                }
+            }
+        }
+        assertThat(failures).as("refusals not audited in mode " + mode).isEmpty();
+    }
+
+    @Test
+    void recordingsOfAMaskedCallerHoldNoClearValue() throws Exception {
+        try (Client agent = client(Mode.EXTENDED, "adv-files", AGENT)) {
+            Received received = agent.run("select reverse(card), upper(email), card, email, row(c.*) from customers c");
+            assertThat(leak(received.everything())).isEmpty();
+        }
+        List<AuditRecord> records = harness.audit(AuditQuery.all().withSubject("adv-files").withLimit(1_000));
+        assertThat(records).anySatisfy(r -> assertThat(r.kind()).isEqualTo("recording"));
+        for (AuditRecord record : records) {
+            assertThat(leak(record.statement() + " " + record.error() + " " + record.details())).as(record.kind()).isEmpty();
+        }
+    }
+
+    private static Optional<String> check(Line line, Received r) {
+        String expect = line.expect();
+        if (!expect.startsWith("dpo")) {
+            Optional<String> leaked = leak(r.everything());
+            if (leaked.isPresent()) {
+                return Optional.of("clear value " + leaked.get() + " in: " + shorten(r.everything()));
+            }
+        }
+        String seen = r.ok() ? "succeeded: " + shorten(r.everything()) : r.sqlState() + " " + r.message();
+        boolean good = switch (expect.replaceAll("=.*", "")) {
+            case "masked" -> true;
+            case "ok", "dpo-ok" -> r.ok();
+            case "error" -> !r.ok();
+            case "refused", "strict-refused" -> !r.ok() && r.sqlState().equals("42501")
+                    && r.message().contains("Sluice masking");
+            case "clear", "dpo", "strict" -> r.ok() && r.everything().contains(expect.substring(expect.indexOf('=') + 1));
+            default -> false;
+        };
+        return good ? Optional.empty() : Optional.of("expected " + expect + ", " + seen);
+    }
+
+    private static String shorten(String text) {
+        return text.length() > 600 ? text.substring(0, 600) + "…" : text;
+    }
+
+    /** The first forbidden form found in {@code text} (compared in lower case, letters and digits only). */
+    static Optional<String> leak(String text) {
+        String plain = text.toLowerCase(Locale.ROOT);
+        StringBuilder alnum = new StringBuilder(plain.length());
+        for (int i = 0; i < plain.length(); i++) {
+            char c = plain.charAt(i);
+            if (Character.isLetterOrDigit(c)) {
+                alnum.append(c);
+            }
+        }
+        String normalized = alnum.toString();
+        return forbidden.stream().filter(f -> normalized.contains(f) || plain.contains(f)).findFirst();
+    }
+
+    /** Every form of a seeded secret an attacker could extract: windows, reversals, encodings, digests. */
+    private static Set<String> forbiddenForms() throws Exception {
+        Set<String> result = new LinkedHashSet<>();
+        List<String> secrets = new ArrayList<>(CARDS);
+        secrets.addAll(EMAILS);
+        secrets.addAll(SSNS);
+        for (String secret : secrets) {
+            String lower = secret.toLowerCase(Locale.ROOT);
+            result.add(lower);
+            // an e-mail's domain is no secret (example.com): its local part is
+            String alnum = (secret.contains("@") ? lower.substring(0, lower.indexOf('@')) : lower)
+                    .replaceAll("[^a-z0-9]", "");
+            String reversed = new StringBuilder(alnum).reverse().toString();
+            int window = secret.contains("@") ? 10 : SSNS.contains(secret) ? 7 : 8;
+            for (String s : List.of(alnum, reversed)) {
+                for (int i = 0; i + window <= s.length(); i++) {
+                    result.add(s.substring(i, i + window));
+                }
+            }
+            result.add(HexFormat.of().formatHex(secret.substring(0, 6).getBytes(StandardCharsets.UTF_8)));
+            result.add(Base64.getEncoder().encodeToString(secret.getBytes(StandardCharsets.UTF_8)).substring(0, 12)
+                    .toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", ""));
+            result.add(HexFormat.of().formatHex(MessageDigest.getInstance("MD5")
+                    .digest(secret.getBytes(StandardCharsets.UTF_8))).substring(0, 12));
+        }
+        return result;
+    }
+
+    // ---- clients ---------------------------------------------------------------------------------------------------
+
+    private interface Client extends AutoCloseable {
+        Received run(String sql) throws Exception;
+
+        @Override
+        void close() throws Exception;
+    }
+
+    private static Client client(Mode mode, String subject, List<String> groups) throws SQLException {
+        return switch (mode) {
+            case PSQL -> new PsqlClient(harness.token(subject, groups.toArray(String[]::new)));
+            case SIMPLE -> new JdbcClient(harness.connect(subject, groups, Map.of("preferQueryMode", "simple")),
+                    false);
+            case EXTENDED -> new JdbcClient(harness.connect(subject, groups, Map.of("prepareThreshold", "0")), false);
+            case BINARY -> new JdbcClient(harness.connect(subject, groups, Map.of("prepareThreshold", "1",
+                    "binaryTransfer", "true", "binaryTransferEnable", "25,1043,114,3802,2249,2287,1009,17,3614,1007")),
+                    true);
+        };
+    }
+
+    private record PsqlClient(String token) implements Client {
+        @Override
+        public Received run(String sql) {
+            Cli.Result result = harness.psql(token, "-A", "-v", "VERBOSITY=verbose", "-v", "ON_ERROR_STOP=1",
+                    "-c", sql);
+            String everything = result.stdout() + "\n" + result.stderr();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("ERROR:\\s+([0-9A-Z]{5}): (.*)")
+                    .matcher(result.stderr());
+            boolean found = m.find();
+            return new Received(result.exitCode() == 0, found ? m.group(1) : "?????",
+                    found ? m.group(2) : result.stderr(), everything);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private record JdbcClient(Connection connection, boolean prepared) implements Client {
+        @Override
+        public Received run(String sql) throws Exception {
+            StringBuilder all = new StringBuilder();
+            boolean ok = true;
+            String state = "";
+            String message = "";
+            try {
+                // a prepared statement runs twice: pgjdbc switches to binary results once it has described it
+                for (int round = 0; round < (prepared ? 2 : 1); round++) {
+                    if (prepared) {
+                        try (PreparedStatement s = connection.prepareStatement(sql)) {
+                            collect(s, s.execute(), all);
+                        }
+                    } else {
+                        try (Statement s = connection.createStatement()) {
+                            collect(s, s.execute(sql), all);
+                        }
+                    }
+                }
+            } catch (PSQLException e) {
+                ok = false;
+                state = String.valueOf(e.getSQLState());
+                message = e.getServerErrorMessage() != null ? e.getServerErrorMessage().getMessage()
+                        : String.valueOf(e.getMessage());
+                all.append("\nERROR ").append(e.getMessage()).append(' ').append(e.getServerErrorMessage());
+                if (e.getServerErrorMessage() != null) {
+                    var m = e.getServerErrorMessage();
+                    all.append(' ').append(m.getDetail()).append(' ').append(m.getHint()).append(' ')
+                            .append(m.getWhere()).append(' ').append(m.getInternalQuery());
+                }
+                if (connection.unwrap(BaseConnection.class).getTransactionState() != TransactionState.IDLE) {
+                    try (Statement s = connection.createStatement()) {
+                        s.execute("ROLLBACK");
+                    }
+                }
+            }
+            for (SQLWarning w = connection.getWarnings(); w != null; w = w.getNextWarning()) {
+                all.append("\nWARNING ").append(w.getMessage());
+            }
+            connection.clearWarnings();
+            PGConnection pg = connection.unwrap(PGConnection.class);
+            PGNotification[] notifications = pg.getNotifications();
+            if (notifications != null) {
+                for (PGNotification n : notifications) {
+                    all.append("\nNOTIFY ").append(n.getName()).append(' ').append(n.getParameter());
+                }
+            }
+            all.append("\nSTATUS ").append(pg.getParameterStatuses());
+            return new Received(ok, state, message, all.toString());
+        }
+
+        private static void collect(Statement s, boolean hasResult, StringBuilder all) throws SQLException {
+            boolean result = hasResult;
+            while (true) {
+                if (result) {
+                    try (ResultSet r = s.getResultSet()) {
+                        int n = r.getMetaData().getColumnCount();
+                        while (r.next()) {
+                            for (int i = 1; i <= n; i++) {
+                                all.append(r.getString(i)).append('|');
+                            }
+                            all.append('\n');
+                        }
+                    }
+                } else if (s.getUpdateCount() == -1) {
+                    break;
+                }
+                for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+                    all.append("\nNOTICE ").append(w.getMessage());
+                }
+                result = s.getMoreResults();
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            connection.close();
+        }
+    }
+
+    // ---- corpus file -----------------------------------------------------------------------------------------------
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = MaskingAdversarialE2ETest.class.getResourceAsStream("/" + name)) {
+            if (in == null) {
+                throw new IOException("missing test resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static List<Line> parse(String tsv) {
+        List<Line> result = new ArrayList<>();
+        String[] rows = tsv.split("\n", -1);
+        for (int i = 0; i < rows.length; i++) {
+            String row = rows[i];
+            if (row.isBlank() || row.startsWith("#")) {
+                continue;
+            }
+            String[] f = row.split("\t", 3);
+            if (f.length != 3) {
+                throw new IllegalArgumentException("adversarial.tsv:" + (i + 1) + ": expected modes, expect, sql");
+            }
+            result.add(new Line(i + 1, f[0], f[1], f[2].replace("{nl}", "\n")));
+        }
+        return result;
+    }
+}
