@@ -78,6 +78,16 @@ public final class SqlClassifier {
     /** PostgreSQL's {@code CURSOR_OPT_HOLD} bit of {@code DeclareCursorStmt.options}. */
     private static final int CURSOR_OPT_HOLD = 0x0020;
 
+    /**
+     * Every kind {@link #classify} can give a command (primary or secondary), {@link Command#UNKNOWN} excepted: the
+     * vocabulary policy rules are checked against, so that a misspelt kind is a config error, not a dead rule.
+     */
+    public static final Set<String> KINDS = Set.of("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE",
+            "ALTER", "DROP", "TRUNCATE", "COMMENT", "GRANT", "REVOKE", "COPY", "COPY_PROGRAM", "COPY_FILE", "SET_ROLE",
+            "SET", "SHOW", "ALTER_SYSTEM", "DO", "CALL", "CREATE_FUNCTION", "CREATE_RULE", "CREATE_TRIGGER",
+            "TRANSACTION", "EXPLAIN", "EXECUTE", "DEALLOCATE", "LISTEN", "NOTIFY", "UNLISTEN", "VACUUM", "ANALYZE",
+            "REINDEX", "CLUSTER", "LOCK", "DISCARD", "FETCH", "CLOSE", "REFRESH", "OTHER");
+
     /** Entries of the classification cache of {@link #create()}. */
     public static final int DEFAULT_CACHE_ENTRIES = 4096;
 

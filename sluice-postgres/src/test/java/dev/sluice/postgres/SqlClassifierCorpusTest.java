@@ -70,6 +70,9 @@ class SqlClassifierCorpusTest {
         assertThat(commands).extracting(c -> new TreeSet<>(c.kinds())).as("every kind")
                 .containsExactlyElementsOf(row.kinds().stream()
                         .map(k -> new TreeSet<>(Arrays.asList(k.split("\\+")))).toList());
+        // policy rules are checked against KINDS: every kind the classifier gives must be in it
+        assertThat(SqlClassifier.KINDS).containsAll(commands.stream().flatMap(c -> c.kinds().stream())
+                .filter(k -> !k.equals(Command.UNKNOWN)).toList());
         assertThat(union(commands, Command::tables)).as("tables").isEqualTo(row.tables());
         assertThat(union(commands, Command::functions)).as("functions").isEqualTo(row.functions());
         assertThat(commands).extracting(Command::hasWhere).as("hasWhere").containsExactlyElementsOf(row.where());

@@ -22,6 +22,7 @@ import dev.sluice.core.policy.ConfigRuleSource;
 import dev.sluice.core.policy.PolicySet;
 import dev.sluice.core.policy.RuleSource;
 import dev.sluice.postgres.DangerousFunctions;
+import dev.sluice.postgres.SqlClassifier;
 
 /**
  * Builds one consistent {@link GatewayState} from the config file and the policy files it names. Everything is
@@ -49,7 +50,7 @@ final class GatewayStates {
         try {
             ConfigNode policies = ConfigNode.parse(configFile, Files.readString(configFile)).at("policies");
             if (policies.isList()) {
-                PolicySet.parse(List.of(new ConfigRuleSource(policies)), DangerousFunctions.all());
+                PolicySet.parse(List.of(new ConfigRuleSource(policies)), DangerousFunctions.all(), SqlClassifier.KINDS);
             }
             return List.of();
         } catch (ConfigException e) {
@@ -85,7 +86,7 @@ final class GatewayStates {
         }
         PolicySet policies;
         try {
-            policies = PolicySet.parse(sources, DangerousFunctions.all());
+            policies = PolicySet.parse(sources, DangerousFunctions.all(), SqlClassifier.KINDS);
         } catch (ConfigException e) {
             problems.addAll(e.problems());
             policies = null;

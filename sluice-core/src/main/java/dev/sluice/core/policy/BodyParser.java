@@ -23,9 +23,12 @@ final class BodyParser {
     private static final int MAX_APPROVALS = 100;
 
     private final Problems problems;
+    /** Every kind some protocol classifies commands into; empty: not checked (a caller that knows no protocol). */
+    private final Set<String> knownKinds;
 
-    BodyParser(Problems problems) {
+    BodyParser(Problems problems, Set<String> knownKinds) {
         this.problems = problems;
+        this.knownKinds = knownKinds;
     }
 
     /** A parsed action body. */
@@ -101,10 +104,15 @@ final class BodyParser {
             Set<String> result = new LinkedHashSet<>();
             for (String value : values) {
                 String kind = value.toUpperCase(Locale.ROOT);
-                if (KIND.matcher(kind).matches()) {
-                    result.add(kind);
-                } else {
+                if (!KIND.matcher(kind).matches()) {
                     problems.add(node, "'" + value + "' is not a command kind (e.g. SELECT, DELETE, UNKNOWN, OPAQUE)");
+                } else if (!knownKinds.isEmpty() && !knownKinds.contains(kind) && !kind.equals(Command.UNKNOWN)
+                        && !kind.equals(Condition.OPAQUE)) {
+                    // a misspelt kind would silently match nothing: a deny rule that never denies
+                    problems.add(node, "unknown command kind '" + value + "' (known: "
+                            + String.join(", ", new java.util.TreeSet<>(knownKinds)) + ", UNKNOWN, OPAQUE)");
+                } else {
+                    result.add(kind);
                 }
             }
             return result;

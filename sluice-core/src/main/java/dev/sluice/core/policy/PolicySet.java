@@ -40,7 +40,17 @@ public final class PolicySet {
 
     /** As {@link #parse(List)}, with the functions that {@code functions: [dangerous]} stands for. */
     public static PolicySet parse(List<RuleSource> ruleLists, Set<String> dangerousFunctions) {
-        return new PolicySet(new RuleParser().parse(ruleLists), dangerousFunctions);
+        return parse(ruleLists, dangerousFunctions, Set.of());
+    }
+
+    /**
+     * As {@link #parse(List, Set)}, refusing any {@code kinds:} entry that is not in {@code knownKinds} (the kinds
+     * the configured protocols classify commands into), {@code UNKNOWN} or {@code OPAQUE}: a misspelt kind would
+     * make a deny rule that never denies. An empty {@code knownKinds} checks only the spelling.
+     */
+    public static PolicySet parse(List<RuleSource> ruleLists, Set<String> dangerousFunctions,
+                                  Set<String> knownKinds) {
+        return new PolicySet(new RuleParser(knownKinds).parse(ruleLists), dangerousFunctions);
     }
 
     public static PolicySet empty() {

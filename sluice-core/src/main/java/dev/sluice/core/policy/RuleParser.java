@@ -22,8 +22,12 @@ final class RuleParser {
     private static final String LABEL = "label:";
 
     private final Problems problems = new Problems();
-    private final BodyParser bodies = new BodyParser(problems);
+    private final BodyParser bodies;
     private final Map<String, RuleSource> names = new HashMap<>();
+
+    RuleParser(Set<String> knownKinds) {
+        this.bodies = new BodyParser(problems, Set.copyOf(knownKinds));
+    }
 
     List<CompiledRule> parse(List<RuleSource> ruleLists) {
         List<CompiledRule> result = new ArrayList<>();

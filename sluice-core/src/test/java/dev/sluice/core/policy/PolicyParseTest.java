@@ -50,6 +50,27 @@ class PolicyParseTest {
     }
 
     @Test
+    void refusesAKindNoProtocolClassifiesIntoAtFileAndLine() {
+        RuleSource rules = YamlRuleSource.policies(Path.of("sluice.yaml"), """
+                policies:
+                  - name: typo
+                    deny:
+                      kinds: [DROP_TABLE, drop, unknown, OPAQUE]
+                """);
+        // a misspelt kind matched nothing: DROP TABLE went through a rule meant to deny it (found in review)
+        assertThatThrownBy(() -> PolicySet.parse(List.of(rules), java.util.Set.of(), java.util.Set.of("DROP")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("sluice.yaml:5: policies[0].deny.kinds: unknown command kind 'DROP_TABLE' "
+                        + "(known: DROP, UNKNOWN, OPAQUE)");
+        assertThat(PolicySet.parse(List.of(YamlRuleSource.policies(Path.of("sluice.yaml"), """
+                policies:
+                  - name: fine
+                    deny:
+                      kinds: [drop, unknown, OPAQUE]
+                """)), java.util.Set.of(), java.util.Set.of("DROP")).rules()).hasSize(1);
+    }
+
+    @Test
     void reportsDuplicateRuleNamesAcrossTwoFiles() {
         RuleSource main = YamlRuleSource.policies(Path.of("sluice.yaml"), """
                 policies:
