@@ -38,6 +38,8 @@ class LimitsConfigTest {
                 "sluice.yaml:2: limits.max-statement-bytes: expected an integer from 1024 to 4194304, got '99999999'",
                 "sluice.yaml:3: limits.max-statement-depth: expected an integer from 10 to 4194304, got '1'",
                 "sluice.yaml:4: limits.max-statement-size: unknown key 'max-statement-size' (expected one of: "
-                        + "max-statement-bytes, max-statement-depth, max-statement-tokens)");
+                        + "handshake-timeout, max-handshakes, max-handshakes-per-address, max-message-bytes, "
+                        + "max-password-bytes, max-sessions, max-statement-bytes, max-statement-depth, "
+                        + "max-statement-tokens, message-memory)");
     }
 }

@@ -57,7 +57,8 @@ class ListenerLimitsTest {
                         + "68719476736",
                 "sluice.yaml:7: limits.max-statement-byte: unknown key 'max-statement-byte' (expected one of: "
                         + "handshake-timeout, max-handshakes, max-handshakes-per-address, max-message-bytes, "
-                        + "max-password-bytes, max-sessions, message-memory)");
+                        + "max-password-bytes, max-sessions, max-statement-bytes, max-statement-depth, "
+                        + "max-statement-tokens, message-memory)");
     }
 
     @Test

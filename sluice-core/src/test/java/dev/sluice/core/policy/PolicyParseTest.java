@@ -60,7 +60,7 @@ class PolicyParseTest {
         // a misspelt kind matched nothing: DROP TABLE went through a rule meant to deny it (found in review)
         assertThatThrownBy(() -> PolicySet.parse(List.of(rules), java.util.Set.of(), java.util.Set.of("DROP")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("sluice.yaml:5: policies[0].deny.kinds: unknown command kind 'DROP_TABLE' "
+                .hasMessageStartingWith("sluice.yaml:4: policies[0].deny.kinds: unknown command kind 'DROP_TABLE' "
                         + "(known: DROP, UNKNOWN, OPAQUE)");
         assertThat(PolicySet.parse(List.of(YamlRuleSource.policies(Path.of("sluice.yaml"), """
                 policies:
