@@ -106,7 +106,9 @@ class AuditTargetE2ETest {
             statements.add(sql);
             Files.writeString(file, sql + ";\n");
             Cli.Result psql = harness.psql(harness.token("big-talker", "agents"), "-f", file.toString());
-            assertThat(psql.stderr()).contains("denied by Sluice policy rule \"no-drops\"");
+            // over limits.max-statement-bytes: refused before it is parsed, and still audited bounded
+            assertThat(psql.stderr()).contains("refused by Sluice: statement too large to judge: "
+                    + (SIXTY_MIB + 1) + " bytes");
         } finally {
             Files.delete(file);
         }
