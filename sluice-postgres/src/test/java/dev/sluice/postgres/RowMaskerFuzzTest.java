@@ -1,0 +1,130 @@
+package dev.sluice.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.sluice.core.config.ConfigNode;
+import dev.sluice.core.config.SecretResolver;
+import dev.sluice.core.masking.MaskTally;
+import dev.sluice.core.masking.MaskingKeys;
+import dev.sluice.core.masking.MaskingPlan;
+import dev.sluice.core.masking.MaskingRules;
+import dev.sluice.postgres.wire.BackendMessage;
+import dev.sluice.postgres.wire.BackendMessage.RowDescription.Field;
+import dev.sluice.postgres.wire.Frame;
+import dev.sluice.postgres.wire.FuzzContract;
+import dev.sluice.postgres.wire.WireException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Jazzer fuzz target for the masking row rewriter, {@link RowMasker#mask}, on DataRow frames from the server. The
+ * fuzzer chooses the result's columns (name, table column, type, text or binary format) under a fixed masking plan
+ * and then the DataRow payload bytes. Seeds are in
+ * {@code src/test/resources/dev/sluice/postgres/RowMaskerFuzzTestInputs/dataRow/}.
+ *
+ * <p>The contract: the only exception is {@link MaskingRefusal}; a row that is not a well-formed DataRow of the
+ * described width is refused (never relayed) unless the shape passes everything untouched; a rewritten row is a
+ * well-formed DataRow of the same width in which every column the shape passes keeps its bytes and every column
+ * the plan nulls is NULL; allocation stays within the {@link FuzzContract} bounds.
+ */
+class RowMaskerFuzzTest {
+    private static final int CUSTOMERS = 16400;
+    private static final List<String> COLUMNS = List.of("id", "card", "ssn", "pin", "note", "profile");
+    private static final int[] TYPES = {23, 25, 1043, 114, 3802, 17, 2249, 1009, 700, 0};
+    private static final MaskingPlan PLAN = MaskingRules.parse(ConfigNode.parse(Path.of("fuzz.yaml"), """
+            masking:
+              - name: pii
+                columns:
+                  customers.card: partial
+                  customers.ssn: null
+                  customers.pin: partial
+                  customers.profile: redact
+                detectors: [email, card]
+            """).at("masking"), MaskingKeys.fixed(new byte[32]), new SecretResolver(Map.of())).plan("c", Set.of());
+    private static final ColumnResolver RESOLVER = new ColumnResolver(new ColumnResolver.Catalog() {
+        @Override
+        public Map<ColumnResolver.Key, ColumnResolver.Name> columns(Collection<ColumnResolver.Key> keys) {
+            Map<ColumnResolver.Key, ColumnResolver.Name> result = new HashMap<>();
+            for (ColumnResolver.Key key : keys) {
+                if (key.tableOid() == CUSTOMERS && key.column() >= 1 && key.column() <= COLUMNS.size()) {
+                    result.put(key, new ColumnResolver.Name("public", "customers", COLUMNS.get(key.column() - 1)));
+                }
+            }
+            return result;
+        }
+
+        @Override
+        public List<ColumnResolver.Name> tableColumns(String table) {
+            return List.of();
+        }
+    });
+
+    @FuzzTest(maxDuration = "10s")
+    void dataRow(FuzzedDataProvider data) throws Exception {
+        int width = data.consumeInt(1, 6);
+        List<Field> fields = new ArrayList<>();
+        for (int i = 0; i < width; i++) {
+            int column = data.consumeInt(0, COLUMNS.size());
+            fields.add(new Field(column == 0 ? "computed" : COLUMNS.get(column - 1), column == 0 ? 0 : CUSTOMERS,
+                    (short) column, TYPES[data.consumeInt(0, TYPES.length - 1)], (short) -1, -1, (short) 0));
+        }
+        short[] formats = new short[data.consumeInt(0, 2) == 0 ? 0 : width];
+        for (int i = 0; i < formats.length; i++) {
+            formats[i] = (short) (data.consumeBoolean() ? 1 : 0);
+        }
+        MaskingShape shape = MaskingShape.of(fields, formats, PLAN, RESOLVER);
+        byte[] payload = data.consumeRemainingAsBytes();
+        Frame row = new Frame((byte) 'D', payload);
+        byte[][] original = wellFormed(row, width);
+
+        Frame[] masked = new Frame[1];
+        FuzzContract.assertAllocationBounded(payload.length, "masking a row", () -> {
+            try {
+                masked[0] = RowMasker.mask(row, shape, new MaskTally(), StandardCharsets.UTF_8);
+            } catch (MaskingRefusal refusal) {
+                masked[0] = null;
+            }
+        });
+        if (masked[0] == null) {
+            return;
+        }
+        if (shape.passAll) {
+            assertThat(masked[0]).isSameAs(row);
+            return;
+        }
+        assertThat(original).as("a malformed row is refused, never relayed").isNotNull();
+        assertThat(masked[0].type()).isEqualTo((byte) 'D');
+        byte[][] values = wellFormed(masked[0], width);
+        assertThat(values).as("the rewritten row is a well-formed DataRow of the same width").isNotNull();
+        for (int i = 0; i < width; i++) {
+            if (shape.actions[i] == MaskingShape.PASS) {
+                assertThat(values[i]).as("column %d passes untouched", i).isEqualTo(original[i]);
+            }
+            if (shape.actions[i] == MaskingShape.NULLIFY) {
+                assertThat(values[i]).as("column %d is nulled", i).isNull();
+            }
+        }
+        if (masked[0] != row) {
+            assertThat(Arrays.equals(masked[0].payload(), row.payload())).as("a rewritten row differs").isFalse();
+        }
+    }
+
+    /** The values of {@code row} when it is a well-formed DataRow of {@code width} columns, else null. */
+    private static byte[][] wellFormed(Frame row, int width) {
+        try {
+            byte[][] result = ((BackendMessage.DataRow) BackendMessage.decode(row)).values();
+            return result.length == width ? result : null;
+        } catch (WireException e) {
+            return null;
+        }
+    }
+}
