@@ -26,10 +26,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Jazzer fuzz target for the masking row rewriter, {@link RowMasker#mask}, on DataRow frames from the server. The
+ * Jazzer fuzz targets for the masking row rewriters: {@link RowMasker#mask} on DataRow frames from the server (and
+ * {@link RowMaskerCopy} on COPY rows, see {@link #copyRow}). The
  * fuzzer chooses the result's columns (name, table column, type, text or binary format) under a fixed masking plan
  * and then the DataRow payload bytes. Seeds are in
- * {@code src/test/resources/dev/sluice/postgres/RowMaskerFuzzTestInputs/dataRow/}.
+ * {@code src/test/resources/dev/sluice/postgres/RowMaskerFuzzTestInputs/<target>/}.
  *
  * <p>The contract: the only exception is {@link MaskingRefusal}; a row that is not a well-formed DataRow of the
  * described width is refused (never relayed) unless the shape passes everything untouched; a rewritten row is a
@@ -113,9 +114,68 @@ class RowMaskerFuzzTest {
                 assertThat(values[i]).as("column %d is nulled", i).isNull();
             }
         }
-        if (masked[0] != row) {
-            assertThat(Arrays.equals(masked[0].payload(), row.payload())).as("a rewritten row differs").isFalse();
+    }
+
+    /**
+     * One text-format COPY row ({@link RowMaskerCopy#maskFields}) of a table whose columns the fuzzer picks: only
+     * {@link MaskingRefusal}; a rewritten row keeps its number of tab-separated fields and its final newline, passed
+     * fields keep their bytes and nulled ones become {@code \N}. {@link RowMaskerCopy#maskLine} never throws.
+     */
+    @FuzzTest(maxDuration = "10s")
+    void copyRow(FuzzedDataProvider data) throws Exception {
+        int width = data.consumeInt(1, 6);
+        List<ColumnResolver.Name> columns = new ArrayList<>();
+        for (int i = 0; i < width; i++) {
+            int column = data.consumeInt(0, COLUMNS.size());
+            columns.add(column == 0 ? new ColumnResolver.Name("", "", "")
+                    : new ColumnResolver.Name("public", "customers", COLUMNS.get(column - 1)));
         }
+        MaskingShape shape = MaskingShape.copy(columns, width, PLAN);
+        byte[] payload = data.consumeRemainingAsBytes();
+        Frame row = new Frame((byte) 'd', payload);
+        Frame[] masked = new Frame[1];
+        FuzzContract.assertAllocationBounded(payload.length, "masking a COPY row", () -> {
+            try {
+                masked[0] = RowMaskerCopy.maskFields(row, shape, new MaskTally(), StandardCharsets.UTF_8);
+            } catch (MaskingRefusal refusal) {
+                masked[0] = null;
+            }
+            RowMaskerCopy.maskLine(row, shape, new MaskTally(), StandardCharsets.UTF_8);
+        });
+        if (masked[0] == null || masked[0] == row) {
+            return;
+        }
+        List<byte[]> before = copyFields(payload);
+        List<byte[]> after = copyFields(masked[0].payload());
+        assertThat(after).as("fields of the rewritten row").hasSameSizeAs(before);
+        assertThat(endsWithNewline(masked[0].payload())).isEqualTo(endsWithNewline(payload));
+        for (int i = 0; i < before.size(); i++) {
+            if (shape.actions[i] == MaskingShape.PASS) {
+                assertThat(after.get(i)).as("field %d passes untouched", i).isEqualTo(before.get(i));
+            }
+            if (shape.actions[i] == MaskingShape.NULLIFY) {
+                assertThat(new String(after.get(i), StandardCharsets.UTF_8)).as("field %d is nulled", i)
+                        .isEqualTo("\\N");
+            }
+        }
+    }
+
+    private static boolean endsWithNewline(byte[] row) {
+        return row.length > 0 && row[row.length - 1] == '\n';
+    }
+
+    /** The tab-separated fields of a COPY text row, without its final newline. */
+    private static List<byte[]> copyFields(byte[] row) {
+        int end = endsWithNewline(row) ? row.length - 1 : row.length;
+        List<byte[]> result = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= end; i++) {
+            if (i == end || row[i] == '\t') {
+                result.add(Arrays.copyOfRange(row, start, i));
+                start = i + 1;
+            }
+        }
+        return result;
     }
 
     /** The values of {@code row} when it is a well-formed DataRow of {@code width} columns, else null. */

@@ -2,6 +2,7 @@ package dev.sluice.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sluice.core.policy.Command;
 import java.lang.reflect.InvocationTargetException;
@@ -14,7 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Jazzer fuzz target for the classifier entry, {@link SqlClassifier#classify} (libpg_query through
  * {@code java.lang.foreign}). Seeds (real statements and known nasty SQL: deep nesting, long {@code 1+1+...} chains,
- * NUL, invalid UTF-8) are in {@code src/test/resources/dev/sluice/postgres/SqlClassifierFuzzTestInputs/classify/}.
+ * NUL, invalid UTF-8) are in {@code src/test/resources/dev/sluice/postgres/SqlClassifierFuzzTestInputs/classify/}; the
+ * mutations use the PostgreSQL keywords of {@code sql.dict} next to it (libpg_query is native code, so the fuzzer
+ * cannot learn them from comparisons).
  *
  * <p>The contract checked on every input, decoded as UTF-8 with replacement (the wire decoder rejects invalid
  * UTF-8, so the classifier never sees it; replacement characters stand in for it here):
@@ -35,6 +38,7 @@ class SqlClassifierFuzzTest {
     private static final SqlClassifier CLASSIFIER = SqlClassifier.create(0);
     private static final Optional<Method> PARSE_STEP = parseStep();
 
+    @DictionaryFile(resourcePath = "sql.dict")
     @FuzzTest(maxDuration = "10s")
     void classify(byte[] data) throws Exception {
         String sql = new String(data, StandardCharsets.UTF_8);

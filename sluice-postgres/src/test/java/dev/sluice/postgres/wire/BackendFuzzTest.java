@@ -15,9 +15,8 @@ import java.util.List;
  * {@code src/test/resources/dev/sluice/postgres/wire/BackendFuzzTestInputs/<target>/}.
  *
  * <p>The contract is that of {@link FrontendFuzzTest}: only {@link WireException}s, {@link EOFException} only
- * between messages, bounded allocation, and a round trip to the same frame. The one allowed difference: an
- * ErrorResponse or NoticeResponse that repeats a field code keeps the last value of each code (as libpq and pgjdbc
- * read it), so its re-encoding is shorter and decodes to the same fields.
+ * between messages, bounded allocation, and a round trip to the same frame (an ErrorResponse or NoticeResponse
+ * repeating a field code is refused: masking would judge one value and the client show another).
  */
 class BackendFuzzTest {
     /** A server's byte stream: typed messages until the end; the first byte chooses how reads are split. */
@@ -86,23 +85,15 @@ class BackendFuzzTest {
         BackendMessage again = BackendMessage.decode(encoded);
         assertThat(again.getClass()).isEqualTo(message.getClass());
         assertThat(again.toFrame()).isEqualTo(encoded);
+        assertThat(encoded).as("re-encoded %s", message).isEqualTo(frame);
         switch (message) {
             case BackendMessage.ErrorResponse error -> {
-                assertThat(((BackendMessage.ErrorResponse) again).fields()).isEqualTo(error.fields());
-                assertThat(encoded.payload().length).isLessThanOrEqualTo(frame.payload().length);
                 assertThat(error.sqlState()).isNotNull();
                 assertThat(error.message()).isNotNull();
             }
-            case BackendMessage.NoticeResponse notice -> {
-                assertThat(((BackendMessage.NoticeResponse) again).fields()).isEqualTo(notice.fields());
-                assertThat(encoded.payload().length).isLessThanOrEqualTo(frame.payload().length);
-                assertThat(notice.severity()).isNotNull();
+            case BackendMessage.CommandComplete complete -> assertThat(complete.rows()).isGreaterThanOrEqualTo(-1);
+            default -> {
             }
-            case BackendMessage.CommandComplete complete -> {
-                assertThat(encoded).isEqualTo(frame);
-                assertThat(complete.rows()).isGreaterThanOrEqualTo(-1);
-            }
-            default -> assertThat(encoded).as("re-encoded %s", message).isEqualTo(frame);
         }
     }
 }
