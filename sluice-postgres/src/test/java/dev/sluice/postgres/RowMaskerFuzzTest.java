@@ -2,7 +2,6 @@ package dev.sluice.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sluice.core.config.ConfigNode;
 import dev.sluice.core.config.SecretResolver;
@@ -69,21 +68,26 @@ class RowMaskerFuzzTest {
         }
     });
 
+    /**
+     * Input layout: {@code width-1 (mod 6) | (column (mod 7), type index) * width | formats mode (mod 3: 0 none, else
+     * one per column) | (format & 1) * width | DataRow payload}; missing bytes read as 0.
+     */
     @FuzzTest(maxDuration = "10s")
-    void dataRow(FuzzedDataProvider data) throws Exception {
-        int width = data.consumeInt(1, 6);
+    void dataRow(byte[] input) throws Exception {
+        Input data = new Input(input);
+        int width = 1 + data.next() % 6;
         List<Field> fields = new ArrayList<>();
         for (int i = 0; i < width; i++) {
-            int column = data.consumeInt(0, COLUMNS.size());
+            int column = data.next() % (COLUMNS.size() + 1);
             fields.add(new Field(column == 0 ? "computed" : COLUMNS.get(column - 1), column == 0 ? 0 : CUSTOMERS,
-                    (short) column, TYPES[data.consumeInt(0, TYPES.length - 1)], (short) -1, -1, (short) 0));
+                    (short) column, TYPES[data.next() % TYPES.length], (short) -1, -1, (short) 0));
         }
-        short[] formats = new short[data.consumeInt(0, 2) == 0 ? 0 : width];
+        short[] formats = new short[data.next() % 3 == 0 ? 0 : width];
         for (int i = 0; i < formats.length; i++) {
-            formats[i] = (short) (data.consumeBoolean() ? 1 : 0);
+            formats[i] = (short) (data.next() & 1);
         }
         MaskingShape shape = MaskingShape.of(fields, formats, PLAN, RESOLVER);
-        byte[] payload = data.consumeRemainingAsBytes();
+        byte[] payload = data.rest();
         Frame row = new Frame((byte) 'D', payload);
         byte[][] original = wellFormed(row, width);
 
@@ -119,19 +123,21 @@ class RowMaskerFuzzTest {
     /**
      * One text-format COPY row ({@link RowMaskerCopy#maskFields}) of a table whose columns the fuzzer picks: only
      * {@link MaskingRefusal}; a rewritten row keeps its number of tab-separated fields and its final newline, passed
-     * fields keep their bytes and nulled ones become {@code \N}. {@link RowMaskerCopy#maskLine} never throws.
+     * fields keep their bytes and nulled ones become {@code \N}. {@link RowMaskerCopy#maskLine} never throws. Input
+     * layout: {@code width-1 (mod 6) | column (mod 7) * width | COPY row}.
      */
     @FuzzTest(maxDuration = "10s")
-    void copyRow(FuzzedDataProvider data) throws Exception {
-        int width = data.consumeInt(1, 6);
+    void copyRow(byte[] input) throws Exception {
+        Input data = new Input(input);
+        int width = 1 + data.next() % 6;
         List<ColumnResolver.Name> columns = new ArrayList<>();
         for (int i = 0; i < width; i++) {
-            int column = data.consumeInt(0, COLUMNS.size());
+            int column = data.next() % (COLUMNS.size() + 1);
             columns.add(column == 0 ? new ColumnResolver.Name("", "", "")
                     : new ColumnResolver.Name("public", "customers", COLUMNS.get(column - 1)));
         }
         MaskingShape shape = MaskingShape.copy(columns, width, PLAN);
-        byte[] payload = data.consumeRemainingAsBytes();
+        byte[] payload = data.rest();
         Frame row = new Frame((byte) 'd', payload);
         Frame[] masked = new Frame[1];
         FuzzContract.assertAllocationBounded(payload.length, "masking a COPY row", () -> {
@@ -185,6 +191,26 @@ class RowMaskerFuzzTest {
             return result.length == width ? result : null;
         } catch (WireException e) {
             return null;
+        }
+    }
+
+    /** The fuzzer's bytes read front to back: control bytes first, then the rest as the payload. */
+    private static final class Input {
+        private final byte[] bytes;
+        private int position;
+
+        Input(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        int next() {
+            return position < bytes.length ? bytes[position++] & 0xff : 0;
+        }
+
+        byte[] rest() {
+            byte[] result = Arrays.copyOfRange(bytes, Math.min(position, bytes.length), bytes.length);
+            position = bytes.length;
+            return result;
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.sluice.postgres.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sluice.core.Secret;
 import java.nio.charset.StandardCharsets;
@@ -26,10 +25,15 @@ class ScramFuzzTest {
     private static final int MAX_FUZZ_ITERATIONS = 4096;
     private static final Pattern ITERATIONS = Pattern.compile(",i=\\+?0*([0-9]+)");
 
+    /** Input layout: {@code server-first | 0x00 | server-final} (a real message never holds a NUL). */
     @FuzzTest(maxDuration = "10s")
-    void serverMessages(FuzzedDataProvider data) {
-        byte[] serverFirst = data.consumeBytes(data.consumeInt(0, 512));
-        byte[] serverFinal = data.consumeRemainingAsBytes();
+    void serverMessages(byte[] data) {
+        int nul = 0;
+        while (nul < data.length && data[nul] != 0) {
+            nul++;
+        }
+        byte[] serverFirst = java.util.Arrays.copyOfRange(data, 0, nul);
+        byte[] serverFinal = java.util.Arrays.copyOfRange(data, Math.min(nul + 1, data.length), data.length);
         Matcher iterations = ITERATIONS.matcher(new String(serverFirst, StandardCharsets.ISO_8859_1));
         while (iterations.find()) {
             String digits = iterations.group(1);
