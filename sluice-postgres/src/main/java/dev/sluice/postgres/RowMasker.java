@@ -49,7 +49,7 @@ final class RowMasker {
             int len = ((payload[pos] & 0xff) << 24) | ((payload[pos + 1] & 0xff) << 16) | ((payload[pos + 2] & 0xff) << 8)
                     | (payload[pos + 3] & 0xff);
             pos += 4;
-            // len > remaining, not pos + len > length: a length near 2^31 overflows the sum (fuzzing finding)
+            // len > remaining, not pos + len > length: a length near 2^31 overflows the sum (found with the fuzz targets)
             if (len < -1 || len > payload.length - pos) {
                 throw new MaskingRefusal("malformed DataRow from the server");
             }
