@@ -55,7 +55,8 @@ final class RowMasker {
             int len = ((payload[pos] & 0xff) << 24) | ((payload[pos + 1] & 0xff) << 16) | ((payload[pos + 2] & 0xff) << 8)
                     | (payload[pos + 3] & 0xff);
             pos += 4;
-            if (len < -1 || (len > 0 && pos + len > payload.length)) {
+            // len > remaining, not pos + len > length: a length near 2^31 overflows the sum (found with the fuzz targets)
+            if (len < -1 || len > payload.length - pos) {
                 throw new MaskingRefusal("malformed DataRow from the server");
             }
             byte action = shape.actions[i];
@@ -70,6 +71,10 @@ final class RowMasker {
                 }
             }
             pos += Math.max(len, 0);
+        }
+        if (pos != payload.length) {
+            // fail closed: bytes after the last column would be relayed (or zero-filled by the rebuild) unchecked
+            throw new MaskingRefusal("malformed DataRow from the server");
         }
         return replaced == null ? frame : new Frame((byte) 'D', rebuild(payload, n, replaced, grow));
     }

@@ -42,7 +42,12 @@ final class NoticeFields {
     static Map<Character, String> decode(PayloadReader r) {
         Map<Character, String> result = new LinkedHashMap<>();
         for (byte code = r.readByte(); code != 0; code = r.readByte()) {
-            result.put((char) (code & 0xff), r.readCString());
+            // fail closed: with a repeated code, what Sluice inspects or masks (one value) and what the client shows
+            // (another) could differ; PostgreSQL never repeats one (found with the fuzz targets)
+            if (result.put((char) (code & 0xff), r.readCString()) != null) {
+                throw new MalformedMessageException("field '" + (char) (code & 0xff)
+                        + "' appears twice (expected: once)");
+            }
         }
         return result;
     }

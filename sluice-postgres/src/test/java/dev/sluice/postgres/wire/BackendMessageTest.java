@@ -162,6 +162,8 @@ class BackendMessageTest {
                 new Frame((byte) 'Z', bytes('X')),                            // bad status
                 new Frame((byte) 'Z', new byte[0]),
                 new Frame((byte) 'E', concat(bytes('S'), cstr("ERROR"))),     // no field terminator
+                new Frame((byte) 'E', concat(bytes('M'), cstr("4242424242424242"), bytes('M'), cstr("x"), bytes(0))),
+                new Frame((byte) 'N', concat(bytes('D'), cstr("a"), bytes('D'), cstr("b"), bytes(0))), // field twice
                 new Frame((byte) 'T', bytes(0, 1, 'a', 0, 0, 0)),             // field cut short
                 new Frame((byte) 'T', bytes(0xff, 0xff)),                     // count cannot fit
                 new Frame((byte) 'D', bytes(0, 1, 0, 0, 0, 5, 1)),            // value cut short
