@@ -77,7 +77,13 @@ class SqlClassifierFuzzTest {
         for (Command command : result.commands()) {
             assertThat(command.kind()).matches("[A-Z_]+");
             assertThat(command.statementCount()).isEqualTo(result.commands().size());
-            assertThat(sql).as("the statement's own text").contains(command.text());
+            if (command.unknown() && command.text().endsWith("...") && result.refusal().isPresent()) {
+                // over a statement limit: refused before parsing, the command keeps a bounded head of the text
+                assertThat(sql).as("the head of the refused text")
+                        .startsWith(command.text().substring(0, command.text().length() - 3));
+            } else {
+                assertThat(sql).as("the statement's own text").contains(command.text());
+            }
         }
         result.prepared().forEach(ref -> assertThat(ref.commandIndex()).isBetween(0, result.commands().size() - 1));
     }
