@@ -48,6 +48,8 @@ import dev.sluice.postgres.wire.WireException;
 final class PostgresRelay {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresRelay.class);
 
+    private static final String PROTOCOL_VIOLATION = "protocol violation: ";
+
     private final Socket client;
     private final RelayInput clientInput;
     private final FrameReader clientReader;
@@ -108,7 +110,8 @@ final class PostgresRelay {
                 if (!terminated.isEmpty()) {
                     return terminated;
                 }
-                return backendEnd.isEmpty() ? result : backendEnd;
+                // a client's protocol violation is why the upstream went away: it is the reason recorded
+                return backendEnd.isEmpty() || result.startsWith(PROTOCOL_VIOLATION) ? result : backendEnd;
             } catch (Exception e) {
                 return result;
             }
@@ -135,7 +138,7 @@ final class PostgresRelay {
             return "client closed";
         } catch (WireException e) {
             refuseProtocol(e.getMessage());
-            return "protocol violation: " + e.getMessage();
+            return PROTOCOL_VIOLATION + e.getMessage();
         } catch (AuditWriteException e) {
             // Fail closed: without an audit trail nothing more is forwarded in this session.
             LOG.error("session {}: audit write failed, closing the session", guard.context().session(), e);
@@ -156,6 +159,13 @@ final class PostgresRelay {
                 && !(message instanceof FrontendMessage.Terminate)) {
             return true;
         }
+        if (tracker.copyingIn() && !(message instanceof FrontendMessage.CopyData
+                || message instanceof FrontendMessage.CopyDone || message instanceof FrontendMessage.CopyFail
+                || message instanceof FrontendMessage.Flush || message instanceof FrontendMessage.Sync
+                || message instanceof FrontendMessage.Terminate)) {
+            // fail closed: the server would swallow it unanswered, and Sluice could no longer pair the answers
+            throw new dev.sluice.postgres.wire.MalformedMessageException(ResponseTracker.DURING_COPY);
+        }
         masking.sent(message);
         switch (message) {
             case FrontendMessage.Query query -> {
@@ -171,9 +181,10 @@ final class PostgresRelay {
             case FrontendMessage.Bind bind -> onBind(frame, bind);
             case FrontendMessage.Execute execute -> onExecute(frame, execute);
             case FrontendMessage.Sync sync -> {
-                discarding = false;
-                mapper.names().boundary();
-                tracker.expect(new Pending.SyncMark());
+                if (tracker.expect(new Pending.SyncMark())) {
+                    discarding = false;
+                    mapper.names().boundary();
+                } // else the server copies in and ignores this Sync
                 upstream.writer().write(frame);
             }
             case FrontendMessage.Close close -> onClose(frame, close);
@@ -187,8 +198,14 @@ final class PostgresRelay {
             case FrontendMessage.Describe describe -> onDescribe(frame, describe);
             case FrontendMessage.Flush flush -> upstream.writer().write(frame);
             case FrontendMessage.CopyData data -> upstream.writer().write(frame);
-            case FrontendMessage.CopyDone done -> upstream.writer().write(frame);
-            case FrontendMessage.CopyFail fail -> upstream.writer().write(frame);
+            case FrontendMessage.CopyDone done -> {
+                tracker.copyEnded();
+                upstream.writer().write(frame);
+            }
+            case FrontendMessage.CopyFail fail -> {
+                tracker.copyEnded();
+                upstream.writer().write(frame);
+            }
             default -> throw new dev.sluice.postgres.wire.MalformedMessageException(
                     "unexpected message type '" + (char) frame.type() + "' after startup");
         }
@@ -424,6 +441,8 @@ final class PostgresRelay {
             }
         } catch (SettingsChanged e) {
             return e.getMessage();
+        } catch (ResponseTracker.CopyDesync e) {
+            return endSession(e.getMessage());
         } catch (EOFException e) {
             closeClient();
             return "";
@@ -455,6 +474,11 @@ final class PostgresRelay {
      * once, so nothing the client pipelined behind it runs; the client gets a FATAL and the end is audited.
      */
     private String endForSettings(String reason) {
+        return endSession(reason);
+    }
+
+    /** Fail closed: Sluice can no longer judge this session; the upstream is closed at once, the client told. */
+    private String endSession(String reason) {
         LOG.warn("session {}: {}; ending the session", guard.context().session(), reason);
         upstream.close();
         terminate("Sluice ended the session: " + reason);

@@ -14,6 +14,7 @@ import dev.sluice.core.access.SessionGuard;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.BackendMessage.ErrorResponse;
 import dev.sluice.postgres.wire.Frame;
+import dev.sluice.postgres.wire.MalformedMessageException;
 
 /**
  * Pairs what the upstream answers with what Sluice forwarded, so that each executed statement's outcome (rows,
@@ -42,6 +43,13 @@ final class ResponseTracker {
      * rows, only when the portal runs to its end (or the session ends). Upstream-to-client thread only.
      */
     private final Map<Long, Suspended> suspended = new java.util.HashMap<>();
+    /** Why a message sent into a COPY FROM STDIN ends the session. */
+    static final String DURING_COPY = "a message other than CopyData, CopyDone, CopyFail, Flush or Sync was sent "
+            + "during COPY FROM STDIN";
+    /** Guards {@link #copyIn} and the pairing of {@link #pending} with a COPY the server started. */
+    private final java.util.concurrent.locks.ReentrantLock copyLock = new java.util.concurrent.locks.ReentrantLock();
+    /** The server reads only copy data now: CopyInResponse seen, neither the COPY's end nor a CopyDone/CopyFail. */
+    private boolean copyIn;
     /** DataRows seen for the execution at the head. */
     private long headRows;
     /** ReadyForQuery answers the expected items will get (client-to-upstream thread only). */
@@ -138,12 +146,100 @@ final class ResponseTracker {
         guard.completed(statementId, tag, rows, sqlState, error, duration, masked.get());
     }
 
-    void expect(Pending item) {
-        if (item instanceof Pending.QueryRun || item instanceof Pending.QueryRefusal
-                || item instanceof Pending.SyncMark) {
-            readiesExpected++;
+    /**
+     * Client-to-upstream thread, before the message is written upstream: the server will answer it with what
+     * {@code item} expects. Returns false for a Sync while the server copies in: it ignores Sync, so no
+     * ReadyForQuery answers it and nothing is expected.
+     *
+     * @throws MalformedMessageException for any other message while the server copies in: the server would swallow
+     *                                   it unanswered (fail closed: Sluice could no longer pair answers with messages)
+     */
+    boolean expect(Pending item) {
+        copyLock.lock();
+        try {
+            if (copyIn) {
+                if (item instanceof Pending.SyncMark) {
+                    return false;
+                }
+                throw new MalformedMessageException(DURING_COPY);
+            }
+            if (item instanceof Pending.QueryRun || item instanceof Pending.QueryRefusal
+                    || item instanceof Pending.SyncMark) {
+                readiesExpected++;
+            }
+            pending.addLast(item);
+            return true;
+        } finally {
+            copyLock.unlock();
         }
-        pending.addLast(item);
+    }
+
+    /** Whether the server is copying data in: only CopyData, CopyDone, CopyFail, Flush and Sync may follow. */
+    boolean copyingIn() {
+        copyLock.lock();
+        try {
+            return copyIn;
+        } finally {
+            copyLock.unlock();
+        }
+    }
+
+    /** Client-to-upstream thread: a CopyDone or CopyFail goes upstream, which ends the server's COPY. */
+    void copyEnded() {
+        copyLock.lock();
+        try {
+            copyIn = false;
+        } finally {
+            copyLock.unlock();
+        }
+    }
+
+    /**
+     * The server started copying in (CopyInResponse): from now on it ignores Sync and Flush and swallows any other
+     * message with an error, unanswered, until CopyDone or CopyFail. The Syncs the client already sent behind the
+     * COPY are ignored by the server, so they are no longer expected; any other message already sent behind it would
+     * be swallowed: fail closed, the session ends ({@link CopyDesync}). A client waits for CopyInResponse before it
+     * sends its data, as libpq and pgjdbc do.
+     */
+    private void onCopyIn() {
+        copyLock.lock();
+        try {
+            copyIn = true;
+            boolean afterRun = false;
+            for (java.util.Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
+                Pending item = it.next();
+                if (!afterRun) {
+                    afterRun = item instanceof Pending.QueryRun || item instanceof Pending.ExecRun;
+                } else if (item instanceof Pending.SyncMark) {
+                    it.remove();
+                    readiesSeen.incrementAndGet(); // its ReadyForQuery will never come: counted as answered
+                } else {
+                    throw new CopyDesync(DURING_COPY);
+                }
+            }
+        } finally {
+            copyLock.unlock();
+        }
+    }
+
+    /** The server's COPY ended (CommandComplete, ErrorResponse or ReadyForQuery): it reads messages as usual. */
+    private void onCopyEnd() {
+        copyLock.lock();
+        try {
+            copyIn = false;
+        } finally {
+            copyLock.unlock();
+        }
+    }
+
+    /**
+     * A message was sent while the server copies data in: the server swallows it unanswered, so Sluice could no
+     * longer pair the server's answers (and name changes) with what it forwarded. The session must end.
+     */
+    static final class CopyDesync extends RuntimeException {
+        CopyDesync(String message) {
+            super(message);
+        }
     }
 
     /** How many ReadyForQuery the items expected so far will be answered with (client-to-upstream thread). */
@@ -173,6 +269,11 @@ final class ResponseTracker {
         }
         if (head instanceof Pending.QueryRefusal refusal) {
             resolve(refusal.changes(), true);
+        }
+        switch (frame.type()) {
+            case 'G' -> onCopyIn();
+            case 'C', 'E', 'Z' -> onCopyEnd();
+            default -> { }
         }
         return switch (frame.type()) {
             case '1', '2', '3' -> {

@@ -13,7 +13,8 @@ import java.util.Set;
 import java.util.StringJoiner;
 
 /**
- * Collects the facts of one statement from libpg_query's JSON tree: every relation, every function call, every
+ * Collects the facts of one statement from libpg_query's JSON tree: every relation, every function call (and every
+ * function an operator, aggregate, type, cast or transform it defines will call under another name), every
  * data-modifying statement (top level, CTEs, rule actions, anywhere) and every {@code EXECUTE}.
  * <p>
  * The JSON writes a node as {@code {"RangeVar": {...}}} where the field is a generic {@code Node*}, and bare where the
@@ -57,6 +58,21 @@ final class SqlClassifierWalker {
             "InsertStmt", "INSERT", "UpdateStmt", "UPDATE", "DeleteStmt", "DELETE", "MergeStmt", "MERGE");
     private static final Set<String> DROPPED_RELATIONS = Set.of("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW",
             "OBJECT_FOREIGN_TABLE", "OBJECT_SEQUENCE", "OBJECT_INDEX");
+
+    /**
+     * Statements that define an object calling functions named in options, with the field holding the options:
+     * {@code CREATE OPERATOR/AGGREGATE/TYPE/TEXT SEARCH ..} and {@code ALTER OPERATOR/TYPE .. SET (..)}.
+     */
+    private static final Map<String, String> DEFINITIONS = Map.of("DefineStmt", "definition",
+            "AlterOperatorStmt", "options", "AlterTypeStmt", "options");
+    /** The options of {@link #DEFINITIONS} whose value is a function the defined object calls. */
+    private static final Set<String> FUNCTION_OPTIONS = Set.of("function", "procedure", "sfunc", "finalfunc",
+            "combinefunc", "serialfunc", "deserialfunc", "msfunc", "minvfunc", "mfinalfunc", "restrict", "join",
+            "input", "output", "receive", "send", "typmod_in", "typmod_out", "analyze", "subscript", "canonical",
+            "subtype_diff", "init", "lexize", "start", "gettoken", "end", "headline", "lextypes");
+    /** Statements that make an object call a function given as {@code name(args)}: casts, transforms. */
+    private static final Map<String, List<String>> OBJECT_FUNCTIONS = Map.of("CreateCastStmt", List.of("func"),
+            "CreateTransformStmt", List.of("fromsql", "tosql"));
 
     private final Set<String> tables = new LinkedHashSet<>();
     private final Set<String> functions = new LinkedHashSet<>();
@@ -115,6 +131,13 @@ final class SqlClassifierWalker {
         if (key.equals("ExecuteStmt")) {
             executed.add(node.path("name").asText(""));
         }
+        JsonNode definition = DEFINITIONS.containsKey(key) ? node.get(DEFINITIONS.get(key)) : null;
+        if (definition != null) {
+            definition.forEach(this::functionOption);
+        }
+        for (String field : OBJECT_FUNCTIONS.getOrDefault(key, List.of())) {
+            function(node.path(field).path("objname"));
+        }
         if (key.equals("DropStmt") && DROPPED_RELATIONS.contains(node.path("removeType").asText())) {
             node.path("objects").forEach(this::droppedRelation);
         }
@@ -160,6 +183,26 @@ final class SqlClassifierWalker {
             }
         }
         tables.add(result.add(name).toString());
+    }
+
+    /**
+     * An option naming a function the object will call, as in {@code CREATE OPERATOR ### (RIGHTARG = int, FUNCTION =
+     * f)} or {@code CREATE AGGREGATE a(*) (SFUNC = f, ..)}: the operator or aggregate runs {@code f} under another
+     * name, so {@code f} is a called function of the statement that defines it (the name is a type name or a
+     * string).
+     */
+    private void functionOption(JsonNode option) {
+        JsonNode def = option.path("DefElem");
+        if (!FUNCTION_OPTIONS.contains(def.path("defname").asText("").toLowerCase(Locale.ROOT))) {
+            return;
+        }
+        JsonNode arg = def.path("arg");
+        if (arg.has("TypeName")) {
+            function(arg.path("TypeName").path("names"));
+        } else if (arg.has("String")) {
+            String name = arg.path("String").path("sval").asText("");
+            functions.add(name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT));
+        }
     }
 
     private void function(JsonNode names) {

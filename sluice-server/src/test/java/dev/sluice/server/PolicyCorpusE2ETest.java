@@ -42,7 +42,7 @@ class PolicyCorpusE2ETest {
     private static final Pattern PSQL_ERROR = Pattern.compile("ERROR:\\s+([0-9A-Z]{5}): (.*)");
     /** Every corpus file, run file by file; {@code corpus.tsv} is issue 3's, the others issue 9's attacks. */
     static final List<String> FILES = List.of("corpus.tsv", "adversarial-lexer.tsv", "adversarial-kinds.tsv",
-            "adversarial-names.tsv");
+            "adversarial-names.tsv", "adversarial-redteam.tsv");
     private static GatewayHarness harness;
     private static Map<String, List<Row>> corpora;
     private static List<Row> corpus;
