@@ -34,6 +34,18 @@ create function notes_notice() returns trigger language plpgsql as
   $$begin raise notice 'ref %', (select reverse(card) from customers where id = 1); return new; end$$;
 create trigger notes_notice after insert on notes for each row execute function notes_notice();
 create function plain_double(x int) returns int language sql as 'select x * 2';
+create function op_leak(int, int) returns text language sql as
+  $$select reverse(card) from customers order by id limit 1$$;
+create operator ### (leftarg = int, rightarg = int, function = op_leak);
+create type tag as enum ('a', 'b');
+create function tag_text(tag) returns varchar language sql as $$select reverse(card) from customers order by id limit 1$$;
+create cast (tag as varchar) with function tag_text(tag);
+create function rev_leak() returns text language sql as $$select reverse(card) from customers order by id limit 1$$;
+create table t_def (id int, x text default rev_leak());
+create table t_trig (id int, body text);
+create function t_trig_fill() returns trigger language plpgsql as
+  $$begin new.body := (select reverse(email) from customers where id = 1); return new; end$$;
+create trigger t_trig_fill before insert on t_trig for each row execute function t_trig_fill();
 analyze customers;
 alter table customers owner to app;
 alter table stock owner to app;
@@ -55,3 +67,5 @@ alter function leak_hint() owner to app;
 alter function leak_status() owner to app;
 alter function plain_double(int) owner to app;
 alter function notes_notice() owner to app;
+alter table t_def owner to app;
+alter table t_trig owner to app;

@@ -94,7 +94,31 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
                 + " and n.nspname not in ('pg_catalog', 'information_schema')", max);
         List<String[]> builtins = query("select distinct proname from pg_catalog.pg_proc"
                 + " where pronamespace = 'pg_catalog'::pg_catalog.regnamespace", max);
-        return MaskingCatalogFacts.of(columns, dependencies, functions, views, builtins, plan);
+        String catalog = "'pg_catalog'::pg_catalog.regnamespace";
+        String foreign = " not in (" + catalog + ", 'information_schema'::pg_catalog.regnamespace)";
+        String table = " join pg_catalog.pg_class c on c.oid = %s join pg_catalog.pg_namespace n on n.oid = c.relnamespace";
+        // database code Sluice cannot see into that runs without a function call in the statement's text
+        List<String[]> code = query("select 'o', o.oprname, '', '' from pg_catalog.pg_operator o"
+                + " join pg_catalog.pg_proc p on p.oid = o.oprcode"
+                + " where p.pronamespace" + foreign + " or o.oprnamespace <> " + catalog
+                + " union select 'c', t.typname, '', '' from pg_catalog.pg_cast k"
+                + " join pg_catalog.pg_proc p on p.oid = k.castfunc join pg_catalog.pg_type t on t.oid = k.casttarget"
+                + " where p.pronamespace" + foreign
+                + " union select 't', c.relname, c.oid::text, n.nspname from pg_catalog.pg_trigger g"
+                + table.formatted("g.tgrelid") + " where not g.tgisinternal"
+                + " union select 't', c.relname, c.oid::text, n.nspname from pg_catalog.pg_rewrite r"
+                + table.formatted("r.ev_class") + " where r.rulename <> '_RETURN'"
+                + " union select 't', c.relname, c.oid::text, n.nspname from pg_catalog.pg_depend d"
+                + " join pg_catalog.pg_proc p on p.oid = d.refobjid"
+                + " join pg_catalog.pg_attrdef ad on ad.oid = d.objid" + table.formatted("ad.adrelid")
+                + " where d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass"
+                + " and d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass and p.pronamespace" + foreign
+                + " union select 't', c.relname, c.oid::text, n.nspname from pg_catalog.pg_depend d"
+                + " join pg_catalog.pg_proc p on p.oid = d.refobjid"
+                + " join pg_catalog.pg_constraint k on k.oid = d.objid" + table.formatted("k.conrelid")
+                + " where d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+                + " and d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass and p.pronamespace" + foreign, max);
+        return MaskingCatalogFacts.of(columns, dependencies, functions, views, builtins, code, plan);
     }
 
     private List<String[]> query(String sql, int maxRows) throws IOException {
