@@ -232,6 +232,43 @@ class MaskingAdversarialE2ETest {
         }
     }
 
+    /**
+     * A hashed column's derived values must not be hashed with the column's key: otherwise one statement returns a
+     * token per character of the e-mail ({@code substr(email, g, 1)}) and a token per letter of the alphabet (an
+     * expression that names {@code email} but yields a constant), and comparing them spells the address, with no
+     * predicate at all (so {@code refuse-in-predicates} does not stop it). The column itself keeps its joinable token.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Mode.class, names = {"SIMPLE", "BINARY"})
+    void derivedValuesOfAHashedColumnAreNoCharacterOracle(Mode mode) throws Exception {
+        try (Client agent = client(mode, "adv-oracle-" + mode.name().toLowerCase(Locale.ROOT), AGENT)) {
+            Received chars = agent.run("select g, substr(email, g, 1) from customers, generate_series(1, 8) g"
+                    + " where id = 1 order by g");
+            Received alphabet = agent.run("select c, case when id > 0 then c else email end from customers,"
+                    + " regexp_split_to_table('abcdefghijklmnopqrstuvwxyz0123456789.', '') c where id = 1");
+            assertThat(chars.ok()).as(chars.everything()).isTrue();
+            assertThat(alphabet.ok()).as(alphabet.everything()).isTrue();
+            Map<String, String> dictionary = new java.util.HashMap<>();
+            for (String row : alphabet.everything().split("\n")) {
+                String[] f = row.split("\\|");
+                if (f.length >= 2 && f[1].startsWith("h:")) {
+                    dictionary.put(f[1], f[0]);
+                }
+            }
+            StringBuilder recovered = new StringBuilder();
+            for (String row : chars.everything().split("\n")) {
+                String[] f = row.split("\\|");
+                if (f.length >= 2) {
+                    recovered.append(dictionary.getOrDefault(f[1], "?"));
+                }
+            }
+            assertThat(recovered.toString()).as("spelled from hash tokens").doesNotContain("nigh");
+            // the column itself still gets its (joinable) token
+            Received column = agent.run("select email from customers where id = 1");
+            assertThat(column.everything()).contains("h:");
+        }
+    }
+
     private static Optional<String> check(Line line, Received r) {
         String expect = line.expect();
         if (!expect.startsWith("dpo")) {
