@@ -46,6 +46,8 @@ create table t_trig (id int, body text);
 create function t_trig_fill() returns trigger language plpgsql as
   $$begin new.body := (select reverse(email) from customers where id = 1); return new; end$$;
 create trigger t_trig_fill before insert on t_trig for each row execute function t_trig_fill();
+create function imm_leak() returns text immutable language sql as
+  $$select reverse(card) from customers order by id limit 1$$;
 analyze customers;
 alter table customers owner to app;
 alter table stock owner to app;
@@ -69,3 +71,4 @@ alter function plain_double(int) owner to app;
 alter function notes_notice() owner to app;
 alter table t_def owner to app;
 alter table t_trig owner to app;
+alter function imm_leak() owner to app;

@@ -389,6 +389,9 @@ final class MaskingLineageWalker {
             case "SelectStmt" -> select(body, positions);
             case "InsertStmt", "UpdateStmt", "DeleteStmt" -> targets(body.path("returningList"), positions);
             case "FetchStmt", "ExecuteStmt", "CallStmt" -> true; // the rows come from a statement judged earlier
+            // the plan text of a statement that reads masked data or calls the database's code: an immutable
+            // function is run at plan time and its value printed as a constant ("Output: '…'::text")
+            case "ExplainStmt" -> true;
             default -> false;
         };
     }
@@ -413,8 +416,11 @@ final class MaskingLineageWalker {
         for (int i = 0; i < list.size(); i++) {
             JsonNode val = list.get(i).path("ResTarget").path("val");
             JsonNode fields = val.path("ColumnRef").path("fields");
-            if (fields.size() > 0 && fields.get(fields.size() - 1).has("A_Star")) {
-                unsure = true; // a * shifts the positions after it: every computed column counts as derived
+            JsonNode indirection = val.path("A_Indirection").path("indirection");
+            if ((fields.size() > 0 && fields.get(fields.size() - 1).has("A_Star"))
+                    || (indirection.size() > 0 && indirection.get(indirection.size() - 1).has("A_Star"))) {
+                // a * ((x).*, (f()).* included) shifts the positions after it: every computed column counts as derived
+                unsure = true;
             } else if (taint(val)) {
                 positions.set(i);
             }
