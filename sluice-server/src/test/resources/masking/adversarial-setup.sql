@@ -48,6 +48,9 @@ create function t_trig_fill() returns trigger language plpgsql as
 create trigger t_trig_fill before insert on t_trig for each row execute function t_trig_fill();
 create function imm_leak() returns text immutable language sql as
   $$select reverse(card) from customers order by id limit 1$$;
+create function leak_notify() returns int language plpgsql as
+  $$begin perform pg_notify('adv_n', (select substr(replace(card, ' ', ''), 3, 9) from customers where id = 1));
+  return 1; end$$;
 analyze customers;
 alter table customers owner to app;
 alter table stock owner to app;
@@ -72,3 +75,4 @@ alter function notes_notice() owner to app;
 alter table t_def owner to app;
 alter table t_trig owner to app;
 alter function imm_leak() owner to app;
+alter function leak_notify() owner to app;

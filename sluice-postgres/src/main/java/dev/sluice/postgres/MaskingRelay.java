@@ -70,6 +70,11 @@ final class MaskingRelay implements AutoCloseable {
     private boolean suppressing;
     /** A statement answered since the last ReadyForQuery read masked values: the server reports settings at 'Z'. */
     private boolean taintedUntilReady;
+    /**
+     * A statement answered in the open transaction read masked values: the server delivers the transaction's own
+     * notifications (pg_notify inside a function or trigger) at its commit, after later, untainted statements.
+     */
+    private boolean taintedTransaction;
 
     MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters) {
         this(guard, resolver, parameters, plan -> {
@@ -299,8 +304,18 @@ final class MaskingRelay implements AutoCloseable {
             }
             case 'A' -> {
                 MaskingPlan plan = upstreamPlans.plan(guard);
-                return MaskingErrors.scrub(plan.hasDetectors() ? MaskingErrors.maskNotification(frame, plan, tally)
-                        : frame, seen);
+                // a payload sent by database code during a tainted statement or transaction: redacted whole
+                boolean derived = plan.hasColumnRules()
+                        && (taintedUntilReady || taintedTransaction || ops.currentLineage().tainted());
+                return MaskingErrors.scrub(plan.hasDetectors() || derived
+                        ? MaskingErrors.maskNotification(frame, derived, plan, tally) : frame, seen);
+            }
+            case 'Z' -> {
+                if (((BackendMessage.ReadyForQuery) BackendMessage.decode(frame)).status() == 'I') {
+                    taintedTransaction = false; // the transaction ended: its notifications were delivered
+                }
+                endOfResult(frame.type());
+                return frame;
             }
             case 'S' -> {
                 BackendMessage.ParameterStatus status = (BackendMessage.ParameterStatus) BackendMessage.decode(frame);
@@ -338,6 +353,7 @@ final class MaskingRelay implements AutoCloseable {
             taintedUntilReady = false;
         } else if (type == 'C' || type == 'E' || type == 's' || type == 'I') {
             taintedUntilReady |= ops.currentLineage().tainted();
+            taintedTransaction |= ops.currentLineage().tainted();
         }
         if (type != 'N') {
             if (type == 'C' || type == 'E' || type == 'Z' || type == 'c') {
