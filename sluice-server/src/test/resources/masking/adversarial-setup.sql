@@ -51,6 +51,9 @@ create function imm_leak() returns text immutable language sql as
 create function leak_notify() returns int language plpgsql as
   $$begin perform pg_notify('adv_n', (select substr(replace(card, ' ', ''), 3, 9) from customers where id = 1));
   return 1; end$$;
+create table accounts (id int, card text, label text) partition by range (id);
+create table accounts_2024 partition of accounts for values from (0) to (100);
+insert into accounts values (1, '7646 3430 8841 9354', 'lbl-ok');
 analyze customers;
 alter table customers owner to app;
 alter table stock owner to app;
@@ -76,3 +79,5 @@ alter table t_def owner to app;
 alter table t_trig owner to app;
 alter function imm_leak() owner to app;
 alter function leak_notify() owner to app;
+alter table accounts owner to app;
+alter table accounts_2024 owner to app;

@@ -111,7 +111,10 @@ record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derived
                 derived.add(oid);
             }
             if (!row[4].isEmpty()) {
-                plan.column(row[1], row[2], row[5]).ifPresent(m -> masked.put(oid + ":" + row[4], m));
+                // a partition or inheritance child is masked by its ancestors' rules too (7th field, when present)
+                new ColumnResolver.Name(row[1], row[2], row[5], row.length > 6 && row[6] != null
+                        ? ColumnResolver.Name.ancestors(row[6], row[5]) : List.of()).mask(plan)
+                        .ifPresent(m -> masked.put(oid + ":" + row[4], m));
             }
         }
         for (String[] view : views) {

@@ -67,6 +67,7 @@ class MaskingAdversarialE2ETest {
                   customers.card: partial
                   customers.email: hash
                   customers.ssn: null
+                  accounts.card: redact
                 detectors: [card, email, ssn, phone, iban]
                 strategy: redact
               - name: strict-pii
