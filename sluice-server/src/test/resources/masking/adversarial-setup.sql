@@ -34,6 +34,26 @@ create function notes_notice() returns trigger language plpgsql as
   $$begin raise notice 'ref %', (select reverse(card) from customers where id = 1); return new; end$$;
 create trigger notes_notice after insert on notes for each row execute function notes_notice();
 create function plain_double(x int) returns int language sql as 'select x * 2';
+create function op_leak(int, int) returns text language sql as
+  $$select reverse(card) from customers order by id limit 1$$;
+create operator ### (leftarg = int, rightarg = int, function = op_leak);
+create type tag as enum ('a', 'b');
+create function tag_text(tag) returns varchar language sql as $$select reverse(card) from customers order by id limit 1$$;
+create cast (tag as varchar) with function tag_text(tag);
+create function rev_leak() returns text language sql as $$select reverse(card) from customers order by id limit 1$$;
+create table t_def (id int, x text default rev_leak());
+create table t_trig (id int, body text);
+create function t_trig_fill() returns trigger language plpgsql as
+  $$begin new.body := (select reverse(email) from customers where id = 1); return new; end$$;
+create trigger t_trig_fill before insert on t_trig for each row execute function t_trig_fill();
+create function imm_leak() returns text immutable language sql as
+  $$select reverse(card) from customers order by id limit 1$$;
+create function leak_notify() returns int language plpgsql as
+  $$begin perform pg_notify('adv_n', (select substr(replace(card, ' ', ''), 3, 9) from customers where id = 1));
+  return 1; end$$;
+create table accounts (id int, card text, label text) partition by range (id);
+create table accounts_2024 partition of accounts for values from (0) to (100);
+insert into accounts values (1, '7646 3430 8841 9354', 'lbl-ok');
 analyze customers;
 alter table customers owner to app;
 alter table stock owner to app;
@@ -55,3 +75,9 @@ alter function leak_hint() owner to app;
 alter function leak_status() owner to app;
 alter function plain_double(int) owner to app;
 alter function notes_notice() owner to app;
+alter table t_def owner to app;
+alter table t_trig owner to app;
+alter function imm_leak() owner to app;
+alter function leak_notify() owner to app;
+alter table accounts owner to app;
+alter table accounts_2024 owner to app;

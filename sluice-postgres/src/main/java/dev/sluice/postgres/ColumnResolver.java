@@ -22,10 +22,39 @@ final class ColumnResolver implements AutoCloseable {
     record Key(int tableOid, short column) {
     }
 
-    /** A resolved column name. */
-    record Name(String schema, String table, String column) {
+    /**
+     * A resolved column name; {@code ancestors} are the tables a partition or inheritance child descends from (same
+     * column name), so that a rule naming {@code customers.card} also masks {@code customers_2024.card}.
+     */
+    record Name(String schema, String table, String column, List<Name> ancestors) {
+        Name(String schema, String table, String column) {
+            this(schema, table, column, List.of());
+        }
+
         String qualified() {
             return table + "." + column;
+        }
+
+        /** The column rule for this column: its own table's, else the nearest ancestor's. */
+        java.util.Optional<dev.sluice.core.masking.MaskingPlan.ColumnMask> mask(
+                dev.sluice.core.masking.MaskingPlan plan) {
+            var own = plan.column(schema, table, column);
+            for (int i = 0; own.isEmpty() && i < ancestors.size(); i++) {
+                own = plan.column(ancestors.get(i).schema(), ancestors.get(i).table(), column);
+            }
+            return own;
+        }
+
+        /** Ancestors as the catalog queries report them: {@code schema US table} joined by RS. */
+        static List<Name> ancestors(String packed, String column) {
+            List<Name> result = new java.util.ArrayList<>();
+            for (String item : packed.isEmpty() ? new String[0] : packed.split("\u001e")) {
+                String[] parts = item.split("\u001f", 2);
+                if (parts.length == 2) {
+                    result.add(new Name(parts[0], parts[1], column));
+                }
+            }
+            return List.copyOf(result);
         }
     }
 

@@ -45,13 +45,15 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
                 pairs.append(pairs.isEmpty() ? "" : ",").append('(').append(Integer.toUnsignedString(key.tableOid()))
                         .append("::oid,").append(key.column()).append("::int2)");
             }
-            String sql = "select c.oid, a.attnum, n.nspname, c.relname, a.attname from pg_catalog.pg_attribute a"
+            String sql = ANCESTORS + "select c.oid, a.attnum, n.nspname, c.relname, a.attname, " + ANCESTORS_OF
+                    + " from pg_catalog.pg_attribute a"
                     + " join pg_catalog.pg_class c on c.oid = a.attrelid"
                     + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
                     + " where (c.oid, a.attnum) in (" + pairs + ")";
             for (String[] row : query(sql, ColumnResolver.MAX_ENTRIES)) {
                 result.put(new ColumnResolver.Key(Integer.parseUnsignedInt(row[0]), Short.parseShort(row[1])),
-                        new ColumnResolver.Name(row[2], row[3], row[4]));
+                        new ColumnResolver.Name(row[2], row[3], row[4],
+                                ColumnResolver.Name.ancestors(String.valueOf(row[5] == null ? "" : row[5]), row[4])));
             }
         }
         return result;
@@ -59,13 +61,14 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
 
     @Override
     public List<ColumnResolver.Name> tableColumns(String table) throws IOException {
-        String sql = "select n.nspname, c.relname, a.attname from pg_catalog.pg_attribute a"
+        String sql = ANCESTORS + "select n.nspname, c.relname, a.attname, " + ANCESTORS_OF
+                + " from pg_catalog.pg_attribute a"
                 + " join pg_catalog.pg_class c on c.oid = a.attrelid"
                 + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
                 + " where a.attrelid = '" + table.replace("'", "''") + "'::regclass"
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
-        return query(sql, ColumnResolver.MAX_ENTRIES).stream().map(r -> new ColumnResolver.Name(r[0], r[1], r[2]))
-                .toList();
+        return query(sql, ColumnResolver.MAX_ENTRIES).stream().map(r -> new ColumnResolver.Name(r[0], r[1], r[2],
+                ColumnResolver.Name.ancestors(r[3] == null ? "" : r[3], r[2]))).toList();
     }
 
     /**
@@ -75,10 +78,22 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
      *
      * @throws IOException when the catalog cannot be asked (the caller fails closed)
      */
+    /**
+     * The tables each partition or inheritance child descends from, at any depth: a rule naming the parent applies to
+     * the child read directly ({@code select card from customers_2024}).
+     */
+    private static final String ANCESTORS = "with recursive up(child, parent) as (select inhrelid, inhparent"
+            + " from pg_catalog.pg_inherits union select up.child, i.inhparent from up"
+            + " join pg_catalog.pg_inherits i on i.inhrelid = up.parent) ";
+    /** {@code schema US table}, joined by RS, of the ancestors of {@code c}; '' for none. */
+    private static final String ANCESTORS_OF = "coalesce((select pg_catalog.string_agg(pn.nspname || chr(31)"
+            + " || pc.relname, chr(30)) from up join pg_catalog.pg_class pc on pc.oid = up.parent"
+            + " join pg_catalog.pg_namespace pn on pn.oid = pc.relnamespace where up.child = c.oid), '')";
+
     MaskingCatalogFacts facts(MaskingPlan plan) throws IOException {
         int max = MaskingCatalogFacts.MAX_ROWS;
-        List<String[]> columns = query("select c.oid, n.nspname, c.relname, c.relkind, coalesce(a.attnum, 0),"
-                + " coalesce(a.attname, '') from pg_catalog.pg_class c"
+        List<String[]> columns = query(ANCESTORS + "select c.oid, n.nspname, c.relname, c.relkind,"
+                + " coalesce(a.attnum, 0), coalesce(a.attname, ''), " + ANCESTORS_OF + " from pg_catalog.pg_class c"
                 + " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
                 + " left join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped"
                 + " where c.relkind in ('r', 'v', 'm', 'f', 'p', 'S')", max);
@@ -94,7 +109,31 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
                 + " and n.nspname not in ('pg_catalog', 'information_schema')", max);
         List<String[]> builtins = query("select distinct proname from pg_catalog.pg_proc"
                 + " where pronamespace = 'pg_catalog'::pg_catalog.regnamespace", max);
-        return MaskingCatalogFacts.of(columns, dependencies, functions, views, builtins, plan);
+        String catalog = "'pg_catalog'::pg_catalog.regnamespace";
+        String foreign = " not in (" + catalog + ", 'information_schema'::pg_catalog.regnamespace)";
+        String table = " join pg_catalog.pg_class c on c.oid = %s join pg_catalog.pg_namespace n on n.oid = c.relnamespace";
+        // database code Sluice cannot see into that runs without a function call in the statement's text
+        List<String[]> code = query("select 'o', o.oprname, '', '' from pg_catalog.pg_operator o"
+                + " join pg_catalog.pg_proc p on p.oid = o.oprcode"
+                + " where p.pronamespace" + foreign + " or o.oprnamespace <> " + catalog
+                + " union select 'c', t.typname, '', '' from pg_catalog.pg_cast k"
+                + " join pg_catalog.pg_proc p on p.oid = k.castfunc join pg_catalog.pg_type t on t.oid = k.casttarget"
+                + " where p.pronamespace" + foreign
+                + " union select 't', c.relname, c.oid::text, n.nspname from pg_catalog.pg_trigger g"
+                + table.formatted("g.tgrelid") + " where not g.tgisinternal"
+                + " union select 't', c.relname, c.oid::text, n.nspname from pg_catalog.pg_rewrite r"
+                + table.formatted("r.ev_class") + " where r.rulename <> '_RETURN'"
+                + " union select 't', c.relname, c.oid::text, n.nspname from pg_catalog.pg_depend d"
+                + " join pg_catalog.pg_proc p on p.oid = d.refobjid"
+                + " join pg_catalog.pg_attrdef ad on ad.oid = d.objid" + table.formatted("ad.adrelid")
+                + " where d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass"
+                + " and d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass and p.pronamespace" + foreign
+                + " union select 't', c.relname, c.oid::text, n.nspname from pg_catalog.pg_depend d"
+                + " join pg_catalog.pg_proc p on p.oid = d.refobjid"
+                + " join pg_catalog.pg_constraint k on k.oid = d.objid" + table.formatted("k.conrelid")
+                + " where d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+                + " and d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass and p.pronamespace" + foreign, max);
+        return MaskingCatalogFacts.of(columns, dependencies, functions, views, builtins, code, plan);
     }
 
     private List<String[]> query(String sql, int maxRows) throws IOException {

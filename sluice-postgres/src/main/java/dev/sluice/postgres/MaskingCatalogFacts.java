@@ -28,9 +28,17 @@ import dev.sluice.core.masking.MaskingPlan.ColumnMask;
  *                      replaced since) counts as derived until the facts are loaded again
  * @param builtins      names of {@code pg_catalog}'s functions: a call of any other name is opaque (empty: unknown)
  * @param complete      false when the catalog was too large to load whole: every statement is then unsure
+ * @param operators     names of operators that run a function that is not {@code pg_catalog}'s (or live outside it):
+ *                      {@code 1 ### 1} is a call Sluice cannot see into, like {@code leak()}
+ * @param castTargets   names of types a cast runs a function that is not {@code pg_catalog}'s to convert to
+ *                      ({@code 'a'::tag::text} with {@code create cast (tag as text) with function f(tag)})
+ * @param codeTables    by {@code relname} and {@code schema.relname}: OIDs of tables a write to which runs database
+ *                      code (a trigger, a rule, a default, generated column or check constraint calling a function
+ *                      that is not {@code pg_catalog}'s): what it returns or raises is unknowable
  */
 record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derivedTables, Set<String> functions,
-                           Set<Integer> knownTables, Set<String> builtins, boolean complete) {
+                           Set<Integer> knownTables, Set<String> builtins, boolean complete, Set<String> operators,
+                           Set<String> castTargets, Map<String, Set<Integer>> codeTables) {
     /**
      * Catalogs whose every column counts as derived: the planner statistics (their sample values are values of
      * masked columns) and where session settings can be read back ({@code set_config} inside a function).
@@ -60,8 +68,35 @@ record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derived
      */
     static MaskingCatalogFacts of(List<String[]> columns, List<String[]> dependencies, List<String[]> functionNames,
                                   List<String[]> views, List<String[]> builtinNames, MaskingPlan plan) {
+        return of(columns, dependencies, functionNames, views, builtinNames, List.of(), plan);
+    }
+
+    /**
+     * As above, with {@code code} rows: ({@code o}, operator name), ({@code c}, cast target type name),
+     * ({@code t}, relname, oid, nspname) of a table with code (see {@link #codeTables}).
+     */
+    static MaskingCatalogFacts of(List<String[]> columns, List<String[]> dependencies, List<String[]> functionNames,
+                                  List<String[]> views, List<String[]> builtinNames, List<String[]> code,
+                                  MaskingPlan plan) {
         boolean complete = columns.size() < MAX_ROWS && dependencies.size() < MAX_ROWS
-                && functionNames.size() < MAX_ROWS && views.size() < MAX_ROWS && builtinNames.size() < MAX_ROWS;
+                && functionNames.size() < MAX_ROWS && views.size() < MAX_ROWS && builtinNames.size() < MAX_ROWS
+                && code.size() < MAX_ROWS;
+        Set<String> operators = new HashSet<>();
+        Set<String> castTargets = new HashSet<>();
+        Map<String, Set<Integer>> codeTables = new HashMap<>();
+        for (String[] row : code) {
+            switch (row[0]) {
+                case "o" -> operators.add(row[1].toLowerCase(Locale.ROOT));
+                case "c" -> castTargets.add(row[1].toLowerCase(Locale.ROOT));
+                case "t" -> {
+                    int oid = Integer.parseUnsignedInt(row[2]);
+                    codeTables.computeIfAbsent(row[1].toLowerCase(Locale.ROOT), k -> new HashSet<>()).add(oid);
+                    codeTables.computeIfAbsent((row[3] + "." + row[1]).toLowerCase(Locale.ROOT),
+                            k -> new HashSet<>()).add(oid);
+                }
+                default -> { }
+            }
+        }
         Set<String> builtins = new HashSet<>();
         builtinNames.forEach(r -> builtins.add(r[0].toLowerCase(Locale.ROOT)));
         Set<String> functions = new HashSet<>();
@@ -76,7 +111,10 @@ record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derived
                 derived.add(oid);
             }
             if (!row[4].isEmpty()) {
-                plan.column(row[1], row[2], row[5]).ifPresent(m -> masked.put(oid + ":" + row[4], m));
+                // a partition or inheritance child is masked by its ancestors' rules too (7th field, when present)
+                new ColumnResolver.Name(row[1], row[2], row[5], row.length > 6 && row[6] != null
+                        ? ColumnResolver.Name.ancestors(row[6], row[5]) : List.of()).mask(plan)
+                        .ifPresent(m -> masked.put(oid + ":" + row[4], m));
             }
         }
         for (String[] view : views) {
@@ -129,7 +167,8 @@ record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derived
             merge(relations, (first[1] + "." + first[2]).toLowerCase(Locale.ROOT), relation);
         }
         return new MaskingCatalogFacts(Map.copyOf(relations), Set.copyOf(derived), Set.copyOf(functions),
-                Set.copyOf(byOid.keySet()), Set.copyOf(builtins), complete);
+                Set.copyOf(byOid.keySet()), Set.copyOf(builtins), complete, Set.copyOf(operators),
+                Set.copyOf(castTargets), Map.copyOf(codeTables));
     }
 
     private static Set<String> union(Set<String> functions) {
@@ -145,6 +184,12 @@ record MaskingCatalogFacts(Map<String, Relation> relations, Set<Integer> derived
             return new Relation(a.masked() || b.masked(), a.allDerived() || b.allDerived(), columns,
                     a.source().isPresent() ? a.source() : b.source());
         });
+    }
+
+    /** OIDs of the tables with code a name in SQL may denote ({@code schema} empty when unqualified). */
+    Set<Integer> codeTable(String schema, String name) {
+        return codeTables.getOrDefault((schema.isEmpty() ? name : schema + "." + name).toLowerCase(Locale.ROOT),
+                Set.of());
     }
 
     /** The relation a name in SQL denotes ({@code schema} empty when unqualified); empty when unknown. */

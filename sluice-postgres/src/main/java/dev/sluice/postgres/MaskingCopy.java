@@ -49,7 +49,7 @@ final class MaskingCopy {
             throw new MaskingRefusal("Sluice cannot mask binary COPY output; use the text format");
         }
         int count = response.columnFormats().length;
-        Optional<List<ColumnResolver.Name>> columns = sql.filter(s -> s.length() <= MAX_SQL).flatMap(this::columns);
+        Optional<List<ColumnResolver.Name>> columns = sql.filter(s -> s.length() <= MAX_SQL).flatMap(s -> columns(s, plan.hasColumnRules()));
         if (columns.isPresent() && columns.get().size() == count) {
             shape = MaskingShape.copy(columns.get(), count, plan);
             byField = true;
@@ -78,7 +78,7 @@ final class MaskingCopy {
         shape = null;
     }
 
-    private Optional<List<ColumnResolver.Name>> columns(String sql) {
+    private Optional<List<ColumnResolver.Name>> columns(String sql, boolean ancestry) {
         Matcher m = COPY.matcher(sql);
         if (!m.matches() || !PLAIN_OPTIONS.matcher(m.group(3)).matches()) {
             return Optional.empty();
@@ -93,9 +93,19 @@ final class MaskingCopy {
                 return Optional.empty();
             }
         }
+        List<ColumnResolver.Name> ancestors = List.of();
+        try {
+            // a partition or inheritance child: its ancestors' rules apply too
+            List<ColumnResolver.Name> live = ancestry ? resolver.tableColumns(m.group(1)) : List.of();
+            ancestors = live.isEmpty() ? List.of() : live.getFirst().ancestors();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
         List<ColumnResolver.Name> result = new ArrayList<>();
         for (String column : m.group(2).split(",")) {
-            result.add(new ColumnResolver.Name(schema, table, identifier(column.strip())));
+            String name = identifier(column.strip());
+            result.add(new ColumnResolver.Name(schema, table, name, ancestors.stream()
+                    .map(a -> new ColumnResolver.Name(a.schema(), a.table(), name)).toList()));
         }
         return Optional.of(result);
     }

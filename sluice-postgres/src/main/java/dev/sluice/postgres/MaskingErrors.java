@@ -142,8 +142,13 @@ final class MaskingErrors {
     }
 
     static Frame maskNotification(Frame frame, MaskingPlan plan, MaskTally tally) {
+        return maskNotification(frame, false, plan, tally);
+    }
+
+    /** A notification's payload with the detectors, or redacted whole when {@code derived}. */
+    static Frame maskNotification(Frame frame, boolean derived, MaskingPlan plan, MaskTally tally) {
         BackendMessage.NotificationResponse n = (BackendMessage.NotificationResponse) BackendMessage.decode(frame);
-        String payload = plan.maskText(n.payload(), tally);
+        String payload = maskStatus(n.payload(), derived, plan, tally);
         return payload == n.payload() ? frame
                 : new BackendMessage.NotificationResponse(n.processId(), n.channel(), payload).toFrame();
     }

@@ -81,7 +81,8 @@ final class MaskingLineageWalker {
                     walker.unknown = true; // the rows come from a statement prepared or declared earlier
                 }
             });
-            if (walker.rels.isEmpty() && !walker.unknown && !walker.taint(stmts)) {
+            Set<Integer> written = walker.codeWritten(stmts);
+            if (walker.rels.isEmpty() && !walker.unknown && written.isEmpty() && !walker.taint(stmts)) {
                 // the common case: nothing masked named, no opaque function; only the refusals that need no taint
                 MaskingLineage clean = new MaskingLineage(false, false, new BitSet(), Optional.empty(),
                         facts.derivedTables(), facts.knownTables(), Optional.empty());
@@ -114,11 +115,38 @@ final class MaskingLineageWalker {
                 result = new MaskingLineage(true, unsure, positions, walker.source, facts.derivedTables(),
                         facts.knownTables(), Optional.empty());
             }
+            if (!written.isEmpty()) {
+                // A write to a table with code (trigger, rule, default): the code may raise or return anything, even
+                // in a plain column of that table (RETURNING x of a default, NEW changed by a trigger).
+                Set<Integer> derived = new HashSet<>(facts.derivedTables());
+                derived.addAll(written);
+                result = new MaskingLineage(true, true, new BitSet(), result.source(), Set.copyOf(derived),
+                        facts.knownTables(), Optional.empty());
+            }
             Optional<String> refusal = MaskingLineageRefusals.check(walker, stmts, plan);
             return refusal.map(result::refused).orElse(result);
         } catch (StackOverflowError e) {
             return MaskingLineage.unsure(facts); // too deep to follow: fail closed
         }
+    }
+
+    /** OIDs of the tables with code (see {@link MaskingCatalogFacts#codeTables}) the statements write to. */
+    private Set<Integer> codeWritten(JsonNode stmts) {
+        Set<Integer> result = new HashSet<>();
+        walk(stmts, (type, body) -> {
+            boolean write = switch (type) {
+                case "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt" -> true;
+                case "CopyStmt" -> body.path("is_from").asBoolean(false);
+                default -> false;
+            };
+            JsonNode relation = body.path("relation");
+            relation = relation.has("RangeVar") ? relation.path("RangeVar") : relation; // typed field: unwrapped
+            if (write && relation.has("relname")) {
+                result.addAll(facts.codeTable(lower(relation.path("schemaname").asText("")),
+                        lower(relation.path("relname").asText(""))));
+            }
+        });
+        return result;
     }
 
     // ---- seeds and propagation ----
@@ -283,6 +311,21 @@ final class MaskingLineageWalker {
                         return true;
                     }
                 }
+                case "A_Expr" -> {
+                    if (opaqueOperator(typed.getValue().path("name"))) {
+                        return true;
+                    }
+                }
+                case "SubLink" -> {
+                    if (opaqueOperator(typed.getValue().path("operName"))) {
+                        return true;
+                    }
+                }
+                case "TypeCast" -> {
+                    if (facts.castTargets().contains(lower(last(typed.getValue().path("typeName").path("names"))))) {
+                        return true; // a cast that runs the database's own function
+                    }
+                }
                 default -> { }
             }
             node = typed.getValue();
@@ -322,6 +365,17 @@ final class MaskingLineageWalker {
                 || (!facts.builtins().isEmpty() && !facts.builtins().contains(name));
     }
 
+    /** An operator that runs a function Sluice cannot see into (or one named in another schema). */
+    private boolean opaqueOperator(JsonNode name) {
+        if (name.size() == 0) {
+            return false;
+        }
+        if (name.size() > 1 && !lower(string(name.get(0))).equals("pg_catalog")) {
+            return true;
+        }
+        return facts.operators().contains(lower(last(name)));
+    }
+
     // ---- output columns ----
 
     /** Sets the derived output positions of a top-level statement; true when they cannot be told (all are). */
@@ -335,6 +389,9 @@ final class MaskingLineageWalker {
             case "SelectStmt" -> select(body, positions);
             case "InsertStmt", "UpdateStmt", "DeleteStmt" -> targets(body.path("returningList"), positions);
             case "FetchStmt", "ExecuteStmt", "CallStmt" -> true; // the rows come from a statement judged earlier
+            // the plan text of a statement that reads masked data or calls the database's code: an immutable
+            // function is run at plan time and its value printed as a constant ("Output: '…'::text")
+            case "ExplainStmt" -> true;
             default -> false;
         };
     }
@@ -359,8 +416,11 @@ final class MaskingLineageWalker {
         for (int i = 0; i < list.size(); i++) {
             JsonNode val = list.get(i).path("ResTarget").path("val");
             JsonNode fields = val.path("ColumnRef").path("fields");
-            if (fields.size() > 0 && fields.get(fields.size() - 1).has("A_Star")) {
-                unsure = true; // a * shifts the positions after it: every computed column counts as derived
+            JsonNode indirection = val.path("A_Indirection").path("indirection");
+            if ((fields.size() > 0 && fields.get(fields.size() - 1).has("A_Star"))
+                    || (indirection.size() > 0 && indirection.get(indirection.size() - 1).has("A_Star"))) {
+                // a * ((x).*, (f()).* included) shifts the positions after it: every computed column counts as derived
+                unsure = true;
             } else if (taint(val)) {
                 positions.set(i);
             }

@@ -47,14 +47,22 @@ final class MaskingRelay implements AutoCloseable {
     private final MaskTally tally = new MaskTally();
     /** Clear values this session's results had masked (upstream-to-client thread). */
     private final MaskedValues seen = new MaskedValues();
-    private final PlanCache upstreamPlans = new PlanCache(true);
+    private final PlanCache upstreamPlans;
     /** The audit trail is masked for every caller: unless-groups exempt a caller's results, not the record. */
     private final PlanCache auditPlans = new PlanCache(false);
     private final MaskTally auditTally = new MaskTally();
     private final MaskingCopy copy;
     /** Client-to-upstream thread: the plan that decides lineage and refusals, and the lineage of each text. */
-    private final PlanCache clientPlans = new PlanCache(true);
+    private final PlanCache clientPlans;
     private final MaskingLineageTracker lineages;
+    /**
+     * The same answers masked as for a caller under every rule of the connection, for the audit trail (recordings,
+     * error texts): a caller exempt from a rule ({@code unless-groups}) sees clear values, the trail does not.
+     * Null in the shadow itself.
+     */
+    private final MaskingRelay shadow;
+    /** The audit version of the frame {@link #onFrame} returned last (upstream-to-client thread). */
+    private Frame audited;
     private MaskingLineage lastLineage = MaskingLineage.NONE;
     private Charset charset;
     private MaskingShape shape;
@@ -62,6 +70,11 @@ final class MaskingRelay implements AutoCloseable {
     private boolean suppressing;
     /** A statement answered since the last ReadyForQuery read masked values: the server reports settings at 'Z'. */
     private boolean taintedUntilReady;
+    /**
+     * A statement answered in the open transaction read masked values: the server delivers the transaction's own
+     * notifications (pg_notify inside a function or trigger) at its commit, after later, untainted statements.
+     */
+    private boolean taintedTransaction;
 
     MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters) {
         this(guard, resolver, parameters, plan -> {
@@ -71,7 +84,16 @@ final class MaskingRelay implements AutoCloseable {
 
     MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters,
                  MaskingLineageTracker.FactsSource factsSource) {
+        this(guard, resolver, parameters, factsSource, false);
+    }
+
+    private MaskingRelay(SessionGuard guard, ColumnResolver resolver,
+                         List<BackendMessage.ParameterStatus> parameters, MaskingLineageTracker.FactsSource factsSource,
+                         boolean isShadow) {
         this.guard = guard;
+        this.upstreamPlans = new PlanCache(!isShadow);
+        this.clientPlans = new PlanCache(!isShadow);
+        this.shadow = isShadow ? null : new MaskingRelay(guard, resolver, parameters, factsSource, true);
         this.resolver = resolver;
         this.lineages = new MaskingLineageTracker(factsSource, String.valueOf(guard.context().session()));
         this.copy = new MaskingCopy(resolver);
@@ -98,12 +120,33 @@ final class MaskingRelay implements AutoCloseable {
             case FrontendMessage.Parse p -> p.query();
             default -> null;
         };
+        if (shadow != null) {
+            shadow.sentShadow(message, sql, exempt());
+        }
         if (sql == null) {
             ops.sent(message);
             return;
         }
         lastLineage = lineages.read(sql, clientPlans.plan(guard));
         ops.sent(message, lastLineage);
+    }
+
+    /**
+     * The shadow's {@link #sent}: lineage is read only while the caller is exempt from a rule; otherwise the shadow
+     * only keeps its op tracking in step, and a statement prepared meanwhile counts as unsure (fail closed) should a
+     * reload make the caller exempt later.
+     */
+    private void sentShadow(FrontendMessage message, String sql, boolean exempt) {
+        if (sql == null) {
+            ops.sent(message);
+        } else {
+            ops.sent(message, exempt ? lineages.read(sql, clientPlans.plan(guard)) : MaskingLineage.failClosed());
+        }
+    }
+
+    /** Whether the caller is exempt from a rule of the connection ({@code unless-groups}). */
+    private boolean exempt() {
+        return upstreamPlans.plan(guard).rules().size() != shadow.upstreamPlans.plan(guard).rules().size();
     }
 
     /**
@@ -128,6 +171,9 @@ final class MaskingRelay implements AutoCloseable {
     /** The last message {@link #sent} was refused; Sluice wrote {@code instead} upstream in its place. */
     void replaceLast(List<FrontendMessage> instead) {
         ops.replaceLast(instead);
+        if (shadow != null) {
+            shadow.ops.replaceLast(instead);
+        }
     }
 
     /** Statement text as it may be written to the audit trail: with the detectors of the session's rules applied. */
@@ -151,6 +197,50 @@ final class MaskingRelay implements AutoCloseable {
      * null while the rest of a refused result is dropped. Never more than one frame, so nothing is allocated for it.
      */
     Frame onFrame(Frame frame) {
+        Frame result = relay(frame);
+        if (shadow != null) {
+            audited = shadow.audit(frame, result, exempt());
+        }
+        return result;
+    }
+
+    /**
+     * The frame {@link #onFrame} returned last as it may be written to the audit trail (recordings of result rows,
+     * error texts): masked by every rule of the connection, whatever the caller's exemptions. Same message type as
+     * the client's frame, so the audit accounting stays in step with what the client saw.
+     */
+    Frame audited() {
+        return audited;
+    }
+
+    /** The shadow's answer to {@code frame}; {@code client} is what the caller receives (null: nothing). */
+    private Frame audit(Frame frame, Frame client, boolean exempt) {
+        if (!exempt || client == null) {
+            if (suppressing && frame.type() == 'Z') {
+                suppressing = false;
+            } else if (!suppressing) {
+                track(frame);
+            }
+            return client;
+        }
+        Frame result = relay(frame);
+        if (result != null && result.type() == client.type() && (client.type() == 'D' || client.type() == 'E')) {
+            return result;
+        }
+        // Fail closed: the shadow refused what the exempt caller received; the trail gets no value of it.
+        return switch (client.type()) {
+            case 'D' -> {
+                byte[][] cells = new byte[((BackendMessage.DataRow) BackendMessage.decode(client)).values().length][];
+                java.util.Arrays.fill(cells, "[REDACTED]".getBytes(StandardCharsets.US_ASCII));
+                yield new BackendMessage.DataRow(cells).toFrame();
+            }
+            case 'E' -> frame.type() != 'E' ? client : BackendMessage.ErrorResponse.of("ERROR",
+                    ((BackendMessage.ErrorResponse) BackendMessage.decode(client)).sqlState(), "[REDACTED]").toFrame();
+            default -> client;
+        };
+    }
+
+    private Frame relay(Frame frame) {
         if (suppressing) {
             track(frame);
             if (frame.type() == 'Z') {
@@ -214,8 +304,18 @@ final class MaskingRelay implements AutoCloseable {
             }
             case 'A' -> {
                 MaskingPlan plan = upstreamPlans.plan(guard);
-                return MaskingErrors.scrub(plan.hasDetectors() ? MaskingErrors.maskNotification(frame, plan, tally)
-                        : frame, seen);
+                // a payload sent by database code during a tainted statement or transaction: redacted whole
+                boolean derived = plan.hasColumnRules()
+                        && (taintedUntilReady || taintedTransaction || ops.currentLineage().tainted());
+                return MaskingErrors.scrub(plan.hasDetectors() || derived
+                        ? MaskingErrors.maskNotification(frame, derived, plan, tally) : frame, seen);
+            }
+            case 'Z' -> {
+                if (((BackendMessage.ReadyForQuery) BackendMessage.decode(frame)).status() == 'I') {
+                    taintedTransaction = false; // the transaction ended: its notifications were delivered
+                }
+                endOfResult(frame.type());
+                return frame;
             }
             case 'S' -> {
                 BackendMessage.ParameterStatus status = (BackendMessage.ParameterStatus) BackendMessage.decode(frame);
@@ -253,6 +353,7 @@ final class MaskingRelay implements AutoCloseable {
             taintedUntilReady = false;
         } else if (type == 'C' || type == 'E' || type == 's' || type == 'I') {
             taintedUntilReady |= ops.currentLineage().tainted();
+            taintedTransaction |= ops.currentLineage().tainted();
         }
         if (type != 'N') {
             if (type == 'C' || type == 'E' || type == 'Z' || type == 'c') {
@@ -301,7 +402,7 @@ final class MaskingRelay implements AutoCloseable {
 
     @Override
     public void close() {
-        resolver.close();
+        resolver.close(); // shared with the shadow
     }
 
     /** The plan for this session under the rules in force, rebuilt only when a reload changed the rules. */

@@ -96,7 +96,7 @@ final class MaskingShape {
                 // table) is matched by the field's own name with an unknown table: "*.card" still applies.
                 name = name != null ? name : new ColumnResolver.Name("", "", field.name());
                 names[i] = name.qualified();
-                mask = plan.column(name.schema(), name.table(), name.column());
+                mask = name.mask(plan);
             }
             boolean rewritable = formats[i] == 0 || MaskingTypes.isText(types[i]);
             if (plan.hasColumnRules() && (types[i] == MaskingTypes.ANYARRAY
@@ -135,7 +135,7 @@ final class MaskingShape {
             if (i < columns.size()) {
                 ColumnResolver.Name name = columns.get(i);
                 names[i] = name.qualified();
-                mask = plan.column(name.schema(), name.table(), name.column());
+                mask = name.mask(plan);
             } else {
                 names[i] = "";
             }

@@ -427,11 +427,11 @@ final class PostgresRelay {
                 if (masked == null) {
                     // dropped: the rest of a result masking refused
                 } else if (masked.type() == 'D') { // the bulk of every result: no lists
-                    if (tracker.onDataRow(masked)) {
+                    if (tracker.onDataRow(masked, masking.audited())) {
                         writeToClient(masked);
                     }
                 } else {
-                    for (Frame out : tracker.onFrame(masked)) {
+                    for (Frame out : tracker.onFrame(masked, masking.audited())) {
                         writeToClient(out);
                     }
                 }

@@ -257,6 +257,15 @@ final class ResponseTracker {
      * itself; none while frames are held; several when held frames are released).
      */
     List<Frame> onFrame(Frame frame) {
+        return onFrame(frame, frame);
+    }
+
+    /**
+     * {@link #onFrame(Frame)} where {@code audited} (same message type) is the frame as the audit trail may hold it:
+     * masked by every rule of the connection even when the caller is exempt from some (see
+     * {@link MaskingRelay#audited}). Rows are recorded and error texts audited from it; the client gets {@code frame}.
+     */
+    List<Frame> onFrame(Frame frame, Frame audited) {
         Pending head = pending.peekFirst();
         if (head instanceof Pending.ExtendedRefusal refusal && frame.type() != 'E' && frame.type() != 'Z') {
             held.add(frame);
@@ -295,12 +304,12 @@ final class ResponseTracker {
                 onSuspended();
                 yield List.of(frame);
             }
-            case 'D' -> onDataRow(frame) ? List.of(frame) : List.of();
+            case 'D' -> onDataRow(frame, audited) ? List.of(frame) : List.of();
             case 'T' -> {
                 SessionRecorders.feed(guard.recorder(), head, frame);
                 yield List.of(frame);
             }
-            case 'E' -> onError(frame);
+            case 'E' -> onError(frame, audited);
             case 'Z' -> {
                 readiesSeen.incrementAndGet();
                 List<Frame> result = new ArrayList<>(held);
@@ -319,13 +328,18 @@ final class ResponseTracker {
      * The relay calls this instead of {@link #onFrame} for rows, which saves a list per row.
      */
     boolean onDataRow(Frame frame) {
+        return onDataRow(frame, frame);
+    }
+
+    /** {@link #onDataRow(Frame)}, recording {@code audited} (see {@link #onFrame(Frame, Frame)}). */
+    boolean onDataRow(Frame frame, Frame audited) {
         Pending head = pending.peekFirst();
         if (head instanceof Pending.ExtendedRefusal) {
             held.add(frame);
             return false;
         }
         headRows++;
-        SessionRecorders.feed(guard.recorder(), head, frame);
+        SessionRecorders.feed(guard.recorder(), head, audited);
         return true;
     }
 
@@ -374,8 +388,10 @@ final class ResponseTracker {
         suspended.clear();
     }
 
-    private List<Frame> onError(Frame frame) {
-        ErrorResponse error = (ErrorResponse) BackendMessage.decode(frame);
+    private List<Frame> onError(Frame frame, Frame audited) {
+        // the audited text: masked by every rule of the connection (the client gets frame)
+        ErrorResponse error = (ErrorResponse) BackendMessage.decode(audited);
+        ErrorResponse sent = frame == audited ? error : (ErrorResponse) BackendMessage.decode(frame);
         Pending head = pending.peekFirst();
         names.failed();
         switch (head) {
@@ -408,15 +424,15 @@ final class ResponseTracker {
                 return List.of(frame);
             }
             case Pending.QueryRefusal refusal -> {
-                return List.of(worded(error, refusal.message()).toFrame());
+                return List.of(worded(sent, refusal.message()).toFrame());
             }
             case Pending.ExtendedRefusal refusal -> {
                 pending.pollFirst();
                 List<Frame> result = new ArrayList<>(held);
                 held.clear();
-                if (isOurs(error, refusal.message()) && endsWithOurParseAndBind(result)) {
+                if (isOurs(sent, refusal.message()) && endsWithOurParseAndBind(result)) {
                     result.subList(result.size() - 2, result.size()).clear();
-                    result.add(worded(error, refusal.message()).toFrame());
+                    result.add(worded(sent, refusal.message()).toFrame());
                     resolve(refusal.changes(), true);
                 } else {
                     result.add(frame);

@@ -163,7 +163,8 @@ class MaskingLineageWalkerTest {
         MaskingPlan.ColumnMask card = PLAN.column("public", "customers", "card").orElseThrow();
         assertThat(PLAN.derivedMask(java.util.Optional.of(card)).strategy()).isEqualTo(Strategy.redact());
         MaskingPlan.ColumnMask email = PLAN.column("public", "customers", "email").orElseThrow();
-        assertThat(PLAN.derivedMask(java.util.Optional.of(email)).strategy()).isInstanceOf(Strategy.Hash.class);
+        // a hash of a computed value is an equality oracle (substr(email, g, 1) against known letters): redacted
+        assertThat(PLAN.derivedMask(java.util.Optional.of(email)).strategy()).isEqualTo(Strategy.redact());
     }
 
     @Test

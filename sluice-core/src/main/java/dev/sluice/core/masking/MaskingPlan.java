@@ -67,8 +67,11 @@ public final class MaskingPlan {
      * The replacement of a value derived from a masked column (computed from it, not the column itself), counted
      * under {@code source}'s rule as {@code derived}: a derived value cannot be partially masked meaningfully
      * ({@code partial} of {@code reverse(card)} would show the first digits), so {@code partial} redacts whole;
-     * {@code hash}, {@code redact(TEXT)} and {@code null} apply as they are. Without a source (a view, the
-     * statistics) the value is redacted. For {@link Strategy.Nullify} the caller sends SQL NULL.
+     * so does {@code hash}: a keyed token of a value the caller computed is an equality oracle (one statement
+     * returns the tokens of {@code substr(email, g, 1)} and of every letter through an expression that names
+     * {@code email} but yields a constant; comparing them spells the address). {@code redact(TEXT)} and
+     * {@code null} apply as they are. Without a source (a view, the statistics) the value is redacted. For
+     * {@link Strategy.Nullify} the caller sends SQL NULL.
      */
     public ColumnMask derivedMask(java.util.Optional<ColumnMask> source) {
         ColumnMask base = source.orElse(null);
@@ -82,7 +85,9 @@ public final class MaskingPlan {
             }
             return new ColumnMask(rule, rules.length == 0 ? "" : rules[rule].name(), "derived", Strategy.redact());
         }
-        Strategy strategy = base.strategy() instanceof Strategy.Partial ? Strategy.redact() : base.strategy();
+        // fail closed: only strategies whose output does not depend on the value survive derivation
+        Strategy strategy = base.strategy() instanceof Strategy.Partial || base.strategy() instanceof Strategy.Hash
+                ? Strategy.redact() : base.strategy();
         return new ColumnMask(base.rule(), base.ruleName(), base.selector(), strategy);
     }
 
