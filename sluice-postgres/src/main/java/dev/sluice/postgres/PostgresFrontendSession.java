@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 
 import javax.net.ssl.SSLSocket;
@@ -18,12 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.access.AccessRefusedException;
+import dev.sluice.core.access.Admission;
 import dev.sluice.core.access.SessionGuard;
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditWriteException;
+import dev.sluice.core.audit.AuditText;
 import dev.sluice.core.audit.SessionId;
+import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.Decision;
+import dev.sluice.core.policy.Verdict;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.BackendMessage.BackendKeyData;
 import dev.sluice.postgres.wire.Frame;
@@ -199,9 +205,19 @@ final class PostgresFrontendSession {
         if (!authenticated(grant)) {
             return;
         }
+        SessionGuard guard = new SessionGuard(grant, services.state(), services.audit(), services.clock(),
+                services.approvals());
+        String application = parameters.getOrDefault("application_name", "");
+        StartupSettings.Parsed asked = StartupSettings.parse(parameters);
+        Optional<StartupRefusal> refusal = judgeSettings(guard, asked);
+        if (refusal.isPresent()) {
+            refuseSettings(guard, claimedUser, application, refusal.get());
+            return;
+        }
         PostgresUpstream upstream;
         try {
-            upstream = PostgresUpstream.connect(grant, parameters, upstreamMemory);
+            upstream = PostgresUpstream.connect(grant, parameters, StartupSettings.upstream(asked.settings()),
+                    upstreamMemory);
         } catch (IOException | RuntimeException e) {
             LOG.warn("session {}: cannot open connection {}: {}", context.session(), connection, e.getMessage());
             services.control().upstreamFailed(grant.connection().name()); // ops hook: metrics
@@ -215,7 +231,75 @@ final class PostgresFrontendSession {
             if (unpinned(grant, parameters)) {
                 return;
             }
-            relay(grant, upstream, claimedUser, parameters.getOrDefault("application_name", ""));
+            relay(guard, grant, upstream, claimedUser, application);
+        }
+    }
+
+    /** A startup setting refused: what it is audited as, and the decision. */
+    private record StartupRefusal(String text, List<Command> commands, Decision decision) {
+    }
+
+    /**
+     * Judges every setting of the client's startup packet as the {@code SET "name" = 'value'} it amounts to, with the
+     * policy in force now (nothing is recorded here); the first one the policy does not allow refuses the session.
+     * Fail closed: a held one is refused too (a startup packet cannot wait for an approval), and so is one that
+     * classifies as anything but one plain {@code SET}.
+     */
+    private Optional<StartupRefusal> judgeSettings(SessionGuard guard, StartupSettings.Parsed asked) {
+        if (asked.refusal().isPresent()) {
+            return Optional.of(new StartupRefusal("-- startup parameters", List.of(),
+                    denied("", asked.refusal().get())));
+        }
+        for (StartupSettings.Setting setting : asked.settings()) {
+            String text = setting.setText();
+            Classification classification = services.classifier().classify(text);
+            if (classification.refusal().isPresent()) {
+                return Optional.of(new StartupRefusal(text, classification.commands(),
+                        denied("", classification.refusal().get())));
+            }
+            List<Command> commands = classification.commands();
+            if (commands.size() != 1 || !commands.getFirst().kinds().equals(Set.of("SET"))) {
+                return Optional.of(new StartupRefusal(text, commands, denied("", "the startup parameter \""
+                        + AuditText.callerString(setting.name()) + "\" is not a plain setting")));
+            }
+            Decision decision = guard.judge(commands);
+            switch (decision.verdict()) {
+                case Verdict.Allow allow -> { }
+                case Verdict.Deny deny -> {
+                    return Optional.of(new StartupRefusal(text, commands, decision));
+                }
+                case Verdict.Hold hold -> {
+                    return Optional.of(new StartupRefusal(text, commands, denied(hold.rule(), hold.reason()
+                            + "; a startup parameter cannot wait for an approval: connect without it and SET it in "
+                            + "the session")));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Decision denied(String rule, String reason) {
+        return new Decision(new Verdict.Deny(rule, reason), List.of());
+    }
+
+    /**
+     * Fail closed: a startup setting the policy does not allow refuses the whole session (FATAL 42501), before any
+     * upstream connection is opened with it. Audited as a session that started, had that SET denied, and ended.
+     */
+    private void refuseSettings(SessionGuard guard, String claimedUser, String application, StartupRefusal refusal) {
+        try {
+            guard.started("postgres", claimedUser, application);
+            // the value is the client's: secrets in it are masked and it is bounded, as for application_name
+            Admission admission = guard.record(AuditText.callerString(refusal.text()), List.of(), refusal.commands(),
+                    refusal.decision());
+            LOG.info("session {}: startup parameter refused: {}", guard.context().session(),
+                    admission.refusalMessage());
+            tell(PostgresErrors.fatal(PostgresErrors.INSUFFICIENT_PRIVILEGE, admission.refusalMessage()));
+            guard.ended(0, 0, "startup parameter refused");
+        } catch (AuditWriteException e) {
+            LOG.error("session {}: audit write failed", guard.context().session(), e);
+            tell(PostgresErrors.fatal(PostgresErrors.SYSTEM_ERROR,
+                    "Sluice cannot record this session in its audit trail; refused"));
         }
     }
 
@@ -238,10 +322,8 @@ final class PostgresFrontendSession {
         return true;
     }
 
-    private void relay(TargetGrant grant, PostgresUpstream upstream, String claimedUser, String application)
-            throws IOException {
-        SessionGuard guard = new SessionGuard(grant, services.state(), services.audit(), services.clock(),
-                services.approvals());
+    private void relay(SessionGuard guard, TargetGrant grant, PostgresUpstream upstream, String claimedUser,
+                       String application) throws IOException {
         try {
             guard.started("postgres", claimedUser, application);
         } catch (AuditWriteException e) {
