@@ -243,7 +243,9 @@ final class PostgresFrontendSession {
      * Judges every setting of the client's startup packet as the {@code SET "name" = 'value'} it amounts to, with the
      * policy in force now (nothing is recorded here); the first one the policy does not allow refuses the session.
      * Fail closed: a held one is refused too (a startup packet cannot wait for an approval), and so is one that
-     * classifies as anything but one plain {@code SET}.
+     * classifies as anything but one plain {@code SET}. One exception keeps {@code default: deny} connections usable:
+     * a setting drivers send on their own ({@link StartupSettings#driverSetting}) that nothing but the connection
+     * default refuses still passes, as it did before startup settings were judged.
      */
     private Optional<StartupRefusal> judgeSettings(SessionGuard guard, StartupSettings.Parsed asked) {
         if (asked.refusal().isPresent()) {
@@ -266,7 +268,9 @@ final class PostgresFrontendSession {
             switch (decision.verdict()) {
                 case Verdict.Allow allow -> { }
                 case Verdict.Deny deny -> {
-                    return Optional.of(new StartupRefusal(text, commands, decision));
+                    if (!StartupSettings.driverSetting(setting.name()) || !deniedByDefaultOnly(guard, decision)) {
+                        return Optional.of(new StartupRefusal(text, commands, decision));
+                    }
                 }
                 case Verdict.Hold hold -> {
                     return Optional.of(new StartupRefusal(text, commands, denied(hold.rule(), hold.reason()
@@ -276,6 +280,16 @@ final class PostgresFrontendSession {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether only the connection's {@code default: deny} refused (no rule matched; not a failed evaluation, not a
+     * connection removed by a reload).
+     */
+    private static boolean deniedByDefaultOnly(SessionGuard guard, Decision decision) {
+        return decision.verdict() instanceof Verdict.Deny deny && deny.rule().isEmpty() && decision.matches().isEmpty()
+                && guard.state().config().connection(guard.grant().connection().name())
+                .map(c -> c.denyByDefault()).orElse(false);
     }
 
     private static Decision denied(String rule, String reason) {

@@ -56,7 +56,22 @@ final class StartupSettings {
         }
     }
 
+    /**
+     * The settings drivers send on their own (psql's application_name, pgjdbc's DateStyle, TimeZone,
+     * extra_float_digits), which Sluice passed unjudged before it judged startup settings: when nothing but the
+     * connection's {@code default: deny} refuses one of them (no rule names it), it still passes, so a
+     * {@code default: deny} connection keeps serving psql and pgjdbc. A rule that denies one is obeyed.
+     */
+    private static final Set<String> DRIVER_SETTINGS = Set.of("application_name", "datestyle", "timezone",
+            "extra_float_digits", "intervalstyle", "search_path", "lc_monetary", "lc_numeric", "lc_time",
+            "bytea_output");
+
     private StartupSettings() {
+    }
+
+    /** Whether {@code name} is one of the settings drivers send on their own (see {@link #DRIVER_SETTINGS}). */
+    static boolean driverSetting(String name) {
+        return DRIVER_SETTINGS.contains(name.toLowerCase(Locale.ROOT));
     }
 
     /** Reads the client's startup parameters (see the class comment). */

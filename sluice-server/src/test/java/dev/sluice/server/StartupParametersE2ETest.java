@@ -167,6 +167,49 @@ class StartupParametersE2ETest {
         }
     }
 
+    @Test
+    void onADefaultDenyConnectionDriverSettingsStillPassButOtherSettingsNeedARule() throws Exception {
+        String policies = """
+                policies:
+                  - name: agents-read
+                    connections: [orders]
+                    groups: [agents]
+                    allow:
+                      kinds: [SELECT]
+                """;
+        java.nio.file.Files.writeString(harness.configFile(), harness.config(policies)
+                .replace("    tls:\n      mode: disable", "    default: deny\n    tls:\n      mode: disable"));
+        assertThat(harness.gateway().reload()).isTrue();
+        try {
+            Cli.Result formatted = psqlThrough(Map.of("PGDATESTYLE", "German", "PGTZ", "Europe/Berlin"),
+                    "startup-default-deny", "-c", "SELECT timestamptz '2024-03-05 14:30:00+00'");
+            assertThat(formatted.exitCode()).as(formatted.stderr()).isZero();
+            assertThat(formatted.stdout().strip()).isEqualTo("05.03.2024 15:30:00 CET");
+            // pgjdbc sends TimeZone, DateStyle, extra_float_digits=3 and application_name at startup (with
+            // assumeMinServerVersion 9.0; without, it sends SET statements after connecting, judged as such)
+            try (Connection c = harness.connect("startup-default-deny-jdbc", List.of("agents"),
+                    Map.of("assumeMinServerVersion", "9.0"));
+                 Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT 1")) {
+                assertThat(r.next()).isTrue();
+            }
+            Cli.Result other = psqlThrough(Map.of("PGOPTIONS", "-c work_mem=8MB"), "startup-default-deny",
+                    "-c", "SELECT 1");
+            assertThat(other.exitCode()).isNotZero();
+            assertThat(other.stderr()).contains("no rule allows SET and connection 'orders' denies by default");
+        } finally {
+            harness.writeConfig("""
+                    policies:
+                      - name: no-statement-timeout-off
+                        connections: [orders]
+                        groups: [agents]
+                        deny:
+                          when: "command.kind == 'SET' && command.text.contains('statement_timeout')"
+                          reason: statement_timeout stays as configured
+                    """);
+            assertThat(harness.gateway().reload()).isTrue();
+        }
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------------------
 
     private static List<String> probe(Connection c) throws SQLException {
