@@ -31,6 +31,7 @@ import dev.sluice.core.audit.AuditWriteException;
  */
 final class ChainStore implements AuditStore {
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration RESUME_INTERVAL = Duration.ofSeconds(1);
     private static final Logger LOG = LoggerFactory.getLogger(ChainStore.class);
 
     private final StoreBackend backend;
@@ -41,6 +42,8 @@ final class ChainStore implements AuditStore {
     private final Optional<AuditJournal> journal;
     private final ReentrantLock closing = new ReentrantLock();
     private boolean closed;
+    /** Replays the journal's pending events while a failed commit has stopped it (embedded store only). */
+    private final Optional<Thread> resumer;
 
     private ChainStore(StoreBackend backend, Clock clock, StoreOptions options, ChainHead recovered,
                        Optional<AuditJournal> journal) {
@@ -51,6 +54,38 @@ final class ChainStore implements AuditStore {
         this.reader = new AuditStoreReader(backend);
         this.writer = new GroupCommitWriter(backend, clock, options.anchor(), recovered, options.checkpointing(),
                 journal.<GroupCommitWriter.JournalHook>map(j -> j).orElse(GroupCommitWriter.JournalHook.NONE));
+        this.resumer = journal.map(j -> Thread.ofVirtual().name("sluice-audit-resume").start(() -> resume(j)));
+    }
+
+    /**
+     * Every {@link #RESUME_INTERVAL} while the journal is stopped after a failed commit: submits its pending events
+     * again; once they are all committed the journal takes writes again, with nobody restarting anything. A store
+     * that still cannot be written fails the attempt; the next one follows.
+     */
+    private void resume(AuditJournal j) {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(RESUME_INTERVAL);
+                if (!j.broken()) {
+                    continue;
+                }
+                List<CompletableFuture<Long>> replayed = j.replayPending(writer::submit);
+                try {
+                    CompletableFuture.allOf(replayed.toArray(CompletableFuture[]::new))
+                            .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.debug("audit journal: pending events not committed yet: {}", e.getMessage());
+                }
+                if (!j.broken()) {
+                    LOG.warn("audit store {}: the journal resumed after a failed commit; {} pending event(s) are "
+                            + "in the trail", backend.name(), replayed.size());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.debug("audit journal: replay not possible now: {}", e.getMessage()); // store closing
+            }
+        }
     }
 
     /** Recovers the head and starts the writer; closes {@code backend} when that fails. */
@@ -108,7 +143,8 @@ final class ChainStore implements AuditStore {
                 throw new AuditWriteException("audit store " + backend.name() + " is closed", null);
             }
             journal.get().write(fields, writer::submit).exceptionally(e -> {
-                LOG.error("journaled audit event {} could not be indexed yet; it is replayed at the next start",
+                LOG.error("journaled audit event {} could not be indexed yet; it is replayed as soon as the store can be "
+                        + "written (or at the next start)",
                         event.kind(), e);
                 return -1L;
             });
@@ -180,7 +216,8 @@ final class ChainStore implements AuditStore {
     @Override
     public Optional<String> writeBlocked() {
         return journal.filter(AuditJournal::broken)
-                .map(j -> "the audit journal stopped after a failed commit; restart Sluice to replay it");
+                .map(j -> "the audit journal stopped after a failed commit; it resumes by itself once the store "
+                        + "can be written again");
     }
 
     @Override
@@ -211,6 +248,7 @@ final class ChainStore implements AuditStore {
         } finally {
             closing.unlock();
         }
+        resumer.ifPresent(Thread::interrupt);
         try {
             writer.close();
             journal.ifPresent(AuditJournal::closeCommitted);
