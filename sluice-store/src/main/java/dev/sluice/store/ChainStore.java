@@ -32,6 +32,7 @@ import dev.sluice.core.audit.AuditWriteException;
 final class ChainStore implements AuditStore {
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
     static final Duration RESUME_INTERVAL = Duration.ofSeconds(1);
+    static final int MAX_RETRY = 100_000;
     private static final Logger LOG = LoggerFactory.getLogger(ChainStore.class);
 
     private final StoreBackend backend;
@@ -42,8 +43,12 @@ final class ChainStore implements AuditStore {
     private final Optional<AuditJournal> journal;
     private final ReentrantLock closing = new ReentrantLock();
     private boolean closed;
-    /** Replays the journal's pending events while a failed commit has stopped it (embedded store only). */
-    private final Optional<Thread> resumer;
+    /** Replays the journal's pending events and retries the failed after-the-fact events. */
+    private final Thread resumer;
+    /** After-the-fact events ({@link #appendLater}) whose commit failed, kept to be written again (bounded). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<EventFields> retry =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger retrying = new java.util.concurrent.atomic.AtomicInteger();
 
     private ChainStore(StoreBackend backend, Clock clock, StoreOptions options, ChainHead recovered,
                        Optional<AuditJournal> journal) {
@@ -54,7 +59,7 @@ final class ChainStore implements AuditStore {
         this.reader = new AuditStoreReader(backend);
         this.writer = new GroupCommitWriter(backend, clock, options.anchor(), recovered, options.checkpointing(),
                 journal.<GroupCommitWriter.JournalHook>map(j -> j).orElse(GroupCommitWriter.JournalHook.NONE));
-        this.resumer = journal.map(j -> Thread.ofVirtual().name("sluice-audit-resume").start(() -> resume(j)));
+        this.resumer = Thread.ofVirtual().name("sluice-audit-resume").start(this::resume);
     }
 
     /**
@@ -62,13 +67,15 @@ final class ChainStore implements AuditStore {
      * again; once they are all committed the journal takes writes again, with nobody restarting anything. A store
      * that still cannot be written fails the attempt; the next one follows.
      */
-    private void resume(AuditJournal j) {
+    private void resume() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(RESUME_INTERVAL);
-                if (!j.broken()) {
+                if (journal.isEmpty() || !journal.get().broken()) {
+                    retryLater();
                     continue;
                 }
+                AuditJournal j = journal.get();
                 List<CompletableFuture<Long>> replayed = j.replayPending(writer::submit);
                 try {
                     CompletableFuture.allOf(replayed.toArray(CompletableFuture[]::new))
@@ -153,12 +160,43 @@ final class ChainStore implements AuditStore {
         }
     }
 
+    /**
+     * Not lost when the store cannot be written for a while: a failed one is kept in memory (up to
+     * {@link #MAX_RETRY}) and written again once writes succeed (see {@link #retryLater}); only a process that dies
+     * meanwhile, or an outage longer than the bound, loses such events, and each loss is logged.
+     */
     @Override
     public void appendLater(AuditEvent event) {
-        writer.submitLater(encode(event)).exceptionally(e -> {
-            LOG.error("audit event {} could not be recorded", event.kind(), e);
+        submitLater(encode(event), event.kind());
+    }
+
+    private void submitLater(EventFields fields, String kind) {
+        writer.submitLater(fields).exceptionally(e -> {
+            if (retrying.incrementAndGet() <= MAX_RETRY) {
+                retry.add(fields);
+                LOG.warn("audit event {} could not be recorded yet; it is written again once the store can be "
+                        + "written", kind);
+            } else {
+                retrying.decrementAndGet();
+                LOG.error("audit event {} could not be recorded and {} others already wait: lost", kind, MAX_RETRY,
+                        e);
+            }
             return -1L;
         });
+    }
+
+    /** Writes the failed after-the-fact events again (resumer thread). */
+    private void retryLater() {
+        for (EventFields fields = retry.poll(); fields != null; fields = retry.poll()) {
+            retrying.decrementAndGet();
+            try {
+                submitLater(fields, fields.kind());
+            } catch (RuntimeException e) {
+                retry.add(fields); // closing
+                retrying.incrementAndGet();
+                return;
+            }
+        }
     }
 
     @Override
@@ -248,7 +286,11 @@ final class ChainStore implements AuditStore {
         } finally {
             closing.unlock();
         }
-        resumer.ifPresent(Thread::interrupt);
+        resumer.interrupt();
+        if (!retry.isEmpty()) {
+            LOG.error("audit store {}: {} after-the-fact event(s) could not be written before closing: lost",
+                    backend.name(), retry.size());
+        }
         try {
             writer.close();
             journal.ifPresent(AuditJournal::closeCommitted);

@@ -136,6 +136,38 @@ class AuditJournalTest {
     }
 
     @Test
+    void afterTheFactEventsOfAFailedCommitAreWrittenAgainOnceTheStoreCanBeWritten() throws Exception {
+        Path file = dir.resolve("audit.db");
+        try (SqliteAuditLog log = SqliteAuditLog.open(file, Events.CLOCK)) {
+            log.append(Events.statement(1));
+            java.util.concurrent.CountDownLatch writerBusy = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CompletableFuture<Long> breaking = log.onWriterConnection(connection -> {
+                connection.close();
+                writerBusy.countDown();
+                try {
+                    queued.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            writerBusy.await();
+            for (int i = 2; i <= 6; i++) {
+                log.appendLater(Events.statement(Events.T0, Events.ctx("s-1", "bob", "prod"), i, "LATER " + i));
+            }
+            queued.countDown();
+            breaking.join();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (log.query(AuditQuery.all()).size() < 6 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(log.query(AuditQuery.all())).extracting(AuditRecord::statement)
+                    .contains("LATER 2", "LATER 3", "LATER 4", "LATER 5", "LATER 6").hasSize(6);
+            assertThat(log.verify().ok()).isTrue();
+        }
+    }
+
+    @Test
     void aRestartWhileEventsArePendingReplaysThem() throws Exception {
         Path file = dir.resolve("audit.db");
         SqliteAuditLog log = SqliteAuditLog.open(file, Events.CLOCK);
