@@ -25,8 +25,9 @@ import java.util.Set;
  *       dropped, the pins win;</li>
  *   <li>refused whatever the policy says (fail closed): {@code replication} (a replication connection runs no SQL
  *       the policy could judge), {@code role} and {@code session_authorization} (they change who the session acts
- *       as), a switch in {@code options} other than {@code -c}/{@code --} (server-level switches), and a
- *       {@code -c} without a value;</li>
+ *       as), {@code session_preload_libraries}, {@code local_preload_libraries} and {@code dynamic_library_path}
+ *       (they load code as the session starts), a switch in {@code options} other than {@code -c}/{@code --}
+ *       (server-level switches), and a {@code -c} without a value;</li>
  *   <li>every other one is a {@link Setting}: judged by the caller as {@link Setting#setText} would be, and passed to
  *       the server as a key of Sluice's StartupMessage (so a key given both ways keeps the key's value, as in
  *       PostgreSQL).</li>
@@ -38,6 +39,12 @@ final class StartupSettings {
     private static final Set<String> NOT_SETTINGS = Set.of("user", "database", "options");
     /** Settings a startup packet may never carry through Sluice, whatever the policy says. */
     private static final Set<String> REFUSED = Set.of("role", "session_authorization");
+    /**
+     * Settings that load code when the session starts, before Sluice judges any statement (a later SET of them does
+     * nothing, so judging them as one would understate them): refused whatever the policy says.
+     */
+    private static final Set<String> LOADS_CODE = Set.of("session_preload_libraries", "local_preload_libraries",
+            "dynamic_library_path");
     /** PostgreSQL's parse_bool spellings of false: {@code replication=false} asks for an ordinary session. */
     private static final Set<String> FALSE = Set.of("off", "false", "no", "0");
 
@@ -118,6 +125,9 @@ final class StartupSettings {
         String lower = name.toLowerCase(Locale.ROOT);
         if (REFUSED.contains(lower)) {
             return Optional.of("the startup parameter " + lower + " changes who the session acts as");
+        }
+        if (LOADS_CODE.contains(lower)) {
+            return Optional.of("the startup parameter " + lower + " loads code as the session starts");
         }
         if (name.isEmpty()) {
             return Optional.of("a startup parameter without a name is refused by Sluice");

@@ -35,7 +35,8 @@ class StartupSettingsTest {
     void unsafeOnesRefuseTheSession() {
         for (Map<String, String> parameters : List.of(Map.of("role", "x"), Map.of("SESSION_AUTHORIZATION", "x"),
                 Map.of("replication", "true"), Map.of("options", "-c role=x"), Map.of("options", "-B 10"),
-                Map.of("options", "--session-authorization=x"), Map.of("options", "-c x"))) {
+                Map.of("options", "--session-authorization=x"), Map.of("options", "-c x"),
+                Map.of("options", "-c local_preload_libraries=x"), Map.of("Session_Preload_Libraries", "x"))) {
             assertThat(StartupSettings.parse(parameters).refusal()).as(parameters.toString()).isPresent();
         }
         assertThat(StartupSettings.parse(Map.of("replication", "off")).refusal()).isEmpty();

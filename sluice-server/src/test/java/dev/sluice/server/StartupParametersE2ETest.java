@@ -142,7 +142,8 @@ class StartupParametersE2ETest {
                 Map.of("replication", "database"), Map.of("options", "-c role=postgres"),
                 Map.of("options", "--session-authorization=postgres"), Map.of("options", "-O"),
                 Map.of("options", "-c replication=true"), Map.of("options", "-c work_mem"),
-                Map.of("options", "-c"));
+                Map.of("options", "-c"), Map.of("options", "-c session_preload_libraries=/tmp/evil.so"),
+                Map.of("local_preload_libraries", "evil"));
         for (Map<String, String> parameters : unsafe) {
             assertThatThrownBy(() -> PolicyWireClient.connect(harness.port(), token, parameters).close())
                     .as(parameters.toString()).isInstanceOf(Exception.class);
@@ -150,7 +151,7 @@ class StartupParametersE2ETest {
         List<AuditRecord> refused = harness.audit(AuditQuery.all().withSubject(subject).withKind("statement"));
         assertThat(refused).hasSize(unsafe.size()).allMatch(r -> r.verdict().equals("deny"));
         assertThat(refused.toString()).contains("changes who the session acts as", "replication connections run no SQL",
-                "the startup option -O is not passed on", "has no value");
+                "the startup option -O is not passed on", "has no value", "loads code as the session starts");
         // nothing ran as another role, and no upstream session was opened for them
         assertThat(PolicyE2EFixture.holds(harness, "select count(*) = 0 from pg_stat_activity"
                 + " where usename = 'app' and backend_type = 'walsender'")).isTrue();
