@@ -130,6 +130,7 @@ final class PostgresFrontendSession {
 
     /** Reads until a StartupMessage; empty when the connection was a cancel request or was refused. */
     private Optional<FrontendMessage.StartupMessage> startupPhase() throws IOException {
+        directTls();
         while (true) {
             Frame frame = reader.readStartup();
             switch (FrontendMessage.decodeStartup(frame)) {
@@ -146,6 +147,42 @@ final class PostgresFrontendSession {
                 }
                 default -> throw new dev.sluice.postgres.wire.MalformedMessageException("unexpected startup packet");
             }
+        }
+    }
+
+    /**
+     * PostgreSQL 17+ clients with {@code sslnegotiation=direct} start the TLS handshake at once, without an
+     * SSLRequest. Its first byte, 0x16 (a TLS handshake record), can begin no startup packet (the length would be far
+     * over {@link #MAX_STARTUP_SIZE}), so it is told apart by that byte alone. Answered with TLS at once; as in
+     * PostgreSQL, the client must offer the ALPN protocol {@code postgresql} (fail closed: a plain TLS client, e.g. a
+     * web browser pointed at the port, is refused).
+     */
+    private void directTls() throws IOException {
+        input.mark(1);
+        int first = input.read();
+        input.reset();
+        if (first != 0x16) {
+            return; // a startup packet (or the end of the stream, which readStartup reports)
+        }
+        if (services.tls().isEmpty()) {
+            throw new dev.sluice.postgres.wire.MalformedMessageException("direct TLS, but TLS is not configured");
+        }
+        // the bytes of the ClientHello already read into the buffer go to the TLS engine first
+        byte[] consumed = input.readNBytes(input.buffered());
+        SSLSocket tls = (SSLSocket) services.tls().get().getSocketFactory().createSocket(socket,
+                new java.io.ByteArrayInputStream(consumed), true);
+        tls.setUseClientMode(false);
+        javax.net.ssl.SSLParameters parameters = tls.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {"postgresql"});
+        tls.setSSLParameters(parameters);
+        tls.startHandshake();
+        socket = tls;
+        secure = true;
+        streams(tls);
+        if (!"postgresql".equals(tls.getApplicationProtocol())) {
+            // told over TLS, as PostgreSQL does
+            throw new dev.sluice.postgres.wire.MalformedMessageException(
+                    "direct TLS connection without the ALPN protocol postgresql");
         }
     }
 
