@@ -30,11 +30,13 @@ import dev.sluice.postgres.wire.FrameWriter;
 import dev.sluice.postgres.wire.FrontendMessage;
 
 /**
- * Issue 15, {@code sslnegotiation=direct} (PostgreSQL 17+ clients): the client starts TLS at once, without an
- * SSLRequest, offering the ALPN protocol {@code postgresql}; Sluice answers with TLS and the session runs as usual.
- * The machine's libpq is 15 (no {@code sslnegotiation}), so the client here is a raw one doing what libpq 17 does.
+ * Issue 15, newer clients: {@code sslnegotiation=direct} (PostgreSQL 17+ clients start TLS at once, without an
+ * SSLRequest, offering the ALPN protocol {@code postgresql}): Sluice answers with TLS and the session runs as usual;
+ * protocol 3.2 (PostgreSQL 18 clients): Sluice answers NegotiateProtocolVersion with 3.0, as a server that speaks
+ * 3.0 does, and the session runs in 3.0 (libpq 18 accepts that by default). The machine's libpq is 15, so the
+ * clients here are raw ones doing what libpq 17/18 do.
  */
-class DirectTlsE2ETest {
+class NewerClientsE2ETest {
     private static GatewayHarness harness;
 
     @BeforeAll
@@ -81,6 +83,29 @@ class DirectTlsE2ETest {
             refused = true; // the handshake itself may fail
         }
         assertThat(refused).isTrue();
+    }
+
+    @Test
+    void aProtocol32ClientIsAnsweredWithThreeZeroAndGetsASession() throws Exception {
+        try (SSLSocket socket = direct(new String[] {"postgresql"})) {
+            FrameWriter writer = new FrameWriter(socket.getOutputStream());
+            FrameReader reader = new FrameReader(new BufferedInputStream(socket.getInputStream()), 1 << 20);
+            writer.write(new FrontendMessage.StartupMessage(3 << 16 | 2, Map.of("user", "agent", "database",
+                    "orders")));
+            writer.flush();
+            BackendMessage first = BackendMessage.decode(reader.read());
+            assertThat(first).isInstanceOfSatisfying(BackendMessage.NegotiateProtocolVersion.class,
+                    n -> assertThat(n.minor()).isZero());
+            assertThat(BackendMessage.decode(reader.read()))
+                    .isInstanceOf(BackendMessage.AuthenticationCleartextPassword.class);
+            writer.write(FrontendMessage.PasswordMessage.cleartext(Secret.of(harness.token("proto-32", "agents"))));
+            writer.flush();
+            assertThat(untilReady(reader)).noneMatch(BackendMessage.ErrorResponse.class::isInstance)
+                    .anyMatch(BackendMessage.BackendKeyData.class::isInstance);
+            writer.write(new FrontendMessage.Query("SELECT 1"));
+            writer.flush();
+            assertThat(untilReady(reader)).anyMatch(BackendMessage.DataRow.class::isInstance);
+        }
     }
 
     private static SSLSocket direct(String[] alpn) throws Exception {
