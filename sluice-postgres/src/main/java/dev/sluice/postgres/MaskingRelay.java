@@ -163,6 +163,11 @@ final class MaskingRelay implements AutoCloseable {
                 List.of());
     }
 
+    /** Whether any masking rule or detector applies to this caller's results (client-to-upstream thread). */
+    boolean masksResults() {
+        return !clientPlans.plan(guard).isEmpty();
+    }
+
     /** Whether the statement last {@link #sent} was refused by {@link #screen}. */
     boolean screened() {
         return lastLineage.refusal().isPresent();

@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 
 import javax.net.ssl.SSLSocket;
@@ -18,12 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.access.AccessRefusedException;
+import dev.sluice.core.access.Admission;
 import dev.sluice.core.access.SessionGuard;
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditWriteException;
+import dev.sluice.core.audit.AuditText;
 import dev.sluice.core.audit.SessionId;
+import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.Decision;
+import dev.sluice.core.policy.Verdict;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.BackendMessage.BackendKeyData;
 import dev.sluice.postgres.wire.Frame;
@@ -124,6 +130,7 @@ final class PostgresFrontendSession {
 
     /** Reads until a StartupMessage; empty when the connection was a cancel request or was refused. */
     private Optional<FrontendMessage.StartupMessage> startupPhase() throws IOException {
+        directTls();
         while (true) {
             Frame frame = reader.readStartup();
             switch (FrontendMessage.decodeStartup(frame)) {
@@ -140,6 +147,42 @@ final class PostgresFrontendSession {
                 }
                 default -> throw new dev.sluice.postgres.wire.MalformedMessageException("unexpected startup packet");
             }
+        }
+    }
+
+    /**
+     * PostgreSQL 17+ clients with {@code sslnegotiation=direct} start the TLS handshake at once, without an
+     * SSLRequest. Its first byte, 0x16 (a TLS handshake record), can begin no startup packet (the length would be far
+     * over {@link #MAX_STARTUP_SIZE}), so it is told apart by that byte alone. Answered with TLS at once; as in
+     * PostgreSQL, the client must offer the ALPN protocol {@code postgresql} (fail closed: a plain TLS client, e.g. a
+     * web browser pointed at the port, is refused).
+     */
+    private void directTls() throws IOException {
+        input.mark(1);
+        int first = input.read();
+        input.reset();
+        if (first != 0x16) {
+            return; // a startup packet (or the end of the stream, which readStartup reports)
+        }
+        if (services.tls().isEmpty()) {
+            throw new dev.sluice.postgres.wire.MalformedMessageException("direct TLS, but TLS is not configured");
+        }
+        // the bytes of the ClientHello already read into the buffer go to the TLS engine first
+        byte[] consumed = input.readNBytes(input.buffered());
+        SSLSocket tls = (SSLSocket) services.tls().get().getSocketFactory().createSocket(socket,
+                new java.io.ByteArrayInputStream(consumed), true);
+        tls.setUseClientMode(false);
+        javax.net.ssl.SSLParameters parameters = tls.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {"postgresql"});
+        tls.setSSLParameters(parameters);
+        tls.startHandshake();
+        socket = tls;
+        secure = true;
+        streams(tls);
+        if (!"postgresql".equals(tls.getApplicationProtocol())) {
+            // told over TLS, as PostgreSQL does
+            throw new dev.sluice.postgres.wire.MalformedMessageException(
+                    "direct TLS connection without the ALPN protocol postgresql");
         }
     }
 
@@ -199,9 +242,19 @@ final class PostgresFrontendSession {
         if (!authenticated(grant)) {
             return;
         }
+        SessionGuard guard = new SessionGuard(grant, services.state(), services.audit(), services.clock(),
+                services.approvals());
+        String application = parameters.getOrDefault("application_name", "");
+        StartupSettings.Parsed asked = StartupSettings.parse(parameters);
+        Optional<StartupRefusal> refusal = judgeSettings(guard, asked);
+        if (refusal.isPresent()) {
+            refuseSettings(guard, claimedUser, application, refusal.get());
+            return;
+        }
         PostgresUpstream upstream;
         try {
-            upstream = PostgresUpstream.connect(grant, parameters, upstreamMemory);
+            upstream = PostgresUpstream.connect(grant, parameters, StartupSettings.upstream(asked.settings()),
+                    upstreamMemory);
         } catch (IOException | RuntimeException e) {
             LOG.warn("session {}: cannot open connection {}: {}", context.session(), connection, e.getMessage());
             services.control().upstreamFailed(grant.connection().name()); // ops hook: metrics
@@ -215,7 +268,89 @@ final class PostgresFrontendSession {
             if (unpinned(grant, parameters)) {
                 return;
             }
-            relay(grant, upstream, claimedUser, parameters.getOrDefault("application_name", ""));
+            relay(guard, grant, upstream, claimedUser, application);
+        }
+    }
+
+    /** A startup setting refused: what it is audited as, and the decision. */
+    private record StartupRefusal(String text, List<Command> commands, Decision decision) {
+    }
+
+    /**
+     * Judges every setting of the client's startup packet as the {@code SET "name" = 'value'} it amounts to, with the
+     * policy in force now (nothing is recorded here); the first one the policy does not allow refuses the session.
+     * Fail closed: a held one is refused too (a startup packet cannot wait for an approval), and so is one that
+     * classifies as anything but one plain {@code SET}. One exception keeps {@code default: deny} connections usable:
+     * a setting drivers send on their own ({@link StartupSettings#driverSetting}) that nothing but the connection
+     * default refuses still passes, as it did before startup settings were judged.
+     */
+    private Optional<StartupRefusal> judgeSettings(SessionGuard guard, StartupSettings.Parsed asked) {
+        if (asked.refusal().isPresent()) {
+            return Optional.of(new StartupRefusal("-- startup parameters", List.of(),
+                    denied("", asked.refusal().get())));
+        }
+        for (StartupSettings.Setting setting : asked.settings()) {
+            String text = setting.setText();
+            Classification classification = services.classifier().classify(text);
+            if (classification.refusal().isPresent()) {
+                return Optional.of(new StartupRefusal(text, classification.commands(),
+                        denied("", classification.refusal().get())));
+            }
+            List<Command> commands = classification.commands();
+            if (commands.size() != 1 || !commands.getFirst().kinds().equals(Set.of("SET"))) {
+                return Optional.of(new StartupRefusal(text, commands, denied("", "the startup parameter \""
+                        + AuditText.callerString(setting.name()) + "\" is not a plain setting")));
+            }
+            Decision decision = guard.judge(commands);
+            switch (decision.verdict()) {
+                case Verdict.Allow allow -> { }
+                case Verdict.Deny deny -> {
+                    if (!StartupSettings.driverSetting(setting.name()) || !deniedByDefaultOnly(guard, decision)) {
+                        return Optional.of(new StartupRefusal(text, commands, decision));
+                    }
+                }
+                case Verdict.Hold hold -> {
+                    return Optional.of(new StartupRefusal(text, commands, denied(hold.rule(), hold.reason()
+                            + "; a startup parameter cannot wait for an approval: connect without it and SET it in "
+                            + "the session")));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether only the connection's {@code default: deny} refused (no rule matched; not a failed evaluation, not a
+     * connection removed by a reload).
+     */
+    private static boolean deniedByDefaultOnly(SessionGuard guard, Decision decision) {
+        return decision.verdict() instanceof Verdict.Deny deny && deny.rule().isEmpty() && decision.matches().isEmpty()
+                && guard.state().config().connection(guard.grant().connection().name())
+                .map(c -> c.denyByDefault()).orElse(false);
+    }
+
+    private static Decision denied(String rule, String reason) {
+        return new Decision(new Verdict.Deny(rule, reason), List.of());
+    }
+
+    /**
+     * Fail closed: a startup setting the policy does not allow refuses the whole session (FATAL 42501), before any
+     * upstream connection is opened with it. Audited as a session that started, had that SET denied, and ended.
+     */
+    private void refuseSettings(SessionGuard guard, String claimedUser, String application, StartupRefusal refusal) {
+        try {
+            guard.started("postgres", claimedUser, application);
+            // the value is the client's: secrets in it are masked and it is bounded, as for application_name
+            Admission admission = guard.record(AuditText.callerString(refusal.text()), List.of(), refusal.commands(),
+                    refusal.decision());
+            LOG.info("session {}: startup parameter refused: {}", guard.context().session(),
+                    admission.refusalMessage());
+            tell(PostgresErrors.fatal(PostgresErrors.INSUFFICIENT_PRIVILEGE, admission.refusalMessage()));
+            guard.ended(0, 0, "startup parameter refused");
+        } catch (AuditWriteException e) {
+            LOG.error("session {}: audit write failed", guard.context().session(), e);
+            tell(PostgresErrors.fatal(PostgresErrors.SYSTEM_ERROR,
+                    "Sluice cannot record this session in its audit trail; refused"));
         }
     }
 
@@ -238,10 +373,8 @@ final class PostgresFrontendSession {
         return true;
     }
 
-    private void relay(TargetGrant grant, PostgresUpstream upstream, String claimedUser, String application)
-            throws IOException {
-        SessionGuard guard = new SessionGuard(grant, services.state(), services.audit(), services.clock(),
-                services.approvals());
+    private void relay(SessionGuard guard, TargetGrant grant, PostgresUpstream upstream, String claimedUser,
+                       String application) throws IOException {
         try {
             guard.started("postgres", claimedUser, application);
         } catch (AuditWriteException e) {

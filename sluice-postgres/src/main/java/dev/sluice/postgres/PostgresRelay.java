@@ -72,6 +72,8 @@ final class PostgresRelay {
     private volatile boolean cancelRequested;
     /** The held statement about to be refused was withdrawn by a cancel: refuse it with 57014. */
     private boolean withdrawnByCancel;
+    /** Resolves fast-path function calls; opened on the session's first one (client-to-upstream thread). */
+    private FastPathCalls fastPath;
     /** Why Sluice ended the session itself (an access grant expired); empty otherwise. */
     private volatile String terminated = "";
 
@@ -117,6 +119,9 @@ final class PostgresRelay {
             }
         } finally {
             masking.close();
+            if (fastPath != null) {
+                fastPath.close();
+            }
             upstream.close();
         }
     }
@@ -188,8 +193,7 @@ final class PostgresRelay {
                 upstream.writer().write(frame);
             }
             case FrontendMessage.Close close -> onClose(frame, close);
-            case FrontendMessage.FunctionCall call -> refuseSimple(
-                    "the fast-path function call interface is refused by Sluice: use SQL");
+            case FrontendMessage.FunctionCall call -> onFunctionCall(frame, call);
             case FrontendMessage.Terminate terminate -> {
                 upstream.writer().write(frame);
                 upstream.writer().flush();
@@ -247,6 +251,66 @@ final class PostgresRelay {
         } else {
             refuseSimple(admission.refusalMessage());
         }
+    }
+
+    /**
+     * A fast-path function call (large objects): judged, held and audited as the {@code SELECT "schema"."name"($1,
+     * ..)} it amounts to, with its arguments as parameters (see {@link FastPathCalls}); forwarded as it is when
+     * allowed. Answered like a simple Query (FunctionCallResponse or ErrorResponse, then ReadyForQuery).
+     */
+    private void onFunctionCall(Frame frame, FrontendMessage.FunctionCall call) throws IOException {
+        FastPathCalls.Call decoded = FastPathCalls.decode(call.payload());
+        String what = "-- Sluice: fast-path call of function OID " + Integer.toUnsignedString(decoded.oid());
+        if (masking.masksResults()) {
+            // fail closed: a FunctionCallResponse is not a result masking reads
+            Admission refused = guard.refuse(what, List.of(), List.of(), "the fast-path function call interface "
+                    + "is refused by Sluice for a caller with masking rules: its results cannot be masked; use SQL");
+            refuseSimple(refused.refusalMessage());
+            return;
+        }
+        Optional<FastPathCalls.Resolved> resolved;
+        try {
+            resolved = fastPath().resolve(decoded);
+        } catch (IOException e) {
+            LOG.warn("session {}: fast-path function lookup failed: {}", guard.context().session(), e.getMessage());
+            resolved = Optional.empty();
+        }
+        if (resolved.isEmpty()) {
+            // fail closed: Sluice cannot tell what the server would call
+            Admission refused = guard.refuse(what, List.of(), List.of(), "function OID "
+                    + Integer.toUnsignedString(decoded.oid()) + " is not a function Sluice can see in the catalog");
+            refuseSimple(refused.refusalMessage());
+            return;
+        }
+        String sql = resolved.get().text();
+        Mapped mapped = mapper.mapQuery(sql);
+        String text = mapped.audited(sql + "\n" + what);
+        Admission admission = hold(admitFastPath(text, resolved.get().parameters(), mapped), text, mapped.commands());
+        if (admission.allowed()) {
+            mapper.names().boundary();
+            Pending.QueryRun run = new Pending.QueryRun(admission.statementId(), clock.instant());
+            run.tag = "FUNCTION CALL";
+            tracker.expect(run);
+            upstream.writer().write(frame);
+        } else {
+            refuseSimple(admission.refusalMessage());
+        }
+    }
+
+    private Admission admitFastPath(String clearText, List<String> clearParameters, Mapped mapped) {
+        if (mapped.commands().size() != 1 || !mapped.commands().getFirst().kinds().contains("SELECT")) {
+            // fail closed: a resolved call reads as one SELECT of a function, never as anything else
+            return guard.refuse(masking.auditText(clearText), masking.auditParameters(clearParameters),
+                    mapped.commands(), "the fast-path call does not read as one function call");
+        }
+        return admit(clearText, clearParameters, mapped);
+    }
+
+    private FastPathCalls fastPath() {
+        if (fastPath == null) {
+            fastPath = new FastPathCalls(guard.grant());
+        }
+        return fastPath;
     }
 
     private void onParse(Frame frame, FrontendMessage.Parse parse) throws IOException {

@@ -41,16 +41,6 @@ final class PostgresUpstream implements AutoCloseable {
     static final int MAX_STARTUP_MESSAGE_SIZE = 1024 * 1024;
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final int HANDSHAKE_TIMEOUT_MS = 30_000;
-    /**
-     * Startup parameters a client may pass on. Everything else is dropped: {@code options} could set
-     * {@code session_authorization} or other GUCs behind the policy's back, and {@code replication} would open a
-     * replication connection that runs no SQL the policy could judge. The settings of {@link PinnedSettings} are
-     * always Sluice's own (the client's client_encoding only when it is accepted).
-     */
-    private static final Set<String> PASSED_PARAMETERS = Set.of("application_name", "DateStyle",
-            "TimeZone", "extra_float_digits", "IntervalStyle", "search_path", "lc_monetary", "lc_numeric",
-            "lc_time", "bytea_output");
-
     private final Socket socket;
     private final RelayInput input;
     private final FrameReader reader;
@@ -70,13 +60,19 @@ final class PostgresUpstream implements AutoCloseable {
         this.status = status;
     }
 
-    static PostgresUpstream connect(TargetGrant grant, Map<String, String> clientParameters) throws IOException {
-        return connect(grant, clientParameters, FrameReader.Allowance.UNLIMITED);
+    /** Sluice's own connection (the masking catalog): {@code settings} are passed on as they are. */
+    static PostgresUpstream connect(TargetGrant grant, Map<String, String> settings) throws IOException {
+        return connect(grant, settings, settings, FrameReader.Allowance.UNLIMITED);
     }
 
-    /** As above; after the startup, the server's messages are accounted by {@code memory} (limits.message-memory). */
+    /**
+     * A client's session. {@code settings} go into the StartupMessage as they are: the caller judged them
+     * ({@link StartupSettings}); the {@link PinnedSettings} are always Sluice's own (the client's client_encoding from
+     * {@code clientParameters} only when it is accepted). After the startup, the server's messages are accounted by
+     * {@code memory} (limits.message-memory).
+     */
     static PostgresUpstream connect(TargetGrant grant, Map<String, String> clientParameters,
-                                    FrameReader.Allowance memory) throws IOException {
+                                    Map<String, String> settings, FrameReader.Allowance memory) throws IOException {
         ConnectionConfig connection = grant.connection();
         Socket socket = new Socket();
         try {
@@ -90,7 +86,8 @@ final class PostgresUpstream implements AutoCloseable {
             // allocate hundreds of megabytes during the startup.
             FrameReader reader = new FrameReader(input, MAX_STARTUP_MESSAGE_SIZE);
             FrameWriter writer = new FrameWriter(new BufferedOutputStream(secured.getOutputStream(), 64 * 1024));
-            writer.write(new FrontendMessage.StartupMessage(196608, startupParameters(connection, clientParameters)));
+            writer.write(new FrontendMessage.StartupMessage(196608, startupParameters(connection, clientParameters,
+                    settings)));
             writer.flush();
             UpstreamAuthRules rules = new UpstreamAuthRules(connection, secured instanceof SSLSocket tls
                     ? Optional.of(tls) : Optional.empty());
@@ -104,15 +101,18 @@ final class PostgresUpstream implements AutoCloseable {
         }
     }
 
-    private static Map<String, String> startupParameters(ConnectionConfig connection, Map<String, String> client) {
+    private static Map<String, String> startupParameters(ConnectionConfig connection, Map<String, String> client,
+                                                         Map<String, String> settings) {
         Map<String, String> result = new LinkedHashMap<>();
-        result.put("user", connection.user());
-        result.put("database", connection.database());
-        client.forEach((name, value) -> {
-            if (PASSED_PARAMETERS.contains(name)) {
+        settings.forEach((name, value) -> {
+            // defence in depth: never a key that is not a plain setting (StartupSettings already left them out)
+            if (!Set.of("user", "database", "options", "replication").contains(name) && !name.startsWith("_pq_.")
+                    && !PinnedSettings.pinned(name)) {
                 result.put(name, value);
             }
         });
+        result.put("user", connection.user());
+        result.put("database", connection.database());
         // Pinned for the whole session: startup parameters outrank ALTER ROLE/DATABASE .. SET and the config file,
         // and RESET / DISCARD ALL return to them.
         result.putAll(PinnedSettings.startup(client));

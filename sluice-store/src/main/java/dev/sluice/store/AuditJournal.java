@@ -14,7 +14,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.zip.CRC32;
@@ -40,9 +43,13 @@ import dev.sluice.core.audit.AuditWriteException;
  * death of Sluice (kill -9), like the WAL with {@code sync: normal}; {@code sync: full} does not use the journal.
  * A torn last record (crash mid-write) fails its CRC and is ignored: its caller never got an answer.
  *
- * <p>Fail closed: once a batch holding journaled events fails to commit, the journal refuses further writes (the
- * mark must not move past events that are only in the journal) until Sluice restarts and replays them.
- * Thread-safe.
+ * <p>Fail closed, and back by itself: once a batch holding journaled events fails to commit (disk full, store file
+ * unwritable), those events are <em>pending</em>: the journal refuses further writes (so every command that needs
+ * a durable verdict is refused), the committed mark never moves past a pending event (a restart replays it), and
+ * the journal is not emptied. {@link #replayPending} (called by the store every second while any is pending)
+ * submits them again with their journal ids; once every one of them is committed, writes resume. Nothing written
+ * ahead is lost, in the process or across a restart; an event may be replayed twice after a crash (over-report,
+ * never under-report). Thread-safe.
  */
 final class AuditJournal implements GroupCommitWriter.JournalHook, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditJournal.class);
@@ -53,7 +60,10 @@ final class AuditJournal implements GroupCommitWriter.JournalHook, AutoCloseable
     private final FileChannel channel;
     private final ReentrantLock lock = new ReentrantLock();
     private long lastId;
-    private volatile boolean broken;
+    /** Journaled events whose batch failed and that are not committed since: journal id to event. */
+    private final ConcurrentSkipListMap<Long, EventFields> pending = new ConcurrentSkipListMap<>();
+    /** Pending events submitted again and not yet answered. */
+    private final java.util.Set<Long> replaying = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** A journal record read back. */
     record Entry(long id, EventFields fields) {
@@ -115,9 +125,10 @@ final class AuditJournal implements GroupCommitWriter.JournalHook, AutoCloseable
     CompletableFuture<Long> write(EventFields fields, JournaledSubmit submit) {
         lock.lock();
         try {
-            if (broken) {
-                throw new AuditWriteException("the audit journal " + file + " stopped after a failed commit; "
-                        + "restart Sluice to replay it", null);
+            if (!pending.isEmpty()) {
+                // Fail closed: nothing new goes ahead until the events of the failed commit are in the trail.
+                throw new AuditWriteException("the audit journal " + file + " stopped after a failed commit; it "
+                        + "resumes by itself once " + pending.size() + " pending event(s) are committed", null);
             }
             long id = lastId + 1;
             ByteBuffer record = encode(id, fields);
@@ -146,10 +157,22 @@ final class AuditJournal implements GroupCommitWriter.JournalHook, AutoCloseable
         }
     }
 
+    /**
+     * Records how far the journal is committed: up to the batch's highest id, but never past a pending event the
+     * batch does not hold (a restart must replay it), and never backwards (a replayed batch holds old ids).
+     */
     @Override
-    public void beforeCommit(Connection connection, long maxId) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement("UPDATE audit_journal_mark SET id = ?")) {
-            update.setLong(1, maxId);
+    public void beforeCommit(Connection connection, SortedMap<Long, EventFields> journaled) throws SQLException {
+        long mark = journaled.lastKey();
+        for (Long id : pending.keySet()) {
+            if (!journaled.containsKey(id)) {
+                mark = Math.min(mark, id - 1);
+                break;
+            }
+        }
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE audit_journal_mark SET id = max(id, ?)")) {
+            update.setLong(1, mark);
             update.executeUpdate();
         }
     }
@@ -160,12 +183,13 @@ final class AuditJournal implements GroupCommitWriter.JournalHook, AutoCloseable
      * thread that calls this must never wait for that writer.
      */
     @Override
-    public void committed(long maxId) {
+    public void committed(SortedMap<Long, EventFields> journaled) {
+        pending.keySet().removeAll(journaled.keySet());
         if (!lock.tryLock()) {
             return;
         }
         try {
-            if (maxId == lastId && channel.size() > TRUNCATE_AT) {
+            if (journaled.lastKey() == lastId && pending.isEmpty() && channel.size() > TRUNCATE_AT) {
                 channel.truncate(0);
             }
         } catch (IOException e) {
@@ -175,21 +199,42 @@ final class AuditJournal implements GroupCommitWriter.JournalHook, AutoCloseable
         }
     }
 
-    /** True once a commit failed: the journal refuses writes until Sluice restarts and replays it. */
+    /** True while events of a failed commit are pending: the journal refuses writes until they are committed. */
     boolean broken() {
-        return broken;
+        return !pending.isEmpty();
     }
 
     @Override
-    public void failed() {
-        broken = true;
+    public void failed(SortedMap<Long, EventFields> journaled) {
+        pending.putAll(journaled);
+    }
+
+    /**
+     * Submits every pending event again, in journal order and with its journal id; each completes when committed
+     * (then it is no longer pending) or fails (it stays pending). Called off the commit thread.
+     */
+    List<CompletableFuture<Long>> replayPending(JournaledSubmit submit) {
+        List<CompletableFuture<Long>> result = new ArrayList<>();
+        for (Map.Entry<Long, EventFields> entry : pending.entrySet()) {
+            Long id = entry.getKey();
+            if (!replaying.add(id)) {
+                continue; // still queued from an earlier attempt: never twice in the trail
+            }
+            try {
+                result.add(submit.submit(entry.getValue(), id).whenComplete((seq, e) -> replaying.remove(id)));
+            } catch (RuntimeException e) {
+                replaying.remove(id);
+                throw e;
+            }
+        }
+        return result;
     }
 
     /** After the writer committed everything queued: the journal holds nothing left to replay. */
     void closeCommitted() {
         lock.lock();
         try {
-            if (!broken) {
+            if (pending.isEmpty()) {
                 channel.truncate(0);
             }
         } catch (IOException e) {

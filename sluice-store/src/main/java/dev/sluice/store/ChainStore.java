@@ -31,6 +31,8 @@ import dev.sluice.core.audit.AuditWriteException;
  */
 final class ChainStore implements AuditStore {
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration RESUME_INTERVAL = Duration.ofSeconds(1);
+    static final int MAX_RETRY = 100_000;
     private static final Logger LOG = LoggerFactory.getLogger(ChainStore.class);
 
     private final StoreBackend backend;
@@ -41,6 +43,12 @@ final class ChainStore implements AuditStore {
     private final Optional<AuditJournal> journal;
     private final ReentrantLock closing = new ReentrantLock();
     private boolean closed;
+    /** Replays the journal's pending events and retries the failed after-the-fact events. */
+    private final Thread resumer;
+    /** After-the-fact events ({@link #appendLater}) whose commit failed, kept to be written again (bounded). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<EventFields> retry =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger retrying = new java.util.concurrent.atomic.AtomicInteger();
 
     private ChainStore(StoreBackend backend, Clock clock, StoreOptions options, ChainHead recovered,
                        Optional<AuditJournal> journal) {
@@ -51,6 +59,40 @@ final class ChainStore implements AuditStore {
         this.reader = new AuditStoreReader(backend);
         this.writer = new GroupCommitWriter(backend, clock, options.anchor(), recovered, options.checkpointing(),
                 journal.<GroupCommitWriter.JournalHook>map(j -> j).orElse(GroupCommitWriter.JournalHook.NONE));
+        this.resumer = Thread.ofVirtual().name("sluice-audit-resume").start(this::resume);
+    }
+
+    /**
+     * Every {@link #RESUME_INTERVAL} while the journal is stopped after a failed commit: submits its pending events
+     * again; once they are all committed the journal takes writes again, with nobody restarting anything. A store
+     * that still cannot be written fails the attempt; the next one follows.
+     */
+    private void resume() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(RESUME_INTERVAL);
+                if (journal.isEmpty() || !journal.get().broken()) {
+                    retryLater();
+                    continue;
+                }
+                AuditJournal j = journal.get();
+                List<CompletableFuture<Long>> replayed = j.replayPending(writer::submit);
+                try {
+                    CompletableFuture.allOf(replayed.toArray(CompletableFuture[]::new))
+                            .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.debug("audit journal: pending events not committed yet: {}", e.getMessage());
+                }
+                if (!j.broken()) {
+                    LOG.warn("audit store {}: the journal resumed after a failed commit; {} pending event(s) are "
+                            + "in the trail", backend.name(), replayed.size());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.debug("audit journal: replay not possible now: {}", e.getMessage()); // store closing
+            }
+        }
     }
 
     /** Recovers the head and starts the writer; closes {@code backend} when that fails. */
@@ -108,7 +150,8 @@ final class ChainStore implements AuditStore {
                 throw new AuditWriteException("audit store " + backend.name() + " is closed", null);
             }
             journal.get().write(fields, writer::submit).exceptionally(e -> {
-                LOG.error("journaled audit event {} could not be indexed yet; it is replayed at the next start",
+                LOG.error("journaled audit event {} could not be indexed yet; it is replayed as soon as the store can be "
+                        + "written (or at the next start)",
                         event.kind(), e);
                 return -1L;
             });
@@ -117,12 +160,43 @@ final class ChainStore implements AuditStore {
         }
     }
 
+    /**
+     * Not lost when the store cannot be written for a while: a failed one is kept in memory (up to
+     * {@link #MAX_RETRY}) and written again once writes succeed (see {@link #retryLater}); only a process that dies
+     * meanwhile, or an outage longer than the bound, loses such events, and each loss is logged.
+     */
     @Override
     public void appendLater(AuditEvent event) {
-        writer.submitLater(encode(event)).exceptionally(e -> {
-            LOG.error("audit event {} could not be recorded", event.kind(), e);
+        submitLater(encode(event), event.kind());
+    }
+
+    private void submitLater(EventFields fields, String kind) {
+        writer.submitLater(fields).exceptionally(e -> {
+            if (retrying.incrementAndGet() <= MAX_RETRY) {
+                retry.add(fields);
+                LOG.warn("audit event {} could not be recorded yet; it is written again once the store can be "
+                        + "written", kind);
+            } else {
+                retrying.decrementAndGet();
+                LOG.error("audit event {} could not be recorded and {} others already wait: lost", kind, MAX_RETRY,
+                        e);
+            }
             return -1L;
         });
+    }
+
+    /** Writes the failed after-the-fact events again (resumer thread). */
+    private void retryLater() {
+        for (EventFields fields = retry.poll(); fields != null; fields = retry.poll()) {
+            retrying.decrementAndGet();
+            try {
+                submitLater(fields, fields.kind());
+            } catch (RuntimeException e) {
+                retry.add(fields); // closing
+                retrying.incrementAndGet();
+                return;
+            }
+        }
     }
 
     @Override
@@ -180,7 +254,8 @@ final class ChainStore implements AuditStore {
     @Override
     public Optional<String> writeBlocked() {
         return journal.filter(AuditJournal::broken)
-                .map(j -> "the audit journal stopped after a failed commit; restart Sluice to replay it");
+                .map(j -> "the audit journal stopped after a failed commit; it resumes by itself once the store "
+                        + "can be written again");
     }
 
     @Override
@@ -210,6 +285,11 @@ final class ChainStore implements AuditStore {
             closed = true;
         } finally {
             closing.unlock();
+        }
+        resumer.interrupt();
+        if (!retry.isEmpty()) {
+            LOG.error("audit store {}: {} after-the-fact event(s) could not be written before closing: lost",
+                    backend.name(), retry.size());
         }
         try {
             writer.close();

@@ -6,6 +6,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -48,29 +50,30 @@ final class GroupCommitWriter {
     }
 
     /**
-     * What a write-ahead journal needs from the writer: to record, inside each batch's transaction, the highest
-     * journal id the batch commits; and to hear whether the batch committed.
+     * What a write-ahead journal needs from the writer: to record, inside each batch's transaction, how far the
+     * journal is committed; and to hear whether the batch committed. Each call names the batch's journaled events
+     * (journal id to event), never empty.
      */
     interface JournalHook {
         JournalHook NONE = new JournalHook() {
             @Override
-            public void beforeCommit(Connection connection, long maxId) {
+            public void beforeCommit(Connection connection, SortedMap<Long, EventFields> journaled) {
             }
 
             @Override
-            public void committed(long maxId) {
+            public void committed(SortedMap<Long, EventFields> journaled) {
             }
 
             @Override
-            public void failed() {
+            public void failed(SortedMap<Long, EventFields> journaled) {
             }
         };
 
-        void beforeCommit(Connection connection, long maxId) throws SQLException;
+        void beforeCommit(Connection connection, SortedMap<Long, EventFields> journaled) throws SQLException;
 
-        void committed(long maxId);
+        void committed(SortedMap<Long, EventFields> journaled);
 
-        void failed();
+        void failed(SortedMap<Long, EventFields> journaled);
     }
 
     /**
@@ -274,22 +277,23 @@ final class GroupCommitWriter {
             boolean[] checkpointed = new boolean[1];
             List<EventFields> rows = new ArrayList<>(batch.size());
             batch.forEach(append -> rows.add(append.fields()));
-            long journaled = batch.stream().mapToLong(Append::journalId).max().orElse(0);
+            SortedMap<Long, EventFields> journaled = new TreeMap<>();
+            batch.stream().filter(a -> a.journalId() > 0).forEach(a -> journaled.put(a.journalId(), a.fields()));
             ChainHead committed;
             try {
                 committed = AuditTable.appendAll(backend, connection(), chain, rows, clock, (c, next) -> {
-                    if (journaled > 0) {
+                    if (!journaled.isEmpty()) {
                         journal.beforeCommit(c, journaled);
                     }
                     checkpointed[0] = checkpoints.beforeCommit(c, next, rows.size());
                 });
             } catch (SQLException | RuntimeException e) {
-                if (journaled > 0) {
-                    journal.failed();
+                if (!journaled.isEmpty()) {
+                    journal.failed(journaled);
                 }
                 throw e;
             }
-            if (journaled > 0) {
+            if (!journaled.isEmpty()) {
                 journal.committed(journaled);
             }
             head = committed;

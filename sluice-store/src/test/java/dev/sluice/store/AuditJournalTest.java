@@ -84,6 +84,120 @@ class AuditJournalTest {
     }
 
     @Test
+    void afterAFailedCommitTheJournalRefusesWritesThenResumesByItselfAndLosesNothing() throws Exception {
+        Path file = dir.resolve("audit.db");
+        try (SqliteAuditLog log = SqliteAuditLog.open(file, Events.CLOCK)) {
+            log.writeAhead(Events.statement(Events.T0, Events.ctx("s-1", "bob", "prod"), 1, "SELECT 1"));
+            log.flush();
+            java.util.concurrent.CountDownLatch writerBusy = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+            // the store fails under the writer (as a full disk does): the next batch cannot commit
+            java.util.concurrent.CompletableFuture<Long> breaking = log.onWriterConnection(connection -> {
+                connection.close();
+                writerBusy.countDown();
+                try {
+                    queued.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            writerBusy.await();
+            for (int i = 2; i <= 4; i++) {
+                log.writeAhead(Events.statement(Events.T0, Events.ctx("s-1", "bob", "prod"), i, "SELECT " + i));
+            }
+            queued.countDown();
+            breaking.join();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (log.writeBlocked().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            if (log.writeBlocked().isPresent()) {
+                assertThat(log.writeBlocked().get()).contains("resumes by itself");
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.writeAhead(Events.statement(Events.T0,
+                        Events.ctx("s-1", "bob", "prod"), 5, "SELECT 5"))).isInstanceOf(
+                        dev.sluice.core.audit.AuditWriteException.class).hasMessageContaining("resumes by itself");
+            }
+            // the connection reopens for the next batch: the replay commits and writes go on, nobody restarting
+            long resumed = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (log.writeBlocked().isPresent() && System.nanoTime() < resumed) {
+                Thread.sleep(20);
+            }
+            assertThat(log.writeBlocked()).isEmpty();
+            log.writeAhead(Events.statement(Events.T0, Events.ctx("s-1", "bob", "prod"), 6, "SELECT 6"));
+            log.flush();
+            assertThat(log.query(AuditQuery.all())).extracting(AuditRecord::statement)
+                    .containsExactlyInAnyOrder("SELECT 1", "SELECT 2", "SELECT 3", "SELECT 4", "SELECT 6");
+            assertThat(log.verify().ok()).isTrue();
+        }
+        try (SqliteAuditLog log = SqliteAuditLog.open(file, Events.CLOCK)) {
+            assertThat(log.query(AuditQuery.all())).as("nothing replayed twice at the next start").hasSize(5);
+            assertThat(log.verify().ok()).isTrue();
+        }
+    }
+
+    @Test
+    void afterTheFactEventsOfAFailedCommitAreWrittenAgainOnceTheStoreCanBeWritten() throws Exception {
+        Path file = dir.resolve("audit.db");
+        try (SqliteAuditLog log = SqliteAuditLog.open(file, Events.CLOCK)) {
+            log.append(Events.statement(1));
+            java.util.concurrent.CountDownLatch writerBusy = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CompletableFuture<Long> breaking = log.onWriterConnection(connection -> {
+                connection.close();
+                writerBusy.countDown();
+                try {
+                    queued.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            writerBusy.await();
+            for (int i = 2; i <= 6; i++) {
+                log.appendLater(Events.statement(Events.T0, Events.ctx("s-1", "bob", "prod"), i, "LATER " + i));
+            }
+            queued.countDown();
+            breaking.join();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (log.query(AuditQuery.all()).size() < 6 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(log.query(AuditQuery.all())).extracting(AuditRecord::statement)
+                    .contains("LATER 2", "LATER 3", "LATER 4", "LATER 5", "LATER 6").hasSize(6);
+            assertThat(log.verify().ok()).isTrue();
+        }
+    }
+
+    @Test
+    void aRestartWhileEventsArePendingReplaysThem() throws Exception {
+        Path file = dir.resolve("audit.db");
+        SqliteAuditLog log = SqliteAuditLog.open(file, Events.CLOCK);
+        try {
+            log.writeAhead(Events.statement(Events.T0, Events.ctx("s-1", "bob", "prod"), 1, "SELECT 1"));
+            log.flush();
+            // every commit fails from now on (the disk stays full): events 2..3 stay pending
+            log.onWriterConnection(connection -> {
+                try (java.sql.Statement statement = connection.createStatement()) {
+                    statement.execute("PRAGMA query_only = 1");
+                }
+            }).join();
+            log.writeAhead(Events.statement(Events.T0, Events.ctx("s-1", "bob", "prod"), 2, "SELECT 2"));
+            log.writeAhead(Events.statement(Events.T0, Events.ctx("s-1", "bob", "prod"), 3, "SELECT 3"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (log.writeBlocked().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(log.writeBlocked()).isPresent();
+        } finally {
+            log.close();
+        }
+        try (SqliteAuditLog reopened = SqliteAuditLog.open(file, Events.CLOCK)) {
+            assertThat(reopened.query(AuditQuery.all())).extracting(AuditRecord::statement)
+                    .contains("SELECT 1", "SELECT 2", "SELECT 3");
+            assertThat(reopened.verify().ok()).isTrue();
+        }
+    }
+
+    @Test
     void aTornLastRecordIsIgnored() throws Exception {
         Path file = dir.resolve("audit.db");
         List<AuditJournal.Entry> none = new ArrayList<>();
