@@ -1,37 +1,28 @@
 package dev.sluice.postgres;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.masking.MaskingPlan;
-import dev.sluice.postgres.wire.BackendMessage;
-import dev.sluice.postgres.wire.Frame;
-import dev.sluice.postgres.wire.FrontendMessage;
 
 /**
- * The real catalog behind {@link ColumnResolver}: a small upstream connection of Sluice's own, opened lazily with
- * the session's grant on first need and kept for the session, so no query is ever injected into the client's
- * stream (its transaction, its error state and its results stay exactly its own). A failed lookup closes the
- * connection; the next lookup opens a new one. Used by the session's upstream-to-client thread (column names) and
- * its client-to-upstream thread (the {@link MaskingCatalogFacts} of masking lineage): a lock keeps their queries
- * apart on the one connection.
+ * The real catalog behind {@link ColumnResolver}, asked over a {@link CatalogConnection} of Sluice's own, so no query
+ * is ever injected into the client's stream (its transaction, its error state and its results stay exactly its own).
+ * Used by the session's upstream-to-client thread (column names) and its client-to-upstream thread (the
+ * {@link MaskingCatalogFacts} of masking lineage); the connection keeps their queries apart.
  */
 final class ColumnResolverCatalog implements ColumnResolver.Catalog {
     private static final int LOOKUP_BATCH = 500;
 
-    private final TargetGrant grant;
-    private final ReentrantLock lock = new ReentrantLock();
-    private PostgresUpstream connection;
+    private final CatalogConnection connection;
 
     ColumnResolverCatalog(TargetGrant grant) {
-        this.grant = grant;
+        this.connection = new CatalogConnection(grant, "sluice-masking");
     }
 
     @Override
@@ -72,13 +63,6 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
     }
 
     /**
-     * What masking lineage needs to know about the database under {@code plan}: every relation's columns, the
-     * relations each view depends on, the functions that are not the server's own, the definitions of the
-     * database's views and the names of the server's own functions. Five queries.
-     *
-     * @throws IOException when the catalog cannot be asked (the caller fails closed)
-     */
-    /**
      * The tables each partition or inheritance child descends from, at any depth: a rule naming the parent applies to
      * the child read directly ({@code select card from customers_2024}).
      */
@@ -90,6 +74,14 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
             + " || pc.relname, chr(30)) from up join pg_catalog.pg_class pc on pc.oid = up.parent"
             + " join pg_catalog.pg_namespace pn on pn.oid = pc.relnamespace where up.child = c.oid), '')";
 
+    /**
+     * What masking lineage needs to know about the database under {@code plan}: every relation's columns (with the
+     * tables it descends from), the relations each view depends on, the functions that are not the server's own, the
+     * definitions of the database's views, the names of the server's own functions, and the operators, casts and
+     * tables that run database code without a call in the statement's text. Six queries.
+     *
+     * @throws IOException when the catalog cannot be asked (the caller fails closed)
+     */
     MaskingCatalogFacts facts(MaskingPlan plan) throws IOException {
         int max = MaskingCatalogFacts.MAX_ROWS;
         List<String[]> columns = query(ANCESTORS + "select c.oid, n.nspname, c.relname, c.relkind,"
@@ -137,59 +129,11 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
     }
 
     private List<String[]> query(String sql, int maxRows) throws IOException {
-        lock.lock();
-        try {
-            if (connection == null) {
-                connection = PostgresUpstream.connect(grant, Map.of("application_name", "sluice-masking"));
-            }
-            connection.writer().write(new FrontendMessage.Query(sql));
-            connection.writer().flush();
-            List<String[]> result = new ArrayList<>();
-            String error = null;
-            while (true) {
-                Frame frame = connection.reader().read();
-                switch (frame.type()) {
-                    case 'D' -> {
-                        if (result.size() < maxRows) {
-                            result.add(text(((BackendMessage.DataRow) BackendMessage.decode(frame)).values()));
-                        }
-                    }
-                    case 'E' -> error = ((BackendMessage.ErrorResponse) BackendMessage.decode(frame)).sqlState();
-                    case 'Z' -> {
-                        if (error != null) {
-                            throw new IOException("catalog lookup failed (SQLSTATE " + error + ")");
-                        }
-                        return result;
-                    }
-                    default -> { }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            close();
-            throw e instanceof IOException io ? io : new IOException("catalog lookup failed", e);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private static String[] text(byte[][] values) {
-        String[] result = new String[values.length];
-        for (int i = 0; i < values.length; i++) {
-            result[i] = values[i] == null ? "" : new String(values[i], StandardCharsets.UTF_8);
-        }
-        return result;
+        return connection.query(sql, maxRows);
     }
 
     @Override
     public void close() {
-        lock.lock();
-        try {
-            if (connection != null) {
-                connection.close();
-                connection = null;
-            }
-        } finally {
-            lock.unlock();
-        }
+        connection.close();
     }
 }

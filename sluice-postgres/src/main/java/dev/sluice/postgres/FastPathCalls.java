@@ -7,14 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sluice.core.access.TargetGrant;
-import dev.sluice.postgres.wire.BackendMessage;
-import dev.sluice.postgres.wire.Frame;
-import dev.sluice.postgres.wire.FrontendMessage;
 import dev.sluice.postgres.wire.MalformedMessageException;
 
 /**
@@ -25,17 +20,14 @@ import dev.sluice.postgres.wire.MalformedMessageException;
  * statement {@code SELECT "schema"."name"($1, ..)} with the call's arguments as its parameters.
  * <p>
  * Fail closed: an OID the catalog does not know (a function created in the client's own uncommitted transaction, a
- * temporary one) or a catalog that cannot be asked refuses the call. Client-to-upstream thread only; the lock keeps
- * the catalog connection's I/O in one place.
+ * temporary one) or a catalog that cannot be asked refuses the call. Client-to-upstream thread only.
  */
 final class FastPathCalls implements AutoCloseable {
     private static final int MAX_AUDITED_ARGUMENT = 1024;
     /** PostgreSQL's FUNC_MAX_ARGS. */
     private static final int MAX_ARGUMENTS = 100;
 
-    private final TargetGrant grant;
-    private final ReentrantLock lock = new ReentrantLock();
-    private PostgresUpstream catalog;
+    private final CatalogConnection catalog;
 
     /** One decoded FunctionCall: the function's OID, its arguments (null for SQL NULL) and their format codes. */
     record Call(int oid, List<byte[]> arguments, short[] formats) {
@@ -49,7 +41,7 @@ final class FastPathCalls implements AutoCloseable {
     }
 
     FastPathCalls(TargetGrant grant) {
-        this.grant = grant;
+        this.catalog = new CatalogConnection(grant, "sluice-catalog");
     }
 
     /**
@@ -100,9 +92,9 @@ final class FastPathCalls implements AutoCloseable {
      * @throws IOException when the catalog cannot be asked (the caller refuses the call: fail closed)
      */
     Optional<Resolved> resolve(Call call) throws IOException {
-        List<String[]> rows = query("select n.nspname, p.proname, p.proargtypes::text from pg_catalog.pg_proc p"
+        List<String[]> rows = catalog.query("select n.nspname, p.proname, p.proargtypes::text from pg_catalog.pg_proc p"
                 + " join pg_catalog.pg_namespace n on n.oid = p.pronamespace where p.oid = "
-                + Integer.toUnsignedString(call.oid()) + "::pg_catalog.oid");
+                + Integer.toUnsignedString(call.oid()) + "::pg_catalog.oid", 2);
         if (rows.size() != 1) {
             return Optional.empty();
         }
@@ -139,59 +131,8 @@ final class FastPathCalls implements AutoCloseable {
         return value.length > MAX_AUDITED_ARGUMENT ? text + "…(" + value.length + " bytes)" : text;
     }
 
-    private List<String[]> query(String sql) throws IOException {
-        lock.lock();
-        try {
-            if (catalog == null) {
-                catalog = PostgresUpstream.connect(grant, Map.of("application_name", "sluice-catalog"));
-            }
-            catalog.writer().write(new FrontendMessage.Query(sql));
-            catalog.writer().flush();
-            List<String[]> result = new ArrayList<>();
-            String error = null;
-            while (true) {
-                Frame frame = catalog.reader().read();
-                switch (frame.type()) {
-                    case 'D' -> {
-                        byte[][] values = ((BackendMessage.DataRow) BackendMessage.decode(frame)).values();
-                        String[] row = new String[values.length];
-                        for (int i = 0; i < values.length; i++) {
-                            row[i] = values[i] == null ? "" : new String(values[i], StandardCharsets.UTF_8);
-                        }
-                        result.add(row);
-                    }
-                    case 'E' -> error = ((BackendMessage.ErrorResponse) BackendMessage.decode(frame)).sqlState();
-                    case 'Z' -> {
-                        if (error != null) {
-                            throw new IOException("catalog lookup failed (SQLSTATE " + error + ")");
-                        }
-                        return result;
-                    }
-                    default -> { }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            closeCatalog();
-            throw e instanceof IOException io ? io : new IOException("catalog lookup failed", e);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void closeCatalog() {
-        if (catalog != null) {
-            catalog.close();
-            catalog = null;
-        }
-    }
-
     @Override
     public void close() {
-        lock.lock();
-        try {
-            closeCatalog();
-        } finally {
-            lock.unlock();
-        }
+        catalog.close();
     }
 }
