@@ -159,7 +159,7 @@ final class MaskingRelay implements AutoCloseable {
             return mapped;
         }
         return new PostgresCommandMapper.Mapped(mapped.commands(),
-                Optional.of("masking: " + lastLineage.refusal().get()), mapped.notes(), List.of(),
+                Optional.of("refused by Sluice masking: " + lastLineage.refusal().get()), mapped.notes(), List.of(),
                 List.of());
     }
 
