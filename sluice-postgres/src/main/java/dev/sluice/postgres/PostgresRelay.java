@@ -130,6 +130,11 @@ final class PostgresRelay {
         try {
             while (true) {
                 Frame frame = nextFrame();
+                if (!terminated.isEmpty()) {
+                    // fail closed: Sluice ended the session (set before the FATAL went out): a message the client
+                    // sent after it, or raced with it, is neither judged, audited nor forwarded
+                    return terminated;
+                }
                 bytesFromClient.addAndGet(frame.wireLength());
                 if (!handle(frame)) {
                     return "client terminated";
