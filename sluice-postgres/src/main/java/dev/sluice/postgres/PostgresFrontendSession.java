@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.access.AccessRefusedException;
+import dev.sluice.core.spi.HandshakeGate;
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditWriteException;

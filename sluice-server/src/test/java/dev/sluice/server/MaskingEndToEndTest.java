@@ -222,13 +222,13 @@ class MaskingEndToEndTest {
             assertThat(r.next()).isTrue();
             assertThat(r.getString(1)).isEqualTo("carol.white@example.net"); // clear for the dpo...
         }
-        assertThat(harness.audit(AuditQuery.all().withSubject("dpo-audit").withKind("statement")))
+        assertThat(harness.audit(AuditQuery.all().withSubject("dpo-audit").withKind("command")))
                 .allSatisfy(e -> assertThat(e.statement()).doesNotContain("GB82WEST12345698765432")); // ...not here
         List<AuditRecord> results = awaitMaskedResult("agent-audit");
         assertThat(results).filteredOn(e -> e.details().containsKey("masked"))
                 .anySatisfy(e -> assertThat(((Map<?, ?>) e.details().get("masked")).keySet())
                         .map(Object::toString).contains("customer-pii/customers.email", "customer-pii/customers.card"));
-        assertThat(harness.audit(AuditQuery.all().withSubject("agent-audit").withKind("statement")))
+        assertThat(harness.audit(AuditQuery.all().withSubject("agent-audit").withKind("command")))
                 .anySatisfy(e -> assertThat(e.statement()).contains("[REDACTED]"));
         // Every test's statements are in the store by now or soon; the dpo's too: its results are clear, its audit
         // trail is not (unless-groups exempt results, never the record).
@@ -276,7 +276,7 @@ class MaskingEndToEndTest {
     private static List<AuditRecord> awaitMaskedResult(String subject) throws InterruptedException {
         for (int i = 0; i < 100; i++) {
             List<AuditRecord> result = harness.audit(AuditQuery.all().withSubject(subject)
-                    .withKind("statement.result"));
+                    .withKind("command.result"));
             if (result.stream().anyMatch(e -> e.details().containsKey("masked"))) {
                 return result;
             }
