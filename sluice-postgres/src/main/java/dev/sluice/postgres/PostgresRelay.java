@@ -2,7 +2,6 @@ package dev.sluice.postgres;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.time.Clock;
 import java.util.List;

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Set;
 
 import dev.sluice.core.config.ConfigNode;
-import dev.sluice.core.config.ConfigProblem;
 import dev.sluice.core.config.ConfigProblems;
 import dev.sluice.core.config.RecordingConfig;
 import dev.sluice.core.config.SluiceConfig;

@@ -2,7 +2,6 @@ package dev.sluice.server;
 
 import java.net.URI;
 import java.time.Clock;
-import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -11,7 +10,6 @@ import dev.sluice.core.approval.ApprovalSettings;
 import dev.sluice.core.approval.ApprovalStore;
 import dev.sluice.core.approval.Approvals;
 import dev.sluice.core.audit.AuditLog;
-import dev.sluice.core.config.ConfigProblems;
 import dev.sluice.core.config.HostPort;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.store.AuditSettings;
