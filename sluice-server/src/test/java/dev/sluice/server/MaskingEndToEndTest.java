@@ -80,6 +80,39 @@ class MaskingEndToEndTest {
         harness.close();
     }
 
+    /**
+     * Red team (masking): the server ignores a Sync sent while it copies data in. Masking kept its own queue of the
+     * messages it expects answers to, and queued that Sync anyway: every later answer was paired with the message
+     * before it, so a derived value was masked by the lineage of the statement before (which had none) and reached
+     * the client clear. One conversation state now: masking expects only what the tracker expects.
+     */
+    @Test
+    void aSyncSentIntoACopyDoesNotShiftMaskingOntoTheWrongStatement() throws Exception {
+        try (PolicyWireClient client = PolicyWireClient.connect(harness.port(),
+                harness.token("agent-copy-sync", "agents"))) {
+            client.send(PolicyWireClient.query("create temp table scratch (x text)")).untilReady();
+            client.send(PolicyWireClient.query("COPY scratch FROM STDIN"));
+            while (!(client.next() instanceof dev.sluice.postgres.wire.BackendMessage.CopyInResponse)) {
+                // wait for the server to copy in
+            }
+            client.send(PolicyWireClient.sync(), // ignored by the server while it copies in
+                    new dev.sluice.postgres.wire.FrontendMessage.CopyData("a\n".getBytes(StandardCharsets.UTF_8)),
+                    new dev.sluice.postgres.wire.FrontendMessage.CopyDone());
+            List<dev.sluice.postgres.wire.BackendMessage> copied = client.untilReady();
+            assertThat(PolicyWireClient.types(copied)).isEqualTo("CZ");
+
+            List<String> seen = new ArrayList<>();
+            for (String sql : List.of("select 1", "select 'plain'",
+                    "select pin::text || '-derived' from customers where id = 1",
+                    "select pin::text || '-derived' from customers where id = 1")) {
+                seen.add(client.send(PolicyWireClient.query(sql)).untilReady().toString());
+            }
+
+            assertThat(String.join("\n", seen)).doesNotContain("1234-derived").doesNotContain("1234");
+            assertThat(seen.get(0)).as("masking still pairs answers with statements").contains("DataRow");
+        }
+    }
+
     @Test
     void psqlSeesMaskedValuesOnly() {
         Cli.Result result = harness.psql(harness.token("agent-psql", "agents"), "-At", "-c",
