@@ -114,7 +114,7 @@ final class GatewayMetrics {
                         case "no such connection" -> "no_such_connection";
                         case "no active access grant" -> "no_access_grant";
                         case "not in the connection's allow list" -> "not_allowed";
-                        default -> OTHER;
+                        default -> a.reason().startsWith("connection is of type ") ? "wrong_protocol" : OTHER;
                     });
             case AuditEvent.CommandEvaluated s -> count("sluice.commands", "commands judged", "verdict",
                     s.verdict(), "connection", connection(s.ctx().connection()));
