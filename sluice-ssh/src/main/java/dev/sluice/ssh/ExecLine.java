@@ -229,7 +229,7 @@ final class ExecLine {
             }
             return;
         }
-        if (INTERPRETERS.contains(program)) {
+        if (INTERPRETERS.contains(program) && FileTransfer.of(words.subList(at, words.size())).isEmpty()) {
             result.opaque(program + " can run code it is given");
         }
         if (WRAPPERS.contains(program)) {
