@@ -57,7 +57,9 @@ record FileTransfer(String kind, List<String> paths, boolean recursive) {
         if (to == from || paths.isEmpty() || to && paths.size() != 1) {
             return Optional.empty();
         }
-        return paths(paths).map(p -> new FileTransfer(to ? "WRITE" : "READ", p, recursive));
+        String kind = to ? "WRITE" : "READ";
+        boolean descends = recursive;
+        return paths(paths).map(p -> new FileTransfer(kind, p, descends));
     }
 
     private static Optional<FileTransfer> rsync(List<String> args) {

@@ -198,7 +198,8 @@ public final class SftpGate {
         StringBuilder text = new StringBuilder(verb).append(' ').append(absolute);
         secondAbsolute.ifPresent(s -> text.append(" -> ").append(s));
         Optional<String> resolved = resolve(absolute);
-        Optional<String> secondResolved = secondAbsolute.flatMap(this::resolve);
+        Optional<String> secondResolved = secondAbsolute.isPresent() ? resolve(secondAbsolute.get())
+                : Optional.empty();
         if (resolved.isEmpty() || second.isPresent() && secondResolved.isEmpty()) {
             // Fail closed: the server would not say where the path leads.
             judge.refused(text.toString(), "the target could not resolve the path");

@@ -90,9 +90,10 @@ public record SftpPacket(int type, byte[] body) {
         if (length < 1 || length > MAX_LENGTH) {
             throw new MalformedPacketException("SFTP packet length " + length + " (expected: 1.." + MAX_LENGTH + ")");
         }
-        int type = data.readUnsignedByte();
         byte[] body = new byte[(int) length - 1];
+        int type;
         try {
+            type = data.readUnsignedByte();
             data.readFully(body);
         } catch (EOFException e) {
             throw new MalformedPacketException("truncated SFTP packet (expected " + length + " bytes)");
