@@ -132,7 +132,7 @@ final class SshHarness implements AutoCloseable {
     }
 
     int port() {
-        return gateway.protocolPort("ssh");
+        return gateway.port("ssh");
     }
 
     int httpPort() {
@@ -171,8 +171,14 @@ final class SshHarness implements AutoCloseable {
 
     /** {@code ssh} through Sluice with {@code token} as the password (through sshpass -e, never on the command line). */
     Cli.Result sshWithToken(String token, String login, String stdin, String... remote) {
+        return sshWithToken(token, List.of(), login, stdin, remote);
+    }
+
+    /** As above, with more client options (before the destination). */
+    Cli.Result sshWithToken(String token, List<String> options, String login, String stdin, String... remote) {
         List<String> command = new ArrayList<>(List.of("sshpass", "-e", "ssh"));
         command.addAll(sshOptions());
+        command.addAll(options);
         command.addAll(List.of("-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no",
                 "-p", String.valueOf(port()), login + "@127.0.0.1"));
         command.addAll(List.of(remote));
