@@ -136,7 +136,6 @@ class SshExecE2ETest {
             "python3 -c 'import shutil; shutil.rmtree(\"TARGET\")'",
             "find TARGET -delete",
             "perl -e 'unlink \"TARGET\"'",
-            "cp /dev/null TARGET",
             "echo > TARGET",
             "IFS=_; rm${IFS}-rf${IFS}TARGET",
             "/usr/bin/env rm TARGET",
@@ -207,8 +206,12 @@ class SshExecE2ETest {
 
     @Test
     void agentForwardingIsRefusedWithAClearMessageAndAudited() {
-        Cli.Result result = harness.sshWithToken(harness.token("alice-agent", "sre"), List.of("-A"), "web-1", "",
-                "echo still-runs");
+        // a real agent (ssh-agent runs the client), so that the client really asks to forward it
+        Cli.Result result = Cli.run(Map.of("SSHPASS", harness.token("alice-agent", "sre")), Duration.ofSeconds(30),
+                "ssh-agent", "sshpass", "-e", "ssh", "-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ForwardAgent=yes",
+                "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no",
+                "-p", String.valueOf(harness.port()), "web-1@127.0.0.1", "echo still-runs");
 
         assertThat(result.stdout()).isEqualTo("still-runs\n");
         assertThat(result.stderr()).contains("agent forwarding is refused by Sluice");
