@@ -143,7 +143,11 @@ final class SshHarness implements AutoCloseable {
         return oidc.userToken(ISSUER_ID, subject, AUDIENCE, List.of(groups), Duration.ofMinutes(30));
     }
 
-    /** Signs {@code key.pub} with a CA of this harness ({@code caller-ca} or {@code other-ca}): its cert file. */
+    /**
+     * Signs the unregistered {@link #certKey()} with a CA of this harness ({@code caller-ca} or {@code other-ca}): its
+     * certificate file. (Not the registered caller key: a client falls back to the plain key when the certificate
+     * is refused.)
+     */
     Path certify(String ca, String principal, String validity, String... options) {
         List<String> command = new ArrayList<>(List.of("ssh-keygen", "-q", "-s", dir.resolve(ca).toString(),
                 "-I", "cert-" + principal, "-n", principal, "-V", validity));
@@ -151,11 +155,11 @@ final class SshHarness implements AutoCloseable {
             command.add("-O");
             command.add(option);
         }
-        command.add(dir.resolve("caller-key.pub").toString());
+        command.add(dir.resolve("stranger-key.pub").toString());
         Cli.runOrFail(Map.of(), Duration.ofSeconds(20), command.toArray(String[]::new));
         try {
             Path result = dir.resolve("cert-" + ca + "-" + principal + "-" + System.nanoTime() + ".pub");
-            Files.move(dir.resolve("caller-key-cert.pub"), result);
+            Files.move(dir.resolve("stranger-key-cert.pub"), result);
             return result;
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -165,8 +169,7 @@ final class SshHarness implements AutoCloseable {
     /** The options every client run uses: this gateway, no known_hosts, no agent, no config. */
     List<String> sshOptions() {
         return List.of("-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "-o", "IdentityAgent=none",
-                "-o", "ServerAliveInterval=0");
+                "-o", "ConnectTimeout=10", "-o", "IdentityAgent=none", "-o", "ServerAliveInterval=0");
     }
 
     /** {@code ssh} through Sluice with {@code token} as the password (through sshpass -e, never on the command line). */
@@ -179,7 +182,7 @@ final class SshHarness implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("sshpass", "-e", "ssh"));
         command.addAll(sshOptions());
         command.addAll(options);
-        command.addAll(List.of("-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no",
+        command.addAll(List.of("-o", "LogLevel=ERROR", "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no",
                 "-p", String.valueOf(port()), login + "@127.0.0.1"));
         command.addAll(List.of(remote));
         return Cli.runWithInput(stdin, Map.of("SSHPASS", token), Duration.ofSeconds(60),
@@ -193,9 +196,14 @@ final class SshHarness implements AutoCloseable {
         command.addAll(List.of("-o", "PreferredAuthentications=publickey", "-o", "IdentitiesOnly=yes", "-o",
                 "BatchMode=yes", "-i", key.toString()));
         command.addAll(extraOptions);
-        command.addAll(List.of("-p", String.valueOf(port()), login + "@127.0.0.1"));
+        command.addAll(List.of("-o", "LogLevel=ERROR", "-p", String.valueOf(port()), login + "@127.0.0.1"));
         command.addAll(List.of(remote));
         return Cli.run(Map.of(), Duration.ofSeconds(60), command.toArray(String[]::new));
+    }
+
+    /** A key registered nowhere: it proves something only with a certificate. */
+    Path certKey() {
+        return dir.resolve("stranger-key");
     }
 
     Path callerKey() {

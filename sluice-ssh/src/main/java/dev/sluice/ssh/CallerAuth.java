@@ -108,6 +108,13 @@ final class CallerAuth implements PasswordAuthenticator, KeyboardInteractiveAuth
         }
     }
 
+    /** Audits a certificate MINA refused before the authenticator saw it ({@link CertificateAuditingAuth}). */
+    void refusedCertificate(ServerSession session, String reason) {
+        String username = Optional.ofNullable(session.getUsername()).orElse("");
+        context.access().refusedUnauthenticated(context(session, CallerLogin.parse(username)), PROTOCOL, username,
+                reason);
+    }
+
     private AuditContext context(ServerSession session, Optional<CallerLogin> login) {
         AuditContext existing = session.getAttribute(CONTEXT);
         if (existing != null) {

@@ -96,6 +96,8 @@ final class CallerSession {
                 return result;
             } catch (Upstreams.UpstreamException e) {
                 if (e.hostKeyMismatch()) {
+                    // The end reason is what the audit trail keeps: record it before the disconnect does.
+                    session.end(e.getMessage());
                     disconnect(e.getMessage());
                 }
                 throw e;

@@ -90,8 +90,10 @@ final class ForwardChannel extends AbstractServerChannel {
     }
 
     private OpenFuture failed(OpenFuture result, int code, String message) {
+        SshChannelOpenException failure = new SshChannelOpenException(getChannelId(), code, "Sluice: " + message);
         try {
-            result.setException(new SshChannelOpenException(getChannelId(), code, "Sluice: " + message));
+            signalChannelOpenFailure(failure);
+            result.setException(failure);
         } finally {
             close(true);
         }
@@ -125,6 +127,8 @@ final class ForwardChannel extends AbstractServerChannel {
             upstream = Optional.of(tunnel);
             toTarget = tunnel.getInvertedIn();
             toCaller = new ChannelAsyncOutputStream(this, SshConstants.SSH_MSG_CHANNEL_DATA);
+            // MINA sends SSH_MSG_CHANNEL_OPEN_CONFIRMATION on this signal (the future alone does not)
+            signalChannelOpenSuccess();
             result.setOpened();
             pump(tunnel.getInvertedOut());
         } catch (IOException | RuntimeException e) {
@@ -149,8 +153,8 @@ final class ForwardChannel extends AbstractServerChannel {
             if (n == 0) {
                 continue;
             }
-            Buffer buffer = new ByteArrayBuffer(chunk, 0, n, false);
-            toCaller.writeBuffer(new ByteArrayBuffer(buffer.getCompactData())).verify(Upstreams.CONNECT_TIMEOUT);
+            toCaller.writeBuffer(new ByteArrayBuffer(java.util.Arrays.copyOf(chunk, n)))
+                    .verify(Upstreams.CONNECT_TIMEOUT);
             toClient.addAndGet(n);
         }
         sendEof();

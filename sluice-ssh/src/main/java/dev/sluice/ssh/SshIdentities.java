@@ -32,7 +32,7 @@ final class SshIdentities {
     static final String KEY_ISSUER = "ssh-key";
     /** The issuer prefix of principals proved by a certificate: {@code ssh-ca:SHA256:…}. */
     static final String CA_ISSUER = "ssh-ca:";
-    private static final Set<String> KNOWN_CRITICAL_OPTIONS = Set.of("force-command", "source-address");
+    static final Set<String> KNOWN_CRITICAL_OPTIONS = Set.of("force-command", "source-address");
 
     private final Map<String, SshIdentityConfig.Key> keys;
     private final Set<String> caFingerprints;

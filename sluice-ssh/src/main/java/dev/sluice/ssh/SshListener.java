@@ -10,6 +10,8 @@ import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.keyboard.UserAuthKeyboardInteractiveFactory;
+import org.apache.sshd.server.auth.password.UserAuthPasswordFactory;
 import org.apache.sshd.server.channel.ChannelSessionFactory;
 import org.apache.sshd.server.forward.AgentForwardingFilter;
 import org.apache.sshd.server.forward.ForwardingFilter;
@@ -57,6 +59,8 @@ final class SshListener implements ProtocolListener {
             server.setKeyboardInteractiveAuthenticator(auth);
             server.setPublickeyAuthenticator(auth);
             server.addSessionListener(auth);
+            server.setUserAuthFactories(List.of(new CertificateAuditingAuth(context.clock(), auth::refusedCertificate),
+                    UserAuthPasswordFactory.INSTANCE, UserAuthKeyboardInteractiveFactory.INSTANCE));
             server.setGSSAuthenticator(null);
             server.setHostBasedAuthenticator(null);
             server.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE, new ForwardChannel.Factory()));
