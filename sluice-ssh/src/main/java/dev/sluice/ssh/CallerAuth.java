@@ -31,19 +31,17 @@ import dev.sluice.core.spi.ProtocolContext;
  * Authenticates callers and starts their core session, in SSH's words. The login name is {@code CONNECTION} or
  * {@code LOGIN+CONNECTION} ({@link CallerLogin}). An OIDC token as the password or keyboard-interactive answer goes
  * through the core {@code AccessFlow} as it does for every protocol; a registered public key or an OpenSSH user
- * certificate proves a principal ({@link SshIdentities}) that the same flow then authorises. Once MINA reports the
- * connection authenticated, the session is admitted and started ({@code session.start} audited, fail closed) and kept
+ * certificate proves a principal ({@link SshIdentities}) that the same flow then authorises. Within that same
+ * authentication request the session is admitted and started ({@code session.start} audited, fail closed) and kept
  * as a {@link CallerSession}. Refusals disconnect with the reason, which OpenSSH prints.
  *
  * <p>Called on MINA's threads; state lives in session attributes.
  */
 final class CallerAuth implements PasswordAuthenticator, KeyboardInteractiveAuthenticator, PublickeyAuthenticator,
         SessionListener {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CallerAuth.class);
     static final String PROTOCOL = "ssh";
     private static final AttributeRepository.AttributeKey<AuditContext> CONTEXT = new AttributeRepository.AttributeKey<>();
-    private static final AttributeRepository.AttributeKey<TargetGrant> GRANT = new AttributeRepository.AttributeKey<>();
-    private static final AttributeRepository.AttributeKey<SshIdentities.Proof> PROOF =
-            new AttributeRepository.AttributeKey<>();
 
     private final ProtocolContext context;
     private final Upstreams upstreams;
@@ -80,12 +78,12 @@ final class CallerAuth implements PasswordAuthenticator, KeyboardInteractiveAuth
         AuditContext audit = context(session, login);
         try {
             TargetGrant grant = context.access().authorize(audit, username, new Transport(token, session));
-            session.setAttribute(GRANT, grant);
-            return true;
+            return establish(session, username, grant, Optional.empty());
         } catch (AccessRefusedException e) {
             return false; // audited and told by the transport
         } catch (IOException | RuntimeException e) {
             // Fail closed: a flow that could not finish is a refusal.
+            LOG.warn("ssh login {} from {} refused: the access flow failed", username, session.getClientAddress(), e);
             return false;
         }
     }
@@ -96,21 +94,32 @@ final class CallerAuth implements PasswordAuthenticator, KeyboardInteractiveAuth
         if (!identities.knows(key) && !(key instanceof org.apache.sshd.common.config.keys.OpenSshCertificate)) {
             return false; // a key nobody registered: the client simply tries its next method
         }
+        SshIdentities.Proof proof;
         try {
-            SshIdentities.Proof proof = identities.prove(key, session.getClientAddress(),
-                    context.clock().instant());
-            session.setAttribute(PROOF, proof);
-            return true;
+            proof = identities.prove(key, session.getClientAddress(), context.clock().instant());
         } catch (SshIdentities.NotProved e) {
             context.access().refusedUnauthenticated(context(session, CallerLogin.parse(username)), PROTOCOL,
                     username, e.getMessage());
             return false;
         }
+        if (!Boolean.TRUE.equals(session.getAttribute(CertificateAuditingAuth.SIGNED))) {
+            return true; // only "would this key do?": the signed request that follows logs in
+        }
+        try {
+            TargetGrant grant = context.access().authorizeVerified(context(session, CallerLogin.parse(username)),
+                    username, proof.principal(), proof.validBefore(), new Transport("", session));
+            return establish(session, username, grant, Optional.of(proof));
+        } catch (AccessRefusedException e) {
+            return false; // audited and told by the transport
+        } catch (IOException | RuntimeException e) {
+            // Fail closed: a flow that could not finish is a refusal.
+            LOG.warn("ssh login {} from {} refused: the access flow failed", username, session.getClientAddress(), e);
+            return false;
+        }
     }
 
     /** Audits a certificate MINA refused before the authenticator saw it ({@link CertificateAuditingAuth}). */
-    void refusedCertificate(ServerSession session, String reason) {
-        String username = Optional.ofNullable(session.getUsername()).orElse("");
+    void refusedCertificate(ServerSession session, String username, String reason) {
         context.access().refusedUnauthenticated(context(session, CallerLogin.parse(username)), PROTOCOL, username,
                 reason);
     }
@@ -128,59 +137,35 @@ final class CallerAuth implements PasswordAuthenticator, KeyboardInteractiveAuth
     }
 
     @Override
-    public void sessionEvent(Session session, Event event) {
-        if (event != Event.Authenticated || !(session instanceof ServerSession server)) {
-            return;
-        }
-        try {
-            establish(server);
-        } catch (RuntimeException e) {
-            // Fail closed: whatever went wrong, the caller gets no session.
-            disconnect(server, "the session could not start");
-        }
-    }
-
-    @Override
     public void sessionClosed(Session session) {
         CallerSession.of(session).ifPresent(c -> c.closed("client disconnected"));
     }
 
-    private void establish(ServerSession server) {
-        String username = server.getUsername();
+    /**
+     * Starts the caller's session once its identity is authorised, inside the authentication request (so that a
+     * refusal is still an authentication failure the client reports): the target login, a session slot, and
+     * {@code session.start} audited (fail closed). False, with the caller told, when any of it refuses.
+     */
+    private boolean establish(ServerSession server, String username, TargetGrant grant,
+                              Optional<SshIdentities.Proof> proof) {
         Optional<CallerLogin> login = CallerLogin.parse(username);
-        Optional<SshIdentities.Proof> proof = Optional.ofNullable(server.getAttribute(PROOF));
-        TargetGrant grant = server.getAttribute(GRANT);
-        if (grant == null) {
-            if (proof.isEmpty()) {
-                disconnect(server, "not authenticated");
-                return;
-            }
-            try {
-                grant = context.access().authorizeVerified(context(server, login), username,
-                        proof.get().principal(), proof.get().validBefore(), new Transport("", server));
-            } catch (AccessRefusedException | IOException e) {
-                return; // audited and told by the transport
-            }
-        } else {
-            proof = Optional.empty(); // the token decided
-        }
         if (!(grant.connection().target() instanceof SshTarget target) || login.isEmpty()) {
             disconnect(server, "not an SSH connection");
-            return;
+            return false;
         }
         String targetLogin = login.get().login().orElse(target.user());
         if (!target.allowsLogin(targetLogin)) {
             String reason = "the connection does not allow logging in as " + targetLogin;
             context.access().refusedGranted(grant, PROTOCOL, reason);
             disconnect(server, reason);
-            return;
+            return false;
         }
         SessionService.Slot slot;
         try {
             slot = context.sessions().admit(grant);
         } catch (SessionRefusedException e) {
             disconnect(server, e.getMessage());
-            return;
+            return false;
         }
         try {
             GatewaySession session = slot.start(new SessionStart(PROTOCOL, username,
@@ -191,9 +176,11 @@ final class CallerAuth implements PasswordAuthenticator, KeyboardInteractiveAuth
             if (!server.isOpen()) {
                 caller.closed("client disconnected");
             }
+            return true;
         } catch (SessionRefusedException e) {
             slot.close();
             disconnect(server, e.getMessage());
+            return false;
         }
     }
 

@@ -2,7 +2,6 @@ package dev.sluice.ssh;
 
 import java.security.PublicKey;
 import java.time.Clock;
-import java.util.function.BiConsumer;
 
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
@@ -19,12 +18,23 @@ import org.apache.sshd.server.session.ServerSession;
  */
 final class CertificateAuditingAuth extends UserAuthPublicKeyFactory {
     private static final AttributeRepository.AttributeKey<String> AUDITED = new AttributeRepository.AttributeKey<>();
+    /**
+     * Whether the public key request being authenticated carries its signature (the real login) or only asks
+     * whether the key would do: Sluice starts the session only on the signed one.
+     */
+    static final AttributeRepository.AttributeKey<Boolean> SIGNED = new AttributeRepository.AttributeKey<>();
 
     private final Clock clock;
-    private final BiConsumer<ServerSession, String> refused;
+    private final Refusals refused;
 
-    /** {@code refused} gets the session and the reason (safe to audit). */
-    CertificateAuditingAuth(Clock clock, BiConsumer<ServerSession, String> refused) {
+    /** Takes a refusal to audit. */
+    @FunctionalInterface
+    interface Refusals {
+        void refused(ServerSession session, String username, String reason);
+    }
+
+    /** {@code refused} gets the session, the login name and the reason (safe to audit). */
+    CertificateAuditingAuth(Clock clock, Refusals refused) {
         this.clock = clock;
         this.refused = refused;
     }
@@ -34,7 +44,7 @@ final class CertificateAuditingAuth extends UserAuthPublicKeyFactory {
         return new UserAuthPublicKey(getSignatureFactories()) {
             @Override
             public Boolean doAuth(Buffer buffer, boolean init) throws Exception {
-                inspect(buffer, session);
+                inspect(buffer, session, getUsername());
                 return super.doAuth(buffer, init);
             }
 
@@ -56,10 +66,11 @@ final class CertificateAuditingAuth extends UserAuthPublicKeyFactory {
         };
     }
 
-    private void inspect(Buffer buffer, ServerSession session) {
+    private void inspect(Buffer buffer, ServerSession session, String username) {
         int position = buffer.rpos();
+        session.setAttribute(SIGNED, Boolean.FALSE);
         try {
-            buffer.getBoolean();
+            session.setAttribute(SIGNED, buffer.getBoolean());
             buffer.getString();
             PublicKey key = new ByteArrayBuffer(buffer.getBytes()).getRawPublicKey();
             if (!(key instanceof OpenSshCertificate cert)) {
@@ -78,7 +89,7 @@ final class CertificateAuditingAuth extends UserAuthPublicKeyFactory {
             }
             if (!reason.equals(session.getAttribute(AUDITED))) {
                 session.setAttribute(AUDITED, reason);
-                refused.accept(session, reason);
+                refused.refused(session, username == null ? "" : username, reason);
             }
         } catch (Exception e) {
             // MINA reads the request itself and refuses what it cannot read

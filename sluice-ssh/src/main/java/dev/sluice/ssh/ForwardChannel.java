@@ -92,7 +92,7 @@ final class ForwardChannel extends AbstractServerChannel {
     private OpenFuture failed(OpenFuture result, int code, String message) {
         SshChannelOpenException failure = new SshChannelOpenException(getChannelId(), code, "Sluice: " + message);
         try {
-            signalChannelOpenFailure(failure);
+            // not signalChannelOpenFailure: its listener would answer with a generic message instead of this one
             result.setException(failure);
         } finally {
             close(true);

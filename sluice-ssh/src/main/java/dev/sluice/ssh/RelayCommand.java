@@ -37,6 +37,7 @@ import dev.sluice.core.session.Submission;
  * recorded. A refused request ends the channel with exit status 126 and Sluice's message on stderr.
  */
 abstract class RelayCommand implements Command {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RelayCommand.class);
     static final int EXIT_REFUSED = 126;
     static final int EXIT_FAILED = 255;
     /** Variables MINA puts in the environment itself (from the PTY request and the login). */
@@ -97,6 +98,7 @@ abstract class RelayCommand implements Command {
             } catch (Upstreams.UpstreamException e) {
                 finish(EXIT_FAILED, e.getMessage());
             } catch (IOException | RuntimeException e) {
+                LOG.warn("ssh channel of session {} failed", caller.get().session().context().session(), e);
                 finish(EXIT_FAILED, "the relay failed (" + e.getClass().getSimpleName() + ")");
             } finally {
                 caller.get().closeChannel();
