@@ -218,4 +218,27 @@ class SshExecE2ETest {
         Eventually.await(() -> assertThat(audit("alice-agent")).anySatisfy(r ->
                 assertThat(r.statement()).isEqualTo("agent forwarding")));
     }
+
+    @Test
+    void aSubsystemOtherThanSftpIsRefusedAndAudited() {
+        Cli.Result result = harness.sshWithToken(harness.token("alice-subsystem", "sre"), List.of("-s"), "web-1", "",
+                "../../bin/sh");
+
+        assertThat(result.exitCode()).isNotZero();
+        Eventually.await(() -> assertThat(audit("alice-subsystem")).extracting(AuditRecord::statement)
+                .contains("subsystem ../../bin/sh"));
+    }
+
+    @Test
+    void x11ForwardingIsRefusedWithAClearMessage() {
+        Cli.Result result = Cli.run(Map.of("SSHPASS", harness.token("alice-x11", "sre"), "DISPLAY", ":99"),
+                Duration.ofSeconds(30), "sshpass", "-e", "ssh", "-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ForwardX11=yes",
+                "-o", "ForwardX11Trusted=yes", "-o", "PreferredAuthentications=password",
+                "-o", "PubkeyAuthentication=no", "-p", String.valueOf(harness.port()), "web-1@127.0.0.1",
+                "echo still-runs");
+
+        assertThat(result.stdout()).isEqualTo("still-runs\n");
+        assertThat(result.stderr()).contains("X11 forwarding is refused by Sluice");
+    }
 }

@@ -43,7 +43,6 @@ abstract class RelayCommand implements Command {
     /** Variables MINA puts in the environment itself (from the PTY request and the login). */
     private static final Set<String> MINA_VARIABLES = Set.of(Environment.ENV_USER, Environment.ENV_TERM,
             Environment.ENV_COLUMNS, Environment.ENV_LINES);
-    private static final int MAX_ENV = 64;
 
     protected InputStream in;
     protected OutputStream out;
@@ -110,8 +109,8 @@ abstract class RelayCommand implements Command {
     abstract void run(CallerSession caller) throws IOException;
 
     /**
-     * Judges and passes on the caller's {@code env} requests; returns the ones allowed. Over {@link #MAX_ENV}
-     * variables the channel is refused.
+     * Tells the caller about requests refused on the spot, then judges its {@code env} requests (at most
+     * {@link SessionChannel#MAX_ENV}); returns the ones allowed.
      */
     Map<String, String> allowedEnvironment(CallerSession caller) throws IOException {
         for (String refused : caller.takeRefusedRequests()) {
@@ -120,9 +119,6 @@ abstract class RelayCommand implements Command {
         Map<String, String> result = new LinkedHashMap<>();
         Map<String, String> requested = new LinkedHashMap<>(environment.getEnv());
         requested.keySet().removeAll(MINA_VARIABLES);
-        if (requested.size() > MAX_ENV) {
-            throw new IOException("more than " + MAX_ENV + " environment variables");
-        }
         for (Map.Entry<String, String> variable : requested.entrySet()) {
             var command = SshCommands.env(variable.getKey(), variable.getValue());
             Submission answer = caller.session().submit(CommandRequest.of(command), watch());

@@ -12,7 +12,6 @@ import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.keyboard.UserAuthKeyboardInteractiveFactory;
 import org.apache.sshd.server.auth.password.UserAuthPasswordFactory;
-import org.apache.sshd.server.channel.ChannelSessionFactory;
 import org.apache.sshd.server.forward.AgentForwardingFilter;
 import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
@@ -63,7 +62,7 @@ final class SshListener implements ProtocolListener {
                     UserAuthPasswordFactory.INSTANCE, UserAuthKeyboardInteractiveFactory.INSTANCE));
             server.setGSSAuthenticator(null);
             server.setHostBasedAuthenticator(null);
-            server.setChannelFactories(List.of(ChannelSessionFactory.INSTANCE, new ForwardChannel.Factory()));
+            server.setChannelFactories(List.of(new SessionChannel.Factory(), new ForwardChannel.Factory()));
             server.setCommandFactory((channel, command) -> new ExecChannel(command, recordings));
             server.setShellFactory(channel -> new ShellChannel(recordings));
             server.setSubsystemFactories(List.<SubsystemFactory>of(new SubsystemFactory() {
