@@ -56,6 +56,8 @@ final class Upstreams implements AutoCloseable {
         this.clock = clock;
         this.client = SshClient.setUpDefaultClient();
         client.setIoServiceFactoryFactory(new DialedIoServiceFactory());
+        client.setCipherFactories(SshCiphers.PREFERRED);
+        client.setKeyExchangeFactories(SshCiphers.withoutSlowKex(client.getKeyExchangeFactories()));
         // Fail closed: a session without a pin in its connect context is refused (never "accept all").
         client.setServerKeyVerifier((session, address, key) -> Optional.ofNullable(session.getConnectionContext())
                 .map(c -> c.getAttribute(VERIFIER)).map(v -> v.verifyServerKey(session, address, key))
