@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
@@ -41,6 +42,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--json", description = "one JSON object a line: the session, then each recorded statement")
     boolean json;
 
+    @Option(names = "--raw", description = "SSH sessions: print the asciicast v2 recording (for asciinema play)")
+    boolean raw;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -54,15 +58,26 @@ final class ReplayCommand implements Callable<Integer> {
         try (AuditReader reader = AuditStores.reader(loaded)) {
             SessionSummary summary = reader.session(session)
                     .orElseThrow(() -> new dev.sluice.core.SluiceException("no session " + session + " in the audit trail"));
-            out.println(json ? EvidenceJson.line(Map.of("session", EvidenceJson.session(summary)))
-                    : ReplayText.header(summary));
+            if (!raw) {
+                out.println(json ? EvidenceJson.line(Map.of("session", EvidenceJson.session(summary)))
+                        : ReplayText.header(summary));
+            }
             out.flush();
             long previous = -1;
             long cursor = 0;
+            AsciicastReplay terminal = null;
             while (true) {
                 List<AuditRecord> chunks = reader.search(AuditSearch.all().with(Field.SESSION, session)
                         .with(Field.KIND, "recording").withAfterSeq(cursor).withLimit(PAGE));
                 for (AuditRecord chunk : chunks) {
+                    if (!json && AsciicastReplay.FORMAT.equals(chunk.details().get("format"))) {
+                        if (terminal == null) {
+                            // a terminal recording plays at the recorded pace unless --speed says otherwise
+                            terminal = new AsciicastReplay(out, Optional.of(speed == null ? 1.0 : speed), raw);
+                        }
+                        terminal.chunk(String.valueOf(chunk.details().getOrDefault("content", "")));
+                        continue;
+                    }
                     Map<String, Object> statement = EvidenceJson.chunk(chunk);
                     long started = statement.get("started_ms") instanceof Number n ? n.longValue() : -1;
                     pace(previous, started);
@@ -76,7 +91,7 @@ final class ReplayCommand implements Callable<Integer> {
                 }
                 cursor = chunks.getLast().seq();
             }
-            if (!json && summary.ended().isPresent()) {
+            if (!json && !raw && summary.ended().isPresent()) {
                 out.println(ReplayText.footer(summary));
             }
         }

@@ -66,6 +66,31 @@ public final class AccessFlow {
             transport.refuseToken("authentication failed: " + e.getMessage());
             throw new AccessRefusedException(e.getMessage());
         }
+        // The session lives as long as its token (plus the issuer's grace): GatewaySession ends it then.
+        Optional<TargetGrant.TokenDeadline> deadline = TokenExpiry.of(token.strip()).map(exp ->
+                new TargetGrant.TokenDeadline(exp, state.get().config().identity().sessionGrace(principal.issuer())));
+        return permit(context, principal, deadline, transport);
+    }
+
+    /**
+     * Authorises a principal its protocol proved without a token (an SSH public key registered in config, an OpenSSH
+     * certificate from a trusted CA): the same authorisation, audit and grant as {@link #authorize}, so a protocol
+     * never decides access itself. {@code credentialExpires} (a certificate's end) ends the session as a token's
+     * {@code exp} would, without grace.
+     *
+     * @throws AccessRefusedException when the caller was refused (and already told)
+     * @throws IOException            when the transport fails
+     */
+    public TargetGrant authorizeVerified(AuditContext context, String claimedUser, Principal principal,
+                                         Optional<Instant> credentialExpires, AccessTransport transport)
+            throws IOException {
+        return permit(context, principal, credentialExpires.map(exp ->
+                new TargetGrant.TokenDeadline(exp, java.time.Duration.ZERO)), transport);
+    }
+
+    private TargetGrant permit(AuditContext context, Principal principal,
+                               Optional<TargetGrant.TokenDeadline> deadline, AccessTransport transport)
+            throws IOException {
         AuditContext verified = context.withPrincipal(principal);
         Optional<ConnectionConfig> connection = state.get().config().connection(context.connection());
         Optional<Instant> grantedUntil = Optional.empty();
@@ -89,9 +114,6 @@ public final class AccessFlow {
             transport.refuseAccess(message);
             throw new AccessRefusedException(message);
         }
-        // The session lives as long as its token (plus the issuer's grace): GatewaySession ends it then.
-        Optional<TargetGrant.TokenDeadline> deadline = TokenExpiry.of(token.strip()).map(exp ->
-                new TargetGrant.TokenDeadline(exp, state.get().config().identity().sessionGrace(principal.issuer())));
         return new TargetGrant(principal, connection.get(), verified, grantedUntil, deadline);
     }
 

@@ -15,8 +15,10 @@ import java.util.Set;
  * @param devIssuer     whether the built-in development issuer is enabled (never in production)
  * @param sessionGrace  how long a session may outlive its token's {@code exp} before Sluice ends it (the
  *                      development issuer's, and every issuer's without its own)
+ * @param ssh           SSH identities ({@code identity.ssh}): trusted user CAs and registered public keys
  */
-public record IdentityConfig(List<OidcIssuerConfig> oidc, boolean devIssuer, Duration sessionGrace) {
+public record IdentityConfig(List<OidcIssuerConfig> oidc, boolean devIssuer, Duration sessionGrace,
+                             SshIdentityConfig ssh) {
     /** The default {@code session-grace}: the clock skew a token is accepted with at login. */
     public static final Duration DEFAULT_SESSION_GRACE = Duration.ofSeconds(60);
     /** The default {@code max-token-lifetime}. */
@@ -25,7 +27,13 @@ public record IdentityConfig(List<OidcIssuerConfig> oidc, boolean devIssuer, Dur
 
     public IdentityConfig {
         oidc = List.copyOf(oidc);
+        java.util.Objects.requireNonNull(ssh, "ssh");
         java.util.Objects.requireNonNull(sessionGrace, "sessionGrace");
+    }
+
+    /** Without SSH identities. */
+    public IdentityConfig(List<OidcIssuerConfig> oidc, boolean devIssuer, Duration sessionGrace) {
+        this(oidc, devIssuer, sessionGrace, SshIdentityConfig.none());
     }
 
     /** With the default session grace. */
@@ -46,7 +54,8 @@ public record IdentityConfig(List<OidcIssuerConfig> oidc, boolean devIssuer, Dur
 
     static IdentityConfig bind(ConfigNode root, ConfigProblems problems) {
         ConfigNode node = problems.map(root, "identity");
-        problems.rejectUnknownKeys(node, Set.of("oidc", "dev-issuer", "session-grace", "max-token-lifetime"));
+        problems.rejectUnknownKeys(node, Set.of("oidc", "dev-issuer", "session-grace", "max-token-lifetime",
+                "ssh"));
         Duration grace = grace(node, DEFAULT_SESSION_GRACE, problems);
         Duration lifetime = lifetime(node, DEFAULT_MAX_TOKEN_LIFETIME, problems);
         List<OidcIssuerConfig> issuers = new ArrayList<>();
@@ -60,7 +69,8 @@ public record IdentityConfig(List<OidcIssuerConfig> oidc, boolean devIssuer, Dur
                 }
             });
         }
-        return new IdentityConfig(issuers, problems.bool(node, "dev-issuer", false), grace);
+        return new IdentityConfig(issuers, problems.bool(node, "dev-issuer", false), grace,
+                SshIdentityConfig.bind(node, problems));
     }
 
     /** {@code session-grace} under {@code node}: 0s to 1h. */

@@ -29,6 +29,7 @@ final class TargetBinders {
     private static Map<String, Type> types() {
         Map<String, Type> result = new LinkedHashMap<>();
         result.put(PostgresTarget.TYPE, new Type(PostgresTarget.KEYS, PostgresTarget::bind));
+        result.put(SshTarget.TYPE, new Type(SshTarget.KEYS, SshTarget::bind));
         return java.util.Collections.unmodifiableMap(result);
     }
 }

@@ -107,7 +107,7 @@ class ConfigValidationTest {
     @Test
     void refusesAnUnsupportedConnectionType() {
         assertThat(problems(connection("type: mysql"))).containsExactly(
-                "sluice.yaml:6: connections[0].type: unsupported type 'mysql', expected one of: postgres");
+                "sluice.yaml:6: connections[0].type: unsupported type 'mysql', expected one of: postgres, ssh");
     }
 
     @Test
@@ -214,7 +214,7 @@ class ConfigValidationTest {
                 "sluice.yaml:3: listen.http: invalid address 'nowhere': the port is missing "
                         + "(expected host:port, e.g. 127.0.0.1:5432)",
                 "sluice.yaml:5: identity.dev-issuer: expected true or false, got 'maybe'",
-                "sluice.yaml:8: connections[0].type: unsupported type 'oracle', expected one of: postgres",
+                "sluice.yaml:8: connections[0].type: unsupported type 'oracle', expected one of: postgres, ssh",
                 "sluice.yaml:10: connections[0].database: expected a string, got a list",
                 "sluice.yaml:12: connections[0].password: environment variable ORDERS_DB_PASSWORD is not set",
                 "sluice.yaml:13: connections[1].name: duplicate connection name 'orders' (first defined on line 7)",

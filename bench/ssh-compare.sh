@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Compares SSH direct and through Sluice (recording on) in one run on this machine, with the real OpenSSH client
+# and a throwaway sshd: scp of a file (SIZE_MB, default 1024), a loop of EXECS short `ssh host true` (connection
+# setup, default 200), and interactive echo latency (ECHOES lines through `ssh host cat`, default 200). Prints a
+# Markdown table with the ratios (direct time / Sluice time for throughput; Sluice / direct for latency).
+#
+#   bench/ssh-compare.sh
+#
+# Needs root (sshd and its throwaway user), openssh-server, sshpass, python3, and a built Sluice (bin/sluice).
+# Everything runs on 127.0.0.1 in a temp dir that is removed, with every process it started stopped, on exit.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SIZE_MB=${SIZE_MB:-1024}
+EXECS=${EXECS:-200}
+ECHOES=${ECHOES:-200}
+for tool in /usr/sbin/sshd ssh scp sshpass python3 ssh-keygen; do
+    command -v "$tool" >/dev/null || { echo "missing: $tool (bin/sluice-prereqs test)" >&2; exit 1; }
+done
+log() { echo "[ssh-compare] $*" >&2; }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for_port() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+    echo "$3 did not open port $1 within $2 s" >&2; return 1
+}
+
+WORK=$(mktemp -d /tmp/sluice-ssh-bench-XXXXXX)
+chmod 755 "$WORK"
+USER_NAME="slb$RANDOM"
+SSHD_PID="" SLUICE_PID=""
+cleanup() {
+    [[ -n $SLUICE_PID ]] && kill -- "-$SLUICE_PID" 2>/dev/null || true
+    [[ -n $SSHD_PID ]] && kill "$SSHD_PID" 2>/dev/null || true
+    pkill -KILL -u "$USER_NAME" 2>/dev/null || true
+    userdel -f "$USER_NAME" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+mkdir -p /run/sshd
+useradd --no-user-group --gid nogroup --home-dir "$WORK/home" --create-home --shell /bin/sh "$USER_NAME"
+usermod -p '*' "$USER_NAME"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/host" -C bench-host
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/key" -C bench-key
+cp "$WORK/key.pub" "$WORK/authorized_keys"
+SSHD_PORT=$(port)
+cat > "$WORK/sshd_config" <<CFG
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $WORK/host
+PidFile $WORK/sshd.pid
+UsePAM no
+StrictModes no
+AuthorizedKeysFile $WORK/authorized_keys
+PasswordAuthentication no
+AllowUsers $USER_NAME
+MaxStartups 200:30:400
+Subsystem sftp internal-sftp
+CFG
+/usr/sbin/sshd -D -e -f "$WORK/sshd_config" 2> "$WORK/sshd.log" &
+SSHD_PID=$!
+wait_for_port "$SSHD_PORT" 10 sshd
+
+SLUICE_PORT=$(port)
+HTTP_PORT=$(port)
+cat > "$WORK/sluice.yaml" <<YAML
+listen:
+  postgres: off
+  http: 127.0.0.1:$HTTP_PORT
+  ssh: 127.0.0.1:$SLUICE_PORT
+data-dir: $WORK/data
+identity:
+  dev-issuer: true
+connections:
+  - name: bench
+    type: ssh
+    address: 127.0.0.1:$SSHD_PORT
+    user: $USER_NAME
+    private-key: \${file:$WORK/key}
+    host-key: "$(cat "$WORK/host.pub")"
+    allow:
+      groups: [bench]
+YAML
+export SSHPASS
+SSHPASS=$("$ROOT/bin/sluice" token --config "$WORK/sluice.yaml" --subject bench-agent --groups bench --ttl 2h 2>/dev/null)
+setsid "$ROOT/bin/sluice" serve --config "$WORK/sluice.yaml" > "$WORK/sluice.log" 2>&1 &
+SLUICE_PID=$!
+wait_for_port "$SLUICE_PORT" 60 sluice
+
+COMMON=(-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR)
+DIRECT=("${COMMON[@]}" -o IdentitiesOnly=yes -i "$WORK/key")
+VIA=("${COMMON[@]}" -o PreferredAuthentications=password -o PubkeyAuthentication=no)
+seconds() { python3 -c 'import time; print(time.monotonic())'; }
+elapsed() { python3 -c "print(round($2 - $1, 3))"; }
+
+head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom > "$WORK/big.bin"
+log "scp of $SIZE_MB MiB"
+t0=$(seconds); scp -q "${DIRECT[@]}" -P "$SSHD_PORT" "$WORK/big.bin" "$USER_NAME@127.0.0.1:direct.bin"; t1=$(seconds)
+sshpass -e scp -q "${VIA[@]}" -P "$SLUICE_PORT" "$WORK/big.bin" "bench@127.0.0.1:sluice.bin"; t2=$(seconds)
+SCP_DIRECT=$(elapsed "$t0" "$t1"); SCP_SLUICE=$(elapsed "$t1" "$t2")
+cmp "$WORK/big.bin" "$WORK/home/sluice.bin"
+
+log "$EXECS x ssh host true"
+t0=$(seconds)
+for ((i = 0; i < EXECS; i++)); do ssh "${DIRECT[@]}" -p "$SSHD_PORT" "$USER_NAME@127.0.0.1" true; done
+t1=$(seconds)
+for ((i = 0; i < EXECS; i++)); do sshpass -e ssh "${VIA[@]}" -p "$SLUICE_PORT" bench@127.0.0.1 true; done
+t2=$(seconds)
+EXEC_DIRECT=$(elapsed "$t0" "$t1"); EXEC_SLUICE=$(elapsed "$t1" "$t2")
+
+log "$ECHOES echoes through ssh host cat"
+echo_latency() { # prints the median round trip in ms of one line through `ssh ... cat`
+    python3 - "$ECHOES" "$@" <<'PY'
+import subprocess, sys, time, statistics
+n = int(sys.argv[1]); cmd = sys.argv[2:]
+p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+p.stdin.write(b"warm-up\n"); p.stdout.readline()
+rtts = []
+for i in range(n):
+    t = time.perf_counter(); p.stdin.write(b"x" * 16 + b"\n"); p.stdout.readline(); rtts.append(time.perf_counter() - t)
+p.stdin.close(); p.wait()
+print(round(statistics.median(rtts) * 1000, 3))
+PY
+}
+ECHO_DIRECT=$(echo_latency ssh "${DIRECT[@]}" -p "$SSHD_PORT" "$USER_NAME@127.0.0.1" cat)
+ECHO_SLUICE=$(echo_latency sshpass -e ssh "${VIA[@]}" -p "$SLUICE_PORT" bench@127.0.0.1 cat)
+
+ratio() { python3 -c "print(round($1 / $2, 2))"; }
+cat <<TABLE
+| measure | direct | through Sluice | ratio |
+|---|---|---|---|
+| scp of $SIZE_MB MiB (s) | $SCP_DIRECT | $SCP_SLUICE | $(ratio "$SCP_DIRECT" "$SCP_SLUICE")× direct throughput |
+| $EXECS × \`ssh host true\` (s) | $EXEC_DIRECT | $EXEC_SLUICE | $(ratio "$EXEC_DIRECT" "$EXEC_SLUICE")× direct rate |
+| echo round trip, median (ms) | $ECHO_DIRECT | $ECHO_SLUICE | $(ratio "$ECHO_SLUICE" "$ECHO_DIRECT")× direct latency |
+TABLE

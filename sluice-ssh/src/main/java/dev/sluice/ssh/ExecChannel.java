@@ -1,0 +1,76 @@
+package dev.sluice.ssh;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.common.channel.PtyChannelConfiguration;
+import org.apache.sshd.common.util.io.output.NoCloseOutputStream;
+
+import dev.sluice.core.audit.CommandOutcome;
+import dev.sluice.core.policy.Command;
+import dev.sluice.core.session.CommandRequest;
+import dev.sluice.core.session.Submission;
+
+/**
+ * An {@code exec} request: the command line is judged as a whole ({@link SshCommands#exec}); an allowed one runs on
+ * the target with the caller's stdin, stdout and stderr relayed and its exit status (or signal) returned and audited
+ * as the outcome. A refused one never reaches the target: exit status 126 and Sluice's message on stderr. A held one
+ * waits, with a line on stderr saying so. Output is recorded (masked, capped) unless it is a file transfer, whose
+ * operations are recorded as commands instead.
+ */
+final class ExecChannel extends RelayCommand {
+    private final String line;
+    private final Recordings recordings;
+
+    ExecChannel(String line, Recordings recordings) {
+        this.line = line;
+        this.recordings = recordings;
+    }
+
+    @Override
+    void run(CallerSession caller) throws IOException {
+        Map<String, String> env = allowedEnvironment(caller);
+        List<Command> commands = SshCommands.exec(line);
+        Optional<String> refusal = caller.forceCommand().filter(forced -> !forced.equals(line))
+                .map(forced -> "the caller's certificate forces the command \"" + forced + "\"");
+        Submission answer = caller.session().submit(new CommandRequest(line, List.of(), commands, refusal), watch());
+        if (answer instanceof Submission.Refuse refuse) {
+            finish(EXIT_REFUSED, refuse.message());
+            return;
+        }
+        Instant started = Instant.now();
+        CommandOutcome.Exit outcome;
+        try {
+            Optional<PtyChannelConfiguration> pty = caller.permitPty() ? pty() : Optional.empty();
+            ChannelExec exec = caller.upstream().createExecChannel(line, pty.orElse(null), env);
+            upstream(exec);
+            boolean transfer = commands.size() > 1;
+            Asciicast recorder = recordings.of(caller.session());
+            exec.setIn(in);
+            exec.setOut(new NoCloseOutputStream(transfer ? counting(out, caller, true)
+                    : new RecordingStream(out, recorder::output, caller.session()::countToClient,
+                    Asciicast.MAX_OUTPUT_PER_COMMAND)));
+            exec.setErr(new NoCloseOutputStream(transfer ? counting(err, caller, true)
+                    : new RecordingStream(err, recorder::output, caller.session()::countToClient,
+                    Asciicast.MAX_OUTPUT_PER_COMMAND)));
+            exec.open().verify(Upstreams.CONNECT_TIMEOUT);
+            outcome = await(exec);
+        } catch (IOException | RuntimeException e) {
+            caller.session().completed(answer.commandId(), new CommandOutcome.Exit(EXIT_FAILED, "",
+                    "not run: " + e.getMessage()), Duration.between(started, Instant.now()));
+            throw e;
+        }
+        caller.session().completed(answer.commandId(), outcome, Duration.between(started, Instant.now()));
+        finish(outcome.status());
+    }
+
+    private static java.io.OutputStream counting(java.io.OutputStream out, CallerSession caller, boolean toClient) {
+        return new RecordingStream(out, text -> { }, toClient ? caller.session()::countToClient
+                : caller.session()::countFromClient, 0);
+    }
+}

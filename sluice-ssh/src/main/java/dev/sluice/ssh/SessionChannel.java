@@ -1,0 +1,71 @@
+package dev.sluice.ssh;
+
+import java.io.IOException;
+import java.util.Optional;
+
+import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.common.channel.ChannelFactory;
+import org.apache.sshd.common.channel.RequestHandler;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.session.ServerSession;
+
+/**
+ * MINA's session channel with Sluice's refusals on the requests it never forwards: agent forwarding and X11 (MINA
+ * would refuse them quietly without an agent or X11 support; here the refusal is audited and told to the caller on
+ * stderr at its next command), subsystems other than {@code sftp} (audited, then refused by MINA), and more than
+ * {@value #MAX_ENV} {@code env} requests (memory stays bounded; the later ones are refused).
+ */
+final class SessionChannel extends ChannelSession {
+    static final int MAX_ENV = 64;
+    private int envRequests;
+
+    /** Makes session channels. */
+    static final class Factory implements ChannelFactory {
+        @Override
+        public String getName() {
+            return "session";
+        }
+
+        @Override
+        public Channel createChannel(Session session) {
+            return new SessionChannel();
+        }
+    }
+
+    private Optional<CallerSession> caller() {
+        return CallerSession.of(getSession());
+    }
+
+    @Override
+    protected RequestHandler.Result handleAgentForwardingParsed(String requestType) {
+        caller().ifPresent(c -> c.refusedRequest("agent forwarding"));
+        return RequestHandler.Result.ReplyFailure;
+    }
+
+    @Override
+    protected RequestHandler.Result handleX11ForwardingParsed(String requestType, ServerSession session,
+                                                              boolean singleConnection, String protocol,
+                                                              String cookie, int screen) {
+        caller().ifPresent(c -> c.refusedRequest("X11 forwarding"));
+        return RequestHandler.Result.ReplyFailure;
+    }
+
+    @Override
+    protected RequestHandler.Result handleEnvParsed(String name, String value) throws IOException {
+        if (++envRequests > MAX_ENV) {
+            return RequestHandler.Result.ReplyFailure;
+        }
+        return super.handleEnvParsed(name, value);
+    }
+
+    @Override
+    protected RequestHandler.Result handleSubsystemParsed(String request, String subsystem) throws IOException {
+        if (!"sftp".equals(subsystem)) {
+            String shown = subsystem.length() > 64 ? subsystem.substring(0, 64) + "…" : subsystem;
+            caller().ifPresent(c -> c.refusedRequest("subsystem " + shown));
+            return RequestHandler.Result.ReplyFailure;
+        }
+        return super.handleSubsystemParsed(request, subsystem);
+    }
+}

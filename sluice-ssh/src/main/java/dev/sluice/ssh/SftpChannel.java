@@ -1,0 +1,79 @@
+package dev.sluice.ssh;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.apache.sshd.client.channel.ChannelSubsystem;
+import org.apache.sshd.client.channel.ClientChannel;
+
+import dev.sluice.core.audit.CommandOutcome;
+import dev.sluice.core.session.CommandRequest;
+import dev.sluice.core.session.Submission;
+import dev.sluice.ssh.sftp.FileJudge;
+import dev.sluice.ssh.sftp.FileOp;
+import dev.sluice.ssh.sftp.SftpGate;
+
+/**
+ * The {@code sftp} subsystem (also what {@code scp} uses by default since OpenSSH 9): judged as a {@code SUBSYSTEM}
+ * command, then relayed to the target's own {@code sftp-server} through an {@link SftpGate} that judges each file
+ * operation with the core session and answers refused ones {@code SSH_FX_PERMISSION_DENIED}.
+ */
+final class SftpChannel extends RelayCommand {
+
+    @Override
+    void run(CallerSession caller) throws IOException {
+        allowedEnvironment(caller); // judged and recorded; the target's sftp-server takes no environment
+        Submission answer = caller.session().submit(CommandRequest.of(SshCommands.subsystem("sftp")), watch());
+        if (answer instanceof Submission.Refuse refuse) {
+            finish(EXIT_REFUSED, refuse.message());
+            return;
+        }
+        Instant started = Instant.now();
+        ChannelSubsystem sftp = caller.upstream().createSubsystemChannel("sftp");
+        upstream(sftp);
+        sftp.setStreaming(ClientChannel.Streaming.Sync);
+        sftp.open().verify(Upstreams.CONNECT_TIMEOUT);
+        SftpGate gate = new SftpGate(in, out, sftp.getInvertedOut(), sftp.getInvertedIn(), judge(caller));
+        try {
+            gate.run();
+        } finally {
+            sftp.close(false);
+        }
+        CommandOutcome.Exit outcome = await(sftp);
+        caller.session().completed(answer.commandId(), outcome, Duration.between(started, Instant.now()));
+        finish(0);
+    }
+
+    private FileJudge judge(CallerSession caller) {
+        return new FileJudge() {
+            @Override
+            public Answer judge(String text, List<FileOp> ops) {
+                Submission answer = caller.session().submit(CommandRequest.of("sftp " + text,
+                        SshCommands.files(ops)), watch());
+                return switch (answer) {
+                    case Submission.Forward forward -> new Answer.Forward(forward.commandId());
+                    case Submission.Refuse refuse -> new Answer.Refuse(refuse.message());
+                };
+            }
+
+            @Override
+            public void completed(long commandId, int status, String message) {
+                caller.session().completed(commandId, new CommandOutcome.Exit(status, "", status == 0 ? ""
+                        : message), Duration.ZERO);
+            }
+
+            @Override
+            public void transferred(long fromClient, long toClient) {
+                caller.session().countFromClient(fromClient);
+                caller.session().countToClient(toClient);
+            }
+
+            @Override
+            public void refused(String text, String reason) {
+                caller.session().submit(CommandRequest.refused("sftp " + text, List.of(), reason), watch());
+            }
+        };
+    }
+}

@@ -1,0 +1,92 @@
+package dev.sluice.ssh;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.sshd.client.channel.ChannelShell;
+import org.apache.sshd.common.channel.PtyChannelConfiguration;
+import org.apache.sshd.common.util.io.output.NoCloseOutputStream;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.Signal;
+
+import dev.sluice.core.audit.CommandOutcome;
+import dev.sluice.core.session.CommandRequest;
+import dev.sluice.core.session.Submission;
+
+/**
+ * An interactive {@code shell}: judged as one {@code SHELL} command (policy may forbid shells, say for agents), then
+ * relayed with the caller's PTY (window changes passed on). Everything is recorded as asciicast: output, input
+ * (masked) and each line the user was observed typing, as a marker. What the shell then runs is not judged command by
+ * command: that cannot be known from a terminal (see docs/ssh.md).
+ */
+final class ShellChannel extends RelayCommand {
+    private final Recordings recordings;
+
+    ShellChannel(Recordings recordings) {
+        this.recordings = recordings;
+    }
+
+    @Override
+    void run(CallerSession caller) throws IOException {
+        Map<String, String> env = allowedEnvironment(caller);
+        Optional<String> refusal = caller.forceCommand()
+                .map(forced -> "the caller's certificate forces the command \"" + forced + "\"");
+        Submission answer = caller.session().submit(new CommandRequest("shell", List.of(),
+                List.of(SshCommands.shell()), refusal), watch());
+        if (answer instanceof Submission.Refuse refuse) {
+            finish(EXIT_REFUSED, refuse.message());
+            return;
+        }
+        Instant started = Instant.now();
+        Asciicast recorder = recordings.of(caller.session());
+        Optional<PtyChannelConfiguration> pty = caller.permitPty() ? pty() : Optional.empty();
+        pty.ifPresent(p -> recorder.header(p.getPtyColumns(), p.getPtyLines(), p.getPtyType()));
+        CommandOutcome.Exit outcome;
+        try {
+            ChannelShell shell = caller.upstream().createShellChannel(pty.orElse(null), env);
+            upstream(shell);
+            InputLines lines = new InputLines(text -> recorder.marker("observed input: " + text));
+            shell.setIn(new FilterInputStream(in) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    if (n > 0) {
+                        caller.session().countFromClient(n);
+                        lines.feed(b, off, n);
+                        recorder.input(new String(b, off, n, java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                    return n;
+                }
+            });
+            shell.setOut(new NoCloseOutputStream(new RecordingStream(out, recorder::output,
+                    caller.session()::countToClient, Long.MAX_VALUE)));
+            shell.setErr(new NoCloseOutputStream(new RecordingStream(err, recorder::output,
+                    caller.session()::countToClient, Long.MAX_VALUE)));
+            environment.addSignalListener((channel, signal) -> {
+                int columns = number(Environment.ENV_COLUMNS, 80);
+                int rows = number(Environment.ENV_LINES, 24);
+                recorder.resize(columns, rows);
+                try {
+                    shell.sendWindowChange(columns, rows);
+                } catch (IOException e) {
+                    // the shell is closing
+                }
+            }, Signal.WINCH);
+            shell.open().verify(Upstreams.CONNECT_TIMEOUT);
+            outcome = await(shell);
+        } catch (IOException | RuntimeException e) {
+            caller.session().completed(answer.commandId(), new CommandOutcome.Exit(EXIT_FAILED, "",
+                    "not run: " + e.getMessage()), Duration.between(started, Instant.now()));
+            throw e;
+        }
+        caller.session().completed(answer.commandId(), outcome, Duration.between(started, Instant.now()));
+        finish(outcome.status());
+    }
+
+}

@@ -1,0 +1,62 @@
+package dev.sluice.ssh;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.ExecCommand;
+import dev.sluice.core.policy.FileCommand;
+import dev.sluice.ssh.sftp.FileOp;
+
+/** Turns what an SSH caller asks for into the core's {@link Command}s. Stateless. */
+final class SshCommands {
+    static final String PROTOCOL = CallerAuth.PROTOCOL;
+
+    private SshCommands() {
+    }
+
+    /**
+     * An exec request: the command line read as the shell will ({@link ExecLine}), plus the file operations of a
+     * recognised transfer ({@link FileTransfer}: {@code scp -t/-f}, {@code rsync --server}).
+     */
+    static List<Command> exec(String line) {
+        ExecLine.Reading reading = ExecLine.read(line);
+        List<Command> result = new ArrayList<>();
+        result.add(new ExecCommand(PROTOCOL, "EXEC", line, reading.programs(), reading.opaque()));
+        if (!reading.opaque()) {
+            FileTransfer.of(reading.argv()).ifPresent(transfer -> {
+                for (String path : transfer.paths()) {
+                    result.add(new FileCommand(PROTOCOL, transfer.kind(), path, Optional.empty()));
+                }
+            });
+        }
+        return result;
+    }
+
+    static ExecCommand shell() {
+        return new ExecCommand(PROTOCOL, "SHELL", "", List.of(), true);
+    }
+
+    static ExecCommand env(String name, String value) {
+        return new ExecCommand(PROTOCOL, "ENV", name + "=" + value, List.of(), false);
+    }
+
+    static ExecCommand subsystem(String name) {
+        return new ExecCommand(PROTOCOL, "SUBSYSTEM", name, List.of(name), false);
+    }
+
+    static ExecCommand forward(String host, int port) {
+        return new ExecCommand(PROTOCOL, "FORWARD", host + ":" + port, List.of(), false);
+    }
+
+    /** A request Sluice never forwards (agent or X11 forwarding, remote forwarding): recorded as refused. */
+    static ExecCommand refusedRequest(String what) {
+        return new ExecCommand(PROTOCOL, "FORWARD", what, List.of(), true);
+    }
+
+    static List<Command> files(List<FileOp> ops) {
+        return ops.stream().<Command>map(op -> new FileCommand(PROTOCOL, op.kind(), op.path(), op.targetPath()))
+                .toList();
+    }
+}
