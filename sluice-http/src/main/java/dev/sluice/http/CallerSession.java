@@ -28,6 +28,9 @@ interface CallerSession {
     /** Judges, holds, records; durable before it returns. */
     Verdict submit(RequestFacts facts, HoldWatch watch);
 
+    /** Records a refusal Sluice decided itself (a request it will not forward whatever the policy says). */
+    Verdict refuse(RequestFacts facts, String reason);
+
     void completed(long commandId, int status, long bytes, String error, Duration duration, Map<String, Long> masked);
 
     void countFromClient(long bytes);
@@ -46,8 +49,5 @@ interface CallerSession {
         record Refuse(long commandId, int status, String message) implements Verdict {
         }
 
-        /** Held, and the rule says answer now: 202 with the approval id. */
-        record Accepted(long commandId, String approvalId, Duration retryAfter) implements Verdict {
-        }
     }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.sluice.core.config.WebTarget;
 import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.http.wire.BodyFraming;
 import dev.sluice.http.wire.ChunkedInputStream;
@@ -79,7 +80,7 @@ final class Forwarder {
             new Refusal(e.status(), e.getMessage()).write(out, kube, true);
             return false;
         }
-        long limit = kube ? services.settings().maxKubeBody() : services.settings().maxRequestBody();
+        long limit = kube ? services.settings().maxKubeBodyBytes() : services.settings().maxBodyBytes();
         if (framing instanceof BodyFraming.Fixed fixed && fixed.length() > limit) {
             new Refusal(413, "request body too large (expected: <= " + limit + " bytes)").write(out, kube, true);
             return false;
@@ -88,14 +89,6 @@ final class Forwarder {
         switch (verdict) {
             case CallerSession.Verdict.Refuse refuse -> {
                 new Refusal(refuse.status(), refuse.message()).write(out, kube, !(framing instanceof BodyFraming.None));
-                return framing instanceof BodyFraming.None && !prepared.closeAfter();
-            }
-            case CallerSession.Verdict.Accepted accepted -> {
-                new Refusal(202, "held for approval " + accepted.approvalId() + ": retry after it is approved",
-                        List.of(new dev.sluice.http.wire.Header("Retry-After",
-                                Long.toString(accepted.retryAfter().toSeconds())),
-                                new dev.sluice.http.wire.Header("X-Sluice-Approval", accepted.approvalId())))
-                        .write(out, kube, !(framing instanceof BodyFraming.None));
                 return framing instanceof BodyFraming.None && !prepared.closeAfter();
             }
             case CallerSession.Verdict.Forward forward -> {
@@ -159,7 +152,7 @@ final class Forwarder {
             caller.completed(id, status, 0, message, Duration.between(started, services.clock().instant()), Map.of());
             return false;
         }
-        if (response.status() == 401 && target.credential() instanceof HttpTarget.Credential.OAuth2) {
+        if (response.status() == 401 && target.credential() instanceof WebTarget.Credential.OAuth2) {
             services.oauth().invalidate(target.name());
         }
         if (response.status() == 101) {
@@ -254,17 +247,17 @@ final class Forwarder {
 
     private Headers credential(Headers headers) throws IOException {
         return switch (target.credential()) {
-            case HttpTarget.Credential.None none -> headers;
-            case HttpTarget.Credential.StaticHeaders fixed -> {
+            case WebTarget.Credential.None none -> headers;
+            case WebTarget.Credential.Headers fixed -> {
                 Headers result = headers;
-                for (HttpTarget.SecretHeader h : fixed.headers()) {
+                for (WebTarget.SecretHeader h : fixed.headers()) {
                     result = result.with(h.name(), h.value().reveal());
                 }
                 yield result;
             }
-            case HttpTarget.Credential.Basic basic -> headers.with("Authorization", "Basic " + Base64.getEncoder()
+            case WebTarget.Credential.Basic basic -> headers.with("Authorization", "Basic " + Base64.getEncoder()
                     .encodeToString((basic.user() + ":" + basic.password().reveal()).getBytes(StandardCharsets.UTF_8)));
-            case HttpTarget.Credential.OAuth2 oauth -> headers.with("Authorization", "Bearer "
+            case WebTarget.Credential.OAuth2 oauth -> headers.with("Authorization", "Bearer "
                     + services.oauth().token(target.name(), oauth).reveal());
         };
     }

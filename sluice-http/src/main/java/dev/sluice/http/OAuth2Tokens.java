@@ -19,6 +19,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
+import dev.sluice.core.config.WebTarget;
 import dev.sluice.core.Secret;
 import dev.sluice.core.SluiceException;
 
@@ -38,11 +39,11 @@ final class OAuth2Tokens {
         this.clock = clock;
     }
 
-    private record Cached(HttpTarget.Credential.OAuth2 settings, Secret token, Instant refreshAt) {
+    private record Cached(WebTarget.Credential.OAuth2 settings, Secret token, Instant refreshAt) {
     }
 
     /** A valid access token for the connection {@code name}. */
-    Secret token(String name, HttpTarget.Credential.OAuth2 settings) throws IOException {
+    Secret token(String name, WebTarget.Credential.OAuth2 settings) throws IOException {
         Cached cached = cache.get(name);
         if (cached != null && cached.settings().equals(settings) && clock.instant().isBefore(cached.refreshAt())) {
             return cached.token();
@@ -66,7 +67,7 @@ final class OAuth2Tokens {
         cache.remove(name);
     }
 
-    private Cached fetch(HttpTarget.Credential.OAuth2 settings) throws IOException {
+    private Cached fetch(WebTarget.Credential.OAuth2 settings) throws IOException {
         StringBuilder form = new StringBuilder("grant_type=client_credentials");
         settings.scope().ifPresent(s -> form.append("&scope=").append(URLEncoder.encode(s, StandardCharsets.UTF_8)));
         settings.audience().ifPresent(a -> form.append("&audience=")

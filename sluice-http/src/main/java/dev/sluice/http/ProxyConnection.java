@@ -62,7 +62,7 @@ final class ProxyConnection implements Runnable {
         try (client) {
             InputStream in = new BufferedInputStream(client.getInputStream(), 16 * 1024);
             OutputStream out = new BufferedOutputStream(client.getOutputStream(), 16 * 1024);
-            HeadReader reader = new HeadReader(in, RequestTarget.MAX_TARGET + 64, services.settings().maxHead());
+            HeadReader reader = new HeadReader(in, RequestTarget.MAX_TARGET + 64, services.settings().maxHeadBytes());
             while (!closed.get()) {
                 client.setSoTimeout((int) services.settings().idleTimeout().toMillis());
                 Optional<HeadReader.RawHead> raw;

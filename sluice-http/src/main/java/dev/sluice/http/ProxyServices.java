@@ -3,21 +3,20 @@ package dev.sluice.http;
 import java.io.IOException;
 import java.net.Socket;
 import java.time.Clock;
-import java.util.Map;
-import java.util.function.Supplier;
+
+import dev.sluice.core.config.HttpsConfig;
 
 /**
  * What every client connection of the proxy shares.
  *
- * @param settings the listener's settings
- * @param targets  the kubernetes and http connections in force now, by name
+ * @param settings the listener's settings (section {@code https}, read at start)
  * @param gate     authentication, authorisation and sessions
  * @param dialer   opens the TCP connection to a session's target
  * @param tls      upstream TLS contexts
  * @param oauth    OAuth2 client-credentials tokens
  */
-record ProxyServices(ProxySettings settings, Supplier<Map<String, HttpTarget>> targets, ProxyGate gate,
-                     UpstreamDialer dialer, TlsContexts tls, OAuth2Tokens oauth, Clock clock) {
+record ProxyServices(HttpsConfig settings, ProxyGate gate, UpstreamDialer dialer, TlsContexts tls, OAuth2Tokens oauth,
+                     Clock clock) {
 
     /** Opens the TCP connection to the target of a session (every upstream connection goes through it). */
     @FunctionalInterface

@@ -1,5 +1,7 @@
 package dev.sluice.http;
 
+import dev.sluice.core.config.WebTarget;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -7,7 +9,7 @@ import javax.net.ssl.SSLContext;
 
 /** The upstream TLS contexts, one per distinct TLS setting, built on first use. Thread-safe. */
 final class TlsContexts {
-    private final Map<HttpTarget.UpstreamTlsSettings, SSLContext> contexts = new ConcurrentHashMap<>();
+    private final Map<WebTarget.Tls, SSLContext> contexts = new ConcurrentHashMap<>();
 
     SSLContext forTarget(HttpTarget target) {
         return contexts.computeIfAbsent(target.tls(), UpstreamTls::context);

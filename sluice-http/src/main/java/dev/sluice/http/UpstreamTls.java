@@ -25,6 +25,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
+import dev.sluice.core.config.WebTarget;
 import dev.sluice.core.SluiceException;
 
 /**
@@ -36,7 +37,7 @@ final class UpstreamTls {
     private UpstreamTls() {
     }
 
-    static SSLContext context(HttpTarget.UpstreamTlsSettings settings) {
+    static SSLContext context(WebTarget.Tls settings) {
         try {
             TrustManager[] trust = settings.insecureSkipVerify() ? new TrustManager[] {new TrustEverything()}
                     : settings.caFile().map(UpstreamTls::trustFrom).orElse(null);

@@ -18,7 +18,11 @@ final class TargetBinders {
         Optional<Target> bind(ConfigNode item, SecretResolver secrets, ConfigProblems problems);
     }
 
-    record Type(Set<String> keys, Binder binder) {
+    /** {@code urlAddress}: the connection's {@code address} is a URL ({@code https://host:port/path}), not host:port. */
+    record Type(Set<String> keys, Binder binder, boolean urlAddress) {
+        Type(Set<String> keys, Binder binder) {
+            this(keys, binder, false);
+        }
     }
 
     static final Map<String, Type> TYPES = types();
@@ -29,6 +33,8 @@ final class TargetBinders {
     private static Map<String, Type> types() {
         Map<String, Type> result = new LinkedHashMap<>();
         result.put(PostgresTarget.TYPE, new Type(PostgresTarget.KEYS, PostgresTarget::bind));
+        result.put(WebTarget.KUBERNETES, new Type(WebTarget.KUBERNETES_KEYS, WebTargetBinder::kubernetes, true));
+        result.put(WebTarget.HTTP, new Type(WebTarget.HTTP_KEYS, WebTargetBinder::http, true));
         return java.util.Collections.unmodifiableMap(result);
     }
 }

@@ -1,0 +1,110 @@
+package dev.sluice.http;
+
+import java.io.IOException;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sluice.core.access.AccessFlow;
+import dev.sluice.core.access.AccessRefusedException;
+import dev.sluice.core.access.AccessTransport;
+import dev.sluice.core.access.TargetGrant;
+import dev.sluice.core.audit.AuditContext;
+import dev.sluice.core.audit.SessionId;
+import dev.sluice.core.session.GatewaySession;
+import dev.sluice.core.session.SessionRefusedException;
+import dev.sluice.core.session.SessionService;
+import dev.sluice.core.session.SessionStart;
+
+/**
+ * The proxy's way into the core security flow: {@link AccessFlow#authorize} (token verification, the connection's
+ * {@code allow}, audited), then a slot from the {@link SessionService} (cap, drain) and a started
+ * {@link GatewaySession} ({@code session.start} durable, or refused). Refusals are worded for HTTP: 401 for a token
+ * that does not verify, 403 for a connection the caller may not use (the same words whether it exists or not), 503
+ * over the session cap, while draining, or when the audit trail fails. Thread-safe.
+ */
+final class CoreGate implements ProxyGate {
+    private static final Logger LOG = LoggerFactory.getLogger(CoreGate.class);
+    private final AccessFlow access;
+    private final SessionService sessions;
+
+    CoreGate(AccessFlow access, SessionService sessions) {
+        this.access = access;
+        this.sessions = sessions;
+    }
+
+    @Override
+    public CallerSession open(String connection, String token, String clientAddress, Runnable close)
+            throws IOException, RefusedException {
+        if (sessions.draining()) {
+            throw new RefusedException(503, SessionService.DRAINING_MESSAGE);
+        }
+        AuditContext context = new AuditContext(SessionId.random(), Optional.empty(), connection, clientAddress);
+        Transport transport = new Transport(token);
+        TargetGrant grant;
+        try {
+            grant = access.authorize(context, "", transport);
+        } catch (AccessRefusedException e) {
+            throw new RefusedException(transport.status, transport.message.isEmpty() ? e.getMessage()
+                    : transport.message);
+        }
+        Optional<HttpTarget> target = HttpTarget.of(grant.connection());
+        if (target.isEmpty()) {
+            throw new RefusedException(404, "connection \"" + connection + "\" is not a kubernetes or http "
+                    + "connection");
+        }
+        SessionService.Slot slot;
+        try {
+            slot = sessions.admit(grant);
+        } catch (SessionRefusedException e) {
+            throw new RefusedException(503, e.getMessage());
+        }
+        try (slot) {
+            HttpRecorder recorder = new HttpRecorder(slot.recording());
+            GatewaySession session;
+            try {
+                session = slot.start(new SessionStart(target.get().protocol(), "", "", recorder));
+            } catch (SessionRefusedException e) {
+                LOG.warn("session {}: refused: {}", context.session(), e.getMessage());
+                throw new RefusedException(503, e.getMessage());
+            }
+            CoreCallerSession result = new CoreCallerSession(session, target.get(), ProxyConnection.digest(token));
+            session.onTerminate(reason -> close.run());
+            return result;
+        }
+    }
+
+    /** Hands AccessFlow the bearer token and keeps its refusal to word it in HTTP. */
+    private static final class Transport implements AccessTransport {
+        private final String token;
+        private int status = 403;
+        private String message = "";
+
+        Transport(String token) {
+            this.token = token;
+        }
+
+        @Override
+        public String protocol() {
+            return "https";
+        }
+
+        @Override
+        public String requestToken() {
+            return token;
+        }
+
+        @Override
+        public void refuseToken(String text) {
+            status = 401;
+            message = text;
+        }
+
+        @Override
+        public void refuseAccess(String text) {
+            status = 403;
+            message = text;
+        }
+    }
+}
