@@ -2,16 +2,19 @@ package dev.sluice.http;
 
 import java.io.IOException;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.access.AccessFlow;
+import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.access.AccessRefusedException;
 import dev.sluice.core.access.AccessTransport;
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.SessionId;
+import dev.sluice.core.config.WebTarget;
 import dev.sluice.core.session.GatewaySession;
 import dev.sluice.core.session.SessionRefusedException;
 import dev.sluice.core.session.SessionService;
@@ -28,20 +31,25 @@ final class CoreGate implements ProxyGate {
     private static final Logger LOG = LoggerFactory.getLogger(CoreGate.class);
     private final AccessFlow access;
     private final SessionService sessions;
+    private final Supplier<GatewayState> state;
 
-    CoreGate(AccessFlow access, SessionService sessions) {
+    CoreGate(AccessFlow access, SessionService sessions, Supplier<GatewayState> state) {
         this.access = access;
         this.sessions = sessions;
+        this.state = state;
     }
 
     @Override
-    public CallerSession open(String connection, String token, String clientAddress, Runnable close)
-            throws IOException, RefusedException {
+    public CallerSession open(String connection, Optional<String> protocol, String token, String clientAddress,
+                              Runnable close) throws IOException, RefusedException {
         if (sessions.draining()) {
             throw new RefusedException(503, SessionService.DRAINING_MESSAGE);
         }
         AuditContext context = new AuditContext(SessionId.random(), Optional.empty(), connection, clientAddress);
-        Transport transport = new Transport(token);
+        // The core grants a connection only to its own protocol: a /k8s/ route never reaches an http connection.
+        String asked = protocol.orElseGet(() -> state.get().config().connection(connection)
+                .map(c -> c.type()).orElse(WebTarget.HTTP));
+        Transport transport = new Transport(asked, token);
         TargetGrant grant;
         try {
             grant = access.authorize(context, "", transport);
@@ -77,17 +85,19 @@ final class CoreGate implements ProxyGate {
 
     /** Hands AccessFlow the bearer token and keeps its refusal to word it in HTTP. */
     private static final class Transport implements AccessTransport {
+        private final String protocol;
         private final String token;
         private int status = 403;
         private String message = "";
 
-        Transport(String token) {
+        Transport(String protocol, String token) {
+            this.protocol = protocol;
             this.token = token;
         }
 
         @Override
         public String protocol() {
-            return "https";
+            return protocol;
         }
 
         @Override

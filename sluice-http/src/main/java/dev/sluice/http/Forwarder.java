@@ -101,8 +101,10 @@ final class Forwarder {
         if (target.kubernetes()) {
             KubeRequest request = KubeRequest.parse(head.method(), route.segments(), QueryString.parse(route.query()),
                     head.headers().first("Content-Type"));
+            List<String> command = request.verb().equals("exec") || request.verb().equals("attach")
+                    ? QueryString.parse(route.query()).all("command") : List.of();
             return new RequestFacts.Kube(request, head.headers().first("Kubectl-Command"), head.method(),
-                    route.display());
+                    route.display(), command);
         }
         Map<String, String> selected = new LinkedHashMap<>();
         for (var field : head.headers().fields()) {

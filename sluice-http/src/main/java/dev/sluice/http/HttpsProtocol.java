@@ -40,7 +40,7 @@ public final class HttpsProtocol implements ProtocolProvider {
     public ProtocolListener start(ProtocolContext context) throws IOException {
         HttpsConfig settings = HttpsConfig.of(context.state().get().config());
         Clock clock = context.clock();
-        ProxyServices services = new ProxyServices(settings, new CoreGate(context.access(), context.sessions()),
+        ProxyServices services = new ProxyServices(settings, new CoreGate(context.access(), context.sessions(), context.state()),
                 session -> context.dialer().dial(((CoreCallerSession) session).grant(), "session"),
                 new TlsContexts(), new OAuth2Tokens(clock), clock);
         HttpsListener listener = HttpsListener.start(context.address(), context.tls(), services);

@@ -128,7 +128,7 @@ final class ProxyConnection implements Runnable {
         kubeWording = prepared.route().kubernetesPrefix();
         CallerSession caller;
         try {
-            caller = sessionFor(prepared.route().connection(), prepared.token());
+            caller = sessionFor(prepared.route(), prepared.token());
         } catch (ProxyGate.RefusedException e) {
             new Refusal(e.status(), e.getMessage()).write(out, kubeWording, true);
             return false;
@@ -215,8 +215,9 @@ final class ProxyConnection implements Runnable {
         return new Prepared(route, token, host, upgrade, closeAfter);
     }
 
-    private CallerSession sessionFor(String connection, String token)
-            throws IOException, ProxyGate.RefusedException {
+    private CallerSession sessionFor(Route route, String token) throws IOException, ProxyGate.RefusedException {
+        String connection = route.connection();
+        Optional<String> protocol = route.family().map(f -> f.equals("k8s") ? "kubernetes" : "http");
         String digest = digest(token);
         if (session.isPresent()) {
             CallerSession current = session.get();
@@ -228,7 +229,7 @@ final class ProxyConnection implements Runnable {
             upstream.ifPresent(UpstreamLink::close);
             upstream = Optional.empty();
         }
-        CallerSession opened = services.gate().open(connection, token,
+        CallerSession opened = services.gate().open(connection, protocol, token,
                 String.valueOf(client.getInetAddress().getHostAddress()), this::close);
         session = Optional.of(opened);
         return opened;

@@ -38,6 +38,11 @@ record QueryString(List<Map.Entry<String, String>> pairs) {
         return new QueryString(List.copyOf(result));
     }
 
+    /** Every value of {@code key}, in order. */
+    List<String> all(String key) {
+        return pairs.stream().filter(p -> p.getKey().equals(key)).map(Map.Entry::getValue).toList();
+    }
+
     /** The first value of {@code key} (Go's {@code Values.Get}). */
     Optional<String> first(String key) {
         return pairs.stream().filter(p -> p.getKey().equals(key)).map(Map.Entry::getValue).findFirst();

@@ -10,16 +10,18 @@ sealed interface RequestFacts {
     String text();
 
     /** A Kubernetes API request. */
-    record Kube(KubeRequest request, Optional<String> kubectlCommand, String method, String target)
-            implements RequestFacts {
+    record Kube(KubeRequest request, Optional<String> kubectlCommand, String method, String target,
+                java.util.List<String> execCommand) implements RequestFacts {
         public Kube {
             Objects.requireNonNull(request, "request");
             Objects.requireNonNull(kubectlCommand, "kubectlCommand");
+            execCommand = java.util.List.copyOf(execCommand);
         }
 
         @Override
         public String text() {
-            return request.describe() + "  [" + method + " " + target + "]"
+            String command = execCommand.isEmpty() ? "" : "  $ " + String.join(" ", execCommand);
+            return request.describe() + command + "  [" + method + " " + target + "]"
                     + kubectlCommand.map(c -> "  (" + c + ")").orElse("");
         }
     }

@@ -58,7 +58,10 @@ final class ResponseRelay {
         boolean maskingApplies = hasBody && (target.kubernetes() || !plan.isEmpty());
         Treatment treatment = Treatment.PASS;
         if (maskingApplies) {
-            boolean json = contentType.startsWith("application/json") || contentType.contains("+json");
+            // The API server always names its type; an answer without one is read as the JSON Sluice asked for
+            // (malformed JSON then fails closed mid-stream), never passed unread.
+            boolean json = contentType.startsWith("application/json") || contentType.contains("+json")
+                    || target.kubernetes() && contentType.isEmpty();
             boolean text = contentType.startsWith("text/");
             if (!encoding.equals("identity") && (json || text || secrets)) {
                 return fail(id, out, 502, "the upstream sent an encoded (" + encoding + ") body Sluice must mask",

@@ -1,4 +1,4 @@
-package dev.sluice.http;
+package dev.sluice.server;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.sluice.http;
+package dev.sluice.server;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -25,6 +25,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class WebSocketStandIn implements AutoCloseable {
     private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    /** Discovery documents, the same KubeApiServer serves (kubectl exec resolves "pods" first). */
+    private static final Map<String, String> DISCOVERY = Map.of("/version", "version.json", "/api", "api.json",
+            "/apis", "apis.json", "/api/v1", "api-v1.json", "/apis/apps/v1", "apis-apps-v1.json",
+            "/apis/rbac.authorization.k8s.io/v1", "apis-rbac-v1.json");
     private final ServerSocket server;
     final ConcurrentLinkedQueue<String> targets = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<Map<String, String>> heads = new ConcurrentLinkedQueue<>();
@@ -73,11 +77,15 @@ final class WebSocketStandIn implements AutoCloseable {
                 targets.add(target);
                 heads.add(headers);
                 if (!headers.containsKey("sec-websocket-key")) {
+                    String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
                     String pod = "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"web\",\"namespace\":"
                             + "\"default\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]},\"status\":"
                             + "{\"phase\":\"Running\"}}";
-                    byte[] body = pod.getBytes(StandardCharsets.UTF_8);
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                    String json = path.startsWith("/api/v1/namespaces/default/pods/") ? pod
+                            : DISCOVERY.containsKey(path) ? resource(DISCOVERY.get(path)) : "";
+                    byte[] body = json.getBytes(StandardCharsets.UTF_8);
+                    out.write(("HTTP/1.1 " + (json.isEmpty() ? "404 Not Found" : "200 OK")
+                            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
                             + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                     out.write(body);
                     out.flush();
@@ -197,6 +205,12 @@ final class WebSocketStandIn implements AutoCloseable {
         }
         out.write(frame.toByteArray());
         out.flush();
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = WebSocketStandIn.class.getResourceAsStream("/kube/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     private static String line(InputStream in) throws IOException {
