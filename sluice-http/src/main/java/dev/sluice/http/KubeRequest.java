@@ -62,9 +62,11 @@ record KubeRequest(String verb, String group, String version, String resource, S
             case "DELETE" -> "delete";
             default -> throw new HttpProtocolException(405, "method " + method + " is not a Kubernetes API verb");
         };
+        boolean proxyPrefix = false;
         if (parts.getFirst().equals("watch") || parts.getFirst().equals("proxy")) {
             // The deprecated /watch/ and /proxy/ prefixes, still served.
             verb = parts.removeFirst();
+            proxyPrefix = verb.equals("proxy");
             if (parts.isEmpty()) {
                 throw new HttpProtocolException(400, "a " + verb + " prefix without a resource");
             }
@@ -78,7 +80,8 @@ record KubeRequest(String verb, String group, String version, String resource, S
         }
         String resource = parts.getFirst();
         String name = parts.size() >= 2 ? parts.get(1) : "";
-        String subresource = parts.size() >= 3 ? parts.get(2) : "";
+        // /proxy/namespaces/N/pods/P/... reaches what pods/P/proxy/... reaches: judged as that subresource.
+        String subresource = proxyPrefix ? "proxy" : parts.size() >= 3 ? parts.get(2) : "";
         lowerCaseOnly(resource, "resource");
         lowerCaseOnly(subresource, "subresource");
         if (name.isEmpty() && verb.equals("get")) {

@@ -51,7 +51,7 @@ class KubeRequestTest {
         assertThat(parse("POST", "/api/v1/namespaces/p/pods/web/portforward").verb()).isEqualTo("portforward");
         assertThat(parse("GET", "/api/v1/nodes/n1/proxy/metrics").verb()).isEqualTo("proxy");
         assertThat(parse("GET", "/api/v1/namespaces/p/services/s:80/proxy/x").verb()).isEqualTo("proxy");
-        assertThat(parse("GET", "/api/v1/proxy/namespaces/p/pods/web").verb()).isEqualTo("proxy");
+        assertThat(parse("GET", "/api/v1/proxy/namespaces/p/pods/web").qualifiedResource()).isEqualTo("pods/proxy");
         assertThat(parse("GET", "/api/v1/namespaces/p/pods/web/log?follow=true").verb()).isEqualTo("logs");
         assertThat(parse("PATCH", "/api/v1/namespaces/p/pods/web/ephemeralcontainers")).satisfies(r -> {
             assertThat(r.verb()).isEqualTo("patch");

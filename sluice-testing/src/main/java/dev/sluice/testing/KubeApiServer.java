@@ -128,9 +128,7 @@ public final class KubeApiServer implements AutoCloseable {
 
         private MockResponse watch(RecordedRequest request, String path) {
             String listPath = path.replaceAll("([?&])watch=(true|1)&?", "$1").replaceAll("[?&]$", "");
-            RecordedRequest list = new RecordedRequest(request.getRequestLine().replace(path, listPath),
-                    request.method(), listPath, request.getHeaders(), request.getBody());
-            MockResponse response = crud.dispatch(list);
+            MockResponse response = crud.handleGet(listPath);
             try {
                 JsonNode items = JSON.readTree(response.getBody().readUtf8()).path("items");
                 StringBuilder events = new StringBuilder();
@@ -141,7 +139,7 @@ public final class KubeApiServer implements AutoCloseable {
                     events.append(JSON.writeValueAsString(event)).append('\n');
                 }
                 return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json")
-                        .setChunkedBody(events.toString(), 64);
+                        .setBody(events.toString());
             } catch (IOException e) {
                 return json(500, "{}");
             }
