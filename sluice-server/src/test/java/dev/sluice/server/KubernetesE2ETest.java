@@ -281,4 +281,26 @@ class KubernetesE2ETest {
             assertThat(r.verdict()).isEqualTo("allow");
         });
     }
+
+    @Test
+    void sluiceKubeconfigPrintsAConfigKubectlUsesAsIs() throws IOException {
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cli = SluiceCli.commandLine();
+        cli.setOut(new java.io.PrintWriter(out));
+        int code = cli.execute("kubeconfig", "--config", sluice.dir().resolve("sluice.yaml").toString(),
+                "--connection", "prod-k8s", "--server", sluice.url(), "--token", sluice.token("sre-kc", "sre"));
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("server: " + sluice.url() + "/k8s/prod-k8s")
+                .contains("certificate-authority-data: ");
+        Path file = Files.createTempFile(sluice.dir(), "generated-", ".yaml");
+        Files.writeString(file, out.toString());
+        Cli.Result get = kubectl(Map.of("KUBECONFIG", file.toString(), "HOME", sluice.dir().toString()), "get",
+                "namespaces");
+        assertThat(get.exitCode()).as(get.stderr()).isZero();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err));
+        assertThat(cli.execute("kubeconfig", "--config", sluice.dir().resolve("sluice.yaml").toString(),
+                "--connection", "nope", "--token", "t")).isEqualTo(1);
+        assertThat(err.toString()).contains("no kubernetes connection named \"nope\"");
+    }
 }

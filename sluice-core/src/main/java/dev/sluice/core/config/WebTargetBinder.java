@@ -23,6 +23,11 @@ final class WebTargetBinder {
         if (text.isEmpty()) {
             return Optional.empty();
         }
+        if (!text.contains("://")) {
+            problems.add(item.at("address"), "expected http(s)://HOST[:PORT][/base-path], got '"
+                    + HostPort.shorten(text) + "'");
+            return Optional.empty();
+        }
         try {
             URI uri = new URI(text);
             String scheme = Optional.ofNullable(uri.getScheme()).orElse("").toLowerCase(Locale.ROOT);
