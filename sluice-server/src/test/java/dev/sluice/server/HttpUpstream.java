@@ -21,7 +21,7 @@ import com.sun.net.httpserver.HttpServer;
  * A real HTTP service for the tests (the JDK's HttpServer on a loopback port), recording what it received:
  * {@code /v1/invoices} (JSON with an e-mail and a card number), {@code /admin/*}, {@code /echo} (the request's
  * headers as text), {@code /download?size=N} (N deterministic bytes, streamed), {@code /upload} (answers the
- * body's length and SHA-256), {@code /sse} (three server-sent events, 100 ms apart).
+ * body's length and SHA-256), {@code /sse} (three server-sent events, 300 ms apart).
  */
 final class HttpUpstream implements AutoCloseable {
     /** One request as the service received it. */
@@ -106,7 +106,7 @@ final class HttpUpstream implements AutoCloseable {
                     for (int i = 1; i <= 3; i++) {
                         out.write(("data: event " + i + " for ada@example.com\n\n").getBytes(StandardCharsets.UTF_8));
                         out.flush();
-                        Thread.sleep(100);
+                        Thread.sleep(300);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
