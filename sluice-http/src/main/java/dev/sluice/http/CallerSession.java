@@ -33,6 +33,12 @@ interface CallerSession {
 
     void completed(long commandId, int status, long bytes, String error, Duration duration, Map<String, Long> masked);
 
+    /**
+     * A terminal recording for an exec/attach stream of this session ({@code asciicast/v2}); empty when recording is
+     * off.
+     */
+    java.util.Optional<ExecRecording> execRecording(String subprotocol, String command);
+
     void countFromClient(long bytes);
 
     void countToClient(long bytes);

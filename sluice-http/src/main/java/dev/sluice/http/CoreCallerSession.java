@@ -20,6 +20,7 @@ import dev.sluice.core.policy.HttpCommand;
 import dev.sluice.core.policy.KubeCommand;
 import dev.sluice.core.session.CommandRequest;
 import dev.sluice.core.session.GatewaySession;
+import dev.sluice.core.session.RecordingContext;
 import dev.sluice.core.session.Submission;
 
 /**
@@ -36,11 +37,21 @@ final class CoreCallerSession implements CallerSession {
     private final GatewaySession session;
     private final HttpTarget target;
     private final String tokenDigest;
+    private final RecordingContext recording;
 
-    CoreCallerSession(GatewaySession session, HttpTarget target, String tokenDigest) {
+    CoreCallerSession(GatewaySession session, HttpTarget target, String tokenDigest, RecordingContext recording) {
         this.session = session;
         this.target = target;
         this.tokenDigest = tokenDigest;
+        this.recording = recording;
+    }
+
+    @Override
+    public java.util.Optional<ExecRecording> execRecording(String subprotocol, String command) {
+        if (!recording.config().enabled()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new ExecRecording(recording, masking(), subprotocol, command));
     }
 
     TargetGrant grant() {

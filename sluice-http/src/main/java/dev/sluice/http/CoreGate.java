@@ -16,6 +16,7 @@ import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.SessionId;
 import dev.sluice.core.config.WebTarget;
 import dev.sluice.core.session.GatewaySession;
+import dev.sluice.core.session.RecordingContext;
 import dev.sluice.core.session.SessionRefusedException;
 import dev.sluice.core.session.SessionService;
 import dev.sluice.core.session.SessionStart;
@@ -69,7 +70,8 @@ final class CoreGate implements ProxyGate {
             throw new RefusedException(503, e.getMessage());
         }
         try (slot) {
-            HttpRecorder recorder = new HttpRecorder(slot.recording());
+            RecordingContext recording = slot.recording();
+            HttpRecorder recorder = new HttpRecorder(recording);
             GatewaySession session;
             try {
                 session = slot.start(new SessionStart(target.get().protocol(), "", "", recorder));
@@ -77,7 +79,8 @@ final class CoreGate implements ProxyGate {
                 LOG.warn("session {}: refused: {}", context.session(), e.getMessage());
                 throw new RefusedException(503, e.getMessage());
             }
-            CoreCallerSession result = new CoreCallerSession(session, target.get(), ProxyConnection.digest(token));
+            CoreCallerSession result = new CoreCallerSession(session, target.get(), ProxyConnection.digest(token),
+                    recording);
             session.onTerminate(reason -> close.run());
             return result;
         }

@@ -166,7 +166,15 @@ final class Forwarder {
                 return false;
             }
             links.unboundedClient();
-            return new UpgradeRelay(caller, id, started, services.clock()).relay(response, in, out, link);
+            java.util.Optional<ExecRecording> recording = Optional.empty();
+            if (facts instanceof RequestFacts.Kube kube && (kube.request().verb().equals("exec")
+                    || kube.request().verb().equals("attach"))
+                    && response.headers().first("Upgrade").orElse("").equalsIgnoreCase("websocket")) {
+                recording = caller.execRecording(response.headers().first("Sec-WebSocket-Protocol").orElse(""),
+                        kube.execCommand().isEmpty() ? kube.request().describe() : String.join(" ",
+                                kube.execCommand()));
+            }
+            return new UpgradeRelay(caller, id, started, services.clock(), recording).relay(response, in, out, link);
         }
         return new ResponseRelay(services, caller, target, links).relay(id, head, prepared, facts, response, link, out,
                 started);

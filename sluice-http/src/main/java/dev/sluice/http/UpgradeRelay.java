@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.sluice.http.wire.ResponseHead;
@@ -15,19 +16,22 @@ import dev.sluice.http.wire.ResponseHead;
  * After {@code 101 Switching Protocols} (WebSocket, SPDY/3.1: kubectl exec, attach, port-forward), relays bytes both
  * ways unchanged and unbuffered until either side closes: client-to-upstream on the connection's thread,
  * upstream-to-client on one more virtual thread. The exchange was judged as a whole before the upgrade; the
- * connection ends with it.
+ * connection ends with it. A {@code kubectl exec}/{@code attach} WebSocket stream is also tapped (never altered) into
+ * an {@code asciicast/v2} recording ({@link ExecRecording}).
  */
 final class UpgradeRelay {
     private final CallerSession caller;
     private final long id;
     private final Instant started;
     private final Clock clock;
+    private final Optional<ExecRecording> recording;
 
-    UpgradeRelay(CallerSession caller, long id, Instant started, Clock clock) {
+    UpgradeRelay(CallerSession caller, long id, Instant started, Clock clock, Optional<ExecRecording> recording) {
         this.caller = caller;
         this.id = id;
         this.started = started;
         this.clock = clock;
+        this.recording = recording;
     }
 
     /** Always false: the client connection ends with the upgraded stream. */
@@ -38,7 +42,8 @@ final class UpgradeRelay {
         AtomicLong toClient = new AtomicLong();
         Thread down = Thread.ofVirtual().name("sluice-upgrade-down").start(() -> {
             try {
-                toClient.set(pump(link.in(), clientOut));
+                toClient.set(pump(link.in(), clientOut,
+                        recording.map(r -> new WebSocketTap(r::fromContainer)).orElse(null)));
             } catch (IOException e) {
                 // either side closed
             } finally {
@@ -53,7 +58,8 @@ final class UpgradeRelay {
         long fromClient = 0;
         try {
             link.socket().setSoTimeout(0);
-            fromClient = pump(clientIn, link.out());
+            fromClient = pump(clientIn, link.out(),
+                    recording.map(r -> new WebSocketTap(r::fromClient)).orElse(null));
         } catch (IOException e) {
             // either side closed
         } finally {
@@ -66,11 +72,14 @@ final class UpgradeRelay {
         }
         caller.countFromClient(fromClient);
         caller.countToClient(toClient.get());
-        caller.completed(id, 101, toClient.get(), "", Duration.between(started, clock.instant()), Map.of());
+        recording.ifPresent(ExecRecording::close);
+        caller.completed(id, 101, toClient.get(), "", Duration.between(started, clock.instant()),
+                recording.map(ExecRecording::masked).orElse(Map.of()));
         return false;
     }
 
-    private static long pump(InputStream in, OutputStream out) throws IOException {
+    /** Copies until the end; {@code tap} (may be null) sees every byte after it was passed on. */
+    private static long pump(InputStream in, OutputStream out, WebSocketTap tap) throws IOException {
         byte[] buffer = new byte[Streams.BUFFER];
         long total = 0;
         int n;
@@ -78,6 +87,9 @@ final class UpgradeRelay {
             out.write(buffer, 0, n);
             out.flush();
             total += n;
+            if (tap != null) {
+                tap.feed(buffer, 0, n);
+            }
         }
         return total;
     }
