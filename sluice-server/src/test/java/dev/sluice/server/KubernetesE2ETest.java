@@ -280,12 +280,15 @@ class KubernetesE2ETest {
             assertThat(r.statement()).contains("exec pods/exec web -n default").contains("$ echo hi");
             assertThat(r.verdict()).isEqualTo("allow");
         });
-        List<AuditRecord> recording = sluice.audit(AuditQuery.all().withSubject("agent-5").withKind("recording"))
-                .stream().filter(r -> "asciicast/v2".equals(r.details().get("format"))).toList();
-        assertThat(recording).anySatisfy(r -> assertThat(String.valueOf(r.details().get("content")))
-                .contains("\"version\":2").contains("\"command\":\"echo hi\""));
-        assertThat(recording).anySatisfy(r -> assertThat(String.valueOf(r.details().get("content")))
-                .contains("\"o\",\"exec:echo hi\\n\""));
+        // the recording is closed when the relay ends, which may be after kubectl exited
+        Eventually.await(() -> {
+            List<AuditRecord> recording = sluice.audit(AuditQuery.all().withSubject("agent-5").withKind("recording"))
+                    .stream().filter(r -> "asciicast/v2".equals(r.details().get("format"))).toList();
+            assertThat(recording).anySatisfy(r -> assertThat(String.valueOf(r.details().get("content")))
+                    .contains("\"version\":2").contains("\"command\":\"echo hi\""));
+            assertThat(recording).anySatisfy(r -> assertThat(String.valueOf(r.details().get("content")))
+                    .contains("\"o\",\"exec:echo hi\\n\""));
+        });
     }
 
     @Test
