@@ -103,6 +103,7 @@ final class CoreCallerSession implements CallerSession {
         } catch (AuditWriteException e) {
             // Fail closed: nothing is forwarded that is not in the audit trail; the session ends.
             LOG.error("session {}: audit write failed", session.context().session(), e);
+            session.end("audit trail unavailable");
             return new Verdict.Refuse(0, 503, "Sluice cannot record this request in its audit trail; refused");
         }
     }

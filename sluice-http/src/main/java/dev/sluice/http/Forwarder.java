@@ -88,8 +88,11 @@ final class Forwarder {
         CallerSession.Verdict verdict = caller.submit(facts, new QuietWatch());
         switch (verdict) {
             case CallerSession.Verdict.Refuse refuse -> {
-                new Refusal(refuse.status(), refuse.message()).write(out, kube, !(framing instanceof BodyFraming.None));
-                return framing instanceof BodyFraming.None && !prepared.closeAfter();
+                // 503: the audit trail failed and the session ended; the connection goes with it
+                boolean close = !(framing instanceof BodyFraming.None) || prepared.closeAfter()
+                        || refuse.status() == 503;
+                new Refusal(refuse.status(), refuse.message()).write(out, kube, close);
+                return !close;
             }
             case CallerSession.Verdict.Forward forward -> {
                 return forward(forward.commandId(), head, prepared, facts, framing, limit, in, out, started);
