@@ -97,6 +97,9 @@ results+=("$(run direct "http://127.0.0.1:$SERVICE/v1/invoices")")
 results+=("$(run haproxy "https://127.0.0.1:$HAPROXY/v1/invoices")")
 results+=("$(run sluice "https://127.0.0.1:$SLUICE/http/billing/v1/invoices" "Authorization: Bearer $TOKEN")")
 read -r _ direct_rps direct_avg _ _ _ <<<"${results[0]}"
+if [[ ${results[2]} == "sluice 0"* || ${results[2]} == "sluice  "* ]]; then
+    echo "Sluice served nothing; its log:" >&2; tail -30 "$DIR/sluice.log" >&2; cat "$DIR/sluice.txt" >&2
+fi
 echo "| path | requests/s | avg latency | p50 | p99 | non-2xx | req/s vs direct | added avg latency vs direct |"
 echo "|---|---|---|---|---|---|---|---|"
 for line in "${results[@]}"; do

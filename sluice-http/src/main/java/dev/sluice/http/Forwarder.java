@@ -129,34 +129,72 @@ final class Forwarder {
             out.flush();
         }
         RequestHead upstreamHead = upstreamHead(head, prepared, framing);
-        UpstreamLink link = links.link(caller, false);
-        long fromClient;
-        try {
-            upstreamHead.encode(link.out());
-            fromClient = body(framing, in, link.out(), limit);
-            link.out().flush();
-        } catch (HttpProtocolException e) {
-            links.drop(); // the upstream saw part of a body: it must not see it completed
-            new Refusal(e.status(), e.getMessage()).write(out, target.kubernetes(), true);
-            caller.completed(id, e.status(), 0, e.getMessage(), Duration.between(started, services.clock().instant()),
-                    Map.of());
-            return false;
-        }
-        caller.countFromClient(fromClient);
-        boolean streaming = streaming(facts, prepared);
-        link.socket().setSoTimeout(streaming ? 0 : (int) services.settings().upstreamTimeout().toMillis());
         ResponseHead response;
-        try {
-            response = responseHead(link);
-        } catch (IOException | HttpProtocolException e) {
-            links.drop();
-            int status = e instanceof java.net.SocketTimeoutException ? 504 : 502;
-            String message = status == 504 ? "the upstream did not answer in time" : "the upstream failed: "
-                    + (e instanceof HttpProtocolException ? e.getMessage() : "connection lost");
-            new Refusal(status, message).write(out, target.kubernetes(), true);
-            caller.completed(id, status, 0, message, Duration.between(started, services.clock().instant()), Map.of());
-            return false;
+        // A kept-alive upstream connection may have been closed by the service meanwhile: a GET or HEAD without a
+        // body is sent again once on a fresh connection; nothing else is (it may have run).
+        boolean retry = framing instanceof BodyFraming.None && !prepared.upgrade()
+                && (head.method().equals("GET") || head.method().equals("HEAD"));
+        for (boolean fresh = false; ; fresh = true) {
+            UpstreamLink link;
+            try {
+                link = links.link(caller, fresh);
+            } catch (IOException | RuntimeException e) {
+                links.drop();
+                services.upstreamFailed(caller);
+                String message = "Sluice could not reach connection \"" + target.name() + "\": "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                new Refusal(502, message).write(out, target.kubernetes(), true);
+                caller.completed(id, 502, 0, message, Duration.between(started, services.clock().instant()),
+                        Map.of());
+                return false;
+            }
+            long fromClient;
+            try {
+                upstreamHead.encode(link.out());
+                fromClient = body(framing, in, link.out(), limit);
+                link.out().flush();
+            } catch (HttpProtocolException e) {
+                links.drop(); // the upstream saw part of a body: it must not see it completed
+                new Refusal(e.status(), e.getMessage()).write(out, target.kubernetes(), true);
+                caller.completed(id, e.status(), 0, e.getMessage(),
+                        Duration.between(started, services.clock().instant()), Map.of());
+                return false;
+            } catch (IOException e) {
+                if (retry && !fresh) {
+                    continue;
+                }
+                throw e;
+            }
+            caller.countFromClient(fromClient);
+            // The answer's head must come within upstream-timeout; its body (a watch, logs -f, an event stream, an
+            // upgraded stream) may take as long as it takes.
+            link.socket().setSoTimeout(prepared.upgrade() ? 0
+                    : (int) services.settings().upstreamTimeout().toMillis());
+            try {
+                response = responseHead(link);
+                if (response.status() != 101) {
+                    link.socket().setSoTimeout(0);
+                }
+            } catch (IOException | HttpProtocolException e) {
+                links.drop();
+                if (retry && !fresh && !(e instanceof java.net.SocketTimeoutException)) {
+                    continue;
+                }
+                int status = e instanceof java.net.SocketTimeoutException ? 504 : 502;
+                String message = status == 504 ? "the upstream did not answer in time" : "the upstream failed: "
+                        + (e instanceof HttpProtocolException ? e.getMessage() : "connection lost");
+                new Refusal(status, message).write(out, target.kubernetes(), true);
+                caller.completed(id, status, 0, message, Duration.between(started, services.clock().instant()),
+                        Map.of());
+                return false;
+            }
+            return answer(id, head, prepared, facts, response, link, in, out, started);
         }
+    }
+
+    private boolean answer(long id, RequestHead head, ProxyConnection.Prepared prepared, RequestFacts facts,
+                           ResponseHead response, UpstreamLink link, InputStream in, OutputStream out,
+                           Instant started) throws IOException {
         if (response.status() == 401 && target.credential() instanceof WebTarget.Credential.OAuth2) {
             services.oauth().invalidate(target.name());
         }
@@ -196,17 +234,6 @@ final class Forwarder {
             }
             // 100 Continue (Sluice answered the client itself) and 103 Early Hints: not relayed.
         }
-    }
-
-    private static boolean streaming(RequestFacts facts, ProxyConnection.Prepared prepared) {
-        if (prepared.upgrade()) {
-            return true;
-        }
-        if (facts instanceof RequestFacts.Kube kube) {
-            String verb = kube.request().verb();
-            return verb.equals("watch") || verb.equals("logs") || verb.equals("proxy");
-        }
-        return true; // an HTTP service may stream (server-sent events): the client decides when to give up
     }
 
     private long body(BodyFraming framing, InputStream in, OutputStream upstream, long limit) throws IOException {

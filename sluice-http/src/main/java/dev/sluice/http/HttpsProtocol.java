@@ -42,7 +42,7 @@ public final class HttpsProtocol implements ProtocolProvider {
         Clock clock = context.clock();
         ProxyServices services = new ProxyServices(settings, new CoreGate(context.access(), context.sessions(), context.state()),
                 session -> context.dialer().dial(((CoreCallerSession) session).grant(), "session"),
-                new TlsContexts(), new OAuth2Tokens(clock), clock);
+                new TlsContexts(), new OAuth2Tokens(clock), clock, context.sessions()::upstreamFailed);
         HttpsListener listener = HttpsListener.start(context.address(), context.tls(), services);
         return new ProtocolListener() {
             @Override

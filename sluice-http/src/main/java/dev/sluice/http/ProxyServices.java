@@ -16,7 +16,12 @@ import dev.sluice.core.config.HttpsConfig;
  * @param oauth    OAuth2 client-credentials tokens
  */
 record ProxyServices(HttpsConfig settings, ProxyGate gate, UpstreamDialer dialer, TlsContexts tls, OAuth2Tokens oauth,
-                     Clock clock) {
+                     Clock clock, java.util.function.Consumer<String> upstreamFailures) {
+
+    /** Reports that the session's target could not be reached (the gateway's metrics). */
+    void upstreamFailed(CallerSession session) {
+        upstreamFailures.accept(session.connection());
+    }
 
     /** Opens the TCP connection to the target of a session (every upstream connection goes through it). */
     @FunctionalInterface
