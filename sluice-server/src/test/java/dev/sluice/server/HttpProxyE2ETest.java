@@ -46,6 +46,8 @@ class HttpProxyE2ETest {
         Path secret = Files.createTempFile("billing-token", "");
         Files.writeString(secret, "svc-credential-123\n");
         sluice = ProxyHarness.start(oidc -> """
+                https:
+                  host-suffix: sluice.test
                 connections:
                   - name: billing
                     type: http
@@ -56,6 +58,11 @@ class HttpProxyE2ETest {
                   - name: sockets
                     type: http
                     address: %s
+                    allow: {groups: [agents]}
+                  - name: billing-basic
+                    type: http
+                    address: %s
+                    basic-auth: {user: svc, password: "pa:ss"}
                     allow: {groups: [agents]}
                   - name: billing-oauth
                     type: http
@@ -76,7 +83,7 @@ class HttpProxyE2ETest {
                   - name: pii
                     connections: [billing]
                     detectors: [email, card]
-                """.formatted(upstream.url(), secret, webSockets.url(), upstream.url(),
+                """.formatted(upstream.url(), secret, webSockets.url(), upstream.url(), upstream.url(),
                 oidc.tokenEndpoint(ProxyHarness.ISSUER_ID)));
     }
 
@@ -98,6 +105,23 @@ class HttpProxyE2ETest {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, factory.getTrustManagers(), null);
         return HttpClient.newBuilder().sslContext(context).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    @Test
+    void hostRoutingAndBasicCredentialsReachTheService() {
+        upstream.forget();
+        String token = sluice.token("agent-4", "agents");
+        Cli.Result byHost = sluice.curl("-H", "Authorization: Bearer " + token, "-H", "Host: billing-basic.sluice.test",
+                sluice.url() + "/echo");
+        assertThat(byHost.exitCode()).as(byHost.stderr()).isZero();
+        HttpUpstream.Seen seen = upstream.requests().getFirst();
+        assertThat(seen.uri()).isEqualTo("/echo");
+        assertThat(seen.header("Authorization")).isEqualTo("Basic "
+                + java.util.Base64.getEncoder().encodeToString("svc:pa:ss".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        // a Host outside the suffix is not a route: the path decides, and this one has no prefix
+        assertThat(sluice.curl("-w", "\n%{http_code}", "-H", "Authorization: Bearer " + token, "-H",
+                "Host: billing-basic.evil.test", sluice.url() + "/echo").stdout()).endsWith("404");
+        assertThat(upstream.requests()).hasSize(1);
     }
 
     @Test
