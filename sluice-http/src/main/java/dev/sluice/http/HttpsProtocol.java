@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.sluice.core.config.HttpsConfig;
+import dev.sluice.core.config.ListenerLimits;
 import dev.sluice.core.config.WebTarget;
 import dev.sluice.core.policy.Command;
 import dev.sluice.core.policy.Vocabulary;
@@ -43,7 +44,8 @@ public final class HttpsProtocol implements ProtocolProvider {
         ProxyServices services = new ProxyServices(settings, new CoreGate(context.access(), context.sessions(), context.state()),
                 session -> context.dialer().dial(((CoreCallerSession) session).grant(), "session"),
                 new TlsContexts(), new OAuth2Tokens(clock), clock, context.sessions()::upstreamFailed);
-        HttpsListener listener = HttpsListener.start(context.address(), context.tls(), services);
+        HttpsListener listener = HttpsListener.start(context.address(), context.tls(),
+                ListenerLimits.of(context.state().get().config()), services);
         return new ProtocolListener() {
             @Override
             public int port() {

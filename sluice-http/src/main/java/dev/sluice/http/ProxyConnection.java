@@ -24,6 +24,7 @@ import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sluice.core.spi.HandshakeGate;
 import dev.sluice.http.wire.HeadReader;
 import dev.sluice.http.wire.Headers;
 import dev.sluice.http.wire.HttpProtocolException;
@@ -47,13 +48,17 @@ final class ProxyConnection implements Runnable {
             "x-method-override");
     private final Socket client;
     private final ProxyServices services;
+    /** The handshake budget's place: the clock stops at the first request head, the place is freed once a session
+     * opened (or when the connection ends). */
+    private final HandshakeGate.Permit handshake;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Optional<CallerSession> session = Optional.empty();
     private Optional<UpstreamLink> upstream = Optional.empty();
 
-    ProxyConnection(Socket client, ProxyServices services) {
+    ProxyConnection(Socket client, ProxyServices services, HandshakeGate.Permit handshake) {
         this.client = client;
         this.services = services;
+        this.handshake = handshake;
     }
 
     @Override
@@ -76,6 +81,7 @@ final class ProxyConnection implements Runnable {
                 if (raw.isEmpty()) {
                     break;
                 }
+                handshake.clientDone();
                 RequestHead head;
                 try {
                     head = RequestHead.decode(raw.get());
@@ -90,6 +96,9 @@ final class ProxyConnection implements Runnable {
             }
         } catch (SocketTimeoutException e) {
             reason = "client idle";
+        } catch (java.net.SocketException e) {
+            reason = handshake.expired() ? "no request within the handshake deadline" : "connection error: "
+                    + e.getMessage();
         } catch (EOFException | SSLException e) {
             reason = "client closed the connection";
         } catch (IOException e) {
@@ -98,6 +107,7 @@ final class ProxyConnection implements Runnable {
             LOG.error("proxy connection from {} failed", client.getRemoteSocketAddress(), e);
             reason = "internal error";
         } finally {
+            handshake.close();
             upstream.ifPresent(UpstreamLink::close);
             String why = reason;
             session.ifPresent(s -> s.end(why));
@@ -232,6 +242,7 @@ final class ProxyConnection implements Runnable {
         CallerSession opened = services.gate().open(connection, protocol, token,
                 String.valueOf(client.getInetAddress().getHostAddress()), this::close);
         session = Optional.of(opened);
+        handshake.close(); // authenticated: its place in the handshake budget goes back
         return opened;
     }
 

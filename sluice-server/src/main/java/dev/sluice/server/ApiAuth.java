@@ -36,7 +36,7 @@ final class ApiAuth {
                     .json(Map.of("error", "invalid token: " + e.getMessage()));
             return Optional.empty();
         }
-        var auditors = EvidenceConfig.of(gateway.state().config()).auditorGroups();
+        var auditors = EvidenceConfig.of(gateway.state()).auditorGroups();
         if (principal.groups().stream().noneMatch(auditors::contains)) {
             ctx.status(403).json(Map.of("error", "only members of the auditor groups may read the audit trail"));
             return Optional.empty();

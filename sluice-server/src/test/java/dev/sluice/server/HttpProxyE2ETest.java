@@ -159,7 +159,7 @@ class HttpProxyE2ETest {
         }
         assertThat(upload.stdout()).isEqualTo(size + " " + HexFormat.of().formatHex(zeros.digest()));
         dev.sluice.testing.Eventually.await(() -> assertThat(sluice.audit(AuditQuery.all().withSubject("agent-big")))
-                .filteredOn(r -> r.kind().equals("statement.result")).hasSize(2)
+                .filteredOn(r -> r.kind().equals("command.result")).hasSize(2)
                 .allSatisfy(r -> assertThat(r.error()).isEmpty()));
     }
 
@@ -226,13 +226,13 @@ class HttpProxyE2ETest {
         assertThat(seen.getFirst().headers().toString()).doesNotContain(token);
         List<AuditRecord> trail = sluice.audit(AuditQuery.all().withSubject("agent-7"));
         assertThat(trail).anySatisfy(r -> {
-            assertThat(r.kind()).isEqualTo("statement");
+            assertThat(r.kind()).isEqualTo("command");
             assertThat(r.statement()).isEqualTo("GET /v1/invoices");
             assertThat(r.verdict()).isEqualTo("allow");
         });
         // the outcome is recorded once the last byte went out: the client may be faster
         dev.sluice.testing.Eventually.await(() -> assertThat(sluice.audit(AuditQuery.all().withSubject("agent-7")))
-                .anySatisfy(r -> assertThat(r.kind()).isEqualTo("statement.result")));
+                .anySatisfy(r -> assertThat(r.kind()).isEqualTo("command.result")));
         assertThat(trail.toString()).doesNotContain(token).doesNotContain("svc-credential-123");
     }
 
