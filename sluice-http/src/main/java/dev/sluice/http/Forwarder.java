@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.Set;
 
 import dev.sluice.core.config.WebTarget;
-import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.http.wire.BodyFraming;
 import dev.sluice.http.wire.ChunkedInputStream;
 import dev.sluice.http.wire.ChunkedOutputStream;
@@ -51,6 +50,9 @@ final class Forwarder {
 
         /** The client may stay silent indefinitely from now on (an upgraded stream). */
         void unboundedClient() throws IOException;
+
+        /** The client's socket (to notice it leaving while its request is held). */
+        java.net.Socket clientSocket();
     }
 
     private final ProxyServices services;
@@ -85,7 +87,13 @@ final class Forwarder {
             new Refusal(413, "request body too large (expected: <= " + limit + " bytes)").write(out, kube, true);
             return false;
         }
-        CallerSession.Verdict verdict = caller.submit(facts, new QuietWatch());
+        HeldClient watch = new HeldClient(links.clientSocket(), in, framing instanceof BodyFraming.None);
+        CallerSession.Verdict verdict;
+        try {
+            verdict = caller.submit(facts, watch);
+        } finally {
+            watch.finish();
+        }
         switch (verdict) {
             case CallerSession.Verdict.Refuse refuse -> {
                 // 503: the audit trail failed and the session ended; the connection goes with it
@@ -300,17 +308,5 @@ final class Forwarder {
             case WebTarget.Credential.OAuth2 oauth -> headers.with("Authorization", "Bearer "
                     + services.oauth().token(target.name(), oauth).reveal());
         };
-    }
-
-    /** Holds wait silently: HTTP/1.1 has no interim message a client shows; the approval id is in the audit. */
-    private static final class QuietWatch implements HoldWatch {
-        @Override
-        public void waiting(String message) {
-        }
-
-        @Override
-        public Optional<String> abandoned() {
-            return Optional.empty();
-        }
     }
 }

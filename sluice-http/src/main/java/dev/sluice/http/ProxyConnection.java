@@ -165,6 +165,11 @@ final class ProxyConnection implements Runnable {
             public void unboundedClient() throws IOException {
                 client.setSoTimeout(0);
             }
+
+            @Override
+            public Socket clientSocket() {
+                return client;
+            }
         }).serve(head, prepared, in, out);
     }
 

@@ -312,4 +312,30 @@ class KubernetesE2ETest {
                 "--connection", "nope", "--token", "t")).isEqualTo(1);
         assertThat(err.toString()).contains("no kubernetes connection named \"nope\"");
     }
+
+    @Test
+    void aHeldRequestWhoseClientGaveUpIsWithdrawnAndNeverRuns() throws Exception {
+        direct.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("keep")
+                .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("x").endContainer().endSpec()
+                .build()).create();
+        Cli.Result gaveUp = sluice.curl("-X", "DELETE", "--max-time", "3", "-H", "Authorization: Bearer "
+                + sluice.token("agent-impatient", "agents"), sluice.url() + "/k8s/prod-k8s/api/v1/namespaces/default/pods/keep");
+        assertThat(gaveUp.exitCode()).as("curl timed out waiting").isEqualTo(28);
+        String approver = sluice.token("sre-bob", "sre");
+        HttpClient http = HttpClient.newHttpClient();
+        Eventually.await(Duration.ofSeconds(20), () -> {
+            try {
+                String list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + sluice.gateway().httpPort() + "/api/approvals?state=withdrawn"))
+                        .header("Authorization", "Bearer " + approver).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(list).contains("agent-impatient").contains("pods keep");
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertThat(direct.pods().inNamespace("default").withName("keep").get()).isNotNull();
+        assertThat(cluster.requests()).noneMatch(seen -> seen.method().equals("DELETE")
+                && seen.path().contains("/pods/keep"));
+    }
 }
