@@ -15,14 +15,15 @@ import dev.sluice.core.SluiceException;
 import dev.sluice.core.config.ConfigException;
 
 /**
- * The one command-line entry point: {@code sluice serve|check|token|audit|policy|demo|approvals|approve|reject|access}.
+ * The one command-line entry point: {@code sluice serve|check|token|audit|policy|demo|approvals|approve|reject|access|kubeconfig}.
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Identity-aware Layer-7 gateway for AI agents.",
         subcommands = {SluiceCli.Serve.class, SluiceCli.Check.class, TokenCommand.class, AuditCommand.class,
             PolicyCommand.class, DemoCommand.class, MaskCommand.class, ApprovalsCommand.class,
             ApprovalsCommand.Approve.class, ApprovalsCommand.Reject.class, ApprovalsCommand.Access.class,
-            SessionsCommand.class, KillCommand.class, ReplayCommand.class, SshCaCommand.class})
+            SessionsCommand.class, KillCommand.class, ReplayCommand.class, SshCaCommand.class,
+            KubeconfigCommand.class})
 public final class SluiceCli implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;

@@ -38,6 +38,10 @@ final class TokenCommand implements Callable<Integer> {
     @Option(names = "--actor", description = "an agent acting for the subject (RFC 8693 act claim)")
     String actor;
 
+    @Option(names = "--exec-credential", description = "print a client.authentication.k8s.io/v1 ExecCredential "
+            + "(for a kubectl exec plugin: sluice kubeconfig --exec-subject)")
+    boolean execCredential;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -54,6 +58,13 @@ final class TokenCommand implements Callable<Integer> {
         String token = machine ? issuer.mintMachine(subject, groupSet, ttl)
                 : actor != null ? issuer.mintDelegated(subject, groupSet, actor, ttl)
                 : issuer.mint(subject, groupSet, ttl);
+        if (execCredential) {
+            spec.commandLine().getOut().println("{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+                    + "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"" + token + "\","
+                    + "\"expirationTimestamp\":\"" + Clock.systemUTC().instant().plus(ttl).truncatedTo(
+                    java.time.temporal.ChronoUnit.SECONDS) + "\"}}");
+            return 0;
+        }
         spec.commandLine().getOut().println(token);
         return 0;
     }

@@ -64,7 +64,7 @@ final class ConnectionsBinder {
         Set<String> keys = new java.util.HashSet<>(KEYS);
         keys.addAll(binder.keys());
         problems.rejectUnknownKeys(item, keys);
-        Optional<HostPort> address = address(item, problems);
+        Optional<HostPort> address = binder.urlAddress() ? urlAddress(item) : address(item, problems);
         Optional<Target> target = binder.binder().bind(item, secrets, problems);
         AllowRule allow = AllowRule.bind(item, problems);
         Map<String, String> labels = problems.stringMap(item, "labels");
@@ -74,6 +74,13 @@ final class ConnectionsBinder {
         }
         return Optional.of(new ConnectionConfig(name.get(), address.get(), target.get(), allow, labels,
                 defaultAction));
+    }
+
+    /** The dialer's host:port of a URL address; its problems are the target binder's to report. */
+    private static Optional<HostPort> urlAddress(ConfigNode item) {
+        ConfigProblems quiet = new ConfigProblems();
+        return item.at("address").isScalar() ? WebTargetBinder.url(item, quiet).map(WebTargetBinder::hostPort)
+                : Optional.empty();
     }
 
     private static Optional<HostPort> address(ConfigNode item, ConfigProblems problems) {

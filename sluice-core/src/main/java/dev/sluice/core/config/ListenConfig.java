@@ -21,7 +21,7 @@ public record ListenConfig(Map<String, HostPort> protocols, Optional<HostPort> h
     /** The protocol listeners that are on unless turned off. */
     static final Map<String, HostPort> DEFAULTS = Map.of("postgres", DEFAULT_POSTGRES);
     /** Every protocol listener key; a protocol module adds its name here when it lands. */
-    public static final Set<String> PROTOCOLS = Set.of("postgres", "ssh");
+    public static final Set<String> PROTOCOLS = Set.of("postgres", "ssh", "https");
     static final String OFF = "off";
 
     public ListenConfig {

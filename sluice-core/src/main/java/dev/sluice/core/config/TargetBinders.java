@@ -18,7 +18,11 @@ final class TargetBinders {
         Optional<Target> bind(ConfigNode item, SecretResolver secrets, ConfigProblems problems);
     }
 
-    record Type(Set<String> keys, Binder binder) {
+    /** {@code urlAddress}: the connection's {@code address} is a URL ({@code https://host:port/path}), not host:port. */
+    record Type(Set<String> keys, Binder binder, boolean urlAddress) {
+        Type(Set<String> keys, Binder binder) {
+            this(keys, binder, false);
+        }
     }
 
     static final Map<String, Type> TYPES = types();
@@ -30,6 +34,8 @@ final class TargetBinders {
         Map<String, Type> result = new LinkedHashMap<>();
         result.put(PostgresTarget.TYPE, new Type(PostgresTarget.KEYS, PostgresTarget::bind));
         result.put(SshTarget.TYPE, new Type(SshTarget.KEYS, SshTarget::bind));
+        result.put(WebTarget.KUBERNETES, new Type(WebTarget.KUBERNETES_KEYS, WebTargetBinder::kubernetes, true));
+        result.put(WebTarget.HTTP, new Type(WebTarget.HTTP_KEYS, WebTargetBinder::http, true));
         return java.util.Collections.unmodifiableMap(result);
     }
 }

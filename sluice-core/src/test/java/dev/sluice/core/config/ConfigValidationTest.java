@@ -38,7 +38,8 @@ class ConfigValidationTest {
     void namesAnUnknownTopLevelKeyAndWhatWasExpected() {
         assertThat(problems("listen: {}\nlisten-on: 1\n")).containsExactly(
                 "sluice.yaml:2: listen-on: unknown key 'listen-on' (expected one of: api, approvals, audit, connections, "
-                        + "data-dir, exports, identity, limits, listen, logging, masking, metrics, policies, policy-dir, "
+                        + "data-dir, exports, https, identity, limits, listen, logging, masking, metrics, policies, "
+                        + "policy-dir, "
                         + "recording, shutdown, tls)");
     }
 
@@ -107,7 +108,8 @@ class ConfigValidationTest {
     @Test
     void refusesAnUnsupportedConnectionType() {
         assertThat(problems(connection("type: mysql"))).containsExactly(
-                "sluice.yaml:6: connections[0].type: unsupported type 'mysql', expected one of: postgres, ssh");
+                "sluice.yaml:6: connections[0].type: unsupported type 'mysql', expected one of: postgres, ssh, "
+                        + "kubernetes, http");
     }
 
     @Test
@@ -214,12 +216,14 @@ class ConfigValidationTest {
                 "sluice.yaml:3: listen.http: invalid address 'nowhere': the port is missing "
                         + "(expected host:port, e.g. 127.0.0.1:5432)",
                 "sluice.yaml:5: identity.dev-issuer: expected true or false, got 'maybe'",
-                "sluice.yaml:8: connections[0].type: unsupported type 'oracle', expected one of: postgres, ssh",
+                "sluice.yaml:8: connections[0].type: unsupported type 'oracle', expected one of: postgres, ssh, "
+                        + "kubernetes, http",
                 "sluice.yaml:10: connections[0].database: expected a string, got a list",
                 "sluice.yaml:12: connections[0].password: environment variable ORDERS_DB_PASSWORD is not set",
                 "sluice.yaml:13: connections[1].name: duplicate connection name 'orders' (first defined on line 7)",
                 "sluice.yaml:17: colour: unknown key 'colour' (expected one of: api, approvals, audit, connections, "
-                        + "data-dir, exports, identity, limits, listen, logging, masking, metrics, policies, policy-dir, "
+                        + "data-dir, exports, https, identity, limits, listen, logging, masking, metrics, policies, "
+                        + "policy-dir, "
                         + "recording, shutdown, tls)");
     }
 

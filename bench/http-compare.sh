@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# wrk against a local HTTP service direct, through haproxy (HTTP mode, TLS) and through Sluice's HTTPS proxy
+# (listen.https, an `http` connection with an injected header, the dev issuer's token, one allow policy, audit on),
+# in one run on this machine. Prints a Markdown table: requests/s and latency, and ratios against direct.
+#
+#   bench/http-compare.sh        (DURATION=10 seconds per run, CONNECTIONS=16, THREADS=2 by default)
+#
+# The service is haproxy answering 200 with a small JSON body itself (`http-request return`), so the service costs
+# next to nothing and the differences are the proxies'. Everything runs on 127.0.0.1 and is stopped on exit.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+for tool in wrk haproxy openssl python3; do
+    command -v "$tool" >/dev/null || { echo "missing: $tool (bin/sluice-prereqs test)" >&2; exit 1; }
+done
+DIR=$(mktemp -d /tmp/sluice-http-bench-XXXXXX)
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$DIR"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+              echo "port $1 did not open" >&2; return 1; }
+SERVICE=$(port) HAPROXY=$(port) SLUICE=$(port) API=$(port)
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$DIR/key.pem" -out "$DIR/cert.pem" 2>/dev/null
+cat "$DIR/cert.pem" "$DIR/key.pem" > "$DIR/haproxy.pem"
+cat > "$DIR/haproxy.cfg" <<CFG
+global
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend service
+    bind 127.0.0.1:$SERVICE
+    http-request return status 200 content-type application/json string "{\"invoices\":[{\"id\":1,\"amount\":5}]}"
+frontend proxy
+    bind 127.0.0.1:$HAPROXY ssl crt $DIR/haproxy.pem alpn http/1.1
+    http-request set-header Authorization "Bearer service-credential"
+    default_backend service
+backend service
+    server s1 127.0.0.1:$SERVICE
+CFG
+haproxy -f "$DIR/haproxy.cfg" -db >"$DIR/haproxy.log" 2>&1 &
+PIDS+=($!)
+
+cat > "$DIR/sluice.yaml" <<YAML
+listen:
+  postgres: "off"
+  http: 127.0.0.1:$API
+  https: 127.0.0.1:$SLUICE
+data-dir: $DIR/data
+tls:
+  cert-file: $DIR/cert.pem
+  key-file: $DIR/key.pem
+identity:
+  dev-issuer: true
+connections:
+  - name: billing
+    type: http
+    address: http://127.0.0.1:$SERVICE
+    headers:
+      Authorization: "Bearer service-credential"
+    allow: {groups: [bench]}
+policies:
+  - name: no-admin
+    connections: [billing]
+    deny:
+      paths: ["/admin/**"]
+YAML
+TOKEN=$("$ROOT/bin/sluice" token --config "$DIR/sluice.yaml" --subject bench-agent --groups bench --ttl 2h 2>/dev/null)
+"$ROOT/bin/sluice" serve --config "$DIR/sluice.yaml" >"$DIR/sluice.log" 2>&1 &
+PIDS+=($!)
+wait_port "$SERVICE"; wait_port "$HAPROXY"; wait_port "$SLUICE"
+
+run() { # name url [header]
+    local name=$1 url=$2 header=${3:-X-Bench: 1}
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -H "$header" "$url" >/dev/null 2>&1 || true   # warm-up
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$header" "$url" > "$DIR/$name.txt"
+    local rps p50 p99 avg
+    rps=$(awk '/Requests\/sec/ {print $2}' "$DIR/$name.txt")
+    avg=$(awk '$1=="Latency" {print $2; exit}' "$DIR/$name.txt")
+    p50=$(awk '$1=="50%" {print $2}' "$DIR/$name.txt")
+    p99=$(awk '$1=="99%" {print $2}' "$DIR/$name.txt")
+    local non2xx
+    non2xx=$(awk '/Non-2xx/ {print $5}' "$DIR/$name.txt")
+    echo "$name $rps $avg $p50 $p99 ${non2xx:-0}"
+}
+to_ms() { python3 -c "import sys,re; v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)',v); f={'us':0.001,'ms':1,'s':1000}[m[2]]; print(round(float(m[1])*f,3))" "$1"; }
+
+results=()
+results+=("$(run direct "http://127.0.0.1:$SERVICE/v1/invoices")")
+results+=("$(run haproxy "https://127.0.0.1:$HAPROXY/v1/invoices")")
+results+=("$(run sluice "https://127.0.0.1:$SLUICE/http/billing/v1/invoices" "Authorization: Bearer $TOKEN")")
+read -r _ direct_rps direct_avg _ _ _ <<<"${results[0]}"
+if [[ ${results[2]} == "sluice 0"* || ${results[2]} == "sluice  "* ]]; then
+    echo "Sluice served nothing; its log:" >&2; tail -30 "$DIR/sluice.log" >&2; cat "$DIR/sluice.txt" >&2
+fi
+echo "| path | requests/s | avg latency | p50 | p99 | non-2xx | req/s vs direct | added avg latency vs direct |"
+echo "|---|---|---|---|---|---|---|---|"
+for line in "${results[@]}"; do
+    read -r name rps avg p50 p99 non2xx <<<"$line"
+    ratio=$(python3 -c "print(f'{$rps/$direct_rps:.2f}')")
+    added=$(python3 -c "print(f'{$(to_ms "$avg") - $(to_ms "$direct_avg"):+.3f} ms')")
+    echo "| $name | $rps | $avg | $p50 | $p99 | $non2xx | $ratio | $added |"
+done
+echo
+echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"

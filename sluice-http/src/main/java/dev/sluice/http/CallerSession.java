@@ -1,0 +1,59 @@
+package dev.sluice.http;
+
+import java.time.Duration;
+import java.util.Map;
+
+import dev.sluice.core.approval.HoldWatch;
+import dev.sluice.core.identity.Principal;
+import dev.sluice.core.masking.MaskingPlan;
+
+/**
+ * One caller (token) on one connection over one client connection: a core session. Every request is submitted to it
+ * before anything is forwarded, and its outcome reported after. Used by the client connection's thread; {@link #end}
+ * may also come from the core (expiry, drain, kill) through the terminator.
+ */
+interface CallerSession {
+    String connection();
+
+    /** SHA-256 of the token the session was opened with: a request with another token opens another session. */
+    String tokenDigest();
+
+    Principal principal();
+
+    HttpTarget target();
+
+    /** The masking rules in force for this caller and connection, now. */
+    MaskingPlan masking();
+
+    /** Judges, holds, records; durable before it returns. */
+    Verdict submit(RequestFacts facts, HoldWatch watch);
+
+    /** Records a refusal Sluice decided itself (a request it will not forward whatever the policy says). */
+    Verdict refuse(RequestFacts facts, String reason);
+
+    void completed(long commandId, int status, long bytes, String error, Duration duration, Map<String, Long> masked);
+
+    /**
+     * A terminal recording for an exec/attach stream of this session ({@code asciicast/v2}); empty when recording is
+     * off.
+     */
+    java.util.Optional<ExecRecording> execRecording(String subprotocol, String command);
+
+    void countFromClient(long bytes);
+
+    void countToClient(long bytes);
+
+    /** Audits the end; idempotent. */
+    void end(String reason);
+
+    /** What to do with one request. */
+    sealed interface Verdict {
+        record Forward(long commandId) implements Verdict {
+        }
+
+        /** Refused: the message is safe to show; {@code status} 403, or 503 when the audit trail failed. */
+        record Refuse(long commandId, int status, String message) implements Verdict {
+        }
+
+    }
+}

@@ -1,0 +1,312 @@
+package dev.sluice.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import dev.sluice.core.config.WebTarget;
+import dev.sluice.http.wire.BodyFraming;
+import dev.sluice.http.wire.ChunkedInputStream;
+import dev.sluice.http.wire.ChunkedOutputStream;
+import dev.sluice.http.wire.FixedLengthInputStream;
+import dev.sluice.http.wire.HeadReader;
+import dev.sluice.http.wire.Headers;
+import dev.sluice.http.wire.HttpProtocolException;
+import dev.sluice.http.wire.RequestHead;
+import dev.sluice.http.wire.ResponseHead;
+
+/**
+ * Serves one request of an authenticated caller: decodes what it does, submits it to the caller's session, and when
+ * allowed forwards it with the caller's token replaced by the target's credential, then relays the answer, masked
+ * where masking applies, streaming both ways. Runs on the client connection's thread.
+ */
+final class Forwarder {
+    /** Request fields never forwarded: hop-by-hop, the caller's credential, and what only Sluice may set. */
+    static final Set<String> DROPPED_REQUEST = Set.of("connection", "keep-alive", "proxy-connection",
+            "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade",
+            "content-length", "host", "authorization", "expect", "forwarded", "x-forwarded-for", "x-forwarded-host",
+            "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-real-ip", "accept-encoding");
+    static final Set<String> DROPPED_RESPONSE = Set.of("connection", "keep-alive", "proxy-connection", "te",
+            "trailer", "transfer-encoding", "upgrade", "content-length", "proxy-authenticate");
+    /** Request headers HTTP policy may match on ({@code command.headers}). */
+    static final Set<String> SELECTED_HEADERS = Set.of("content-type", "accept", "user-agent", "x-request-id",
+            "kubectl-command", "origin", "content-length");
+
+    /** Opens or reuses the upstream connection of the session. */
+    interface Links {
+        UpstreamLink link(CallerSession caller, boolean fresh) throws IOException;
+
+        void drop();
+
+        /** The client may stay silent indefinitely from now on (an upgraded stream). */
+        void unboundedClient() throws IOException;
+
+        /** The client's socket (to notice it leaving while its request is held). */
+        java.net.Socket clientSocket();
+    }
+
+    private final ProxyServices services;
+    private final CallerSession caller;
+    private final HttpTarget target;
+    private final Links links;
+
+    Forwarder(ProxyServices services, CallerSession caller, HttpTarget target, Links links) {
+        this.services = services;
+        this.caller = caller;
+        this.target = target;
+        this.links = links;
+    }
+
+    /** Serves the request; false when the client connection must close afterwards. */
+    boolean serve(RequestHead head, ProxyConnection.Prepared prepared, InputStream in, OutputStream out)
+            throws IOException {
+        Instant started = services.clock().instant();
+        boolean kube = target.kubernetes();
+        Route route = prepared.route();
+        RequestFacts facts;
+        BodyFraming framing;
+        try {
+            framing = BodyFraming.ofRequest(head);
+            facts = facts(head, route);
+        } catch (HttpProtocolException e) {
+            new Refusal(e.status(), e.getMessage()).write(out, kube, true);
+            return false;
+        }
+        long limit = kube ? services.settings().maxKubeBodyBytes() : services.settings().maxBodyBytes();
+        if (framing instanceof BodyFraming.Fixed fixed && fixed.length() > limit) {
+            new Refusal(413, "request body too large (expected: <= " + limit + " bytes)").write(out, kube, true);
+            return false;
+        }
+        HeldClient watch = new HeldClient(links.clientSocket(), in, framing instanceof BodyFraming.None);
+        CallerSession.Verdict verdict;
+        try {
+            verdict = caller.submit(facts, watch);
+        } finally {
+            watch.finish();
+        }
+        switch (verdict) {
+            case CallerSession.Verdict.Refuse refuse -> {
+                // 503: the audit trail failed and the session ended; the connection goes with it
+                boolean close = !(framing instanceof BodyFraming.None) || prepared.closeAfter()
+                        || refuse.status() == 503;
+                new Refusal(refuse.status(), refuse.message()).write(out, kube, close);
+                return !close;
+            }
+            case CallerSession.Verdict.Forward forward -> {
+                return forward(forward.commandId(), head, prepared, facts, framing, limit, in, out, started);
+            }
+        }
+    }
+
+    private RequestFacts facts(RequestHead head, Route route) {
+        if (target.kubernetes()) {
+            KubeRequest request = KubeRequest.parse(head.method(), route.segments(), QueryString.parse(route.query()),
+                    head.headers().first("Content-Type"));
+            List<String> command = request.verb().equals("exec") || request.verb().equals("attach")
+                    ? QueryString.parse(route.query()).all("command") : List.of();
+            return new RequestFacts.Kube(request, head.headers().first("Kubectl-Command"), head.method(),
+                    route.display(), command);
+        }
+        Map<String, String> selected = new LinkedHashMap<>();
+        for (var field : head.headers().fields()) {
+            String name = field.name().toLowerCase(Locale.ROOT);
+            if (SELECTED_HEADERS.contains(name)) {
+                selected.putIfAbsent(name, field.value());
+            }
+        }
+        return new RequestFacts.Http(head.method(), target.address().getHost(), "/" + String.join("/",
+                route.segments()), route.query(), selected);
+    }
+
+    private boolean forward(long id, RequestHead head, ProxyConnection.Prepared prepared, RequestFacts facts,
+                            BodyFraming framing, long limit, InputStream in, OutputStream out, Instant started)
+            throws IOException {
+        if (head.headers().listContains("Expect", "100-continue")) {
+            // The judgment is what 100 Continue guards: the client may send its body now.
+            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+        RequestHead upstreamHead = upstreamHead(head, prepared, framing);
+        ResponseHead response;
+        // A kept-alive upstream connection may have been closed by the service meanwhile: a GET or HEAD without a
+        // body is sent again once on a fresh connection; nothing else is (it may have run).
+        boolean retry = framing instanceof BodyFraming.None && !prepared.upgrade()
+                && (head.method().equals("GET") || head.method().equals("HEAD"));
+        for (boolean fresh = false; ; fresh = true) {
+            UpstreamLink link;
+            try {
+                link = links.link(caller, fresh);
+            } catch (IOException | RuntimeException e) {
+                links.drop();
+                services.upstreamFailed(caller);
+                String message = "Sluice could not reach connection \"" + target.name() + "\": "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                new Refusal(502, message).write(out, target.kubernetes(), true);
+                caller.completed(id, 502, 0, message, Duration.between(started, services.clock().instant()),
+                        Map.of());
+                return false;
+            }
+            long fromClient;
+            try {
+                upstreamHead.encode(link.out());
+                fromClient = body(framing, in, link.out(), limit);
+                link.out().flush();
+            } catch (HttpProtocolException e) {
+                links.drop(); // the upstream saw part of a body: it must not see it completed
+                new Refusal(e.status(), e.getMessage()).write(out, target.kubernetes(), true);
+                caller.completed(id, e.status(), 0, e.getMessage(),
+                        Duration.between(started, services.clock().instant()), Map.of());
+                return false;
+            } catch (IOException e) {
+                if (retry && !fresh) {
+                    continue;
+                }
+                throw e;
+            }
+            caller.countFromClient(fromClient);
+            // The answer's head must come within upstream-timeout; its body (a watch, logs -f, an event stream, an
+            // upgraded stream) may take as long as it takes.
+            link.socket().setSoTimeout(prepared.upgrade() ? 0
+                    : (int) services.settings().upstreamTimeout().toMillis());
+            try {
+                response = responseHead(link);
+                if (response.status() != 101) {
+                    link.socket().setSoTimeout(0);
+                }
+            } catch (IOException | HttpProtocolException e) {
+                links.drop();
+                if (retry && !fresh && !(e instanceof java.net.SocketTimeoutException)) {
+                    continue;
+                }
+                int status = e instanceof java.net.SocketTimeoutException ? 504 : 502;
+                String message = status == 504 ? "the upstream did not answer in time" : "the upstream failed: "
+                        + (e instanceof HttpProtocolException ? e.getMessage() : "connection lost");
+                new Refusal(status, message).write(out, target.kubernetes(), true);
+                caller.completed(id, status, 0, message, Duration.between(started, services.clock().instant()),
+                        Map.of());
+                return false;
+            }
+            return answer(id, head, prepared, facts, response, link, in, out, started);
+        }
+    }
+
+    private boolean answer(long id, RequestHead head, ProxyConnection.Prepared prepared, RequestFacts facts,
+                           ResponseHead response, UpstreamLink link, InputStream in, OutputStream out,
+                           Instant started) throws IOException {
+        if (response.status() == 401 && target.credential() instanceof WebTarget.Credential.OAuth2) {
+            services.oauth().invalidate(target.name());
+        }
+        if (response.status() == 101) {
+            if (!prepared.upgrade()) {
+                links.drop();
+                new Refusal(502, "the upstream switched protocols unasked").write(out, target.kubernetes(), true);
+                caller.completed(id, 502, 0, "unasked 101", Duration.between(started, services.clock().instant()),
+                        Map.of());
+                return false;
+            }
+            links.unboundedClient();
+            java.util.Optional<ExecRecording> recording = Optional.empty();
+            if (facts instanceof RequestFacts.Kube kube && (kube.request().verb().equals("exec")
+                    || kube.request().verb().equals("attach"))
+                    && response.headers().first("Upgrade").orElse("").equalsIgnoreCase("websocket")) {
+                recording = caller.execRecording(response.headers().first("Sec-WebSocket-Protocol").orElse(""),
+                        kube.execCommand().isEmpty() ? kube.request().describe() : String.join(" ",
+                                kube.execCommand()));
+            }
+            return new UpgradeRelay(caller, id, started, services.clock(), recording).relay(response, in, out, link);
+        }
+        return new ResponseRelay(services, caller, target, links).relay(id, head, prepared, facts, response, link, out,
+                started);
+    }
+
+    private static ResponseHead responseHead(UpstreamLink link) throws IOException {
+        HeadReader reader = new HeadReader(link.in(), 8192, 256 * 1024);
+        while (true) {
+            Optional<HeadReader.RawHead> raw = reader.read();
+            if (raw.isEmpty()) {
+                throw new HttpProtocolException(502, "the upstream closed the connection without an answer");
+            }
+            ResponseHead head = ResponseHead.decode(raw.get());
+            if (head.status() / 100 != 1 || head.status() == 101) {
+                return head;
+            }
+            // 100 Continue (Sluice answered the client itself) and 103 Early Hints: not relayed.
+        }
+    }
+
+    private long body(BodyFraming framing, InputStream in, OutputStream upstream, long limit) throws IOException {
+        return switch (framing) {
+            case BodyFraming.None none -> 0;
+            case BodyFraming.Fixed fixed -> Streams.copy(new FixedLengthInputStream(in, fixed.length()), upstream,
+                    limit);
+            case BodyFraming.Chunked chunked -> {
+                ChunkedOutputStream encoded = new ChunkedOutputStream(upstream);
+                long n = Streams.copy(new ChunkedInputStream(in, 400), encoded, limit);
+                encoded.finish();
+                yield n;
+            }
+            case BodyFraming.UntilClose untilClose -> throw new HttpProtocolException(400, "request without framing");
+        };
+    }
+
+    private RequestHead upstreamHead(RequestHead head, ProxyConnection.Prepared prepared, BodyFraming framing)
+            throws IOException {
+        Set<String> nominated = new java.util.HashSet<>();
+        for (String value : head.headers().all("Connection")) {
+            for (String part : value.split(",")) {
+                nominated.add(part.strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        nominated.remove("upgrade");
+        Headers headers = head.headers().without(n -> DROPPED_REQUEST.contains(n) || nominated.contains(n));
+        headers = headers.with("Host", target.hostHeader());
+        if (target.kubernetes()) {
+            headers = headers.with("Accept", KubeAccept.jsonOnly(head.headers().all("Accept")));
+        }
+        headers = credential(headers);
+        if (target.impersonate()) {
+            headers = headers.with("Impersonate-User", caller.principal().subject());
+            for (String group : caller.principal().groups().stream().sorted().toList()) {
+                headers = headers.plus("Impersonate-Group", group);
+            }
+        }
+        if (prepared.upgrade()) {
+            headers = headers.with("Connection", "Upgrade").with("Upgrade",
+                    head.headers().first("Upgrade").orElseThrow().strip());
+        }
+        headers = switch (framing) {
+            case BodyFraming.Fixed fixed -> headers.with("Content-Length", Long.toString(fixed.length()));
+            case BodyFraming.Chunked chunked -> headers.with("Transfer-Encoding", "chunked");
+            default -> headers;
+        };
+        return new RequestHead(head.method(), prepared.route().upstreamTarget(target.basePath()), "HTTP/1.1",
+                headers);
+    }
+
+    private Headers credential(Headers headers) throws IOException {
+        return switch (target.credential()) {
+            case WebTarget.Credential.None none -> headers;
+            case WebTarget.Credential.Headers fixed -> {
+                Headers result = headers;
+                for (WebTarget.SecretHeader h : fixed.headers()) {
+                    result = result.with(h.name(), h.value().reveal());
+                }
+                yield result;
+            }
+            case WebTarget.Credential.Basic basic -> headers.with("Authorization", "Basic " + Base64.getEncoder()
+                    .encodeToString((basic.user() + ":" + basic.password().reveal()).getBytes(StandardCharsets.UTF_8)));
+            case WebTarget.Credential.OAuth2 oauth -> headers.with("Authorization", "Bearer "
+                    + services.oauth().token(target.name(), oauth).reveal());
+        };
+    }
+}

@@ -1,0 +1,264 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.sluice.core.audit.AuditQuery;
+import dev.sluice.core.audit.AuditRecord;
+import dev.sluice.testing.Cli;
+
+/**
+ * curl through Sluice's HTTPS proxy to a real HTTP service (the JDK's HttpServer): the caller's OIDC token is
+ * verified and never reaches the service, the configured credential is injected, paths are judged, JSON and text
+ * responses are masked, and every request is audited with its status.
+ */
+class HttpProxyE2ETest {
+    private static HttpUpstream upstream;
+    private static WebSocketStandIn webSockets;
+    private static ProxyHarness sluice;
+
+    @BeforeAll
+    static void start() throws IOException {
+        upstream = HttpUpstream.start();
+        webSockets = WebSocketStandIn.start();
+        Path secret = Files.createTempFile("billing-token", "");
+        Files.writeString(secret, "svc-credential-123\n");
+        sluice = ProxyHarness.start(oidc -> """
+                https:
+                  host-suffix: sluice.test
+                connections:
+                  - name: billing
+                    type: http
+                    address: %s
+                    headers:
+                      Authorization: "Bearer ${file:%s}"
+                    allow: {groups: [agents]}
+                  - name: sockets
+                    type: http
+                    address: %s
+                    allow: {groups: [agents]}
+                  - name: billing-basic
+                    type: http
+                    address: %s
+                    basic-auth: {user: svc, password: "pa:ss"}
+                    allow: {groups: [agents]}
+                  - name: billing-oauth
+                    type: http
+                    address: %s
+                    oauth2-client-credentials:
+                      token-url: %s
+                      client-id: billing-client
+                      client-secret: s3cret
+                      scope: invoices
+                    allow: {groups: [agents]}
+                policies:
+                  - name: no-admin
+                    connections: [billing]
+                    groups: [agents]
+                    deny:
+                      paths: ["/admin/**", "/admin"]
+                masking:
+                  - name: pii
+                    connections: [billing]
+                    detectors: [email, card]
+                """.formatted(upstream.url(), secret, webSockets.url(), upstream.url(), upstream.url(),
+                oidc.tokenEndpoint(ProxyHarness.ISSUER_ID)));
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        sluice.close();
+        upstream.close();
+        webSockets.close();
+    }
+
+    static HttpClient client() throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(sluice.caFile())) {
+            trust.setCertificateEntry("sluice", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, factory.getTrustManagers(), null);
+        return HttpClient.newBuilder().sslContext(context).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    @Test
+    void hostRoutingAndBasicCredentialsReachTheService() {
+        upstream.forget();
+        String token = sluice.token("agent-4", "agents");
+        Cli.Result byHost = sluice.curl("-H", "Authorization: Bearer " + token, "-H", "Host: billing-basic.sluice.test",
+                sluice.url() + "/echo");
+        assertThat(byHost.exitCode()).as(byHost.stderr()).isZero();
+        HttpUpstream.Seen seen = upstream.requests().getFirst();
+        assertThat(seen.uri()).isEqualTo("/echo");
+        assertThat(seen.header("Authorization")).isEqualTo("Basic "
+                + java.util.Base64.getEncoder().encodeToString("svc:pa:ss".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        // a Host outside the suffix is not a route: the path decides, and this one has no prefix
+        assertThat(sluice.curl("-w", "\n%{http_code}", "-H", "Authorization: Bearer " + token, "-H",
+                "Host: billing-basic.evil.test", sluice.url() + "/echo").stdout()).endsWith("404");
+        assertThat(upstream.requests()).hasSize(1);
+    }
+
+    @Test
+    void anOAuth2ClientCredentialsTokenIsFetchedAndInjected() {
+        upstream.forget();
+        Cli.Result result = sluice.curl("-H", "Authorization: Bearer " + sluice.token("agent-3", "agents"),
+                sluice.url() + "/http/billing-oauth/echo");
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        String injected = upstream.requests().getFirst().header("Authorization");
+        assertThat(injected).startsWith("Bearer ey");
+        // The token Sluice fetched is the IdP's client-credentials token for billing-client, not the caller's.
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(injected.substring(7).split("\\.")[1]),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(payload).contains("billing-client").doesNotContain("agent-3");
+    }
+
+    @Test
+    void largeBodiesStreamBothWaysWithMatchingChecksums() {
+        long size = 512L << 20;
+        String token = sluice.token("agent-big", "agents");
+        Cli.Result download = Cli.run(Map.of(), Duration.ofSeconds(300), "sh", "-c", "curl -sS --max-time 240 "
+                + "--cacert '" + sluice.caFile() + "' -H 'Authorization: Bearer " + token + "' '" + sluice.url()
+                + "/http/billing/download?size=" + size + "' | sha256sum");
+        assertThat(download.exitCode()).as(download.stderr()).isZero();
+        assertThat(download.stdout()).startsWith(HttpUpstream.Pattern.sha256Of(size));
+        Cli.Result upload = Cli.run(Map.of(), Duration.ofSeconds(300), "sh", "-c", "head -c " + size
+                + " /dev/zero | curl -sS --max-time 240 --cacert '" + sluice.caFile() + "' -H 'Authorization: Bearer "
+                + token + "' -H 'Content-Type: application/octet-stream' -T - '" + sluice.url()
+                + "/http/billing/upload'");
+        assertThat(upload.exitCode()).as(upload.stderr()).isZero();
+        MessageDigest zeros = HttpUpstream.sha256();
+        byte[] block = new byte[1 << 20];
+        for (int i = 0; i < 512; i++) {
+            zeros.update(block);
+        }
+        assertThat(upload.stdout()).isEqualTo(size + " " + HexFormat.of().formatHex(zeros.digest()));
+        dev.sluice.testing.Eventually.await(() -> assertThat(sluice.audit(AuditQuery.all().withSubject("agent-big")))
+                .filteredOn(r -> r.kind().equals("command.result")).hasSize(2)
+                .allSatisfy(r -> assertThat(r.error()).isEmpty()));
+    }
+
+    @Test
+    void serverSentEventsArriveAsTheyAreSentAndAreMasked() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(sluice.url() + "/http/billing/sse"))
+                .header("Authorization", "Bearer " + sluice.token("agent-sse", "agents")).build();
+        List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        long start = System.nanoTime();
+        client().send(request, HttpResponse.BodyHandlers.ofLines()).body().forEach(line -> {
+            if (!line.isEmpty()) {
+                lines.add(line);
+                arrivals.add((System.nanoTime() - start) / 1_000_000);
+            }
+        });
+        assertThat(lines).hasSize(3).allSatisfy(line -> assertThat(line).startsWith("data: event")
+                .doesNotContain("ada@example.com"));
+        assertThat(arrivals.get(2) - arrivals.get(0)).as("events streamed, not buffered").isGreaterThanOrEqualTo(250);
+    }
+
+    @Test
+    void aWebSocketIsRelayedBothWays() throws Exception {
+        List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch two = new java.util.concurrent.CountDownLatch(2);
+        WebSocket socket = client().newWebSocketBuilder()
+                .header("Authorization", "Bearer " + sluice.token("agent-ws", "agents"))
+                .buildAsync(URI.create(sluice.url().replace("https", "wss") + "/http/sockets/ws/echo"),
+                        new WebSocket.Listener() {
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onText(WebSocket ws, CharSequence data,
+                                                                                   boolean last) {
+                                received.add(data.toString());
+                                two.countDown();
+                                ws.request(1);
+                                return null;
+                            }
+                        }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        socket.sendText("hello", true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        socket.sendText("again", true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(two.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(received).containsExactly("hello", "again");
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        assertThat(sluice.audit(AuditQuery.all().withSubject("agent-ws"))).anySatisfy(r -> {
+            assertThat(r.statement()).isEqualTo("GET /ws/echo");
+            assertThat(r.verdict()).isEqualTo("allow");
+        });
+    }
+
+
+    @Test
+    void curlReachesTheServiceWithTheInjectedCredentialAndMaskedJson() {
+        upstream.forget();
+        String token = sluice.token("agent-7", "agents");
+        Cli.Result result = sluice.curl("-H", "Authorization: Bearer " + token,
+                sluice.url() + "/http/billing/v1/invoices");
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdout()).contains("\"amount\":5").contains("\"note\":\"ok\"")
+                .doesNotContain("ada@example.com").doesNotContain("4242 4242 4242 4242");
+        List<HttpUpstream.Seen> seen = upstream.requests();
+        assertThat(seen).hasSize(1);
+        assertThat(seen.getFirst().uri()).isEqualTo("/v1/invoices");
+        assertThat(seen.getFirst().header("Authorization")).isEqualTo("Bearer svc-credential-123");
+        assertThat(seen.getFirst().headers().toString()).doesNotContain(token);
+        List<AuditRecord> trail = sluice.audit(AuditQuery.all().withSubject("agent-7"));
+        assertThat(trail).anySatisfy(r -> {
+            assertThat(r.kind()).isEqualTo("command");
+            assertThat(r.statement()).isEqualTo("GET /v1/invoices");
+            assertThat(r.verdict()).isEqualTo("allow");
+        });
+        // the outcome is recorded once the last byte went out: the client may be faster
+        dev.sluice.testing.Eventually.await(() -> assertThat(sluice.audit(AuditQuery.all().withSubject("agent-7")))
+                .anySatisfy(r -> assertThat(r.kind()).isEqualTo("command.result")));
+        assertThat(trail.toString()).doesNotContain(token).doesNotContain("svc-credential-123");
+    }
+
+    @Test
+    void aDeniedPathIsRefusedWithJsonAndNeverReachesTheService() {
+        upstream.forget();
+        Cli.Result result = sluice.curl("-w", "\n%{http_code}", "-H", "Authorization: Bearer "
+                + sluice.token("agent-8", "agents"), sluice.url() + "/http/billing/admin/users");
+        assertThat(result.stdout()).contains("denied by Sluice policy rule \\\"no-admin\\\"").endsWith("403");
+        assertThat(upstream.requests()).isEmpty();
+        assertThat(sluice.audit(AuditQuery.all().withSubject("agent-8"))).anySatisfy(r -> {
+            assertThat(r.statement()).isEqualTo("GET /admin/users");
+            assertThat(r.verdict()).isEqualTo("deny");
+        });
+    }
+
+    @Test
+    void badTokensAndOtherGroupsAreRefused() {
+        upstream.forget();
+        assertThat(sluice.curl("-w", "\n%{http_code}", sluice.url() + "/http/billing/v1/invoices").stdout())
+                .endsWith("401");
+        assertThat(sluice.curl("-w", "\n%{http_code}", "-H", "Authorization: Bearer not-a-jwt",
+                sluice.url() + "/http/billing/v1/invoices").stdout()).endsWith("401");
+        assertThat(sluice.curl("-w", "\n%{http_code}", "-H", "Authorization: Bearer "
+                + sluice.token("outsider", "visitors"), sluice.url() + "/http/billing/v1/invoices").stdout())
+                .endsWith("403");
+        assertThat(upstream.requests()).isEmpty();
+    }
+}
