@@ -46,7 +46,8 @@ public record IdentityConfig(List<OidcIssuerConfig> oidc, boolean devIssuer, Dur
 
     static IdentityConfig bind(ConfigNode root, ConfigProblems problems) {
         ConfigNode node = problems.map(root, "identity");
-        problems.rejectUnknownKeys(node, Set.of("oidc", "dev-issuer", "session-grace", "max-token-lifetime"));
+        problems.rejectUnknownKeys(node, Set.of("oidc", "dev-issuer", "session-grace", "max-token-lifetime",
+                "people"));
         Duration grace = grace(node, DEFAULT_SESSION_GRACE, problems);
         Duration lifetime = lifetime(node, DEFAULT_MAX_TOKEN_LIFETIME, problems);
         List<OidcIssuerConfig> issuers = new ArrayList<>();
