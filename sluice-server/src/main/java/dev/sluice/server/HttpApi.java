@@ -7,8 +7,9 @@ import io.javalin.Javalin;
 import dev.sluice.core.config.HostPort;
 
 /**
- * The REST API on the http listener. Errors are JSON with a fitting status. Health, and the approvals API
- * ({@link ApprovalsApi}); the audit query API arrives with its issue.
+ * The REST API on the http listener. Errors are JSON with a fitting status. Health, the approvals API
+ * ({@link ApprovalsApi}), the audit API ({@link AuditApi}), operations, and the web console for people
+ * ({@link GatewayConsole}, under {@code /console}).
  */
 final class HttpApi implements AutoCloseable {
     private final Javalin app;
@@ -28,6 +29,8 @@ final class HttpApi implements AutoCloseable {
             ApprovalsApi.register(config.routes, gateway);
             AuditApi.register(config.routes, gateway);
             OpsApi.register(config.routes, gateway);
+            GatewayConsole.create(gateway, gateway.clock(), dev.sluice.console.LiveView.none(),
+                    dev.sluice.console.ImpactPreview.none()).register(config.routes);
             config.routes.exception(Exception.class, (e, ctx) -> ctx.status(500)
                     .json(Map.of("error", "internal error")));
             config.routes.error(404, ctx -> {
