@@ -92,7 +92,7 @@ final class ApprovalRoutes {
         try {
             String last = "";
             long quiet = 0;
-            while (!client.terminated() && guard.session(ctx).isPresent()) {
+            while (!client.terminated() && !console.closed() && guard.session(ctx).isPresent()) {
                 String now = Json.write(visible(session.get().principal(), Optional.of(ApprovalState.PENDING), "",
                         200));
                 if (!now.equals(last)) {
@@ -112,6 +112,17 @@ final class ApprovalRoutes {
         } finally {
             streams.release();
             client.close();
+        }
+    }
+
+    /** Waits until no event stream is open, at most {@code max}. */
+    void awaitStreamsEnded(Duration max) {
+        try {
+            if (streams.tryAcquire(MAX_STREAMS, max.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                streams.release(MAX_STREAMS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -26,7 +26,9 @@ public final class Console implements AutoCloseable {
     private final BrowserSessions sessions;
     private final PendingSignIns pending;
     private final Guard guard;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Bound bound;
+    private ApprovalRoutes approvalRoutes;
 
     /** The settings of one configuration, and the sign-ins built from them. */
     private record Bound(SluiceConfig config, ConsoleSettings settings, Optional<OidcSignIn> oidc,
@@ -44,10 +46,10 @@ public final class Console implements AutoCloseable {
     public void register(RoutesConfig routes) {
         routes.before("/console/*", Console::headers);
         routes.get("/", ctx -> ctx.redirect("/console/"));
-        routes.get("/console", ctx -> ctx.redirect("/console/"));
         new SignInRoutes(this, guard, sessions, pending).register(routes);
         new PageRoutes(this, guard).register(routes);
-        new ApprovalRoutes(this, guard).register(routes);
+        approvalRoutes = new ApprovalRoutes(this, guard);
+        approvalRoutes.register(routes);
         new EvidenceRoutes(this, guard).register(routes);
         new AccessRoutes(this, guard).register(routes);
         new LiveRoutes(this, guard).register(routes);
@@ -113,8 +115,15 @@ public final class Console implements AutoCloseable {
         return current;
     }
 
+    boolean closed() {
+        return closed.get();
+    }
+
+    /** Ends the open event streams (within a poll interval); call before the listener stops. */
     @Override
     public void close() {
-        // event streams end with their requests when the listener stops
+        if (closed.compareAndSet(false, true) && approvalRoutes != null) {
+            approvalRoutes.awaitStreamsEnded(java.time.Duration.ofSeconds(2));
+        }
     }
 }

@@ -191,7 +191,7 @@ final class SignInRoutes {
         }
         sessions.end(session.get());
         Guard.clearCookie(ctx, Guard.COOKIE);
-        ctx.redirect("/console/login?signed-out");
+        ctx.redirect("/console/login?signed-out=1");
     }
 
     private void noAccess(Context ctx) {

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import io.javalin.Javalin;
 
+import dev.sluice.console.Console;
 import dev.sluice.core.config.HostPort;
 
 /**
@@ -13,12 +14,16 @@ import dev.sluice.core.config.HostPort;
  */
 final class HttpApi implements AutoCloseable {
     private final Javalin app;
+    private final Console console;
 
-    private HttpApi(Javalin app) {
+    private HttpApi(Javalin app, Console console) {
         this.app = app;
+        this.console = console;
     }
 
     static HttpApi start(HostPort address, Gateway gateway) {
+        Console console = GatewayConsole.create(gateway, gateway.clock(), dev.sluice.console.LiveView.none(),
+                dev.sluice.console.ImpactPreview.none());
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;
@@ -29,8 +34,7 @@ final class HttpApi implements AutoCloseable {
             ApprovalsApi.register(config.routes, gateway);
             AuditApi.register(config.routes, gateway);
             OpsApi.register(config.routes, gateway);
-            GatewayConsole.create(gateway, gateway.clock(), dev.sluice.console.LiveView.none(),
-                    dev.sluice.console.ImpactPreview.none()).register(config.routes);
+            console.register(config.routes);
             config.routes.exception(Exception.class, (e, ctx) -> ctx.status(500)
                     .json(Map.of("error", "internal error")));
             config.routes.error(404, ctx -> {
@@ -40,7 +44,7 @@ final class HttpApi implements AutoCloseable {
             });
         });
         app.start();
-        return new HttpApi(app);
+        return new HttpApi(app, console);
     }
 
     int port() {
@@ -49,6 +53,7 @@ final class HttpApi implements AutoCloseable {
 
     @Override
     public void close() {
+        console.close(); // its event streams end before the listener goes
         app.stop();
     }
 }
