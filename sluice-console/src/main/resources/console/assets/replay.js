@@ -61,7 +61,7 @@
     function create() {
       if (player) player.dispose();
       box.replaceChildren();
-      player = AsciinemaPlayer.create({ data: cast }, box, { speed: Number(speed.value), idleTimeLimit: 2, fit: 'width', controls: true });
+      player = AsciinemaPlayer.create({ data: cast }, box, { speed: Number(speed.value), idleTimeLimit: 2, fit: 'width', controls: true, preload: true });
       window.sluicePlayer = player;
     }
     speed.addEventListener('change', create);
@@ -71,7 +71,7 @@
       if (!q) return;
       const found = events.filter(e => String(e[2]).includes(q)).slice(0, 50);
       if (!found.length) hits.append(el('span', { class: 'muted', text: 'not found' }));
-      for (const e of found) hits.append(el('a', { href: '#player', onclick: ev => { ev.preventDefault(); player.seek(e[0]); player.play(); } }, e[0].toFixed(2) + 's'));
+      for (const e of found) hits.append(el('a', { href: '#player', onclick: ev => { ev.preventDefault(); Promise.resolve(player.seek(e[0] + 0.05)).then(() => player.play()); } }, e[0].toFixed(2) + 's'));
     });
     setTimeout(create, 0);
     return el('div', {}, el('div', { class: 'filters' }, el('label', { for: 'speed' }, 'Speed', speed),

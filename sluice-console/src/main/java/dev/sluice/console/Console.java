@@ -63,7 +63,7 @@ public final class Console implements AutoCloseable {
                 + "form-action 'self'; base-uri 'none'");
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("X-Frame-Options", "DENY");
-        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("Referrer-Policy", "same-origin"); // "no-referrer" makes Chromium send "Origin: null" with forms
     }
 
     ConsoleServices services() {

@@ -3,6 +3,7 @@ package dev.sluice.console;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -46,6 +47,27 @@ final class SignInRoutes {
         routes.get("/console/saml/metadata", this::samlMetadata);
         routes.post("/console/logout", this::logout);
         routes.get("/console/no-access", this::noAccess);
+        routes.get("/console/api/me", this::me);
+    }
+
+    /** Who this browser is signed in as, and what the console lets them do. */
+    private void me(Context ctx) {
+        Optional<BrowserSession> session = guard.api(ctx);
+        if (session.isEmpty()) {
+            return;
+        }
+        Principal person = session.get().principal();
+        Roles roles = console.roles(person);
+        Map<String, Object> result = new java.util.LinkedHashMap<>();
+        result.put("issuer", person.issuer());
+        result.put("subject", person.subject());
+        result.put("display_name", person.displayName());
+        result.put("groups", person.groups().stream().sorted().toList());
+        result.put("method", session.get().method());
+        result.put("expires", session.get().expires().toString());
+        result.put("roles", Map.of("approver", roles.approver(), "auditor", roles.auditor(), "requester",
+                roles.requester()));
+        ctx.json(result);
     }
 
     private void login(Context ctx) {
