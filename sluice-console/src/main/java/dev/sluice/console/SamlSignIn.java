@@ -152,9 +152,14 @@ final class SamlSignIn {
         lock.lock();
         try {
             if (idp.isEmpty()) {
-                Map<String, Object> parsed = settings.idpMetadata().isPresent()
-                        ? IdPMetadataParser.parseFileXML(settings.idpMetadata().get().toString())
-                        : IdPMetadataParser.parseRemoteXML(settings.idpMetadataUrl().orElseThrow().toURL());
+                String xml = settings.idpMetadata().isPresent() ? read(settings.idpMetadata().get())
+                        : fetch(settings.idpMetadataUrl().orElseThrow());
+                // java-saml's parser refuses DTDs and external entities
+                org.w3c.dom.Document document = com.onelogin.saml2.util.Util.loadXML(xml);
+                if (document == null) {
+                    throw new SignInException("the SAML IdP metadata is not well-formed XML");
+                }
+                Map<String, Object> parsed = IdPMetadataParser.parseXML(document);
                 if (parsed.get(SettingsBuilder.IDP_ENTITYID_PROPERTY_KEY) == null) {
                     throw new SignInException("the IdP metadata has no usable IDPSSODescriptor");
                 }
@@ -169,6 +174,36 @@ final class SamlSignIn {
         } finally {
             lock.unlock();
         }
+    }
+
+    static final int MAX_METADATA_BYTES = 1024 * 1024;
+
+    private static String read(java.nio.file.Path file) throws java.io.IOException {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return bounded(in);
+        }
+    }
+
+    private static String fetch(URI url) throws java.io.IOException, InterruptedException {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+        java.net.http.HttpResponse<java.io.InputStream> response = client.send(java.net.http.HttpRequest
+                .newBuilder(url).timeout(java.time.Duration.ofSeconds(10)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream in = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new SignInException("the SAML IdP metadata URL answered HTTP " + response.statusCode());
+            }
+            return bounded(in);
+        }
+    }
+
+    private static String bounded(java.io.InputStream in) throws java.io.IOException {
+        byte[] bytes = in.readNBytes(MAX_METADATA_BYTES + 1);
+        if (bytes.length > MAX_METADATA_BYTES) {
+            throw new SignInException("the SAML IdP metadata is larger than " + MAX_METADATA_BYTES + " bytes");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static String encode(String text) {

@@ -23,7 +23,7 @@ final class HttpApi implements AutoCloseable {
 
     static HttpApi start(HostPort address, Gateway gateway) {
         Console console = GatewayConsole.create(gateway, gateway.clock(), dev.sluice.console.LiveView.none(),
-                dev.sluice.console.ImpactPreview.none());
+                new SqlImpactPreview(gateway::state));
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;

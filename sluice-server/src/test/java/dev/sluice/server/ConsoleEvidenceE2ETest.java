@@ -149,6 +149,8 @@ class ConsoleEvidenceE2ETest {
         hit.first().waitFor();
         assertThat(hit.first().textContent()).isEqualTo("2.00s");
         hit.first().click();
+        page.waitForTimeout(3000);
+        System.out.println("PLAYER: " + page.innerHTML("#player"));
         page.waitForFunction("() => document.querySelector('.ap-term') && document.querySelector('.ap-term')"
                 + ".textContent.includes('systemctl restart nginx')");
         assertThat(page.locator(".ap-term").textContent()).contains("uptime", "load average");
