@@ -2,14 +2,14 @@ package dev.sluice.postgres;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.sluice.core.config.HostPort;
+import dev.sluice.core.access.TargetGrant;
+import dev.sluice.core.spi.Dialer;
 import dev.sluice.postgres.wire.BackendMessage.BackendKeyData;
 import dev.sluice.postgres.wire.FrameWriter;
 import dev.sluice.postgres.wire.FrontendMessage.CancelRequest;
@@ -20,18 +20,24 @@ import dev.sluice.postgres.wire.FrontendMessage.CancelRequest;
  */
 public final class CancelRegistry {
     private final SecureRandom random = new SecureRandom();
+    private final Dialer dialer;
     private final Map<Long, Target> targets = new ConcurrentHashMap<>();
     private final Map<Long, Runnable> listeners = new ConcurrentHashMap<>();
 
-    record Target(HostPort address, int processId, int secretKey, int clientSecret) {
+    record Target(TargetGrant grant, int processId, int secretKey, int clientSecret) {
+    }
+
+    /** @param dialer opens the connection that carries a cancel upstream */
+    public CancelRegistry(Dialer dialer) {
+        this.dialer = dialer;
     }
 
     /** Registers an upstream backend and returns the key to give the client. */
-    BackendKeyData register(HostPort address, BackendKeyData upstream) {
+    BackendKeyData register(TargetGrant grant, BackendKeyData upstream) {
         while (true) {
             int pid = random.nextInt(1, Integer.MAX_VALUE);
             int secret = random.nextInt();
-            if (targets.putIfAbsent((long) pid, new Target(address, upstream.processId(), upstream.secretKey(),
+            if (targets.putIfAbsent((long) pid, new Target(grant, upstream.processId(), upstream.secretKey(),
                     secret)) == null) {
                 return new BackendKeyData(pid, secret);
             }
@@ -57,8 +63,8 @@ public final class CancelRegistry {
         }
         Target t = target.get();
         Optional.ofNullable(listeners.get((long) request.processId())).ifPresent(Runnable::run);
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(t.address().host(), t.address().port()), 5_000);
+        try (Socket socket = dialer.dial(t.grant(), "cancel")) {
+            socket.setSoTimeout(5_000);
             FrameWriter writer = new FrameWriter(new BufferedOutputStream(socket.getOutputStream()));
             writer.write(new CancelRequest(t.processId(), t.secretKey()));
             writer.flush();

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sluice.core.access.TargetGrant;
+import dev.sluice.core.spi.Dialer;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.Frame;
 import dev.sluice.postgres.wire.FrontendMessage;
@@ -20,12 +21,14 @@ import dev.sluice.postgres.wire.FrontendMessage;
  */
 final class CatalogConnection implements AutoCloseable {
     private final TargetGrant grant;
+    private final Dialer dialer;
     private final String applicationName;
     private final ReentrantLock lock = new ReentrantLock();
     private PostgresUpstream connection;
 
-    CatalogConnection(TargetGrant grant, String applicationName) {
+    CatalogConnection(TargetGrant grant, Dialer dialer, String applicationName) {
         this.grant = grant;
+        this.dialer = dialer;
         this.applicationName = applicationName;
     }
 
@@ -39,7 +42,7 @@ final class CatalogConnection implements AutoCloseable {
         lock.lock();
         try {
             if (connection == null) {
-                connection = PostgresUpstream.connect(grant, Map.of("application_name", applicationName));
+                connection = PostgresUpstream.connect(grant, dialer, Map.of("application_name", applicationName));
             }
             connection.writer().write(new FrontendMessage.Query(sql));
             connection.writer().flush();

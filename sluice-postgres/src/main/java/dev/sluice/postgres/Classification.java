@@ -1,6 +1,6 @@
 package dev.sluice.postgres;
 
-import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.SqlCommand;
 
 import java.util.List;
 import java.util.Objects;
@@ -17,7 +17,7 @@ import java.util.Optional;
  *                 "statement too large to judge: ..."), then {@code commands} is one {@link Command#UNKNOWN} command
  *                 holding the head of the text; empty otherwise
  */
-public record Classification(List<Command> commands, List<PreparedRef> prepared, Optional<String> refusal) {
+public record Classification(List<SqlCommand> commands, List<PreparedRef> prepared, Optional<String> refusal) {
 
     public Classification {
         commands = List.copyOf(commands);
@@ -25,12 +25,12 @@ public record Classification(List<Command> commands, List<PreparedRef> prepared,
         Objects.requireNonNull(refusal, "refusal");
     }
 
-    public Classification(List<Command> commands, List<PreparedRef> prepared) {
+    public Classification(List<SqlCommand> commands, List<PreparedRef> prepared) {
         this(commands, prepared, Optional.empty());
     }
 
-    /** Whether any command is {@link Command#UNKNOWN}. */
+    /** Whether any command is {@link SqlCommand#UNKNOWN}. */
     public boolean hasUnknown() {
-        return commands.stream().anyMatch(Command::unknown);
+        return commands.stream().anyMatch(SqlCommand::unknown);
     }
 }

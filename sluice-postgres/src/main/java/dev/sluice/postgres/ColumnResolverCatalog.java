@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.sluice.core.access.TargetGrant;
+import dev.sluice.core.spi.Dialer;
 import dev.sluice.core.masking.MaskingPlan;
 
 /**
@@ -21,8 +22,8 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
 
     private final CatalogConnection connection;
 
-    ColumnResolverCatalog(TargetGrant grant) {
-        this.connection = new CatalogConnection(grant, "sluice-masking");
+    ColumnResolverCatalog(TargetGrant grant, Dialer dialer) {
+        this.connection = new CatalogConnection(grant, dialer, "sluice-masking");
     }
 
     @Override

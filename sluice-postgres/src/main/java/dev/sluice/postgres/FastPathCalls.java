@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.sluice.core.access.TargetGrant;
+import dev.sluice.core.spi.Dialer;
 import dev.sluice.postgres.wire.MalformedMessageException;
 
 /**
@@ -40,8 +41,8 @@ final class FastPathCalls implements AutoCloseable {
     record Resolved(String text, List<String> parameters) {
     }
 
-    FastPathCalls(TargetGrant grant) {
-        this.catalog = new CatalogConnection(grant, "sluice-catalog");
+    FastPathCalls(TargetGrant grant, Dialer dialer) {
+        this.catalog = new CatalogConnection(grant, dialer, "sluice-catalog");
     }
 
     /**

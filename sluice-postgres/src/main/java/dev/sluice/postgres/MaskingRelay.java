@@ -11,7 +11,8 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sluice.core.access.SessionGuard;
+import dev.sluice.core.session.GatewaySession;
+import dev.sluice.core.spi.Dialer;
 import dev.sluice.core.masking.MaskTally;
 import dev.sluice.core.masking.MaskingPlan;
 import dev.sluice.core.masking.MaskingRules;
@@ -29,7 +30,7 @@ import dev.sluice.postgres.wire.FrontendMessage;
  * as the very same frame. A result that cannot be masked safely is refused: Sluice sends ErrorResponse 42501 in
  * its place and drops the server's further answers up to ReadyForQuery (the statement ran; its result is withheld).
  *
- * <p>Threads: {@link #sent}, {@link #replaceLast}, {@link #auditText} and {@link #auditParameters} run on the
+ * <p>Threads: {@link #sent} and {@link #replaceLast} run on the
  * client-to-upstream thread; {@link #onFrame} and {@link #takeCounts} on the upstream-to-client thread. Each
  * thread has its own plan cache and tally; the only shared structure is the op queue in {@link MaskingOps}.
  */
@@ -41,16 +42,13 @@ final class MaskingRelay implements AutoCloseable {
             "is_superuser", "session_authorization", "in_hot_standby", "default_transaction_read_only",
             "scram_iterations");
 
-    private final SessionGuard guard;
+    private final GatewaySession guard;
     private final MaskingOps ops = new MaskingOps();
     private final ColumnResolver resolver;
     private final MaskTally tally = new MaskTally();
     /** Clear values this session's results had masked (upstream-to-client thread). */
     private final MaskedValues seen = new MaskedValues();
     private final PlanCache upstreamPlans;
-    /** The audit trail is masked for every caller: unless-groups exempt a caller's results, not the record. */
-    private final PlanCache auditPlans = new PlanCache(false);
-    private final MaskTally auditTally = new MaskTally();
     private final MaskingCopy copy;
     /** Client-to-upstream thread: the plan that decides lineage and refusals, and the lineage of each text. */
     private final PlanCache clientPlans;
@@ -76,18 +74,18 @@ final class MaskingRelay implements AutoCloseable {
      */
     private boolean taintedTransaction;
 
-    MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters) {
+    MaskingRelay(GatewaySession guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters) {
         this(guard, resolver, parameters, plan -> {
             throw new java.io.IOException("no catalog");
         });
     }
 
-    MaskingRelay(SessionGuard guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters,
+    MaskingRelay(GatewaySession guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters,
                  MaskingLineageTracker.FactsSource factsSource) {
         this(guard, resolver, parameters, factsSource, false);
     }
 
-    private MaskingRelay(SessionGuard guard, ColumnResolver resolver,
+    private MaskingRelay(GatewaySession guard, ColumnResolver resolver,
                          List<BackendMessage.ParameterStatus> parameters, MaskingLineageTracker.FactsSource factsSource,
                          boolean isShadow) {
         this.guard = guard;
@@ -102,8 +100,9 @@ final class MaskingRelay implements AutoCloseable {
     }
 
     /** For a session relayed by {@link PostgresRelay}: names are looked up on a connection of Sluice's own. */
-    static MaskingRelay forSession(SessionGuard guard, List<BackendMessage.ParameterStatus> parameters) {
-        ColumnResolverCatalog catalog = new ColumnResolverCatalog(guard.grant());
+    static MaskingRelay forSession(GatewaySession guard, Dialer dialer,
+                                   List<BackendMessage.ParameterStatus> parameters) {
+        ColumnResolverCatalog catalog = new ColumnResolverCatalog(guard.grant(), dialer);
         return new MaskingRelay(guard, new ColumnResolver(catalog), parameters, catalog::facts);
     }
 
@@ -179,19 +178,6 @@ final class MaskingRelay implements AutoCloseable {
         if (shadow != null) {
             shadow.ops.replaceLast(instead);
         }
-    }
-
-    /** Statement text as it may be written to the audit trail: with the detectors of the session's rules applied. */
-    String auditText(String text) {
-        return auditPlans.plan(guard).maskText(text, auditTally);
-    }
-
-    List<String> auditParameters(List<String> parameters) {
-        MaskingPlan plan = auditPlans.plan(guard);
-        if (!plan.hasDetectors()) {
-            return parameters;
-        }
-        return parameters.stream().map(p -> plan.maskText(p, auditTally)).toList();
     }
 
     // ---- upstream-to-client thread ----
@@ -420,7 +406,7 @@ final class MaskingRelay implements AutoCloseable {
             this.callerGroups = callerGroups;
         }
 
-        MaskingPlan plan(SessionGuard guard) {
+        MaskingPlan plan(GatewaySession guard) {
             MaskingRules current = guard.state().masking();
             if (current != rules) {
                 plan = current.plan(guard.grant().connection().name(),

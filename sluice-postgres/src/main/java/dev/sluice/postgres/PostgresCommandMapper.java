@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.SqlCommand;
 import dev.sluice.postgres.PostgresNamespace.Change;
 import dev.sluice.postgres.PostgresNamespace.Definition;
 import dev.sluice.postgres.PostgresNamespace.Portal;
@@ -37,13 +37,13 @@ final class PostgresCommandMapper {
      * the audited text (what each name resolved to); the namespace changes each statement makes when it succeeds
      * (registered only once forwarded); and the portals whose statement this run starts.
      */
-    record Mapped(List<Command> commands, Optional<String> refusal, List<String> notes,
+    record Mapped(List<SqlCommand> commands, Optional<String> refusal, List<String> notes,
                   List<List<Change>> changes, List<String> starts) {
-        Mapped(List<Command> commands, Optional<String> refusal) {
+        Mapped(List<SqlCommand> commands, Optional<String> refusal) {
             this(commands, refusal, List.of(), List.of(), List.of());
         }
 
-        static Mapped refused(List<Command> commands, String reason) {
+        static Mapped refused(List<SqlCommand> commands, String reason) {
             return new Mapped(commands, Optional.of(reason));
         }
 
@@ -75,10 +75,10 @@ final class PostgresCommandMapper {
      * Resolves the references of one execution unit. Its statements run in order and stop at the first error, so a
      * later statement sees what the earlier ones defined or dropped as done.
      */
-    private Mapped resolve(List<Command> commands, List<PreparedRef> refs) {
-        List<List<Command>> judged = new ArrayList<>();
+    private Mapped resolve(List<SqlCommand> commands, List<PreparedRef> refs) {
+        List<List<SqlCommand>> judged = new ArrayList<>();
         List<List<Change>> changes = new ArrayList<>();
-        for (Command command : commands) {
+        for (SqlCommand command : commands) {
             judged.add(new ArrayList<>(List.of(command)));
             changes.add(new ArrayList<>());
         }
@@ -86,8 +86,8 @@ final class PostgresCommandMapper {
         List<String> starts = new ArrayList<>();
         Overlay overlay = new Overlay();
         for (PreparedRef ref : refs) {
-            Command command = commands.get(ref.commandIndex());
-            List<Command> target = judged.get(ref.commandIndex());
+            SqlCommand command = commands.get(ref.commandIndex());
+            List<SqlCommand> target = judged.get(ref.commandIndex());
             List<Change> made = changes.get(ref.commandIndex());
             String name = ref.name();
             switch (ref.action()) {
@@ -165,13 +165,13 @@ final class PostgresCommandMapper {
                 }
             }
         }
-        List<Command> result = new ArrayList<>();
+        List<SqlCommand> result = new ArrayList<>();
         judged.forEach(result::addAll);
         return new Mapped(result, Optional.empty(), notes, changes, starts);
     }
 
     /** Judged as what it runs: a bare EXECUTE or FETCH is replaced, anything else (CREATE TABLE AS ..) keeps its own. */
-    private static void into(List<Command> target, Command command, List<Command> runs) {
+    private static void into(List<SqlCommand> target, SqlCommand command, List<SqlCommand> runs) {
         if (target.size() == 1 && target.getFirst() == command
                 && (command.kind().equals("EXECUTE") || command.kind().equals("FETCH"))) {
             target.clear();
@@ -295,7 +295,7 @@ final class PostgresCommandMapper {
         if (readings.isEmpty()) {
             return Optional.empty();
         }
-        List<Command> commands = new ArrayList<>();
+        List<SqlCommand> commands = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         List<String> texts = new ArrayList<>();
         List<List<Change>> changes = List.of();

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Semaphore;
 
 import javax.net.ssl.SSLSocket;
 
@@ -19,17 +18,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.access.AccessRefusedException;
-import dev.sluice.core.access.Admission;
-import dev.sluice.core.access.SessionGuard;
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.audit.AuditContext;
-import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditWriteException;
 import dev.sluice.core.audit.AuditText;
 import dev.sluice.core.audit.SessionId;
-import dev.sluice.core.policy.Command;
+import dev.sluice.core.audit.SqlRecorder;
+import dev.sluice.core.policy.SqlCommand;
 import dev.sluice.core.policy.Decision;
 import dev.sluice.core.policy.Verdict;
+import dev.sluice.core.session.CommandRequest;
+import dev.sluice.core.session.GatewaySession;
+import dev.sluice.core.session.SessionRefusedException;
+import dev.sluice.core.session.SessionService;
+import dev.sluice.core.session.SessionStart;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.BackendMessage.BackendKeyData;
 import dev.sluice.postgres.wire.Frame;
@@ -59,10 +61,10 @@ final class PostgresFrontendSession {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresFrontendSession.class);
     static final int MAX_STARTUP_SIZE = 10_000;
     private static final int PROTOCOL_3_0 = 196608;
+    private static final String PROTOCOL = "postgres";
 
     private final PostgresServices services;
     private final HandshakeGate.Permit handshake;
-    private final Semaphore sessionSlots;
     private final MessageMemory.Account messageMemory;
     private final MessageMemory.Account upstreamMemory;
     private Socket socket;
@@ -70,19 +72,16 @@ final class PostgresFrontendSession {
     private FrameReader reader;
     private FrameWriter writer;
     private boolean secure;
-    private boolean holdsSessionSlot;
 
     /**
      * @param handshake    this connection's place in the handshake budget, given back once authenticated
-     * @param sessionSlots the authenticated-session cap, taken once authenticated and given back at the end
      * @param memory       the shared budget of large messages (client's and server's), used once authenticated
      */
     PostgresFrontendSession(Socket socket, PostgresServices services, HandshakeGate.Permit handshake,
-                            Semaphore sessionSlots, MessageMemory memory) {
+                            MessageMemory memory) {
         this.socket = socket;
         this.services = services;
         this.handshake = handshake;
-        this.sessionSlots = sessionSlots;
         this.messageMemory = memory.account();
         this.upstreamMemory = memory.account();
     }
@@ -222,14 +221,13 @@ final class PostgresFrontendSession {
         }
         negotiateMinorVersion(startup);
         if (!secure && !services.allowPlaintext()) {
-            recordQuietly(new AuditEvent.AuthFailed(services.clock().instant(), context, "postgres", claimedUser,
-                    "TLS required"));
+            services.access().refusedUnauthenticated(context, PROTOCOL, claimedUser, "TLS required");
             tell(PostgresErrors.fatal(PostgresErrors.INVALID_AUTHORIZATION,
                     "Sluice requires TLS: connect with sslmode=require"));
             return;
         }
-        if (services.control().draining()) { // ops hook: drain refuses new sessions as PostgreSQL does
-            tell(PostgresErrors.fatal(PostgresErrors.CANNOT_CONNECT_NOW, ListenerControl.DRAINING_MESSAGE));
+        if (services.sessions().draining()) { // no handshake during a drain: refused as PostgreSQL does
+            tell(PostgresErrors.fatal(PostgresErrors.CANNOT_CONNECT_NOW, SessionService.DRAINING_MESSAGE));
             return;
         }
         TargetGrant grant;
@@ -239,41 +237,80 @@ final class PostgresFrontendSession {
         } catch (AccessRefusedException e) {
             return;
         }
-        if (!authenticated(grant)) {
+        handshake.close();
+        if (unpinned(grant, parameters)) {
             return;
         }
-        SessionGuard guard = new SessionGuard(grant, services.state(), services.audit(), services.clock(),
-                services.approvals());
-        String application = parameters.getOrDefault("application_name", "");
-        StartupSettings.Parsed asked = StartupSettings.parse(parameters);
-        Optional<StartupRefusal> refusal = judgeSettings(guard, asked);
-        if (refusal.isPresent()) {
-            refuseSettings(guard, claimedUser, application, refusal.get());
+        SessionService.Slot slot;
+        try {
+            slot = services.sessions().admit(grant);
+        } catch (SessionRefusedException e) {
+            tell(refusal(e));
             return;
+        }
+        try (slot) {
+            // authenticated: the message bound goes from the password's to a session's
+            reader = new FrameReader(input, services.limits().maxMessageBytes(), messageMemory);
+            String application = parameters.getOrDefault("application_name", "");
+            SqlRecorder recorder = SqlRecorder.create(slot.recording().config(), grant.context(), services.audit(),
+                    services.clock());
+            GatewaySession session;
+            try {
+                session = slot.start(new SessionStart(PROTOCOL, claimedUser, application, recorder));
+            } catch (SessionRefusedException e) {
+                tell(refusal(e));
+                return;
+            }
+            String reason = "session ended";
+            try {
+                reason = open(session, recorder, grant, parameters);
+            } finally {
+                session.end(reason);
+            }
+        }
+    }
+
+    /**
+     * Judges the startup settings, opens the upstream with them and relays; returns why the session ended.
+     */
+    private String open(GatewaySession session, SqlRecorder recorder, TargetGrant grant,
+                        Map<String, String> parameters) throws IOException {
+        StartupSettings.Parsed asked = StartupSettings.parse(parameters);
+        Optional<StartupRefusal> refusal = judgeSettings(session, asked);
+        if (refusal.isPresent()) {
+            return refuseSettings(session, refusal.get());
         }
         PostgresUpstream upstream;
         try {
-            upstream = PostgresUpstream.connect(grant, parameters, StartupSettings.upstream(asked.settings()),
-                    upstreamMemory);
+            upstream = PostgresUpstream.connect(grant, services.dialer(), parameters,
+                    StartupSettings.upstream(asked.settings()), upstreamMemory);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("session {}: cannot open connection {}: {}", context.session(), connection, e.getMessage());
-            services.control().upstreamFailed(grant.connection().name()); // ops hook: metrics
+            String connection = grant.connection().name();
+            LOG.warn("session {}: cannot open connection {}: {}", grant.context().session(), connection,
+                    e.getMessage());
+            services.sessions().upstreamFailed(connection); // metrics
             String why = e instanceof PostgresUpstream.UpstreamException ? e.getMessage()
                     : "the upstream server is unreachable";
             tell(PostgresErrors.fatal(PostgresErrors.CANNOT_CONNECT, "Sluice could not open connection \""
                     + connection + "\": " + why));
-            return;
+            return "upstream unavailable: " + why;
         }
         try (upstream) {
-            if (unpinned(grant, parameters)) {
-                return;
-            }
-            relay(guard, grant, upstream, claimedUser, application);
+            return relay(session, recorder, grant, upstream);
         }
     }
 
+    /** A session refused by core, in PostgreSQL's words. */
+    private static BackendMessage.ErrorResponse refusal(SessionRefusedException e) {
+        return PostgresErrors.fatal(switch (e.reason()) {
+            case CAPACITY -> PostgresErrors.TOO_MANY_CONNECTIONS;
+            case DRAINING -> PostgresErrors.CANNOT_CONNECT_NOW;
+            case AUDIT -> PostgresErrors.SYSTEM_ERROR;
+        }, e.getMessage());
+    }
+
     /** A startup setting refused: what it is audited as, and the decision. */
-    private record StartupRefusal(String text, List<Command> commands, Decision decision) {
+    private record StartupRefusal(String text, List<SqlCommand> commands, Decision decision) {
     }
 
     /**
@@ -284,7 +321,7 @@ final class PostgresFrontendSession {
      * a setting drivers send on their own ({@link StartupSettings#driverSetting}) that nothing but the connection
      * default refuses still passes, as it did before startup settings were judged.
      */
-    private Optional<StartupRefusal> judgeSettings(SessionGuard guard, StartupSettings.Parsed asked) {
+    private Optional<StartupRefusal> judgeSettings(GatewaySession guard, StartupSettings.Parsed asked) {
         if (asked.refusal().isPresent()) {
             return Optional.of(new StartupRefusal("-- startup parameters", List.of(),
                     denied("", asked.refusal().get())));
@@ -296,7 +333,7 @@ final class PostgresFrontendSession {
                 return Optional.of(new StartupRefusal(text, classification.commands(),
                         denied("", classification.refusal().get())));
             }
-            List<Command> commands = classification.commands();
+            List<SqlCommand> commands = classification.commands();
             if (commands.size() != 1 || !commands.getFirst().kinds().equals(Set.of("SET"))) {
                 return Optional.of(new StartupRefusal(text, commands, denied("", "the startup parameter \""
                         + AuditText.callerString(setting.name()) + "\" is not a plain setting")));
@@ -305,7 +342,7 @@ final class PostgresFrontendSession {
             switch (decision.verdict()) {
                 case Verdict.Allow allow -> { }
                 case Verdict.Deny deny -> {
-                    if (!StartupSettings.driverSetting(setting.name()) || !deniedByDefaultOnly(guard, decision)) {
+                    if (!StartupSettings.driverSetting(setting.name()) || !guard.deniedByDefaultOnly(decision)) {
                         return Optional.of(new StartupRefusal(text, commands, decision));
                     }
                 }
@@ -319,16 +356,6 @@ final class PostgresFrontendSession {
         return Optional.empty();
     }
 
-    /**
-     * Whether only the connection's {@code default: deny} refused (no rule matched; not a failed evaluation, not a
-     * connection removed by a reload).
-     */
-    private static boolean deniedByDefaultOnly(SessionGuard guard, Decision decision) {
-        return decision.verdict() instanceof Verdict.Deny deny && deny.rule().isEmpty() && decision.matches().isEmpty()
-                && guard.state().config().connection(guard.grant().connection().name())
-                .map(c -> c.denyByDefault()).orElse(false);
-    }
-
     private static Decision denied(String rule, String reason) {
         return new Decision(new Verdict.Deny(rule, reason), List.of());
     }
@@ -337,54 +364,24 @@ final class PostgresFrontendSession {
      * Fail closed: a startup setting the policy does not allow refuses the whole session (FATAL 42501), before any
      * upstream connection is opened with it. Audited as a session that started, had that SET denied, and ended.
      */
-    private void refuseSettings(SessionGuard guard, String claimedUser, String application, StartupRefusal refusal) {
+    private String refuseSettings(GatewaySession session, StartupRefusal refusal) {
         try {
-            guard.started("postgres", claimedUser, application);
             // the value is the client's: secrets in it are masked and it is bounded, as for application_name
-            Admission admission = guard.record(AuditText.callerString(refusal.text()), List.of(), refusal.commands(),
-                    refusal.decision());
-            LOG.info("session {}: startup parameter refused: {}", guard.context().session(),
-                    admission.refusalMessage());
-            tell(PostgresErrors.fatal(PostgresErrors.INSUFFICIENT_PRIVILEGE, admission.refusalMessage()));
-            guard.ended(0, 0, "startup parameter refused");
+            String message = session.refuse(CommandRequest.of(AuditText.callerString(refusal.text()),
+                    refusal.commands()), refusal.decision()).message();
+            LOG.info("session {}: startup parameter refused: {}", session.context().session(), message);
+            tell(PostgresErrors.fatal(PostgresErrors.INSUFFICIENT_PRIVILEGE, message));
         } catch (AuditWriteException e) {
-            LOG.error("session {}: audit write failed", guard.context().session(), e);
+            LOG.error("session {}: audit write failed", session.context().session(), e);
             tell(PostgresErrors.fatal(PostgresErrors.SYSTEM_ERROR,
                     "Sluice cannot record this session in its audit trail; refused"));
         }
+        return "startup parameter refused";
     }
 
-    /**
-     * Leaves the handshake budget for the session budget, and lifts the message bound from the password's to a
-     * session's. False (the client told) when every session slot is taken.
-     */
-    private boolean authenticated(TargetGrant grant) throws IOException {
-        handshake.close();
-        if (!sessionSlots.tryAcquire()) {
-            // Fail closed: over the session cap an authenticated client is refused, never queued.
-            LOG.warn("session {}: refused, all {} session slots are taken", grant.context().session(),
-                    services.limits().maxSessions());
-            tell(PostgresErrors.fatal(PostgresErrors.TOO_MANY_CONNECTIONS,
-                    "sorry, too many clients already connected to Sluice"));
-            return false;
-        }
-        holdsSessionSlot = true;
-        reader = new FrameReader(input, services.limits().maxMessageBytes(), messageMemory);
-        return true;
-    }
-
-    private void relay(SessionGuard guard, TargetGrant grant, PostgresUpstream upstream, String claimedUser,
-                       String application) throws IOException {
-        try {
-            guard.started("postgres", claimedUser, application);
-        } catch (AuditWriteException e) {
-            // Fail closed: a session that cannot be audited does not start.
-            LOG.error("session {}: audit write failed", grant.context().session(), e);
-            tell(PostgresErrors.fatal(PostgresErrors.SYSTEM_ERROR,
-                    "Sluice cannot record this session in its audit trail; refused"));
-            return;
-        }
-        BackendKeyData key = services.cancels().register(grant.connection().address(), upstream.key());
+    private String relay(GatewaySession session, SqlRecorder recorder, TargetGrant grant, PostgresUpstream upstream)
+            throws IOException {
+        BackendKeyData key = services.cancels().register(grant, upstream.key());
         try {
             writer.write(new BackendMessage.AuthenticationOk());
             for (BackendMessage.ParameterStatus status : upstream.parameters()) {
@@ -394,19 +391,12 @@ final class PostgresFrontendSession {
             writer.write(new BackendMessage.ReadyForQuery(upstream.status()));
             writer.flush();
             socket.setSoTimeout(0);
-            PostgresRelay relay = new PostgresRelay(socket, input, reader, writer, upstream, guard,
-                    new PostgresCommandMapper(services.classifier()), services.clock());
+            PostgresRelay relay = new PostgresRelay(socket, input, reader, writer, upstream, session, recorder,
+                    services.dialer(), new PostgresCommandMapper(services.classifier()), services.clock());
             services.cancels().listen(key, relay::cancelHold);
-            AutoCloseable expiry = guard.watchExpiry(relay::terminate); // grant or token expiry: FATAL 57P01
-            AutoCloseable drained = services.control().register(relay::terminate); // ops hook: drain
-            String reason;
-            try {
-                reason = relay.run();
-            } finally {
-                closeQuietly(drained);
-                closeQuietly(expiry);
-            }
-            guard.ended(relay.bytesFromClient(), relay.bytesToClient(), reason);
+            // grant or token expiry, drain, an operator's kill: FATAL 57P01
+            session.onTerminate(relay::terminate);
+            return relay.run();
         } finally {
             services.cancels().unregister(key);
         }
@@ -422,8 +412,7 @@ final class PostgresFrontendSession {
             return false;
         }
         LOG.info("session {}: startup refused: {}", grant.context().session(), refusal.get());
-        recordQuietly(new AuditEvent.AccessDenied(services.clock().instant(), grant.context(), "postgres",
-                "refused by Sluice: " + refusal.get()));
+        services.access().refusedGranted(grant, PROTOCOL, "refused by Sluice: " + refusal.get());
         tell(PostgresErrors.fatal(PostgresErrors.INSUFFICIENT_PRIVILEGE, "refused by Sluice: " + refusal.get()));
         return true;
     }
@@ -433,22 +422,6 @@ final class PostgresFrontendSession {
         List<String> unsupported = startup.parameters().keySet().stream().filter(k -> k.startsWith("_pq_.")).toList();
         if (startup.protocolVersion() != PROTOCOL_3_0 || !unsupported.isEmpty()) {
             writer.write(new BackendMessage.NegotiateProtocolVersion(0, unsupported));
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable resource) {
-        try {
-            resource.close();
-        } catch (Exception e) {
-            // only stops a watcher
-        }
-    }
-
-    private void recordQuietly(AuditEvent event) {
-        try {
-            services.audit().append(event);
-        } catch (RuntimeException e) {
-            LOG.error("could not record {}", event.kind(), e);
         }
     }
 
@@ -479,9 +452,5 @@ final class PostgresFrontendSession {
         }
         messageMemory.close();
         upstreamMemory.close();
-        if (holdsSessionSlot) {
-            holdsSessionSlot = false;
-            sessionSlots.release();
-        }
     }
 }

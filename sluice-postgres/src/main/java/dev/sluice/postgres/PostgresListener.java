@@ -14,15 +14,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.config.HostPort;
+import dev.sluice.core.spi.ProtocolListener;
 
 /**
  * Accepts PostgreSQL clients and gives each connection its own virtual thread running a
  * {@link PostgresFrontendSession}. Two budgets, so that unauthenticated connections can never lock out authenticated
  * users: a connection first takes a place in the {@link HandshakeGate} (total and per client address, with a
- * whole-handshake deadline), and only once authenticated a session slot (virtual threads are no limit by
- * themselves). A client over either budget gets ErrorResponse 53300 at once. One bad client never stops the listener.
+ * whole-handshake deadline), and only once authenticated a session slot from core's {@code SessionService} (virtual threads
+ * are no limit by themselves). A client over either budget gets ErrorResponse 53300 at once. One bad client never stops the listener.
  */
-public final class PostgresListener implements AutoCloseable {
+public final class PostgresListener implements ProtocolListener {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresListener.class);
     /** Over-budget connections refused with a TLS handshake at once; more get a bare ErrorResponse. */
     static final int POLITE_REFUSALS = 16;
@@ -30,7 +31,6 @@ public final class PostgresListener implements AutoCloseable {
 
     private final ServerSocket server;
     private final PostgresServices services;
-    private final Semaphore slots;
     private final HandshakeGate handshakes;
     private final MessageMemory messageMemory;
     private final Semaphore politeRefusals = new Semaphore(POLITE_REFUSALS);
@@ -40,7 +40,6 @@ public final class PostgresListener implements AutoCloseable {
     private PostgresListener(ServerSocket server, PostgresServices services) {
         this.server = server;
         this.services = services;
-        this.slots = new Semaphore(services.limits().maxSessions());
         this.handshakes = new HandshakeGate(services.limits().maxHandshakes(),
                 services.limits().maxHandshakesPerAddress(), services.limits().handshakeTimeout());
         this.messageMemory = new MessageMemory(services.limits().messageMemory());
@@ -75,7 +74,7 @@ public final class PostgresListener implements AutoCloseable {
                 }
                 sessions.submit(() -> {
                     try (permit) {
-                        new PostgresFrontendSession(socket, services, permit, slots, messageMemory).run();
+                        new PostgresFrontendSession(socket, services, permit, messageMemory).run();
                     }
                 });
             } catch (IOException e) {
@@ -99,11 +98,6 @@ public final class PostgresListener implements AutoCloseable {
     /** Bytes of {@code limits.message-memory} free now: all of it once no large message is in flight. */
     public long messageMemoryAvailable() {
         return messageMemory.available();
-    }
-
-    /** Authenticated sessions that hold a slot now. */
-    public int sessionsInUse() {
-        return services.limits().maxSessions() - slots.availablePermits();
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
-import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.SqlCommand;
 
 /**
  * What one PostgreSQL session's server holds under each name, as the server's own answers make it true. There are two
@@ -46,7 +46,7 @@ final class PostgresNamespace {
      * A prepared statement: its text, its commands as classified, the names it refers to when it runs, and the
      * parameter types Parse declared.
      */
-    record Definition(String text, List<Command> commands, List<PreparedRef> refs, int[] parameterTypes) {
+    record Definition(String text, List<SqlCommand> commands, List<PreparedRef> refs, int[] parameterTypes) {
         Definition {
             commands = List.copyOf(commands);
             refs = List.copyOf(refs);

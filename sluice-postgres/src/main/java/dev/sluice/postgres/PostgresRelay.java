@@ -10,18 +10,18 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sluice.core.access.Admission;
-import dev.sluice.core.access.SessionGuard;
+import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.audit.AuditWriteException;
-import dev.sluice.core.policy.Command;
-import dev.sluice.core.policy.Decision;
-import dev.sluice.core.policy.Verdict;
+import dev.sluice.core.audit.SqlRecorder;
+import dev.sluice.core.session.CommandRequest;
+import dev.sluice.core.session.GatewaySession;
+import dev.sluice.core.session.Submission;
+import dev.sluice.core.spi.Dialer;
 import dev.sluice.postgres.PostgresCommandMapper.Mapped;
 import dev.sluice.postgres.PostgresNamespace.Change;
 import dev.sluice.postgres.ResponseTracker.Pending;
@@ -33,7 +33,7 @@ import dev.sluice.postgres.wire.WireException;
 
 /**
  * The full-duplex relay of one authenticated PostgreSQL session. Exactly two virtual threads: the session's own
- * thread runs client-to-upstream ({@link #run}), gating every Query and Execute through the {@link SessionGuard}; a
+ * thread runs client-to-upstream ({@link #run}), submitting every Query and Execute to the {@link GatewaySession}; a
  * second one, started in a per-session executor closed on exit, runs upstream-to-client through the
  * {@link ResponseTracker}.
  *
@@ -55,15 +55,14 @@ final class PostgresRelay {
     private final FrameReader clientReader;
     private final FrameWriter clientWriter;
     private final PostgresUpstream upstream;
-    private final SessionGuard guard;
+    private final GatewaySession guard;
+    private final Dialer dialer;
     private final PostgresCommandMapper mapper;
     private final ResponseTracker tracker;
     private final MaskingRelay masking;
     private final SessionSettings settings;
     private final Clock clock;
     private final ReentrantLock clientLock = new ReentrantLock();
-    private final AtomicLong bytesFromClient = new AtomicLong();
-    private final AtomicLong bytesToClient = new AtomicLong();
     /** After a refusal in an extended-query batch: drop the client's messages until its Sync. */
     private boolean discarding;
     /** Reads the client during and just after a statement held for approval; null otherwise. */
@@ -78,26 +77,20 @@ final class PostgresRelay {
     private volatile String terminated = "";
 
     PostgresRelay(Socket client, RelayInput clientInput, FrameReader clientReader, FrameWriter clientWriter,
-                  PostgresUpstream upstream, SessionGuard guard, PostgresCommandMapper mapper, Clock clock) {
+                  PostgresUpstream upstream, GatewaySession guard, SqlRecorder recorder, Dialer dialer,
+                  PostgresCommandMapper mapper, Clock clock) {
         this.client = client;
         this.clientInput = clientInput;
         this.clientReader = clientReader;
         this.clientWriter = clientWriter;
         this.upstream = upstream;
         this.guard = guard;
+        this.dialer = dialer;
         this.mapper = mapper;
-        this.masking = MaskingRelay.forSession(guard, upstream.parameters());
-        this.tracker = new ResponseTracker(guard, clock, masking::takeCounts, mapper.names());
+        this.masking = MaskingRelay.forSession(guard, dialer, upstream.parameters());
+        this.tracker = new ResponseTracker(guard, recorder, clock, masking::takeCounts, mapper.names());
         this.clock = clock;
         this.settings = new SessionSettings(upstream.parameters(), tracker::readiesExpected, tracker::readiesSeen);
-    }
-
-    long bytesFromClient() {
-        return bytesFromClient.get();
-    }
-
-    long bytesToClient() {
-        return bytesToClient.get();
     }
 
     /** Relays until either side closes; returns why the session ended. */
@@ -135,7 +128,7 @@ final class PostgresRelay {
                     // sent after it, or raced with it, is neither judged, audited nor forwarded
                     return terminated;
                 }
-                bytesFromClient.addAndGet(frame.wireLength());
+                guard.countFromClient(frame.wireLength());
                 if (!handle(frame)) {
                     return "client terminated";
                 }
@@ -231,12 +224,11 @@ final class PostgresRelay {
         if (reason.isEmpty()) {
             return false;
         }
-        Admission admission = guard.refuse(masking.auditText(sql), List.of(), mapper.mapQuery(sql).commands(),
-                reason.get());
+        String message = refusal(CommandRequest.refused(sql, mapper.mapQuery(sql).commands(), reason.get()));
         if (extended) {
-            refuseExtended(admission.refusalMessage());
+            refuseExtended(message);
         } else {
-            refuseSimple(admission.refusalMessage());
+            refuseSimple(message);
         }
         return true;
     }
@@ -245,16 +237,15 @@ final class PostgresRelay {
         // a simple Query's errors skip nothing after it: what it and the messages before it change stays uncertain
         mapper.names().boundary();
         Mapped mapped = masking.screen(mapper.mapQuery(query.sql()));
-        String text = mapped.audited(query.sql());
-        Admission admission = hold(admit(text, List.of(), mapped), text, mapped.commands());
-        if (admission.allowed()) {
+        Submission submission = submit(request(mapped.audited(query.sql()), List.of(), mapped));
+        if (submission instanceof Submission.Forward forward) {
             long[] starting = mapper.simpleQueryStarts();
-            List<long[]> changes = mapper.admitted(mapped, admission.statementId());
-            tracker.expect(new Pending.QueryRun(admission.statementId(), clock.instant(), starting, changes));
+            List<long[]> changes = mapper.admitted(mapped, forward.commandId());
+            tracker.expect(new Pending.QueryRun(forward.commandId(), clock.instant(), starting, changes));
             mapper.names().boundary();
             upstream.writer().write(frame);
         } else {
-            refuseSimple(admission.refusalMessage());
+            refuseSimple(((Submission.Refuse) submission).message());
         }
     }
 
@@ -268,9 +259,8 @@ final class PostgresRelay {
         String what = "-- Sluice: fast-path call of function OID " + Integer.toUnsignedString(decoded.oid());
         if (masking.masksResults()) {
             // fail closed: a FunctionCallResponse is not a result masking reads
-            Admission refused = guard.refuse(what, List.of(), List.of(), "the fast-path function call interface "
-                    + "is refused by Sluice for a caller with masking rules: its results cannot be masked; use SQL");
-            refuseSimple(refused.refusalMessage());
+            refuseSimple(refusal(CommandRequest.refused(what, List.of(), "the fast-path function call interface "
+                    + "is refused by Sluice for a caller with masking rules: its results cannot be masked; use SQL")));
             return;
         }
         Optional<FastPathCalls.Resolved> resolved;
@@ -282,38 +272,34 @@ final class PostgresRelay {
         }
         if (resolved.isEmpty()) {
             // fail closed: Sluice cannot tell what the server would call
-            Admission refused = guard.refuse(what, List.of(), List.of(), "function OID "
-                    + Integer.toUnsignedString(decoded.oid()) + " is not a function Sluice can see in the catalog");
-            refuseSimple(refused.refusalMessage());
+            refuseSimple(refusal(CommandRequest.refused(what, List.of(), "function OID "
+                    + Integer.toUnsignedString(decoded.oid()) + " is not a function Sluice can see in the catalog")));
             return;
         }
         String sql = resolved.get().text();
         Mapped mapped = mapper.mapQuery(sql);
         String text = mapped.audited(sql + "\n" + what);
-        Admission admission = hold(admitFastPath(text, resolved.get().parameters(), mapped), text, mapped.commands());
-        if (admission.allowed()) {
+        CommandRequest request = mapped.commands().size() != 1
+                || !mapped.commands().getFirst().kinds().contains("SELECT")
+                // fail closed: a resolved call reads as one SELECT of a function, never as anything else
+                ? new CommandRequest(text, resolved.get().parameters(), mapped.commands(),
+                        Optional.of("the fast-path call does not read as one function call"))
+                : request(text, resolved.get().parameters(), mapped);
+        Submission submission = submit(request);
+        if (submission instanceof Submission.Forward forward) {
             mapper.names().boundary();
-            Pending.QueryRun run = new Pending.QueryRun(admission.statementId(), clock.instant());
+            Pending.QueryRun run = new Pending.QueryRun(forward.commandId(), clock.instant());
             run.tag = "FUNCTION CALL";
             tracker.expect(run);
             upstream.writer().write(frame);
         } else {
-            refuseSimple(admission.refusalMessage());
+            refuseSimple(((Submission.Refuse) submission).message());
         }
-    }
-
-    private Admission admitFastPath(String clearText, List<String> clearParameters, Mapped mapped) {
-        if (mapped.commands().size() != 1 || !mapped.commands().getFirst().kinds().contains("SELECT")) {
-            // fail closed: a resolved call reads as one SELECT of a function, never as anything else
-            return guard.refuse(masking.auditText(clearText), masking.auditParameters(clearParameters),
-                    mapped.commands(), "the fast-path call does not read as one function call");
-        }
-        return admit(clearText, clearParameters, mapped);
     }
 
     private FastPathCalls fastPath() {
         if (fastPath == null) {
-            fastPath = new FastPathCalls(guard.grant());
+            fastPath = new FastPathCalls(guard.grant(), dialer);
         }
         return fastPath;
     }
@@ -324,13 +310,9 @@ final class PostgresRelay {
         // here, an allowed statement is audited at each Execute, with its parameters. A held statement is prepared
         // (that runs nothing): it waits for its approval at Execute. A name that exists is not refused here: the
         // server refuses it (42P05) and keeps the old statement, and so does Sluice once it sees the error.
-        Decision decision = mapped.refusal().isPresent() ? null : guard.judge(mapped.commands());
-        if (decision == null || decision.verdict() instanceof Verdict.Deny) {
-            String audited = masking.auditText(mapped.audited(parse.query()));
-            Admission admission = decision == null
-                    ? guard.refuse(audited, List.of(), mapped.commands(), mapped.refusal().orElseThrow())
-                    : guard.record(audited, List.of(), mapped.commands(), decision);
-            refuseExtended(admission.refusalMessage());
+        Optional<Submission.Refuse> refused = guard.screen(request(mapped.audited(parse.query()), List.of(), mapped));
+        if (refused.isPresent()) {
+            refuseExtended(refused.get().message());
             return;
         }
         tracker.expect(new Pending.NameChange(mapper.register(mapped.changes().getFirst().getFirst())));
@@ -384,55 +366,88 @@ final class PostgresRelay {
         PostgresCommandMapper.Run p = run.get();
         // Judged again at every Execute, with its names resolved as they are now: a policy reloaded since Parse
         // applies, and so does whatever a name it runs (EXECUTE q, FETCH c) was redefined to.
-        String text = p.mapped().audited(p.text());
-        Admission admission = hold(admit(text, p.parameters(), p.mapped()), text, p.mapped().commands());
-        if (admission.allowed()) {
-            long[] changes = mapper.admitted(p.mapped(), admission.statementId()).stream()
+        Submission submission = submit(request(p.mapped().audited(p.text()), p.parameters(), p.mapped()));
+        if (submission instanceof Submission.Forward forward) {
+            long[] changes = mapper.admitted(p.mapped(), forward.commandId()).stream()
                     .flatMapToLong(java.util.Arrays::stream).toArray();
-            tracker.expect(new Pending.ExecRun(admission.statementId(), clock.instant(), changes));
-            mapper.executed(execute.portal(), admission.statementId());
+            tracker.expect(new Pending.ExecRun(forward.commandId(), clock.instant(), changes));
+            mapper.executed(execute.portal(), forward.commandId());
             upstream.writer().write(frame);
         } else {
-            refuseExtended(admission.refusalMessage());
+            refuseExtended(((Submission.Refuse) submission).message());
         }
     }
 
     /** A protocol message naming something Sluice does not know: audited as refused, then refused (fail closed). */
     private void refuseName(String what, String reason) throws IOException {
-        Admission admission = guard.refuse(masking.auditText(what), List.of(), List.of(), reason);
-        refuseExtended(admission.refusalMessage());
+        refuseExtended(refusal(CommandRequest.refused(what, List.of(), reason)));
     }
 
-    private Admission admit(String clearText, List<String> clearParameters, Mapped mapped) {
-        String text = masking.auditText(clearText);
-        List<String> parameters = masking.auditParameters(clearParameters);
-        if (mapped.refusal().isPresent()) {
-            return guard.refuse(text, parameters, mapped.commands(), mapped.refusal().get());
-        }
-        return guard.admit(text, parameters, mapped.commands());
+    private static CommandRequest request(String text, List<String> parameters, Mapped mapped) {
+        return new CommandRequest(text, parameters, mapped.commands(), mapped.refusal());
+    }
+
+    /** A refusal the relay decided: recorded by the session; the words to refuse with. */
+    private String refusal(CommandRequest request) throws IOException {
+        return ((Submission.Refuse) submit(request)).message();
     }
 
     /**
-     * A held statement waits here for its approval: what came before it is flushed upstream, the client is read
-     * ahead (to notice a disconnect) and nothing more is forwarded until the request is decided.
+     * Submits one command to the session: judged, held, recorded. A held statement waits inside: what came before
+     * it is flushed upstream, the client is read ahead (to notice a disconnect or a cancel) and nothing more is
+     * forwarded until the request is decided.
      */
-    private Admission hold(Admission admission, String text, List<Command> commands) throws IOException {
-        if (!(admission.decision().verdict() instanceof Verdict.Hold)) {
-            return admission;
-        }
-        upstream.writer().flush();
-        cancelRequested = false;
-        if (readAhead == null) {
-            readAhead = ClientReadAhead.start(clientReader);
-        }
-        ClientReadAhead reading = readAhead;
+    private Submission submit(CommandRequest request) throws IOException {
+        RelayHold watch = new RelayHold();
         try {
-            Admission result = guard.awaitApproval(admission, text, commands, new PostgresHold(clientLock,
-                    clientWriter, reading, () -> cancelRequested));
-            withdrawnByCancel = cancelRequested && !result.allowed();
+            Submission result = guard.submit(request, watch);
+            withdrawnByCancel = watch.started() && cancelRequested && !result.allowed();
             return result;
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         } finally {
-            reading.release();
+            watch.release();
+        }
+    }
+
+    /** The relay's side of a hold: gets the session ready to wait, then tells the client and watches it. */
+    private final class RelayHold implements HoldWatch {
+        private PostgresHold watching;
+        private ClientReadAhead reading;
+
+        @Override
+        public void holding() {
+            try {
+                upstream.writer().flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            cancelRequested = false;
+            if (readAhead == null) {
+                readAhead = ClientReadAhead.start(clientReader);
+            }
+            reading = readAhead;
+            watching = new PostgresHold(clientLock, clientWriter, reading, () -> cancelRequested);
+        }
+
+        @Override
+        public void waiting(String message) {
+            watching.waiting(message);
+        }
+
+        @Override
+        public Optional<String> abandoned() {
+            return watching.abandoned();
+        }
+
+        boolean started() {
+            return watching != null;
+        }
+
+        void release() {
+            if (reading != null) {
+                reading.release();
+            }
         }
     }
 
@@ -555,7 +570,7 @@ final class PostgresRelay {
     }
 
     private void writeToClient(Frame frame) throws IOException {
-        bytesToClient.addAndGet(frame.wireLength());
+        guard.countToClient(frame.wireLength());
         clientLock.lock();
         try {
             clientWriter.write(frame);

@@ -9,23 +9,24 @@ import javax.net.ssl.SSLContext;
 
 import dev.sluice.core.access.AccessFlow;
 import dev.sluice.core.access.GatewayState;
-import dev.sluice.core.approval.ApprovalGate;
 import dev.sluice.core.audit.AuditLog;
+import dev.sluice.core.session.SessionService;
+import dev.sluice.core.spi.Dialer;
 import dev.sluice.core.config.ListenerLimits;
 
 /**
  * What the PostgreSQL listener needs from the rest of the gateway, wired once by the server.
  *
+ * @param sessions       the gateway's sessions: cap, drain, registry; every session starts there
+ * @param dialer         every upstream connection (session, cancel, catalog) goes through it
  * @param tls            the server TLS context offered on SSLRequest; empty to refuse TLS
  * @param allowPlaintext accept sessions without TLS (the config allows it only on a loopback listener)
- * @param limits         the handshake budget and deadline, session cap and message bounds
- * @param approvals      where held statements wait for approval ({@link ApprovalGate#disabled()}: refused)
- * @param control        draining and upstream-failure counts, for operating the listener
+ * @param limits         the handshake budget and deadline and message bounds
  */
 public record PostgresServices(AccessFlow access, Supplier<GatewayState> state, AuditLog audit, Clock clock,
                                SqlClassifier classifier, CancelRegistry cancels, Optional<SSLContext> tls,
-                               boolean allowPlaintext, ListenerLimits limits, ApprovalGate approvals,
-                               ListenerControl control) {
+                               boolean allowPlaintext, ListenerLimits limits, SessionService sessions,
+                               Dialer dialer) {
     public PostgresServices {
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(state, "state");
@@ -35,23 +36,7 @@ public record PostgresServices(AccessFlow access, Supplier<GatewayState> state, 
         Objects.requireNonNull(cancels, "cancels");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(limits, "limits");
-        Objects.requireNonNull(approvals, "approvals");
-        Objects.requireNonNull(control, "control");
-    }
-
-    /** With a control of its own (never drained). */
-    public PostgresServices(AccessFlow access, Supplier<GatewayState> state, AuditLog audit, Clock clock,
-                            SqlClassifier classifier, CancelRegistry cancels, Optional<SSLContext> tls,
-                            boolean allowPlaintext, ListenerLimits limits, ApprovalGate approvals) {
-        this(access, state, audit, clock, classifier, cancels, tls, allowPlaintext, limits, approvals,
-                new ListenerControl());
-    }
-
-    /** Without statement approval: a held statement is refused. */
-    public PostgresServices(AccessFlow access, Supplier<GatewayState> state, AuditLog audit, Clock clock,
-                            SqlClassifier classifier, CancelRegistry cancels, Optional<SSLContext> tls,
-                            boolean allowPlaintext, ListenerLimits limits) {
-        this(access, state, audit, clock, classifier, cancels, tls, allowPlaintext, limits,
-                ApprovalGate.disabled());
+        Objects.requireNonNull(sessions, "sessions");
+        Objects.requireNonNull(dialer, "dialer");
     }
 }

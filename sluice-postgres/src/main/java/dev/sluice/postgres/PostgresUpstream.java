@@ -4,7 +4,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,6 +19,8 @@ import javax.net.ssl.SSLSocket;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.config.ConnectionConfig;
+import dev.sluice.core.config.PostgresTarget;
+import dev.sluice.core.spi.Dialer;
 import dev.sluice.core.config.UpstreamTls;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.BackendMessage.BackendKeyData;
@@ -39,7 +40,6 @@ import dev.sluice.postgres.wire.Scram;
 final class PostgresUpstream implements AutoCloseable {
     static final int MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
     static final int MAX_STARTUP_MESSAGE_SIZE = 1024 * 1024;
-    private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final int HANDSHAKE_TIMEOUT_MS = 30_000;
     private final Socket socket;
     private final RelayInput input;
@@ -61,8 +61,9 @@ final class PostgresUpstream implements AutoCloseable {
     }
 
     /** Sluice's own connection (the masking catalog): {@code settings} are passed on as they are. */
-    static PostgresUpstream connect(TargetGrant grant, Map<String, String> settings) throws IOException {
-        return connect(grant, settings, settings, FrameReader.Allowance.UNLIMITED);
+    static PostgresUpstream connect(TargetGrant grant, Dialer dialer, Map<String, String> settings)
+            throws IOException {
+        return connect(grant, dialer, settings, settings, FrameReader.Allowance.UNLIMITED);
     }
 
     /**
@@ -71,14 +72,11 @@ final class PostgresUpstream implements AutoCloseable {
      * {@code clientParameters} only when it is accepted). After the startup, the server's messages are accounted by
      * {@code memory} (limits.message-memory).
      */
-    static PostgresUpstream connect(TargetGrant grant, Map<String, String> clientParameters,
+    static PostgresUpstream connect(TargetGrant grant, Dialer dialer, Map<String, String> clientParameters,
                                     Map<String, String> settings, FrameReader.Allowance memory) throws IOException {
         ConnectionConfig connection = grant.connection();
-        Socket socket = new Socket();
+        Socket socket = dialer.dial(grant, "session");
         try {
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(connection.address().host(), connection.address().port()),
-                    CONNECT_TIMEOUT_MS);
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
             Socket secured = negotiateTls(socket, connection);
             RelayInput input = new RelayInput(secured.getInputStream());
@@ -101,6 +99,14 @@ final class PostgresUpstream implements AutoCloseable {
         }
     }
 
+    /** The grant's PostgreSQL target; a grant for another protocol's connection never gets here. */
+    static PostgresTarget target(ConnectionConfig connection) {
+        if (connection.target() instanceof PostgresTarget result) {
+            return result;
+        }
+        throw new UpstreamException("connection \"" + connection.name() + "\" is not a PostgreSQL connection");
+    }
+
     private static Map<String, String> startupParameters(ConnectionConfig connection, Map<String, String> client,
                                                          Map<String, String> settings) {
         Map<String, String> result = new LinkedHashMap<>();
@@ -111,8 +117,8 @@ final class PostgresUpstream implements AutoCloseable {
                 result.put(name, value);
             }
         });
-        result.put("user", connection.user());
-        result.put("database", connection.database());
+        result.put("user", target(connection).user());
+        result.put("database", target(connection).database());
         // Pinned for the whole session: startup parameters outrank ALTER ROLE/DATABASE .. SET and the config file,
         // and RESET / DISCARD ALL return to them.
         result.putAll(PinnedSettings.startup(client));
@@ -120,7 +126,7 @@ final class PostgresUpstream implements AutoCloseable {
     }
 
     private static Socket negotiateTls(Socket socket, ConnectionConfig connection) throws IOException {
-        UpstreamTls tls = connection.tls();
+        UpstreamTls tls = target(connection).tls();
         if (tls.mode() == UpstreamTls.Mode.DISABLE) {
             return socket;
         }
@@ -167,20 +173,20 @@ final class PostgresUpstream implements AutoCloseable {
                 case BackendMessage.AuthenticationOk ok -> rules.checkOk(Optional.ofNullable(scram));
                 case BackendMessage.AuthenticationCleartextPassword p -> {
                     rules.checkPasswordMayGo("a cleartext password");
-                    writer.write(new FrontendMessage.PasswordMessage(nulTerminated(connection.password().reveal())));
+                    writer.write(new FrontendMessage.PasswordMessage(nulTerminated(target(connection).password().reveal())));
                     writer.flush();
                 }
                 case BackendMessage.AuthenticationMD5Password md5 -> {
                     rules.checkPasswordMayGo("an md5 password hash");
                     writer.write(new FrontendMessage.PasswordMessage(
-                            Md5Password.encode(connection.user(), connection.password(), md5.salt())));
+                            Md5Password.encode(target(connection).user(), target(connection).password(), md5.salt())));
                     writer.flush();
                 }
                 case BackendMessage.AuthenticationSASL sasl -> {
                     if (scram != null) {
                         throw new UpstreamException("the upstream server started SASL twice");
                     }
-                    scram = Scram.client(connection.user(), connection.password(), rules.binding(sasl.mechanisms()));
+                    scram = Scram.client(target(connection).user(), target(connection).password(), rules.binding(sasl.mechanisms()));
                     writer.write(FrontendMessage.saslInitialResponse(scram.mechanism(), scram.clientFirstMessage()));
                     writer.flush();
                 }

@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Supplier;
 
-import dev.sluice.core.access.SessionGuard;
+import dev.sluice.core.audit.CommandOutcome;
+import dev.sluice.core.audit.SqlRecorder;
+import dev.sluice.core.session.GatewaySession;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.BackendMessage.ErrorResponse;
 import dev.sluice.postgres.wire.Frame;
@@ -32,7 +34,8 @@ import dev.sluice.postgres.wire.MalformedMessageException;
  */
 final class ResponseTracker {
     private final ConcurrentLinkedDeque<Pending> pending = new ConcurrentLinkedDeque<>();
-    private final SessionGuard guard;
+    private final GatewaySession guard;
+    private final SqlRecorder recorder;
     private final Clock clock;
     private final Supplier<Map<String, Long>> masked;
     private final PostgresNamespace names;
@@ -119,18 +122,15 @@ final class ResponseTracker {
         }
     }
 
-    ResponseTracker(SessionGuard guard, Clock clock) {
-        this(guard, clock, Map::of);
-    }
-
-    /** @param masked takes the masking counts of the result just completed, for its audit event */
-    ResponseTracker(SessionGuard guard, Clock clock, Supplier<Map<String, Long>> masked) {
-        this(guard, clock, masked, new PostgresNamespace());
-    }
-
-    /** @param names the session's names, told what the server's answers made true */
-    ResponseTracker(SessionGuard guard, Clock clock, Supplier<Map<String, Long>> masked, PostgresNamespace names) {
+    /**
+     * @param recorder the session's recording, fed with the rows of each result
+     * @param masked   takes the masking counts of the result just completed, for its audit event
+     * @param names    the session's names, told what the server's answers made true
+     */
+    ResponseTracker(GatewaySession guard, SqlRecorder recorder, Clock clock, Supplier<Map<String, Long>> masked,
+                    PostgresNamespace names) {
         this.guard = guard;
+        this.recorder = recorder;
         this.clock = clock;
         this.masked = masked;
         this.names = names;
@@ -143,7 +143,7 @@ final class ResponseTracker {
     }
 
     private void complete(long statementId, String tag, long rows, String sqlState, String error, Duration duration) {
-        guard.completed(statementId, tag, rows, sqlState, error, duration, masked.get());
+        guard.completed(statementId, new CommandOutcome.Sql(tag, rows, sqlState, error), duration, masked.get());
     }
 
     /**
@@ -306,7 +306,7 @@ final class ResponseTracker {
             }
             case 'D' -> onDataRow(frame, audited) ? List.of(frame) : List.of();
             case 'T' -> {
-                SessionRecorders.feed(guard.recorder(), head, frame);
+                SessionRecorders.feed(recorder, head, frame);
                 yield List.of(frame);
             }
             case 'E' -> onError(frame, audited);
@@ -339,7 +339,7 @@ final class ResponseTracker {
             return false;
         }
         headRows++;
-        SessionRecorders.feed(guard.recorder(), head, audited);
+        SessionRecorders.feed(recorder, head, audited);
         return true;
     }
 

@@ -6,7 +6,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
-import dev.sluice.core.audit.SessionRecorder;
+import dev.sluice.core.audit.SqlRecorder;
 import dev.sluice.postgres.ResponseTracker.Pending;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.Frame;
@@ -22,7 +22,7 @@ final class SessionRecorders {
     private SessionRecorders() {
     }
 
-    static void feed(SessionRecorder recorder, Pending head, Frame frame) {
+    static void feed(SqlRecorder recorder, Pending head, Frame frame) {
         long statementId = switch (head) {
             case Pending.QueryRun run -> run.statementId;
             case Pending.ExecRun run -> run.statementId();

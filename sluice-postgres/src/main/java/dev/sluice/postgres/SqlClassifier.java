@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.core.config.LimitsConfig;
-import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.SqlCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -177,14 +177,14 @@ public final class SqlClassifier {
             return Optional.empty();
         }
         JsonNode stmts = readTree(json).path("stmts");
-        List<Command> commands = new ArrayList<>(stmts.size());
+        List<SqlCommand> commands = new ArrayList<>(stmts.size());
         List<PreparedRef> prepared = new ArrayList<>();
         for (JsonNode raw : stmts) {
             JsonNode statement = raw.path("stmt");
             SqlClassifierWalker.Facts facts = SqlClassifierWalker.walk(statement);
             String kind = SqlClassifierKinds.kind(statement, facts);
             boolean opaque = SqlClassifierKinds.OPAQUE.contains(kind) || statement.has("LoadStmt");
-            commands.add(new Command(PROTOCOL, kind, text(bytes, raw), facts.tables(), facts.functions(),
+            commands.add(new SqlCommand(PROTOCOL, kind, text(bytes, raw), facts.tables(), facts.functions(),
                     SqlClassifierKinds.hasWhere(kind, facts), opaque, stmts.size(),
                     SqlClassifierKinds.kinds(statement, facts, kind)));
             references(statement, facts, commands.size() - 1, prepared);
@@ -276,12 +276,12 @@ public final class SqlClassifier {
     /** A refusal: the text is kept only up to {@link #REFUSED_TEXT_CHARS} characters, the statement never judged. */
     private static Classification refused(String sql, String reason) {
         String head = sql.length() <= REFUSED_TEXT_CHARS ? sql : sql.substring(0, REFUSED_TEXT_CHARS) + "...";
-        Command command = new Command(PROTOCOL, Command.UNKNOWN, head, Set.of(), Set.of(), false, false, 1);
+        SqlCommand command = new SqlCommand(PROTOCOL, SqlCommand.UNKNOWN, head, Set.of(), Set.of(), false, false, 1);
         return new Classification(List.of(command), List.of(), Optional.of(reason));
     }
 
     private static Classification unknown(String sql) {
-        Command command = new Command(PROTOCOL, Command.UNKNOWN, sql, Set.of(), Set.of(), false, false, 1);
+        SqlCommand command = new SqlCommand(PROTOCOL, SqlCommand.UNKNOWN, sql, Set.of(), Set.of(), false, false, 1);
         return new Classification(List.of(command), List.of());
     }
 }

@@ -45,7 +45,7 @@ final class UpstreamAuthRules {
 
     UpstreamAuthRules(ConnectionConfig connection, Optional<SSLSocket> secured) {
         this.connection = connection;
-        this.tls = connection.tls();
+        this.tls = PostgresUpstream.target(connection).tls();
         this.secured = secured;
     }
 

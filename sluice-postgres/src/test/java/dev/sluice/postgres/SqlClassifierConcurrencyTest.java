@@ -1,6 +1,6 @@
 package dev.sluice.postgres;
 
-import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.SqlCommand;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ class SqlClassifierConcurrencyTest {
     void givesManyVirtualThreadsTheSameAnswersAsOneThread() throws Exception {
         SqlClassifier classifier = SqlClassifier.create();
         List<String> corpus = SqlClassifierCorpusTest.rows().stream().map(SqlClassifierCorpusTest.Row::sql).toList();
-        List<List<Command>> expected = corpus.stream().map(sql -> classifier.classify(sql).commands()).toList();
+        List<List<SqlCommand>> expected = corpus.stream().map(sql -> classifier.classify(sql).commands()).toList();
 
         List<Future<Integer>> results = new ArrayList<>();
         long start = System.nanoTime();

@@ -1,6 +1,6 @@
 package dev.sluice.postgres;
 
-import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.SqlCommand;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -62,26 +62,26 @@ class SqlClassifierCorpusTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rows")
     void classifiesCorpusStatementAsExpected(Row row) {
-        List<Command> commands = classifier.classify(row.sql()).commands();
+        List<SqlCommand> commands = classifier.classify(row.sql()).commands();
 
         // a statement's column is its primary kind, then each further kind it performs: UPDATE+INSERT
-        assertThat(commands).extracting(Command::kind).as("kinds")
+        assertThat(commands).extracting(SqlCommand::kind).as("kinds")
                 .containsExactlyElementsOf(row.kinds().stream().map(k -> k.split("\\+")[0]).toList());
         assertThat(commands).extracting(c -> new TreeSet<>(c.kinds())).as("every kind")
                 .containsExactlyElementsOf(row.kinds().stream()
                         .map(k -> new TreeSet<>(Arrays.asList(k.split("\\+")))).toList());
         // policy rules are checked against KINDS: every kind the classifier gives must be in it
         assertThat(SqlClassifier.KINDS).containsAll(commands.stream().flatMap(c -> c.kinds().stream())
-                .filter(k -> !k.equals(Command.UNKNOWN)).toList());
-        assertThat(union(commands, Command::tables)).as("tables").isEqualTo(row.tables());
-        assertThat(union(commands, Command::functions)).as("functions").isEqualTo(row.functions());
-        assertThat(commands).extracting(Command::hasWhere).as("hasWhere").containsExactlyElementsOf(row.where());
-        assertThat(commands).extracting(Command::opaque).as("opaque").containsExactlyElementsOf(row.opaque());
+                .filter(k -> !k.equals(SqlCommand.UNKNOWN)).toList());
+        assertThat(union(commands, SqlCommand::tables)).as("tables").isEqualTo(row.tables());
+        assertThat(union(commands, SqlCommand::functions)).as("functions").isEqualTo(row.functions());
+        assertThat(commands).extracting(SqlCommand::hasWhere).as("hasWhere").containsExactlyElementsOf(row.where());
+        assertThat(commands).extracting(SqlCommand::opaque).as("opaque").containsExactlyElementsOf(row.opaque());
         assertThat(commands).allSatisfy(c -> assertThat(c.statementCount()).isEqualTo(row.kinds().size()));
     }
 
 
-    private static Set<String> union(List<Command> commands, java.util.function.Function<Command, Set<String>> f) {
+    private static Set<String> union(List<SqlCommand> commands, java.util.function.Function<SqlCommand, Set<String>> f) {
         return commands.stream().flatMap(c -> f.apply(c).stream()).collect(Collectors.toCollection(TreeSet::new));
     }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.SqlCommand;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +74,7 @@ class SqlClassifierFuzzTest {
             assertThat(result.commands()).as("a statement with NUL is never parsed").hasSize(1);
             assertThat(result.commands().getFirst().unknown()).isTrue();
         }
-        for (Command command : result.commands()) {
+        for (SqlCommand command : result.commands()) {
             assertThat(command.kind()).matches("[A-Z_]+");
             assertThat(command.statementCount()).isEqualTo(result.commands().size());
             if (command.unknown() && command.text().endsWith("...") && result.refusal().isPresent()) {

@@ -1,7 +1,7 @@
 package dev.sluice.postgres;
 
 import dev.sluice.core.config.LimitsConfig;
-import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.SqlCommand;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,11 +34,11 @@ class SqlClassifierTest {
     void givesEachStatementItsOwnTextAndTheTotalCount() {
         String sql = "SELECT 'ü' FROM t;\n  DELETE FROM \"Tàble\" WHERE id = 'é' ; /* c */ SELECT 2";
 
-        List<Command> commands = classifier.classify(sql).commands();
+        List<SqlCommand> commands = classifier.classify(sql).commands();
 
-        assertThat(commands).extracting(Command::text).containsExactly(
+        assertThat(commands).extracting(SqlCommand::text).containsExactly(
                 "SELECT 'ü' FROM t", "DELETE FROM \"Tàble\" WHERE id = 'é'", "/* c */ SELECT 2");
-        assertThat(commands).extracting(Command::kind).containsExactly("SELECT", "DELETE", "SELECT");
+        assertThat(commands).extracting(SqlCommand::kind).containsExactly("SELECT", "DELETE", "SELECT");
         assertThat(commands.get(1).tables()).containsExactly("Tàble");
         assertThat(commands).allSatisfy(c -> {
             assertThat(c.statementCount()).isEqualTo(3);
@@ -50,7 +50,7 @@ class SqlClassifierTest {
     void classifiesRejectedStringAsOneUnknownCommandHoldingTheWholeText() {
         String sql = "SELECT 1; DROP TABEL x; SELECT 2";
 
-        List<Command> commands = classifier.classify(sql).commands();
+        List<SqlCommand> commands = classifier.classify(sql).commands();
 
         assertThat(commands).singleElement().satisfies(c -> {
             assertThat(c.unknown()).isTrue();
@@ -64,9 +64,9 @@ class SqlClassifierTest {
 
     @Test
     void classifiesStringWithNulAsUnknownBecauseTheParserWouldSeeOnlyItsStart() {
-        List<Command> commands = classifier.classify("SELECT 1\0; DROP TABLE x").commands();
+        List<SqlCommand> commands = classifier.classify("SELECT 1\0; DROP TABLE x").commands();
 
-        assertThat(commands).singleElement().extracting(Command::kind).isEqualTo(Command.UNKNOWN);
+        assertThat(commands).singleElement().extracting(SqlCommand::kind).isEqualTo(SqlCommand.UNKNOWN);
     }
 
     @Test
@@ -74,7 +74,7 @@ class SqlClassifierTest {
         String sql = "SELECT '" + "x".repeat(PgQueryRunner.MAX_SQL_BYTES) + "'";
 
         assertThat(classifier.classify(sql).commands()).singleElement()
-                .extracting(Command::kind).isEqualTo(Command.UNKNOWN);
+                .extracting(SqlCommand::kind).isEqualTo(SqlCommand.UNKNOWN);
     }
 
     @Test
@@ -88,7 +88,7 @@ class SqlClassifierTest {
         SqlClassifier widest = SqlClassifier.create(0, PgQueryRunner.WIDEST);
         assertThat(List.of(leftDeep, rightDeep, beyondPool)).allSatisfy(sql ->
                 assertThat(widest.classify(sql).commands()).singleElement()
-                        .extracting(Command::kind).isEqualTo("SELECT"));
+                        .extracting(SqlCommand::kind).isEqualTo("SELECT"));
         assertThat(List.of(leftDeep, rightDeep, beyondPool)).allSatisfy(sql ->
                 assertThat(classifier.classify(sql).refusal()).get(InstanceOfAssertFactories.STRING)
                         .startsWith("statement too complex to judge: "));
@@ -133,7 +133,7 @@ class SqlClassifierTest {
         }
 
         // about 140,000 tokens: over the default limit, so classified here with the widest limits
-        Command command = SqlClassifier.create(0, PgQueryRunner.WIDEST).classify(sql.toString()).commands().getFirst();
+        SqlCommand command = SqlClassifier.create(0, PgQueryRunner.WIDEST).classify(sql.toString()).commands().getFirst();
 
         assertThat(classifier.classify(sql.toString()).refusal()).get(InstanceOfAssertFactories.STRING)
                 .startsWith("statement too complex to judge: ");
@@ -149,7 +149,7 @@ class SqlClassifierTest {
 
         Classification result = classifier.classify(sql);
 
-        assertThat(result.commands()).extracting(Command::kind)
+        assertThat(result.commands()).extracting(SqlCommand::kind)
                 .containsExactly("DELETE", "EXECUTE", "EXECUTE", "CREATE", "DEALLOCATE", "DEALLOCATE");
         assertThat(result.commands().getFirst().hasWhere()).isTrue();
         assertThat(result.prepared()).containsExactly(
@@ -170,10 +170,10 @@ class SqlClassifierTest {
 
     @Test
     void marksOnlyCodeRunningStatementsOpaque() {
-        List<Command> commands = classifier.classify(
+        List<SqlCommand> commands = classifier.classify(
                 "DO $$ BEGIN END $$; CALL p(); SELECT pg_sleep(1); CREATE TRIGGER t BEFORE INSERT ON x"
                         + " FOR EACH ROW EXECUTE FUNCTION f()").commands();
 
-        assertThat(commands).extracting(Command::opaque).containsExactly(true, true, false, true);
+        assertThat(commands).extracting(SqlCommand::opaque).containsExactly(true, true, false, true);
     }
 }

@@ -68,6 +68,8 @@ final class ApprovalsCommand implements Callable<Integer> {
             if (method.equals("POST")) {
                 request.header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            } else if (method.equals("DELETE")) {
+                request.DELETE();
             }
             HttpResponse<String> response;
             try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {

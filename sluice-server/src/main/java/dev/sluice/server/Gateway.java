@@ -23,16 +23,16 @@ import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.config.ConfigException;
 import dev.sluice.core.config.ConfigProblem;
-import dev.sluice.core.config.LimitsConfig;
 import dev.sluice.core.config.ListenerLimits;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.core.identity.TokenVerifier;
 import dev.sluice.export.ExportStatus;
-import dev.sluice.postgres.CancelRegistry;
-import dev.sluice.postgres.ListenerControl;
+import dev.sluice.core.session.SessionService;
+import dev.sluice.core.spi.DirectDialer;
+import dev.sluice.core.spi.ProtocolContext;
+import dev.sluice.core.spi.ProtocolListener;
+import dev.sluice.core.spi.ProtocolProvider;
 import dev.sluice.postgres.PostgresListener;
-import dev.sluice.postgres.PostgresServices;
-import dev.sluice.postgres.SqlClassifier;
 import dev.sluice.store.AuditStore;
 import dev.sluice.store.AuditSettings;
 import dev.sluice.store.AuditStores;
@@ -56,7 +56,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final AuditHealth auditHealth;
     private final MeteredAuditLog metered;
-    private final ListenerControl control = new ListenerControl();
+    private final SessionService sessions;
     private final AtomicBoolean closed = new AtomicBoolean();
     static final List<String> READINESS_CHECKS = List.of("audit", "draining");
     private final AtomicReference<GatewayState> state;
@@ -64,7 +64,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayApprovals approvals;
     private final ReentrantLock reloadLock = new ReentrantLock();
     private final List<AutoCloseable> resources = new ArrayList<>();
-    private PostgresListener postgres;
+    private final java.util.Map<String, ProtocolListener> listeners = new java.util.LinkedHashMap<>();
     private HttpApi http;
     private Evidence evidence;
 
@@ -79,6 +79,8 @@ public final class Gateway implements AutoCloseable {
         this.auditHealth = new AuditHealth(AuditSettings.of(initial.config()), audit);
         this.metered = new MeteredAuditLog(audit, metrics, auditHealth);
         this.approvals = new GatewayApprovals(metered, initial.config(), state::get, clock, this::httpPort);
+        this.sessions = new SessionService(state::get, metered, clock, approvals.service(),
+                ListenerLimits.of(initial.config()).maxSessions());
     }
 
     /** Loads, validates and starts everything; throws {@link ConfigException} when the config does not validate. */
@@ -100,15 +102,17 @@ public final class Gateway implements AutoCloseable {
         resources.add(approvals);
         AccessFlow access = new AccessFlow(token -> verifier.get().verify(token), state::get, metered, clock,
                 approvals.service());
-        control.onUpstreamFailure(metrics::upstreamConnectFailed);
+        sessions.onUpstreamFailure(metrics::upstreamConnectFailed);
         Optional<SSLContext> tls = Optional.of(ServerTls.context(config.tls(), config.dataDir()));
-        if (config.listen().postgres().isPresent()) {
-            PostgresServices services = new PostgresServices(access, state::get, metered, clock,
-                    SqlClassifier.create(SqlClassifier.DEFAULT_CACHE_ENTRIES, LimitsConfig.of(config)),
-                    new CancelRegistry(), tls, config.tls().allowPlaintext(), ListenerLimits.of(config),
-                    approvals.service(), control);
-            postgres = PostgresListener.start(config.listen().postgres().get(), services);
-            resources.add(postgres);
+        DirectDialer dialer = new DirectDialer();
+        for (ProtocolProvider provider : ProtocolProvider.installed()) {
+            Optional<dev.sluice.core.config.HostPort> address = config.listen().protocol(provider.name());
+            if (address.isPresent()) {
+                ProtocolListener listener = provider.start(new ProtocolContext(address.get(), state::get, access,
+                        sessions, dialer, metered, clock, tls, config.dataDir()));
+                listeners.put(provider.name(), listener);
+                resources.add(listener);
+            }
         }
         evidence = Evidence.start(config, clock);
         resources.add(evidence);
@@ -123,7 +127,7 @@ public final class Gateway implements AutoCloseable {
 
     private void registerGauges() {
         metrics.gauge("sluice.audit.queue.depth", "audit events queued for the store's writer", audit::queueDepth);
-        metrics.gauge("sluice.draining", "1 while the gateway drains", () -> control.draining() ? 1 : 0);
+        metrics.gauge("sluice.draining", "1 while the gateway drains", () -> sessions.draining() ? 1 : 0);
         metrics.gauge("sluice.ready", "1 while /readyz answers 200", () -> readinessProblems().isEmpty() ? 1 : 0);
         for (ExportStatus sink : evidence.exports()) {
             String name = sink.name();
@@ -185,6 +189,11 @@ public final class Gateway implements AutoCloseable {
         return state.get();
     }
 
+    /** The gateway's sessions: the live-session registry, drain. */
+    public SessionService sessions() {
+        return sessions;
+    }
+
     public AuditStore audit() {
         return audit;
     }
@@ -207,12 +216,18 @@ public final class Gateway implements AutoCloseable {
     }
 
     public int postgresPort() {
-        return postgres == null ? -1 : postgres.port();
+        return port("postgres");
+    }
+
+    /** The port of a protocol's listener; -1 when it is off. */
+    public int port(String protocol) {
+        ProtocolListener listener = listeners.get(protocol);
+        return listener == null ? -1 : listener.port();
     }
 
     /** The PostgreSQL listener, for its handshake and session counts; empty when turned off. */
     Optional<PostgresListener> postgresListener() {
-        return Optional.ofNullable(postgres);
+        return Optional.ofNullable(listeners.get("postgres")).map(PostgresListener.class::cast);
     }
 
     public int httpPort() {
@@ -228,15 +243,15 @@ public final class Gateway implements AutoCloseable {
      * @return how many sessions had to be ended at the deadline
      */
     public int drain(Duration timeout) {
-        control.drain();
+        sessions.drain();
         LOG.info("draining: refusing new sessions; {} open session(s) may go on for up to {}s",
-                control.openSessions(), timeout.toSeconds());
+                sessions.openSessions(), timeout.toSeconds());
         long deadline = System.nanoTime() + timeout.toNanos();
         waitForSessions(deadline);
-        int result = control.openSessions();
+        int result = sessions.openSessions();
         if (result > 0) {
             LOG.info("drain deadline reached: ending {} open session(s)", result);
-            control.endAll(ListenerControl.DRAINING_MESSAGE);
+            sessions.endAll(SessionService.DRAINING_MESSAGE);
             waitForSessions(System.nanoTime() + Duration.ofSeconds(5).toNanos());
         }
         LOG.info("drained");
@@ -244,7 +259,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void waitForSessions(long deadline) {
-        while (control.openSessions() > 0 && System.nanoTime() - deadline < 0) {
+        while (sessions.openSessions() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
@@ -263,7 +278,7 @@ public final class Gateway implements AutoCloseable {
     Map<String, String> readinessProblems() {
         Map<String, String> result = new LinkedHashMap<>();
         auditHealth.problem().ifPresent(p -> result.put("audit", p));
-        if (control.draining()) {
+        if (sessions.draining()) {
             result.put("draining", "the gateway is shutting down");
         }
         return result;

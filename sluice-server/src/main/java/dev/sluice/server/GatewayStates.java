@@ -21,8 +21,7 @@ import dev.sluice.core.masking.MaskingRules;
 import dev.sluice.core.policy.ConfigRuleSource;
 import dev.sluice.core.policy.PolicySet;
 import dev.sluice.core.policy.RuleSource;
-import dev.sluice.postgres.DangerousFunctions;
-import dev.sluice.postgres.SqlClassifier;
+import dev.sluice.core.spi.ProtocolProvider;
 
 /**
  * Builds one consistent {@link GatewayState} from the config file and the policy files it names. Everything is
@@ -50,7 +49,7 @@ final class GatewayStates {
         try {
             ConfigNode policies = ConfigNode.parse(configFile, Files.readString(configFile)).at("policies");
             if (policies.isList()) {
-                PolicySet.parse(List.of(new ConfigRuleSource(policies)), DangerousFunctions.all(), SqlClassifier.KINDS);
+                PolicySet.parse(List.of(new ConfigRuleSource(policies)), ProtocolProvider.installedVocabulary());
             }
             return List.of();
         } catch (ConfigException e) {
@@ -86,7 +85,7 @@ final class GatewayStates {
         }
         PolicySet policies;
         try {
-            policies = PolicySet.parse(sources, DangerousFunctions.all(), SqlClassifier.KINDS);
+            policies = PolicySet.parse(sources, ProtocolProvider.installedVocabulary());
         } catch (ConfigException e) {
             problems.addAll(e.problems());
             policies = null;

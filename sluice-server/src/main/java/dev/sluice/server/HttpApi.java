@@ -32,6 +32,7 @@ final class HttpApi implements AutoCloseable {
             config.routes.get("/api/health", ctx -> ctx.json(Map.of("status", "ok",
                     "policyRules", gateway.state().policies().rules().size())));
             ApprovalsApi.register(config.routes, gateway);
+            LiveSessionsApi.register(config.routes, gateway);
             AuditApi.register(config.routes, gateway);
             OpsApi.register(config.routes, gateway);
             console.register(config.routes);

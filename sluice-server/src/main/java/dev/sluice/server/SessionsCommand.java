@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -18,11 +19,21 @@ import dev.sluice.core.config.ConfigLoader;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.store.AuditStores;
 
-/** {@code sluice sessions}: lists recorded sessions, newest first; also while Sluice is running. */
-@Command(name = "sessions", description = "List the sessions in the audit trail, newest first.")
+/**
+ * {@code sluice sessions}: lists recorded sessions, newest first, from the audit trail (also while Sluice is
+ * running); {@code sluice sessions --live} lists the sessions open now, from a running gateway's API.
+ */
+@Command(name = "sessions", description = "List the sessions in the audit trail, newest first; with --live, the "
+        + "sessions open now on a running gateway.")
 final class SessionsCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, required = true, description = "the Sluice YAML config file")
+    @Option(names = {"-c", "--config"}, description = "the Sluice YAML config file (not with --live)")
     Path config;
+
+    @Option(names = "--live", description = "the sessions open now, from the running gateway at --url (auditors)")
+    boolean live;
+
+    @CommandLine.Mixin
+    ApprovalsCommand.Api api;
 
     @Option(names = "--subject")
     String subject;
@@ -44,7 +55,13 @@ final class SessionsCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException, InterruptedException {
+        if (live) {
+            return live();
+        }
+        if (config == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--config is required (or --live)");
+        }
         SluiceConfig loaded = ConfigLoader.load(config.toAbsolutePath());
         if (limit < 1 || limit > AuditSearch.MAX_LIMIT) {
             throw new CommandLine.ParameterException(spec.commandLine(),
@@ -65,6 +82,25 @@ final class SessionsCommand implements Callable<Integer> {
             for (SessionSummary s : reader.sessions(search)) {
                 out.println(json ? EvidenceJson.line(EvidenceJson.session(s)) : human(s));
             }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private int live() throws IOException, InterruptedException {
+        var result = api.call(spec, "GET", "/api/sessions/live", java.util.Map.of());
+        if (result.isEmpty()) {
+            return 1;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        for (var s : result.get().path("sessions")) {
+            // every value is a caller's or the server's word: escaped so none can forge a line (CliText)
+            out.println(json ? s.toString() : CliText.escape(s.path("id").asText()) + "  "
+                    + CliText.escape(s.path("protocol").asText()) + "  " + CliText.escape(s.path("subject").asText())
+                    + " @" + CliText.escape(s.path("connection").asText()) + "  from "
+                    + CliText.escape(s.path("client_address").asText()) + "  since " + s.path("started").asText()
+                    + "  " + s.path("commands").asLong() + " commands  " + s.path("bytes_from_client").asLong()
+                    + " B in / " + s.path("bytes_to_client").asLong() + " B out");
         }
         out.flush();
         return 0;

@@ -22,7 +22,7 @@ import dev.sluice.core.config.ConfigException;
         subcommands = {SluiceCli.Serve.class, SluiceCli.Check.class, TokenCommand.class, AuditCommand.class,
             PolicyCommand.class, DemoCommand.class, MaskCommand.class, ApprovalsCommand.class,
             ApprovalsCommand.Approve.class, ApprovalsCommand.Reject.class, ApprovalsCommand.Access.class,
-            SessionsCommand.class, ReplayCommand.class})
+            SessionsCommand.class, KillCommand.class, ReplayCommand.class})
 public final class SluiceCli implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;

@@ -77,7 +77,7 @@ class PreAuthLimitsE2ETest {
             assertThat(listener().messageMemoryAvailable()).as("message memory free").isEqualTo(MESSAGE_MEMORY);
             assertThat(listener().inHandshake()).as("handshake slots in use").isZero();
             assertThat(listener().pendingDeadlines()).as("armed deadlines").isZero();
-            assertThat(listener().sessionsInUse()).as("session slots in use").isZero();
+            assertThat(harness.gateway().sessions().slotsInUse()).as("session slots in use").isZero();
         });
     }
 
@@ -119,7 +119,7 @@ class PreAuthLimitsE2ETest {
         live.writer().write(new FrontendMessage.Query("select 'alive during the flood'"));
         live.writer().flush();
         assertThat(live.untilReadyOrClosed()).contains("CommandComplete[tag=SELECT 1]");
-        assertThat(listener().sessionsInUse()).isEqualTo(1);
+        assertThat(harness.gateway().sessions().slotsInUse()).isEqualTo(1);
 
         Eventually.await(Duration.ofSeconds(15), () -> assertThat(listener().inHandshake()).isZero());
         long cutAfter = System.nanoTime() - floodStart;

@@ -73,22 +73,42 @@ public final class AccessFlow {
                 || grants.required(connection.get().name()))) {
             grantedUntil = grants.activeUntil(principal, connection.get().name()); // fails closed: empty on error
         }
-        boolean permitted = connection.isPresent() && (grantedUntil.isPresent()
+        // a connection is reached only through its own protocol: a PostgreSQL client never gets an SSH connection
+        boolean sameProtocol = connection.isPresent() && connection.get().type().equals(transport.protocol());
+        boolean permitted = sameProtocol && (grantedUntil.isPresent()
                 || connection.get().allow().permits(principal) && !grants.required(connection.get().name()));
         if (!permitted) {
             // Same words whether the connection is missing or forbidden: reveal nothing about what exists.
             String message = "access to connection \"" + context.connection() + "\" is not permitted for "
                     + principal.subject();
             recordQuietly(new AuditEvent.AccessDenied(clock.instant(), verified, transport.protocol(),
-                    connection.isEmpty() ? "no such connection" : grants.required(connection.get().name())
+                    connection.isEmpty() ? "no such connection"
+                            : !sameProtocol ? "connection is of type " + connection.get().type()
+                            : grants.required(connection.get().name())
                             ? "no active access grant" : "not in the connection's allow list"));
             transport.refuseAccess(message);
             throw new AccessRefusedException(message);
         }
-        // The session lives as long as its token (plus the issuer's grace): SessionGuard#watchExpiry ends it then.
+        // The session lives as long as its token (plus the issuer's grace): GatewaySession ends it then.
         Optional<TargetGrant.TokenDeadline> deadline = TokenExpiry.of(token.strip()).map(exp ->
                 new TargetGrant.TokenDeadline(exp, state.get().config().identity().sessionGrace(principal.issuer())));
         return new TargetGrant(principal, connection.get(), verified, grantedUntil, deadline);
+    }
+
+    /**
+     * Records a caller refused before authentication by its protocol's own rule (PostgreSQL: no TLS). The caller is
+     * refused either way; a failure to record is logged.
+     */
+    public void refusedUnauthenticated(AuditContext context, String protocol, String claimedUser, String reason) {
+        recordQuietly(new AuditEvent.AuthFailed(clock.instant(), context, protocol, claimedUser, reason));
+    }
+
+    /**
+     * Records a granted caller refused by its protocol before any session started (a startup parameter that can never
+     * be accepted). The caller is refused either way.
+     */
+    public void refusedGranted(TargetGrant grant, String protocol, String reason) {
+        recordQuietly(new AuditEvent.AccessDenied(clock.instant(), grant.context(), protocol, reason));
     }
 
     private void recordQuietly(AuditEvent event) {

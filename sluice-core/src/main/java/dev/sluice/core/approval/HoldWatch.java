@@ -8,6 +8,13 @@ import java.util.Optional;
  */
 public interface HoldWatch {
 
+    /**
+     * The command is held, and the wait is about to begin: the protocol gets ready to wait (PostgreSQL: flushes what
+     * came before it upstream and starts reading the client ahead, to notice a disconnect).
+     */
+    default void holding() {
+    }
+
     /** Tells the caller, right away, what the statement waits for and where it is decided (PostgreSQL: a notice). */
     void waiting(String message);
 

@@ -8,10 +8,10 @@ enum NoRecorder implements SessionRecorder {
     INSTANCE;
 
     @Override
-    public void onStatement(long statementId, String text, List<String> parameters, String verdict, String reason) {
+    public void onCommand(long commandId, String text, List<String> parameters, String verdict, String reason) {
     }
 
     @Override
-    public void onResult(long statementId, String tag, long rows, String sqlState, String error, Duration duration) {
+    public void onResult(long commandId, CommandOutcome outcome, Duration duration) {
     }
 }

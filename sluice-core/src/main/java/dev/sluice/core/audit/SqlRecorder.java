@@ -47,13 +47,16 @@ public final class SqlRecorder implements SessionRecorder {
         this.clock = clock;
     }
 
-    /** A recorder for one session; {@link SessionRecorder#none()} when recording is disabled. */
-    public static SessionRecorder create(RecordingConfig config, AuditContext ctx, AuditLog audit, Clock clock) {
-        return config.enabled() ? new SqlRecorder(config, ctx, audit, clock) : SessionRecorder.none();
+    /** A recorder for one SQL session; it keeps nothing when recording is disabled. */
+    public static SqlRecorder create(RecordingConfig config, AuditContext ctx, AuditLog audit, Clock clock) {
+        return new SqlRecorder(config, ctx, audit, clock);
     }
 
     @Override
-    public void onStatement(long statementId, String text, List<String> parameters, String verdict, String reason) {
+    public void onCommand(long statementId, String text, List<String> parameters, String verdict, String reason) {
+        if (!config.enabled()) {
+            return;
+        }
         StatementTake take = new StatementTake(statementId, clock.instant(), text, parameters, verdict, reason);
         if (!"allow".equals(verdict)) {
             take.finish("", -1, "", reason, Duration.ZERO);
@@ -68,7 +71,10 @@ public final class SqlRecorder implements SessionRecorder {
         pending.put(statementId, take);
     }
 
-    @Override
+    /**
+     * True while the recorder still wants the rows of this statement (recording rows, and under the cap), so that the
+     * protocol decodes rows only when they will be kept.
+     */
     public boolean wantsRows(long statementId) {
         if (config.results() != RecordingConfig.Results.ROWS) {
             return false;
@@ -77,7 +83,7 @@ public final class SqlRecorder implements SessionRecorder {
         return take != null && take.wantsRows(config.rowsCap());
     }
 
-    @Override
+    /** A result set starts: its column names. */
     public void onColumns(long statementId, List<String> names) {
         StatementTake take = pending.get(statementId);
         if (take != null && config.results() != RecordingConfig.Results.NONE) {
@@ -85,7 +91,7 @@ public final class SqlRecorder implements SessionRecorder {
         }
     }
 
-    @Override
+    /** One row of the current result set, each cell as text; an SQL NULL is an empty optional. */
     public void onRow(long statementId, List<Optional<String>> cells) {
         StatementTake take = pending.get(statementId);
         if (take != null && config.results() == RecordingConfig.Results.ROWS) {
@@ -94,14 +100,14 @@ public final class SqlRecorder implements SessionRecorder {
     }
 
     @Override
-    public void onResult(long statementId, String tag, long rows, String sqlState, String error, Duration duration) {
+    public void onResult(long statementId, CommandOutcome outcome, Duration duration) {
         StatementTake take = pending.remove(statementId);
         if (take == null) {
             return;
         }
-        take.finish(tag, rows, sqlState, error, duration);
+        take.finish(outcome.tag(), outcome.rows(), outcome.state(), outcome.error(), duration);
         if (config.results() == RecordingConfig.Results.ROWS) {
-            take.capped(rows, config.rowsCap());
+            take.capped(outcome.rows(), config.rowsCap());
         }
         emit(take);
     }

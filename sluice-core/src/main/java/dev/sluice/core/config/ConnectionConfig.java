@@ -10,44 +10,30 @@ import java.util.regex.Pattern;
 import dev.sluice.core.Secret;
 
 /**
- * One target database (an item of {@code connections}). Its {@code toString} is safe to log: the password is a
- * {@link Secret}.
+ * One connection (an item of {@code connections}): a name callers ask for, who may use it, and the {@link Target}
+ * it reaches. Its {@code toString} is safe to log: credentials are {@link dev.sluice.core.Secret}s.
  *
  * @param name          unique, {@code [a-z0-9][a-z0-9_-]*}, at most 63 characters; what callers ask for
- * @param type          the protocol; only {@code postgres} for now (the default)
- * @param address       the target's {@code host:port}
- * @param database      the database on the target
- * @param user          the user Sluice logs in as
- * @param password      the target credential, resolved from {@code ${env:...}} / {@code ${file:...}}; empty for
- *                      trust authentication
- * @param tls           TLS to the target
+ * @param address       the target's {@code host:port} (what the dialer connects to)
+ * @param target        the protocol's target and credential, by {@code type}
  * @param allow         who may connect
  * @param labels        free-form labels for policies and display, in configuration order
- * @param defaultAction what the policy engine does with a statement no policy decides: {@code allow} or
+ * @param defaultAction what the policy engine does with a command no policy decides: {@code allow} or
  *                      {@code deny} (key {@code default}, default {@code allow})
  */
-public record ConnectionConfig(String name, String type, HostPort address, String database, String user,
-                               Secret password, UpstreamTls tls, AllowRule allow, Map<String, String> labels,
-                               String defaultAction) {
+public record ConnectionConfig(String name, HostPort address, Target target, AllowRule allow,
+                               Map<String, String> labels, String defaultAction) {
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
-    public static final List<String> TYPES = List.of("postgres");
     public static final List<String> DEFAULT_ACTIONS = List.of("allow", "deny");
 
     public ConnectionConfig {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(type, "type");
         Objects.requireNonNull(address, "address");
-        Objects.requireNonNull(database, "database");
-        Objects.requireNonNull(user, "user");
-        Objects.requireNonNull(password, "password");
-        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(target, "target");
         Objects.requireNonNull(allow, "allow");
         Objects.requireNonNull(defaultAction, "defaultAction");
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("invalid connection name (expected [a-z0-9][a-z0-9_-]*)");
-        }
-        if (!TYPES.contains(type)) {
-            throw new IllegalArgumentException("unsupported type " + type + ", expected one of: " + TYPES);
         }
         if (!DEFAULT_ACTIONS.contains(defaultAction)) {
             throw new IllegalArgumentException("default must be allow or deny");
@@ -55,7 +41,12 @@ public record ConnectionConfig(String name, String type, HostPort address, Strin
         labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     }
 
-    /** Whether a statement that no policy decides is denied. */
+    /** The protocol: the target's type ({@code postgres}, ...). */
+    public String type() {
+        return target.type();
+    }
+
+    /** Whether a command that no policy decides is denied. */
     public boolean denyByDefault() {
         return defaultAction.equals("deny");
     }

@@ -11,8 +11,8 @@ import dev.sluice.core.Secret;
 
 /** Binds the {@code connections} list, recording every problem of every item. */
 final class ConnectionsBinder {
-    static final Set<String> KEYS = Set.of("name", "type", "address", "database", "user", "password", "tls",
-            "allow", "labels", "default", "require-grant");
+    /** The keys every connection has; its type adds its target's ({@link TargetBinders}). */
+    static final Set<String> KEYS = Set.of("name", "type", "address", "allow", "labels", "default", "require-grant");
 
     private ConnectionsBinder() {
     }
@@ -54,25 +54,27 @@ final class ConnectionsBinder {
     private static Optional<ConnectionConfig> one(ConfigNode item, Optional<String> name, SecretResolver secrets,
                                                   ConfigProblems problems) {
         int before = problems.count();
-        problems.rejectUnknownKeys(item, KEYS);
-        String type = problems.string(item, "type", "postgres");
-        if (!ConnectionConfig.TYPES.contains(type)) {
+        String type = problems.string(item, "type", PostgresTarget.TYPE);
+        TargetBinders.Type binder = TargetBinders.TYPES.get(type);
+        if (binder == null) {
             problems.add(item.at("type"), "unsupported type '" + HostPort.shorten(type) + "', expected one of: "
-                    + String.join(", ", ConnectionConfig.TYPES));
+                    + String.join(", ", TargetBinders.TYPES.keySet()));
+            // the rest is checked as the default type's, so that one run reports every problem
+            binder = TargetBinders.TYPES.get(PostgresTarget.TYPE);
         }
+        Set<String> keys = new java.util.HashSet<>(KEYS);
+        keys.addAll(binder.keys());
+        problems.rejectUnknownKeys(item, keys);
         Optional<HostPort> address = address(item, problems);
-        String database = problems.requiredString(item, "database");
-        String user = problems.requiredString(item, "user");
-        Secret password = secrets.resolve(item.at("password"), problems);
-        UpstreamTls tls = UpstreamTls.bind(item, problems);
+        Optional<Target> target = binder.binder().bind(item, secrets, problems);
         AllowRule allow = AllowRule.bind(item, problems);
         Map<String, String> labels = problems.stringMap(item, "labels");
         String defaultAction = problems.oneOf(item, "default", "allow", ConnectionConfig.DEFAULT_ACTIONS);
-        if (name.isEmpty() || address.isEmpty() || problems.count() != before) {
+        if (name.isEmpty() || address.isEmpty() || target.isEmpty() || problems.count() != before) {
             return Optional.empty();
         }
-        return Optional.of(new ConnectionConfig(name.get(), type, address.get(), database, user, password, tls,
-                allow, labels, defaultAction));
+        return Optional.of(new ConnectionConfig(name.get(), address.get(), target.get(), allow, labels,
+                defaultAction));
     }
 
     private static Optional<HostPort> address(ConfigNode item, ConfigProblems problems) {

@@ -15,7 +15,9 @@ import dev.cel.runtime.CelRuntime;
 
 /** Parses the body of one action ({@code allow: {...}}): its conditions and, for holds, the approval terms. */
 final class BodyParser {
-    private static final Set<String> CONDITION_KEYS = Set.of("kinds", "tables", "functions", "when", "reason");
+    private static final Set<String> CONDITION_KEYS = Set.of("kinds", "tables", "functions", "when", "reason",
+            Command.COMMANDS, Command.PATHS, Command.RESOURCES, Command.NAMESPACES, Command.NAMES, Command.HOSTS,
+            Command.TOOLS);
     private static final Set<String> HOLD_KEYS = Set.of("approvers", "approvals-required", "expires", "scope");
     private static final Pattern KIND = Pattern.compile("[A-Z][A-Z0-9_ ]{0,63}");
     private static final Pattern DURATION_PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
@@ -66,7 +68,13 @@ final class BodyParser {
         Optional<String> reason = Optional.ofNullable(e.get("reason")).flatMap(problems::text);
         Optional<String> when = Optional.ofNullable(e.get("when")).flatMap(problems::text);
         Optional<CelRuntime.Program> program = when.flatMap(w -> compile(e.get("when"), w));
-        Condition condition = new Condition(kinds, tables, functions, when, reason);
+        Map<String, List<String>> objects = new java.util.LinkedHashMap<>();
+        for (String key : Command.OBJECT_KEYS) {
+            if (!key.equals(Command.TABLES) && !key.equals(Command.FUNCTIONS) && e.containsKey(key)) {
+                objects.put(key, optionalStrings(e.get(key)));
+            }
+        }
+        Condition condition = new Condition(kinds, tables, functions, objects, when, reason);
         Action result = switch (action) {
             case "allow" -> new Action.Allow();
             case "deny" -> new Action.Deny();

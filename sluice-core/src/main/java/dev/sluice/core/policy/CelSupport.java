@@ -44,6 +44,9 @@ final class CelSupport {
 
     private static final Cel CEL = build();
 
+    /** Every family's CEL fields, empty: a command of another family reads them so (see {@link Command#fields}). */
+    private static final Map<String, Object> COMMAND_DEFAULTS = commandDefaults();
+
     private CelSupport() {
     }
 
@@ -88,16 +91,14 @@ final class CelSupport {
                 "kind", input.principal().kind().label(),
                 "actor", input.principal().actors().stream().map(a -> a.subject()).toList()));
         result.put("connection", Map.of("name", input.connection(), "labels", input.connectionLabels()));
-        result.put("command", Map.of(
-                "protocol", command.protocol(),
-                "kind", command.kind(),
-                "kinds", command.kinds().stream().sorted().toList(),
-                "tables", command.tables().stream().sorted().toList(),
-                "functions", command.functions().stream().sorted().toList(),
-                "has_where", command.hasWhere(),
-                "text", command.text(),
-                "statement_count", (long) command.statementCount(),
-                "opaque", command.opaque()));
+        Map<String, Object> fields = new LinkedHashMap<>(COMMAND_DEFAULTS);
+        fields.putAll(command.fields());
+        fields.put("protocol", command.protocol());
+        fields.put("kind", command.kind());
+        fields.put("kinds", command.kinds().stream().sorted().toList());
+        fields.put("text", command.text());
+        fields.put("opaque", command.opaque());
+        result.put("command", fields);
         result.put("request", Map.of("time", Timestamp.newBuilder()
                 .setSeconds(input.time().getEpochSecond()).setNanos(input.time().getNano()).build()));
         result.put("client", Map.of("address", input.clientAddress()));
@@ -120,12 +121,36 @@ final class CelSupport {
                 "groups", strings, "kind", SimpleType.STRING, "actor", strings));
         result.put("connection", ordered("name", SimpleType.STRING,
                 "labels", MapType.create(SimpleType.STRING, SimpleType.STRING)));
-        result.put("command", ordered("protocol", SimpleType.STRING, "kind", SimpleType.STRING, "kinds", strings,
-                "tables", strings,
-                "functions", strings, "has_where", SimpleType.BOOL, "text", SimpleType.STRING,
-                "statement_count", SimpleType.INT, "opaque", SimpleType.BOOL));
+        CelType text = SimpleType.STRING;
+        result.put("command", ordered("protocol", text, "kind", text, "kinds", strings, "text", text,
+                "opaque", SimpleType.BOOL,
+                // SQL
+                "tables", strings, "functions", strings, "has_where", SimpleType.BOOL,
+                "statement_count", SimpleType.INT,
+                // exec and shell
+                "command_line", text, "programs", strings,
+                // files
+                "path", text, "target_path", text,
+                // Kubernetes
+                "verb", text, "group", text, "version", text, "resource", text, "subresource", text,
+                "namespace", text, "name", text, "kubectl_command", text,
+                // HTTP (path above)
+                "method", text, "host", text, "query", text, "headers", MapType.create(text, text),
+                // MCP tools
+                "server", text, "tool", text, "arguments", text));
         result.put("request", ordered("time", SimpleType.TIMESTAMP));
         result.put("client", ordered("address", SimpleType.STRING));
+        return java.util.Collections.unmodifiableMap(result);
+    }
+
+    private static Map<String, Object> commandDefaults() {
+        Map<String, Object> result = new LinkedHashMap<>();
+        SCHEMA.get("command").forEach((field, type) -> result.put(field,
+                type instanceof ListType ? List.of()
+                        : type instanceof MapType ? Map.of()
+                        : type == SimpleType.BOOL ? false
+                        : type == SimpleType.INT ? 0L
+                        : ""));
         return java.util.Collections.unmodifiableMap(result);
     }
 

@@ -1,59 +1,68 @@
 package dev.sluice.core.policy;
 
-import java.util.LinkedHashSet;
-import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * One protocol-neutral command, as policy and masking see it: never bytes. A SQL string holding several statements
- * becomes several commands, one per statement, each carrying the total in {@code statementCount}.
+ * One command of any protocol, as policy, holds, masking and the audit trail see it: never bytes. A protocol module
+ * decodes what its client sent into one of these records and submits it to the core session
+ * ({@code dev.sluice.core.session.GatewaySession#submit}); nothing else in core knows the protocol.
  *
- * @param protocol       {@code postgres}, later {@code mysql}, {@code ssh}, {@code kubernetes}, {@code http}
- * @param kind           upper-case classification of the statement's most dangerous effect, e.g. {@code SELECT},
- *                       {@code DELETE}, {@code DROP}, {@code DO}; {@link #UNKNOWN} when the statement could not be
- *                       parsed
- * @param text           the statement text as the client sent it
- * @param tables         relations the statement names (lower-cased, schema-qualified where it was written so)
- * @param functions      functions it calls (lower-cased, without schema)
- * @param hasWhere       for UPDATE/DELETE: whether a WHERE clause restricts it, and only when every UPDATE and DELETE
- *                       effect of the statement is so restricted; false for other kinds
- * @param opaque         true when the statement runs or installs code whose effect cannot be known in advance
- *                       (DO, CALL, CREATE FUNCTION/PROCEDURE/RULE/TRIGGER); such commands are judged as able to do
- *                       anything
- * @param statementCount how many statements the client sent in the same string
- * @param kinds          every kind the statement performs, {@code kind} included (e.g. {@code INSERT .. ON CONFLICT
- *                       DO UPDATE} is UPDATE and INSERT, {@code SELECT .. FOR UPDATE} is SELECT and LOCK); in
- *                       iteration order {@code kind} first
+ * <p>Every variant has a primary {@link #kind} (upper-case: {@code SELECT}, {@code EXEC}, {@code WRITE},
+ * {@code DELETE}, {@code GET}, {@code TOOL}) and all the {@link #kinds} it performs; rule bodies match them with
+ * {@code kinds:}. The values that rule bodies match with globs are in {@link #objects}, under the rule key that names
+ * them ({@code tables}, {@code functions}, {@code commands}, {@code paths}, {@code resources}, {@code namespaces},
+ * {@code names}, {@code hosts}, {@code tools}). CEL conditions see the common fields and {@link #fields}.
  */
-public record Command(String protocol, String kind, String text, Set<String> tables, Set<String> functions,
-                      boolean hasWhere, boolean opaque, int statementCount, Set<String> kinds) {
+public sealed interface Command
+        permits SqlCommand, ExecCommand, FileCommand, KubeCommand, HttpCommand, ToolCommand {
 
-    public static final String UNKNOWN = "UNKNOWN";
+    /** The kind of a command that could not be decoded or classified: never allowed where a rule restricts. */
+    String UNKNOWN = "UNKNOWN";
 
-    public Command {
-        Objects.requireNonNull(protocol, "protocol");
-        Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(text, "text");
-        tables = Set.copyOf(tables);
-        functions = Set.copyOf(functions);
-        Set<String> all = new LinkedHashSet<>();
-        all.add(kind);
-        all.addAll(kinds);
-        kinds = java.util.Collections.unmodifiableSet(all);
+    /** Rule keys of {@link #objects}. */
+    String TABLES = "tables";
+    String FUNCTIONS = "functions";
+    String COMMANDS = "commands";
+    String PATHS = "paths";
+    String RESOURCES = "resources";
+    String NAMESPACES = "namespaces";
+    String NAMES = "names";
+    String HOSTS = "hosts";
+    String TOOLS = "tools";
+
+    /** Every rule key a command can carry, in the order docs/policy.md lists them. */
+    Set<String> OBJECT_KEYS = Set.of(TABLES, FUNCTIONS, COMMANDS, PATHS, RESOURCES, NAMESPACES, NAMES, HOSTS, TOOLS);
+
+    /** The protocol that produced it: {@code postgres}, {@code ssh}, {@code kubernetes}, {@code http}, {@code mcp}. */
+    String protocol();
+
+    /** The primary kind, upper-case. */
+    String kind();
+
+    /** Every kind it performs, {@link #kind} first. */
+    Set<String> kinds();
+
+    /** The command as its client sent it, in one line of text (clear: core masks it before recording). */
+    String text();
+
+    /** True when its effect cannot be known in advance (a {@code DO} block, a shell command line Sluice cannot read). */
+    default boolean opaque() {
+        return false;
     }
 
-    /** A command with a single effect: {@code kinds} is {@code {kind}}. */
-    public Command(String protocol, String kind, String text, Set<String> tables, Set<String> functions,
-                   boolean hasWhere, boolean opaque, int statementCount) {
-        this(protocol, kind, text, tables, functions, hasWhere, opaque, statementCount, Set.of(kind));
-    }
-
-    public boolean unknown() {
-        return UNKNOWN.equals(kind);
+    default boolean unknown() {
+        return UNKNOWN.equals(kind());
     }
 
     /** {@code kind}, then the other kinds in order, joined by {@code +}: {@code UPDATE+INSERT}; as audited. */
-    public String kindsLabel() {
-        return String.join("+", kinds);
+    default String kindsLabel() {
+        return String.join("+", kinds());
     }
+
+    /** Rule key → the values rule globs match (only the keys this family has). */
+    Map<String, Set<String>> objects();
+
+    /** The family's own CEL fields ({@code command.NAME}); the others read as empty. See {@code CelSupport}. */
+    Map<String, Object> fields();
 }

@@ -44,7 +44,7 @@ record CompiledRule(Rule rule, Optional<CelRuntime.Program> when) {
      * Matches the command against the condition. Returns why it matched, or empty. A {@code when} that fails to
      * evaluate counts as matched for a restrictive rule and as not matched for an allow rule: both fail closed.
      */
-    Optional<String> match(PolicyInput input, Set<String> dangerous, Supplier<Map<String, Object>> activation) {
+    Optional<String> match(PolicyInput input, Vocabulary vocabulary, Supplier<Map<String, Object>> activation) {
         Condition condition = rule.condition();
         Command command = input.command();
         boolean lenient = restrictive();
@@ -60,20 +60,30 @@ record CompiledRule(Rule rule, Optional<CelRuntime.Program> when) {
             }
             why.add(kindDetail(command, condition));
         }
+        Map<String, Set<String>> objects = command.objects();
         if (!condition.tables().isEmpty()) {
+            Set<String> tables = objects.getOrDefault(Command.TABLES, Set.of());
             Predicate<String> table = t -> condition.tables().stream().anyMatch(g -> Glob.matchesTable(g, t, lenient));
-            if (!covers(command.tables(), table, lenient)) {
+            if (!covers(tables, table, lenient)) {
                 return Optional.empty();
             }
-            why.add("tables " + String.join(",", command.tables().stream().filter(table).sorted().toList()));
+            why.add("tables " + String.join(",", tables.stream().filter(table).sorted().toList()));
         }
+        Map<String, List<String>> globs = new java.util.LinkedHashMap<>();
         if (!condition.functions().isEmpty()) {
-            Predicate<String> function = f -> condition.functions().stream().anyMatch(
-                    g -> Condition.DANGEROUS.equals(g) ? dangerous.contains(f) : Glob.matches(g, f));
-            if (!covers(command.functions(), function, lenient)) {
+            globs.put(Command.FUNCTIONS, condition.functions());
+        }
+        globs.putAll(condition.objects());
+        for (Map.Entry<String, List<String>> key : globs.entrySet()) {
+            // a key the command does not have (paths: of a SQL statement) matches nothing in it
+            Set<String> values = objects.getOrDefault(key.getKey(), Set.of());
+            Set<String> dangerous = vocabulary.dangerous(command.protocol(), key.getKey());
+            Predicate<String> test = v -> key.getValue().stream().anyMatch(
+                    g -> Condition.DANGEROUS.equals(g) ? dangerous.contains(v) : Glob.matches(g, v));
+            if (!covers(values, test, lenient)) {
                 return Optional.empty();
             }
-            why.add("functions " + String.join(",", command.functions().stream().filter(function).sorted().toList()));
+            why.add(key.getKey() + " " + String.join(",", values.stream().filter(test).sorted().toList()));
         }
         if (when.isPresent()) {
             try {

@@ -13,7 +13,7 @@ final class Evaluation {
     private Evaluation() {
     }
 
-    static Decision run(List<CompiledRule> rules, Set<String> dangerous, PolicyInput input) {
+    static Decision run(List<CompiledRule> rules, Vocabulary vocabulary, PolicyInput input) {
         Command command = input.command();
         Supplier<Map<String, Object>> activation = new Supplier<>() {
             private Map<String, Object> built;
@@ -37,7 +37,7 @@ final class Evaluation {
             if (!rule.selects(input)) {
                 continue;
             }
-            Optional<String> detail = rule.match(input, dangerous, activation);
+            Optional<String> detail = rule.match(input, vocabulary, activation);
             if (detail.isEmpty()) {
                 if (rule.restrictive() && couldApply == null) {
                     couldApply = rule;

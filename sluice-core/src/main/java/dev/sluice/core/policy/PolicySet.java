@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,15 +18,14 @@ import dev.sluice.core.config.ConfigException;
  * and safe from any number of threads. The rule format and the evaluation order are specified in docs/policy.md.
  */
 public final class PolicySet {
-    private static final PolicySet EMPTY = new PolicySet(List.of(), Set.of());
+    private static final PolicySet EMPTY = new PolicySet(List.of(), Vocabulary.empty());
 
     private final List<CompiledRule> rules;
-    private final Set<String> dangerousFunctions;
+    private final Vocabulary vocabulary;
 
-    private PolicySet(List<CompiledRule> rules, Set<String> dangerousFunctions) {
+    private PolicySet(List<CompiledRule> rules, Vocabulary vocabulary) {
         this.rules = List.copyOf(rules);
-        this.dangerousFunctions = dangerousFunctions.stream().map(f -> f.toLowerCase(Locale.ROOT))
-                .collect(Collectors.toUnmodifiableSet());
+        this.vocabulary = vocabulary;
     }
 
     /**
@@ -35,22 +35,23 @@ public final class PolicySet {
      * @throws ConfigException with every problem found, each located at FILE:LINE with its key path
      */
     public static PolicySet parse(List<RuleSource> ruleLists) {
-        return parse(ruleLists, Set.of());
+        return parse(ruleLists, Vocabulary.empty());
     }
 
-    /** As {@link #parse(List)}, with the functions that {@code functions: [dangerous]} stands for. */
+    /** As {@link #parse(List)}, with the functions that {@code functions: [dangerous]} stands for (any protocol). */
     public static PolicySet parse(List<RuleSource> ruleLists, Set<String> dangerousFunctions) {
-        return parse(ruleLists, dangerousFunctions, Set.of());
+        return parse(ruleLists, new Vocabulary(Set.of(), Map.of(Vocabulary.ANY_PROTOCOL,
+                Map.of(Command.FUNCTIONS, dangerousFunctions))));
     }
 
     /**
-     * As {@link #parse(List, Set)}, refusing any {@code kinds:} entry that is not in {@code knownKinds} (the kinds
-     * the configured protocols classify commands into), {@code UNKNOWN} or {@code OPAQUE}: a misspelt kind would
-     * make a deny rule that never denies. An empty {@code knownKinds} checks only the spelling.
+     * As {@link #parse(List)}, with the configured protocols' {@link Vocabulary}: any {@code kinds:} entry that is
+     * not one of its kinds, {@code UNKNOWN} or {@code OPAQUE} is refused (a misspelt kind would make a deny rule
+     * that never denies; an empty kind set checks only the spelling), and {@code dangerous} in a rule key stands for
+     * the protocol's catalogue.
      */
-    public static PolicySet parse(List<RuleSource> ruleLists, Set<String> dangerousFunctions,
-                                  Set<String> knownKinds) {
-        return new PolicySet(new RuleParser(knownKinds).parse(ruleLists), dangerousFunctions);
+    public static PolicySet parse(List<RuleSource> ruleLists, Vocabulary vocabulary) {
+        return new PolicySet(new RuleParser(vocabulary.kinds()).parse(ruleLists), vocabulary);
     }
 
     public static PolicySet empty() {
@@ -68,7 +69,7 @@ public final class PolicySet {
     /** Judges one command. Never throws: a condition that fails to evaluate fails closed. */
     public Decision evaluate(PolicyInput input) {
         Objects.requireNonNull(input, "input");
-        return Evaluation.run(rules, dangerousFunctions, input);
+        return Evaluation.run(rules, vocabulary, input);
     }
 
     /**
@@ -76,7 +77,7 @@ public final class PolicySet {
      * and the matches of every statement are kept, prefixed {@code statement N:}. An empty list judges
      * {@code base.command()}.
      */
-    public Decision evaluateAll(PolicyInput base, List<Command> commands) {
+    public Decision evaluateAll(PolicyInput base, List<? extends Command> commands) {
         if (commands.isEmpty()) {
             return evaluate(base);
         }

@@ -59,15 +59,15 @@ class SqlRecorderTest {
     @Test
     void recordsAStatementWithItsParametersAndRowsUpToTheCap() throws Exception {
         Memory trail = new Memory();
-        SessionRecorder recorder = SqlRecorder.create(new RecordingConfig(true, Results.ROWS, 2), CTX, trail, CLOCK);
-        recorder.onStatement(1, "SELECT * FROM t WHERE a = $1", List.of("x"), "allow", "");
+        SqlRecorder recorder = SqlRecorder.create(new RecordingConfig(true, Results.ROWS, 2), CTX, trail, CLOCK);
+        recorder.onCommand(1, "SELECT * FROM t WHERE a = $1", List.of("x"), "allow", "");
         recorder.onColumns(1, List.of("a", "b"));
         for (int i = 0; i < 5 && recorder.wantsRows(1); i++) {
             recorder.onRow(1, row("r" + i, null));
         }
         assertThat(recorder.wantsRows(1)).isFalse();
         assertThat(trail.events).isEmpty();
-        recorder.onResult(1, "SELECT 5", 5, "", "", Duration.ofMillis(3));
+        recorder.onResult(1, new CommandOutcome.Sql("SELECT 5", 5, "", ""), Duration.ofMillis(3));
         JsonNode chunk = trail.chunk(0);
         assertThat(chunk.path("statement_id").asLong()).isEqualTo(1);
         assertThat(chunk.path("parameters").toString()).isEqualTo("[\"x\"]");
@@ -82,11 +82,11 @@ class SqlRecorderTest {
     void summaryKeepsColumnsButNoRowsAndNoneKeepsNeither() throws Exception {
         for (Results mode : List.of(Results.SUMMARY, Results.NONE)) {
             Memory trail = new Memory();
-            SessionRecorder recorder = SqlRecorder.create(new RecordingConfig(true, mode, 100), CTX, trail, CLOCK);
-            recorder.onStatement(1, "SELECT 1", List.of(), "allow", "");
+            SqlRecorder recorder = SqlRecorder.create(new RecordingConfig(true, mode, 100), CTX, trail, CLOCK);
+            recorder.onCommand(1, "SELECT 1", List.of(), "allow", "");
             assertThat(recorder.wantsRows(1)).isFalse();
             recorder.onColumns(1, List.of("one"));
-            recorder.onResult(1, "SELECT 1", 1, "", "", Duration.ZERO);
+            recorder.onResult(1, new CommandOutcome.Sql("SELECT 1", 1, "", ""), Duration.ZERO);
             JsonNode chunk = trail.chunk(0);
             if (mode == Results.SUMMARY) {
                 assertThat(chunk.path("results").toString()).isEqualTo("[{\"columns\":[\"one\"]}]");
@@ -99,10 +99,10 @@ class SqlRecorderTest {
     @Test
     void aRefusedStatementIsRecordedAtOnceAndUnfinishedOnesAtTheEnd() throws Exception {
         Memory trail = new Memory();
-        SessionRecorder recorder = SqlRecorder.create(RecordingConfig.defaults(), CTX, trail, CLOCK);
-        recorder.onStatement(1, "DROP TABLE t", List.of(), "deny", "DDL is refused");
+        SqlRecorder recorder = SqlRecorder.create(RecordingConfig.defaults(), CTX, trail, CLOCK);
+        recorder.onCommand(1, "DROP TABLE t", List.of(), "deny", "DDL is refused");
         assertThat(trail.chunk(0).path("error").asText()).isEqualTo("DDL is refused");
-        recorder.onStatement(2, "SELECT pg_sleep(100)", List.of(), "allow", "");
+        recorder.onCommand(2, "SELECT pg_sleep(100)", List.of(), "allow", "");
         recorder.onEnd();
         assertThat(trail.chunk(1).path("error").asText()).contains("session ended");
     }
@@ -110,13 +110,13 @@ class SqlRecorderTest {
     @Test
     void capsHugeCellsAndStatementsInFlight() throws Exception {
         Memory trail = new Memory();
-        SessionRecorder recorder = SqlRecorder.create(new RecordingConfig(true, Results.ROWS, 10), CTX, trail, CLOCK);
+        SqlRecorder recorder = SqlRecorder.create(new RecordingConfig(true, Results.ROWS, 10), CTX, trail, CLOCK);
         for (long id = 1; id <= SqlRecorder.MAX_PENDING + 5; id++) {
-            recorder.onStatement(id, "SELECT", List.of(), "allow", "");
+            recorder.onCommand(id, "SELECT", List.of(), "allow", "");
         }
         assertThat(trail.events).hasSize(5);
         recorder.onRow(1, row("x".repeat(100_000)));
-        recorder.onResult(1, "SELECT 1", 1, "", "", Duration.ZERO);
+        recorder.onResult(1, new CommandOutcome.Sql("SELECT 1", 1, "", ""), Duration.ZERO);
         String cell = trail.chunk(5).path("results").get(0).path("rows").get(0).get(0).asText();
         assertThat(cell).hasSize(SqlRecorder.MAX_CELL_CHARS + 1).endsWith("…");
     }
@@ -124,8 +124,8 @@ class SqlRecorderTest {
     @Test
     void disabledRecordingKeepsNothing() {
         Memory trail = new Memory();
-        SessionRecorder recorder = SqlRecorder.create(new RecordingConfig(false, Results.ROWS, 10), CTX, trail, CLOCK);
-        recorder.onStatement(1, "DROP TABLE t", List.of(), "deny", "no");
+        SqlRecorder recorder = SqlRecorder.create(new RecordingConfig(false, Results.ROWS, 10), CTX, trail, CLOCK);
+        recorder.onCommand(1, "DROP TABLE t", List.of(), "deny", "no");
         assertThat(trail.events).isEmpty();
     }
 

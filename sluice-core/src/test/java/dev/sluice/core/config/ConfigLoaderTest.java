@@ -52,16 +52,17 @@ class ConfigLoaderTest {
         SluiceConfig config = ConfigLoader.load(file, ENV);
 
         assertThat(config.source()).isEqualTo(file);
-        assertThat(config.listen()).isEqualTo(new ListenConfig(Optional.of(new HostPort("127.0.0.1", 15432)),
+        assertThat(config.listen()).isEqualTo(new ListenConfig(Map.of("postgres", new HostPort("127.0.0.1", 15432)),
                 Optional.of(new HostPort("127.0.0.1", 8443))));
         assertThat(config.dataDir()).isEqualTo(dir.toAbsolutePath().resolve("sluice-data"));
         assertThat(config.identity()).isEqualTo(new IdentityConfig(List.of(new OidcIssuerConfig(
                 URI.create("http://127.0.0.1:9000/default"), "sluice", "groups")), false));
         assertThat(config.tls()).isEqualTo(TlsConfig.none());
-        assertThat(config.connections()).containsExactly(new ConnectionConfig("orders", "postgres",
-                new HostPort("127.0.0.1", 5432), "orders", "app", Secret.of(PASSWORD), UpstreamTls.prefer(),
-                new AllowRule(Set.of("agents", "sre"), Set.of()), Map.of(), "allow"));
-        assertThat(config.connection("orders")).map(c -> c.password().reveal()).contains(PASSWORD);
+        assertThat(config.connections()).containsExactly(new ConnectionConfig("orders",
+                new HostPort("127.0.0.1", 5432), new PostgresTarget("orders", "app", Secret.of(PASSWORD),
+                UpstreamTls.prefer()), new AllowRule(Set.of("agents", "sre"), Set.of()), Map.of(), "allow"));
+        assertThat(config.connection("orders")).map(c -> ((PostgresTarget) c.target()).password().reveal())
+                .contains(PASSWORD);
         assertThat(config.connection("billing")).isEmpty();
         assertThat(config.policies().isMissing()).isTrue();
         assertThat(config.policies().items()).isEmpty();
@@ -153,8 +154,8 @@ class ConfigLoaderTest {
 
         ConnectionConfig connection = config.connection("billing_2").orElseThrow();
         assertThat(connection.type()).isEqualTo("postgres");
-        assertThat(connection.password().isEmpty()).isTrue();
-        assertThat(connection.tls()).isEqualTo(new UpstreamTls(UpstreamTls.Mode.VERIFY_FULL,
+        assertThat(((PostgresTarget) connection.target()).password().isEmpty()).isTrue();
+        assertThat(((PostgresTarget) connection.target()).tls()).isEqualTo(new UpstreamTls(UpstreamTls.Mode.VERIFY_FULL,
                 Optional.of(Path.of("/cfg/ca.pem"))));
         assertThat(connection.labels()).containsExactly(Map.entry("env", "prod"), Map.entry("team", "payments"));
         assertThat(connection.denyByDefault()).isTrue();

@@ -63,10 +63,10 @@ class ListenerLimitsTest {
 
     @Test
     void channelBindingDefaultsToPreferAndRequireNeedsTls() {
-        assertThat(load(connection("")).connections().getFirst().tls().channelBinding())
+        assertThat(((PostgresTarget) load(connection("")).connections().getFirst().target()).tls().channelBinding())
                 .isEqualTo(UpstreamTls.ChannelBinding.PREFER);
-        assertThat(load(connection("tls:\n  mode: require\n  channel-binding: require")).connections().getFirst()
-                .tls().channelBinding()).isEqualTo(UpstreamTls.ChannelBinding.REQUIRE);
+        assertThat(((PostgresTarget) load(connection("tls:\n  mode: require\n  channel-binding: require"))
+                .connections().getFirst().target()).tls().channelBinding()).isEqualTo(UpstreamTls.ChannelBinding.REQUIRE);
         assertThat(problems(connection("tls:\n  mode: disable\n  channel-binding: require"))).containsExactly(
                 "sluice.yaml:8: connections[0].tls.channel-binding: channel-binding require needs TLS (mode is "
                         + "disable)");

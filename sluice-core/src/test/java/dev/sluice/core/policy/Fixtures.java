@@ -53,7 +53,7 @@ final class Fixtures {
     }
 
     static Command sql(String kind, String text, Set<String> tables, boolean hasWhere) {
-        return new Command("postgres", kind, text, tables, Set.of(), hasWhere, false, 1);
+        return new SqlCommand("postgres", kind, text, tables, Set.of(), hasWhere, false, 1);
     }
 
     static Command sql(String kind) {
@@ -61,11 +61,11 @@ final class Fixtures {
     }
 
     static Command unknown() {
-        return new Command("postgres", Command.UNKNOWN, "FROB THE orders", Set.of(), Set.of(), false, false, 1);
+        return new SqlCommand("postgres", Command.UNKNOWN, "FROB THE orders", Set.of(), Set.of(), false, false, 1);
     }
 
     static Command opaque() {
-        return new Command("postgres", "DO", "DO $$ BEGIN PERFORM 1; END $$", Set.of(), Set.of(), false, true, 1);
+        return new SqlCommand("postgres", "DO", "DO $$ BEGIN PERFORM 1; END $$", Set.of(), Set.of(), false, true, 1);
     }
 
     static PolicyInput input(Principal principal, String connection, String connectionDefault, Command command) {

@@ -184,11 +184,11 @@ class PolicyFailClosedTest {
                   deny:
                     functions: [dangerous, "dblink*"]
                 """)), Set.of("PG_READ_FILE"));
-        Command readFile = new Command("postgres", "SELECT", "select pg_read_file('x')", Set.of(),
+        Command readFile = new SqlCommand("postgres", "SELECT", "select pg_read_file('x')", Set.of(),
                 Set.of("pg_read_file"), false, false, 1);
-        Command dblink = new Command("postgres", "SELECT", "select dblink_exec('x')", Set.of(),
+        Command dblink = new SqlCommand("postgres", "SELECT", "select dblink_exec('x')", Set.of(),
                 Set.of("dblink_exec"), false, false, 1);
-        Command now = new Command("postgres", "SELECT", "select now()", Set.of(), Set.of("now"), false, false, 1);
+        Command now = new SqlCommand("postgres", "SELECT", "select now()", Set.of(), Set.of("now"), false, false, 1);
         assertThat(set.evaluate(input(agent, readFile)).verdict().rule()).isEqualTo("no-dangerous");
         assertThat(set.evaluate(input(agent, dblink)).verdict().rule()).isEqualTo("no-dangerous");
         assertThat(set.evaluate(input(agent, now)).verdict().rule()).isEmpty();

@@ -16,7 +16,7 @@ class PolicyKindsTest {
     private final Principal agent = principal("claude", "agents");
 
     private static Command multi(String kind, boolean hasWhere, String... others) {
-        return new Command("postgres", kind, "statement", Set.of("items"), Set.of(), hasWhere, false, 1,
+        return new SqlCommand("postgres", kind, "statement", Set.of("items"), Set.of(), hasWhere, false, 1,
                 Set.of(others));
     }
 

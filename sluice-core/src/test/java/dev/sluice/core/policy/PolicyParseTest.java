@@ -58,7 +58,8 @@ class PolicyParseTest {
                       kinds: [DROP_TABLE, drop, unknown, OPAQUE]
                 """);
         // a misspelt kind matched nothing: DROP TABLE went through a rule meant to deny it (found in review)
-        assertThatThrownBy(() -> PolicySet.parse(List.of(rules), java.util.Set.of(), java.util.Set.of("DROP")))
+        assertThatThrownBy(() -> PolicySet.parse(List.of(rules),
+                new Vocabulary(java.util.Set.of("DROP"), java.util.Map.of())))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("sluice.yaml:4: policies[0].deny.kinds: unknown command kind 'DROP_TABLE' "
                         + "(known: DROP, UNKNOWN, OPAQUE)");
@@ -67,7 +68,7 @@ class PolicyParseTest {
                   - name: fine
                     deny:
                       kinds: [drop, unknown, OPAQUE]
-                """)), java.util.Set.of(), java.util.Set.of("DROP")).rules()).hasSize(1);
+                """)), new Vocabulary(java.util.Set.of("DROP"), java.util.Map.of())).rules()).hasSize(1);
     }
 
     @Test

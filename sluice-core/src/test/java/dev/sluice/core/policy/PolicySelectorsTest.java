@@ -91,7 +91,7 @@ class PolicySelectorsTest {
                       && request.time > timestamp('2025-01-01T00:00:00Z') && request.time.getHours() == 10
                       && client.address.startsWith('10.')
                 """);
-        Command delete = new Command("postgres", "DELETE", "delete from orders where id = pg_backend_pid()",
+        Command delete = new SqlCommand("postgres", "DELETE", "delete from orders where id = pg_backend_pid()",
                 java.util.Set.of("public.orders"), java.util.Set.of("pg_backend_pid"), true, false, 2);
         PolicyInput in = new PolicyInput(delegated("alice", "claude", "ops"), "orders", Map.of("env", "prod"),
                 PolicyInput.ALLOW, delete, Fixtures.NOW, "10.1.2.3");

@@ -1,0 +1,44 @@
+package dev.sluice.core.session;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import dev.sluice.core.policy.Command;
+
+/**
+ * One command as a protocol submits it to its {@link GatewaySession}.
+ *
+ * @param text       what is audited as the command, in clear: the session masks it (the connection's detectors, for
+ *                   every caller) and bounds it ({@code audit.max-statement-bytes}) before anything records it
+ * @param parameters bound parameters in clear, masked the same way; empty when the protocol has none
+ * @param commands   what the text does, decoded by the protocol (a SQL string may hold several statements); empty
+ *                   for a text that runs nothing
+ * @param refusal    a refusal the protocol itself decided (it cannot tell what the target would run): recorded and
+ *                   refused without asking the policy
+ */
+public record CommandRequest(String text, List<String> parameters, List<? extends Command> commands,
+                             Optional<String> refusal) {
+
+    public CommandRequest {
+        Objects.requireNonNull(text, "text");
+        parameters = List.copyOf(parameters);
+        commands = List.copyOf(commands);
+        Objects.requireNonNull(refusal, "refusal");
+    }
+
+    /** A command with no parameters, judged by the policy. */
+    public static CommandRequest of(String text, List<? extends Command> commands) {
+        return new CommandRequest(text, List.of(), commands, Optional.empty());
+    }
+
+    /** One command, its text its own. */
+    public static CommandRequest of(Command command) {
+        return of(command.text(), List.of(command));
+    }
+
+    /** A command refused by the protocol: {@code reason} says why. */
+    public static CommandRequest refused(String text, List<? extends Command> commands, String reason) {
+        return new CommandRequest(text, List.of(), commands, Optional.of(reason));
+    }
+}
