@@ -51,8 +51,10 @@
 
   function terminal(cast) {
     const lines = cast.split('\n').filter(l => l.trim());
-    const events = lines.slice(1).map(l => { try { return JSON.parse(l); } catch (e) { return null; } })
-      .filter(e => Array.isArray(e) && e[1] === 'o');
+    const parsed = lines.map(l => { try { return JSON.parse(l); } catch (e) { return null; } });
+    const header = parsed[0] && !Array.isArray(parsed[0]) ? parsed[0] : { version: 2, width: 80, height: 24 };
+    const all = parsed.slice(1).filter(e => Array.isArray(e) && e.length >= 3 && typeof e[0] === 'number');
+    const events = all.filter(e => e[1] === 'o');
     const box = el('div', { class: 'player', id: 'player' });
     const speed = el('select', { id: 'speed' }, ['0.5', '1', '2', '4'].map(v => el('option', { value: v, selected: v === '1', text: v + '×' })));
     const search = el('input', { type: 'search', id: 'term-search', placeholder: 'Find in output' });
@@ -61,7 +63,7 @@
     function create() {
       if (player) player.dispose();
       box.replaceChildren();
-      player = AsciinemaPlayer.create({ data: cast }, box, { speed: Number(speed.value), idleTimeLimit: 2, fit: 'width', controls: true, preload: true });
+      player = AsciinemaPlayer.create({ data: [header, ...all] }, box, { speed: Number(speed.value), idleTimeLimit: 2, fit: 'width', controls: true, preload: true });
       window.sluicePlayer = player;
     }
     speed.addEventListener('change', create);

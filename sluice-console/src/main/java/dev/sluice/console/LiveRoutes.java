@@ -43,8 +43,10 @@ final class LiveRoutes {
             result.put("protocol", s.protocol());
             result.put("client_address", s.clientAddress());
             result.put("started", s.started().toString());
-            result.put("bytes_in", s.bytesIn());
-            result.put("bytes_out", s.bytesOut());
+            result.put("actors", s.actors());
+            result.put("bytes_in", s.bytesFromClient());
+            result.put("bytes_out", s.bytesToClient());
+            result.put("commands", s.commands());
             return result;
         }).toList()));
     }

@@ -1,26 +1,40 @@
 package dev.sluice.console;
 
-import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 
 import dev.sluice.core.identity.Principal;
+import dev.sluice.core.session.LiveSession;
+import dev.sluice.core.session.SessionService;
 
 /**
- * The live sessions of the gateway as the console shows them, and the kill switch. The gateway implements it over
- * the core's live-session registry, which audits every ending with who ended it and why.
+ * The live sessions of the gateway as the console shows them, and the kill switch: the core's live-session registry
+ * ({@link SessionService}), which tells the client in its protocol and audits every ending with who ended it and
+ * why. Authorisation is the caller's: the console lets only auditors list and end sessions.
  */
 public interface LiveView {
-    /** Sessions open now, newest first. */
+    /** Sessions open now. */
     List<LiveSession> list();
 
-    /**
-     * Ends session {@code id} on behalf of {@code by} with {@code reason}; false when no such session is open.
-     * Authorisation is the caller's: the console lets only auditors end sessions.
-     */
+    /** Ends session {@code id} on behalf of {@code by} with {@code reason}; false when no such session is open. */
     boolean end(String id, Principal by, String reason);
 
-    /** No live-session registry: an empty list, nothing to end. */
+    /** Over the core's registry; {@code by} is recorded as "subject (issuer)", as the REST API does. */
+    static LiveView of(SessionService sessions) {
+        return new LiveView() {
+            @Override
+            public List<LiveSession> list() {
+                return sessions.list();
+            }
+
+            @Override
+            public boolean end(String id, Principal by, String reason) {
+                return sessions.kill(id, by.subject() + " (" + by.issuer() + ")",
+                        dev.sluice.core.audit.AuditText.callerString(reason));
+            }
+        };
+    }
+
+    /** No registry: an empty list, nothing to end. */
     static LiveView none() {
         return new LiveView() {
             @Override
@@ -33,19 +47,5 @@ public interface LiveView {
                 return false;
             }
         };
-    }
-
-    /** One open session. */
-    record LiveSession(String id, String subject, List<String> groups, String connection, String protocol,
-                       String clientAddress, Instant started, long bytesIn, long bytesOut) {
-        public LiveSession {
-            Objects.requireNonNull(id, "id");
-            Objects.requireNonNull(subject, "subject");
-            groups = List.copyOf(groups);
-            Objects.requireNonNull(connection, "connection");
-            Objects.requireNonNull(protocol, "protocol");
-            Objects.requireNonNull(clientAddress, "clientAddress");
-            Objects.requireNonNull(started, "started");
-        }
     }
 }

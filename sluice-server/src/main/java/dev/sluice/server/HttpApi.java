@@ -22,7 +22,8 @@ final class HttpApi implements AutoCloseable {
     }
 
     static HttpApi start(HostPort address, Gateway gateway) {
-        Console console = GatewayConsole.create(gateway, gateway.clock(), dev.sluice.console.LiveView.none(),
+        Console console = GatewayConsole.create(gateway, gateway.clock(),
+                dev.sluice.console.LiveView.of(gateway.sessions()),
                 new SqlImpactPreview(gateway::state));
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;

@@ -15,6 +15,7 @@ import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.approval.ApprovalKind;
 import dev.sluice.core.approval.ApprovalRequest;
 import dev.sluice.core.config.ConnectionConfig;
+import dev.sluice.core.config.PostgresTarget;
 import dev.sluice.core.config.UpstreamTls;
 import dev.sluice.postgres.ImpactQueries;
 
@@ -38,7 +39,7 @@ final class SqlImpactPreview implements ImpactPreview {
             return Optional.empty();
         }
         Optional<ConnectionConfig> connection = state.get().config().connection(request.connection())
-                .filter(c -> c.type().equals("postgres"));
+                .filter(c -> c.target() instanceof PostgresTarget);
         Optional<ImpactQueries.Count> count = ImpactQueries.of(request.statement());
         if (connection.isEmpty() || count.isEmpty()) {
             return Optional.empty();
@@ -78,13 +79,14 @@ final class SqlImpactPreview implements ImpactPreview {
     }
 
     private static Connection connect(ConnectionConfig connection) throws SQLException {
+        PostgresTarget target = (PostgresTarget) connection.target();
         Properties properties = new Properties();
-        properties.setProperty("user", connection.user());
-        properties.setProperty("password", connection.password().reveal());
+        properties.setProperty("user", target.user());
+        properties.setProperty("password", target.password().reveal());
         properties.setProperty("ApplicationName", "sluice impact preview");
         properties.setProperty("connectTimeout", "3");
         properties.setProperty("socketTimeout", "5");
-        UpstreamTls tls = connection.tls();
+        UpstreamTls tls = target.tls();
         properties.setProperty("sslmode", switch (tls.mode()) {
             case DISABLE -> "disable";
             case PREFER -> "prefer";
@@ -95,6 +97,6 @@ final class SqlImpactPreview implements ImpactPreview {
         String host = connection.address().host().contains(":") ? "[" + connection.address().host() + "]"
                 : connection.address().host();
         return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + connection.address().port() + "/"
-                + connection.database(), properties);
+                + target.database(), properties);
     }
 }

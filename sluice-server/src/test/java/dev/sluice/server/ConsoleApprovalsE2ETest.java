@@ -128,6 +128,9 @@ class ConsoleApprovalsE2ETest {
         assertThat(shownMillis).as("shown %d ms after it was stored", shownMillis).isLessThan(1000);
         assertThat(card.locator("pre.statement").textContent()).isEqualTo("DELETE FROM items WHERE id = 1");
         assertThat(card.textContent()).contains("agent-bob", "orders", "deletes-need-sre", "DELETE");
+        card.locator(".impact").waitFor();
+        assertThat(card.locator(".impact").textContent()).contains("1 row of \"items\" would be deleted",
+                "SELECT count(*) FROM \"items\" WHERE (\"id\" OPERATOR(pg_catalog.=) 1)");
         assertThat(exists(1)).as("held, not run").isTrue();
         ConsoleBrowser.screenshot(inbox, "inbox");
 

@@ -149,8 +149,6 @@ class ConsoleEvidenceE2ETest {
         hit.first().waitFor();
         assertThat(hit.first().textContent()).isEqualTo("2.00s");
         hit.first().click();
-        page.waitForTimeout(3000);
-        System.out.println("PLAYER: " + page.innerHTML("#player"));
         page.waitForFunction("() => document.querySelector('.ap-term') && document.querySelector('.ap-term')"
                 + ".textContent.includes('systemctl restart nginx')");
         assertThat(page.locator(".ap-term").textContent()).contains("uptime", "load average");
@@ -177,6 +175,29 @@ class ConsoleEvidenceE2ETest {
     }
 
     @Test
+    void anAuditorEndsALivePsqlSessionWithAReasonThatTheTrailKeeps() throws Exception {
+        String token = harness.token("agent-runaway", "agents");
+        var psql = java.util.concurrent.CompletableFuture.supplyAsync(() -> harness.psql(token, "-c",
+                "SELECT pg_sleep(60)"));
+        page.navigate(url + "/console/live");
+        Locator row = page.locator("#live tbody tr", new Page.LocatorOptions().setHasText("agent-runaway"));
+        row.waitFor(new Locator.WaitForOptions().setTimeout(20_000));
+        assertThat(row.textContent()).contains("orders", "postgres", "agents");
+        ConsoleBrowser.screenshot(page, "live");
+        row.locator("button").click();
+        page.fill("#end-reason", "runaway query during the incident");
+        page.click("#end-dialog button[type=submit]");
+        Cli.Result result = psql.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(result.exitCode()).isNotZero();
+        assertThat(result.stderr()).contains("ended by ada", "runaway query during the incident");
+        row.waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.DETACHED).setTimeout(10_000));
+        var ends = harness.audit(dev.sluice.core.audit.AuditQuery.all().withKind("session.end")).stream()
+                .filter(r -> r.subject().equals("agent-runaway")).toList();
+        assertThat(ends).singleElement().satisfies(e -> assertThat(String.valueOf(e.details()) + e.error())
+                .contains("ended by ada", "runaway query during the incident"));
+    }
+
+    @Test
     void someoneWhoIsNotAnAuditorGetsNoSessionsNorTrail() {
         try (BrowserContext other = browser.person()) {
             Page p = ConsoleBrowser.signIn(other, url, "agent-person", List.of("agents"));
@@ -185,6 +206,8 @@ class ConsoleEvidenceE2ETest {
             assertThat(p.locator("nav a", new Page.LocatorOptions().setHasText("Audit")).count()).isZero();
             Object status = p.evaluate("async () => (await fetch('/console/api/audit')).status");
             assertThat(status).isEqualTo(403);
+            Object live = p.evaluate("async () => (await fetch('/console/api/live')).status");
+            assertThat(live).isEqualTo(403);
             Object replay = p.evaluate("async () => (await fetch('/console/api/sessions/" + TERMINAL_SESSION
                     + "')).status");
             assertThat(replay).isEqualTo(403);
