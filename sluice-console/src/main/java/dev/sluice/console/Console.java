@@ -56,10 +56,13 @@ public final class Console implements AutoCloseable {
         Assets.register(routes);
     }
 
-    /** No framing, no sniffing, no referrer leaks, and scripts only from the console itself. */
+    /**
+     * No framing, no sniffing, no referrer leaks, and scripts only from the console itself (WebAssembly compilation
+     * allowed: the terminal player's emulator is WebAssembly; JavaScript eval stays refused).
+     */
     private static void headers(io.javalin.http.Context ctx) {
-        ctx.header("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' "
-                + "'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+        ctx.header("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+                + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
                 + "form-action 'self'; base-uri 'none'");
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("X-Frame-Options", "DENY");

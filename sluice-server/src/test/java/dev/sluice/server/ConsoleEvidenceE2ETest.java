@@ -176,9 +176,14 @@ class ConsoleEvidenceE2ETest {
 
     @Test
     void anAuditorEndsALivePsqlSessionWithAReasonThatTheTrailKeeps() throws Exception {
-        String token = harness.token("agent-runaway", "agents");
-        var psql = java.util.concurrent.CompletableFuture.supplyAsync(() -> harness.psql(token, "-c",
-                "SELECT pg_sleep(60)"));
+        // an idle interactive psql: its session ends as soon as Sluice ends it (a running pg_sleep would keep the
+        // upstream busy until it returns)
+        ProcessBuilder builder = new ProcessBuilder("psql", "-X", "-d", harness.conninfo("agent-runaway"))
+                .redirectErrorStream(true);
+        builder.environment().put("PGPASSWORD", harness.token("agent-runaway", "agents"));
+        Process psql = builder.start();
+        psql.getOutputStream().write("SELECT 'still here';\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        psql.getOutputStream().flush();
         page.navigate(url + "/console/live");
         Locator row = page.locator("#live tbody tr", new Page.LocatorOptions().setHasText("agent-runaway"));
         row.waitFor(new Locator.WaitForOptions().setTimeout(20_000));
@@ -187,9 +192,9 @@ class ConsoleEvidenceE2ETest {
         row.locator("button").click();
         page.fill("#end-reason", "runaway query during the incident");
         page.click("#end-dialog button[type=submit]");
-        Cli.Result result = psql.get(20, java.util.concurrent.TimeUnit.SECONDS);
-        assertThat(result.exitCode()).isNotZero();
-        assertThat(result.stderr()).contains("ended by ada", "runaway query during the incident");
+        assertThat(psql.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("psql ended").isTrue();
+        String output = new String(psql.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(output).contains("still here", "ended by ada", "runaway query during the incident");
         row.waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.DETACHED).setTimeout(10_000));
         var ends = harness.audit(dev.sluice.core.audit.AuditQuery.all().withKind("session.end")).stream()
                 .filter(r -> r.subject().equals("agent-runaway")).toList();
