@@ -25,7 +25,7 @@
         body.append(el('tr', {},
           el('td', { class: 'mono', text: e.seq }), el('td', { text: time(e.time) }), el('td', { text: e.kind }),
           el('td', { text: e.subject || '' }), el('td', { text: e.connection || '' }),
-          el('td', {}, e.session ? el('a', { href: '/console/sessions/' + encodeURIComponent(e.session), text: e.session }) : ''),
+          el('td', { class: 'session-id mono' }, e.session ? el('a', { href: '/console/sessions/' + encodeURIComponent(e.session), text: e.session }) : ''),
           el('td', { class: 'stmt', text: details(e) }),
           el('td', {}, e.verdict ? badge(e.verdict) : '')));
       }

@@ -33,10 +33,10 @@
       cards.append(el('article', { class: 'stmt-card', id, tabindex: '-1' },
         el('div', { class: 'meta' }, el('strong', { text: '#' + st.statement_id }), badge(st.verdict || 'allow'),
           el('span', { text: time(st.started) + ' ' + offset }), el('span', { text: (st.duration_ms ?? '?') + ' ms' }),
-          st.tag ? el('span', { text: st.tag }) : null, st.rows >= 0 ? el('span', { text: st.rows + ' rows' }) : null),
+          st.tag ? el('span', { text: st.tag }) : null, st.rows >= 0 ? el('span', { text: st.rows + (st.rows === 1 ? ' row' : ' rows') }) : null),
         el('pre', { text: st.text }),
         st.parameters && st.parameters.length ? el('p', { class: 'mono', text: 'parameters: ' + JSON.stringify(st.parameters) }) : null,
-        st.reason ? el('p', { class: 'muted', text: 'rule: ' + st.reason }) : null,
+        st.reason && st.reason !== st.error ? el('p', { class: 'muted', text: st.reason }) : null,
         st.error ? el('p', { class: 'error', text: (st.sqlstate ? st.sqlstate + ' ' : '') + st.error }) : null,
         results(st), st.truncated ? el('p', { class: 'muted', text: 'more rows were not recorded (cap)' }) : null));
     }

@@ -9,7 +9,8 @@
       const result = await api('/console/api/sessions?' + query(form('filter')));
       body.replaceChildren();
       if (!result.sessions.length) body.append(el('tr', {}, el('td', { colspan: 6, class: 'empty', text: 'No sessions match.' })));
-      for (const s of result.sessions) {
+      const sorted = [...result.sessions].sort((a, b) => (b.started > a.started) - (b.started < a.started));
+      for (const s of sorted) {
         body.append(el('tr', {},
           el('td', {}, el('a', { href: '/console/sessions/' + encodeURIComponent(s.id), text: time(s.started) })),
           el('td', { text: s.subject }), el('td', { text: s.connection }), el('td', { text: s.protocol }),

@@ -192,10 +192,14 @@ class ConsoleEvidenceE2ETest {
         row.locator("button").click();
         page.fill("#end-reason", "runaway query during the incident");
         page.click("#end-dialog button[type=submit]");
+        row.waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.DETACHED).setTimeout(10_000));
+        // psql notices the closed connection on its next statement
+        psql.getOutputStream().write("SELECT 'after the kill';\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        psql.getOutputStream().close();
         assertThat(psql.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("psql ended").isTrue();
         String output = new String(psql.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(output).contains("still here", "ended by ada", "runaway query during the incident");
-        row.waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.DETACHED).setTimeout(10_000));
+        assertThat(output).contains("still here", "ended by ada", "runaway query during the incident")
+                .doesNotContain("after the kill\n");
         var ends = harness.audit(dev.sluice.core.audit.AuditQuery.all().withKind("session.end")).stream()
                 .filter(r -> r.subject().equals("agent-runaway")).toList();
         assertThat(ends).singleElement().satisfies(e -> assertThat(String.valueOf(e.details()) + e.error())
