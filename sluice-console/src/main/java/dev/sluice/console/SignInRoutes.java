@@ -15,6 +15,9 @@ import io.javalin.http.Context;
 import dev.sluice.console.BrowserSessions.BrowserSession;
 import dev.sluice.console.PendingSignIns.Pending;
 import dev.sluice.core.SluiceException;
+import dev.sluice.core.audit.AuditContext;
+import dev.sluice.core.audit.AuditEvent;
+import dev.sluice.core.audit.SessionId;
 import dev.sluice.core.identity.Principal;
 
 /**
@@ -117,6 +120,7 @@ final class SignInRoutes {
     private void finishOidc(Context ctx) {
         Optional<Pending> started = pending.take(ctx.queryParam("state"));
         if (started.isEmpty() || !sameBrowser(ctx, started.get())) {
+            refused(ctx, "oidc", "unknown, used, expired or other-browser sign-in");
             fail(ctx, "this sign-in was not started here, was already used, or took too long; sign in again");
             return;
         }
@@ -135,6 +139,7 @@ final class SignInRoutes {
             signedIn(ctx, person, "oidc", started.get().returnTo());
         } catch (SluiceException e) {
             LOG.warn("console OIDC sign-in refused: {}", e.getMessage());
+            refused(ctx, "oidc", e.getMessage());
             fail(ctx, e.getMessage());
         }
     }
@@ -167,6 +172,7 @@ final class SignInRoutes {
     private void finishSaml(Context ctx) {
         Optional<Pending> started = pending.take(ctx.formParam("RelayState"));
         if (started.isEmpty() || !sameBrowser(ctx, started.get())) {
+            refused(ctx, "saml", "unknown, used, expired or other-browser sign-in");
             fail(ctx, "this sign-in was not started here, was already used, or took too long; sign in again");
             return;
         }
@@ -181,6 +187,7 @@ final class SignInRoutes {
             signedIn(ctx, person, "saml", started.get().returnTo());
         } catch (SluiceException e) {
             LOG.warn("console SAML sign-in refused: {}", e.getMessage());
+            refused(ctx, "saml", e.getMessage());
             fail(ctx, e.getMessage());
         }
     }
@@ -195,6 +202,15 @@ final class SignInRoutes {
     }
 
     private void signedIn(Context ctx, Principal person, String method, String returnTo) {
+        try {
+            // durable before the session exists: a sign-in that cannot be recorded does not happen (fail closed)
+            console.services().audit().append(new AuditEvent.PersonSignIn(console.services().clock().instant(),
+                    new AuditContext(new SessionId(""), Optional.of(person), "", ctx.ip()), method, true, ""));
+        } catch (RuntimeException e) {
+            LOG.error("cannot record a console sign-in; refusing it", e);
+            fail(ctx, "the sign-in could not be recorded in the audit trail; try again later");
+            return;
+        }
         Optional<String> cookie = sessions.create(person, method, console.settings().sessionLifetime());
         if (cookie.isEmpty()) {
             fail(ctx, "too many signed-in browsers; try again later");
@@ -204,6 +220,17 @@ final class SignInRoutes {
         Guard.setCookie(ctx, Guard.COOKIE, cookie.get(), console.settings().sessionLifetime().toSeconds(), "Lax");
         Guard.clearCookie(ctx, SIGNIN_COOKIE);
         ctx.redirect(console.roles(person).any() ? returnTo : "/console/no-access");
+    }
+
+    /** Audits a refused sign-in (best effort: the refusal stands either way). */
+    private void refused(Context ctx, String method, String reason) {
+        try {
+            console.services().audit().appendLater(new AuditEvent.PersonSignIn(console.services().clock().instant(),
+                    new AuditContext(new SessionId(""), Optional.empty(), "", ctx.ip()), method, false,
+                    reason.length() > 300 ? reason.substring(0, 300) : reason));
+        } catch (RuntimeException e) {
+            LOG.warn("cannot record a refused console sign-in: {}", e.getMessage());
+        }
     }
 
     private void logout(Context ctx) {

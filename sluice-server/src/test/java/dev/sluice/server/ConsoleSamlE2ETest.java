@@ -144,6 +144,12 @@ class ConsoleSamlE2ETest {
         assertThat(me.path("subject").asText()).isEqualTo("alice");
         assertThat(me.path("issuer").asText()).isEqualTo(idp.entityId());
         assertThat(me.path("roles").path("auditor").asBoolean()).isTrue();
+        assertThat(harness.audit(dev.sluice.core.audit.AuditQuery.all().withKind("console.signin")))
+                .anySatisfy(e -> {
+                    assertThat(e.subject()).isEqualTo("alice");
+                    assertThat(e.verdict()).isEqualTo("allow");
+                    assertThat(e.details()).containsEntry("method", "saml");
+                });
 
         assertThat(post(begun, Optional.of(begun.cookie()), response)).as("same RelayState again").isEmpty();
         Begun again = begin();
@@ -158,6 +164,10 @@ class ConsoleSamlE2ETest {
         Begun second = begin();
         Document unsigned = idp.response(claims(second, "mallory"), null);
         assertThat(post(second, Optional.of(second.cookie()), SamlTestIdp.text(unsigned))).isEmpty();
+        assertThat(harness.audit(dev.sluice.core.audit.AuditQuery.all().withKind("console.signin")))
+                .filteredOn(e -> e.verdict().equals("deny")).extracting(e -> e.error())
+                .anyMatch(error -> error.contains("Signature validation failed"))
+                .anyMatch(error -> error.contains("not signed"));
     }
 
     @Test

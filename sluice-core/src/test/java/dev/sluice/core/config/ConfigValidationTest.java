@@ -37,7 +37,7 @@ class ConfigValidationTest {
     @Test
     void namesAnUnknownTopLevelKeyAndWhatWasExpected() {
         assertThat(problems("listen: {}\nlisten-on: 1\n")).containsExactly(
-                "sluice.yaml:2: listen-on: unknown key 'listen-on' (expected one of: api, approvals, audit, connections, "
+                "sluice.yaml:2: listen-on: unknown key 'listen-on' (expected one of: api, approvals, audit, connections, console, "
                         + "data-dir, exports, identity, limits, listen, logging, masking, metrics, policies, policy-dir, "
                         + "recording, shutdown, tls)");
     }
@@ -218,7 +218,7 @@ class ConfigValidationTest {
                 "sluice.yaml:10: connections[0].database: expected a string, got a list",
                 "sluice.yaml:12: connections[0].password: environment variable ORDERS_DB_PASSWORD is not set",
                 "sluice.yaml:13: connections[1].name: duplicate connection name 'orders' (first defined on line 7)",
-                "sluice.yaml:17: colour: unknown key 'colour' (expected one of: api, approvals, audit, connections, "
+                "sluice.yaml:17: colour: unknown key 'colour' (expected one of: api, approvals, audit, connections, console, "
                         + "data-dir, exports, identity, limits, listen, logging, masking, metrics, policies, policy-dir, "
                         + "recording, shutdown, tls)");
     }
