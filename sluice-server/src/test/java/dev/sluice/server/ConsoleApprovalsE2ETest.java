@@ -125,6 +125,7 @@ class ConsoleApprovalsE2ETest {
         Locator card = inbox.locator("article#" + request.id());
         card.waitFor(new Locator.WaitForOptions().setTimeout(WAIT.toMillis()));
         long shownMillis = (System.nanoTime() - stored) / 1_000_000;
+        System.out.println("console inbox: request shown " + shownMillis + " ms after it was stored");
         assertThat(shownMillis).as("shown %d ms after it was stored", shownMillis).isLessThan(1000);
         assertThat(card.locator("pre.statement").textContent()).isEqualTo("DELETE FROM items WHERE id = 1");
         assertThat(card.textContent()).contains("agent-bob", "orders", "deletes-need-sre", "DELETE");
