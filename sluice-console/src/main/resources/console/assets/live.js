@@ -38,7 +38,8 @@
           el('td', { text: time(s.started) + ' (' + ago(s.started) + ')' }), el('td', { text: s.subject }),
           el('td', { text: (s.groups || []).join(', ') }), el('td', { text: s.connection }), el('td', { text: s.protocol }),
           el('td', { class: 'mono', text: s.client_address }), el('td', { text: bytes(s.bytes_in) + ' / ' + bytes(s.bytes_out) }),
-          el('td', {}, el('button', { class: 'button danger', type: 'button', text: 'End…', 'aria-label': 'End session of ' + s.subject, onclick: () => ask(s) }))));
+          el('td', {}, el('a', { class: 'button', href: '/console/sessions/' + encodeURIComponent(s.id), text: 'Watch' }), ' ',
+            el('button', { class: 'button danger', type: 'button', text: 'End…', 'aria-label': 'End session of ' + s.subject, onclick: () => ask(s) }))));
       }
     } catch (e) { status(e.message, true); }
   }

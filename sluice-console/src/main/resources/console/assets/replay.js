@@ -80,12 +80,29 @@
       el('label', { for: 'term-search' }, 'Search output', search), hits), box);
   }
 
-  api('/console/api/sessions/' + encodeURIComponent(root.dataset.id)).then(data => {
-    root.append(head(data.session));
+  // A session still open is followed: every 2 s the recording is read again and, when it grew, shown again
+  // (the transcript keeps its scroll position; the terminal player starts at the newest output).
+  let shown = '';
+  function render(data) {
+    const key = data.statements.length + ':' + data.asciicast.length + ':' + (data.session.ended || '');
+    if (key === shown) return;
+    const first = shown === '';
+    shown = key;
+    const scroll = window.scrollY;
+    root.replaceChildren(head(data.session));
+    if (!data.session.ended) root.append(el('p', { class: 'notice', role: 'status', text: 'Live: following this session as it happens.' }));
     if (data.asciicast) root.append(terminal(data.asciicast));
     if (data.statements.length) root.append(transcript(data.statements));
-    if (!data.asciicast && !data.statements.length) root.append(el('p', { class: 'empty', text: 'This session has no recording.' }));
+    if (!data.asciicast && !data.statements.length) root.append(el('p', { class: 'empty', text: 'This session has no recording yet.' }));
     if (data.truncated) root.append(el('p', { class: 'muted', text: 'The recording is longer than the console shows.' }));
-    if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
-  }).catch(e => root.append(el('p', { class: 'error', role: 'alert', text: e.message })));
+    if (first && location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
+    else window.scrollTo(0, scroll);
+  }
+  function load() {
+    return api('/console/api/sessions/' + encodeURIComponent(root.dataset.id)).then(data => {
+      render(data);
+      if (!data.session.ended) setTimeout(load, 2000);
+    });
+  }
+  load().catch(e => root.append(el('p', { class: 'error', role: 'alert', text: e.message })));
 })();

@@ -23,7 +23,11 @@ final class Pages {
         link(nav, id, "audit", "/console/audit", "Audit", roles.auditor());
         link(nav, id, "access", "/console/access", "Access", roles.requester());
         StringBuilder tags = new StringBuilder();
+        StringBuilder styles = new StringBuilder();
         for (String script : scripts) {
+            if (script.startsWith("vendor/asciinema-player")) {
+                styles.append("<link rel=\"stylesheet\" href=\"/console/assets/vendor/asciinema-player.css\">\n");
+            }
             tags.append("<script src=\"/console/assets/").append(escape(script)).append("\"></script>\n");
         }
         return """
@@ -35,7 +39,7 @@ final class Pages {
                 <meta name="csrf-token" content="%s">
                 <title>%s · Sluice</title>
                 <link rel="stylesheet" href="/console/assets/console.css">
-                </head>
+                %s</head>
                 <body data-page="%s" data-auditor="%s">
                 <a class="skip" href="#main">Skip to content</a>
                 <header class="top">
@@ -54,7 +58,7 @@ final class Pages {
                 <script src="/console/assets/console.js"></script>
                 %s</body>
                 </html>
-                """.formatted(escape(session.csrf()), escape(title), escape(id), roles.auditor(), nav,
+                """.formatted(escape(session.csrf()), escape(title), styles, escape(id), roles.auditor(), nav,
                 escape(session.principal().issuer() + " · " + session.principal().subject()),
                 escape(session.principal().displayName()),
                 escape(String.join(", ", session.principal().groups().stream().sorted().toList())),

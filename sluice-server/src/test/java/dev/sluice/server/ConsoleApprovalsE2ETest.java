@@ -267,6 +267,7 @@ class ConsoleApprovalsE2ETest {
             page.click("button[type=submit]");
             page.waitForURL(u -> u.contains("/console/login"));
             assertThat(page.textContent("main")).contains("You are signed out");
+            ConsoleBrowser.screenshot(page, "signed-out");
             page.navigate(url + "/console/api/approvals");
             assertThat(page.textContent("body")).contains("not signed in");
         }

@@ -152,9 +152,10 @@ class ConsoleEvidenceE2ETest {
         page.waitForFunction("() => document.querySelector('.ap-term') && document.querySelector('.ap-term')"
                 + ".textContent.includes('systemctl restart nginx')");
         assertThat(page.locator(".ap-term").textContent()).contains("uptime", "load average");
+        page.locator(".ap-term").evaluate("term => term.closest('.ap-player').focus()");
+        ConsoleBrowser.screenshot(page, "replay-terminal");
         page.selectOption("#speed", "2");
         page.waitForSelector(".ap-player");
-        ConsoleBrowser.screenshot(page, "replay-terminal");
     }
 
     @Test
@@ -189,8 +190,18 @@ class ConsoleEvidenceE2ETest {
         row.waitFor(new Locator.WaitForOptions().setTimeout(20_000));
         assertThat(row.textContent()).contains("orders", "postgres", "agents");
         ConsoleBrowser.screenshot(page, "live");
+        row.locator("a", new Locator.LocatorOptions().setHasText("Watch")).click();
+        page.waitForSelector(".stmt-card:has-text('still here')");
+        assertThat(page.textContent("main")).contains("Live: following this session");
+        psql.getOutputStream().write("SELECT 'and now this';\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        psql.getOutputStream().flush();
+        page.waitForSelector(".stmt-card:has-text('and now this')", new Page.WaitForSelectorOptions()
+                .setTimeout(10_000));
+        page.navigate(url + "/console/live");
+        row.waitFor(new Locator.WaitForOptions().setTimeout(20_000));
         row.locator("button").click();
         page.fill("#end-reason", "runaway query during the incident");
+        ConsoleBrowser.screenshot(page, "live-end");
         page.click("#end-dialog button[type=submit]");
         row.waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.DETACHED).setTimeout(10_000));
         // psql notices the closed connection on its next statement
