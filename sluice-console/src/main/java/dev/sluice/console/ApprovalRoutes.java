@@ -35,6 +35,12 @@ final class ApprovalRoutes {
     private final Guard guard;
     private final Semaphore streams = new Semaphore(MAX_STREAMS);
     private final ImpactCache impacts;
+    private final java.util.concurrent.locks.ReentrantLock snapshotLock = new java.util.concurrent.locks.ReentrantLock();
+    private volatile Snapshot snapshot = new Snapshot(List.of(), 0);
+
+    /** The pending requests as last read from the store, shared by every open stream (one read per poll). */
+    private record Snapshot(List<ApprovalRequest> pending, long readAtNanos) {
+    }
 
     ApprovalRoutes(Console console, Guard guard) {
         this.console = console;
@@ -93,8 +99,9 @@ final class ApprovalRoutes {
             String last = "";
             long quiet = 0;
             while (!client.terminated() && !console.closed() && guard.session(ctx).isPresent()) {
-                String now = Json.write(visible(session.get().principal(), Optional.of(ApprovalState.PENDING), "",
-                        200));
+                Principal person = session.get().principal();
+                String now = Json.write(pending().stream().filter(r -> r.visibleTo(person)).limit(200)
+                        .map(r -> view(r, person)).toList());
                 if (!now.equals(last)) {
                     client.sendEvent("approvals", now);
                     last = now;
@@ -112,6 +119,26 @@ final class ApprovalRoutes {
         } finally {
             streams.release();
             client.close();
+        }
+    }
+
+    /** The pending requests, re-read from the store at most once per {@link #POLL} whatever the number of streams. */
+    private List<ApprovalRequest> pending() {
+        Snapshot current = snapshot;
+        if (System.nanoTime() - current.readAtNanos() < POLL.toNanos() && current.readAtNanos() != 0) {
+            return current.pending();
+        }
+        snapshotLock.lock();
+        try {
+            current = snapshot;
+            if (current.readAtNanos() == 0 || System.nanoTime() - current.readAtNanos() >= POLL.toNanos()) {
+                current = new Snapshot(console.services().approvals().list(Optional.of(ApprovalState.PENDING),
+                        1000), System.nanoTime());
+                snapshot = current;
+            }
+            return current.pending();
+        } finally {
+            snapshotLock.unlock();
         }
     }
 
