@@ -27,7 +27,7 @@ import dev.sluice.core.identity.Principal;
  * {@link Approvals#decide}, which refuses a party to the request and a non-approver and audits both.
  */
 final class ApprovalRoutes {
-    static final Duration POLL = Duration.ofMillis(250);
+    static final Duration POLL = Duration.ofMillis(100);
     static final int MAX_STREAMS = 256;
     private static final int MAX_BODY = 16 * 1024;
 

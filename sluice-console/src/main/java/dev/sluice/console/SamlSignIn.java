@@ -29,7 +29,8 @@ import dev.sluice.core.identity.Principal;
  * signed by the IdP's certificate from its metadata, the response schema-valid, its destination/recipient the
  * console's ACS URL, its audience the configured entity id, its {@code InResponseTo} the id of a request this
  * gateway sent (taken once from {@link PendingSignIns}), and now within its validity window. An assertion id is
- * accepted once ({@link #seen}, kept until the assertion's own expiry). Thread-safe.
+ * accepted once ({@link #seen}, kept until the assertion's own expiry), and a response holding an XML comment is
+ * refused (comment injection). Thread-safe.
  */
 final class SamlSignIn {
     static final int MAX_RESPONSE_CHARS = 256 * 1024;
@@ -87,6 +88,11 @@ final class SamlSignIn {
         if (!response.isValid(requestId)) {
             throw new SignInException("the SAML response was refused: " + shorten(response.getError()));
         }
+        if (hasComment(parseKeepingComments(response.getSAMLResponseXml()))) {
+            // canonicalisation drops comments, so they may be added to a signed response without breaking the
+            // signature (NameID "alice<!---->.evil"): IdPs do not write them, and a response that has one is refused
+            throw new SignInException("the SAML response was refused: it contains an XML comment");
+        }
         try {
             String assertionId = response.getAssertionId();
             Instant until = response.getAssertionNotOnOrAfter().stream().map(i -> Instant.ofEpochMilli(
@@ -107,6 +113,36 @@ final class SamlSignIn {
         } catch (Exception e) {
             throw new SignInException("the SAML assertion could not be read");
         }
+    }
+
+    /** The response as DOM with its comments (no DTD, no external entities); null when it does not parse. */
+    private static org.w3c.dom.Document parseKeepingComments(String xml) {
+        try {
+            javax.xml.parsers.DocumentBuilderFactory factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            factory.setNamespaceAware(true);
+            factory.setIgnoringComments(false);
+            factory.setExpandEntityReferences(false);
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
+            factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+            factory.setAttribute(javax.xml.XMLConstants.ACCESS_EXTERNAL_DTD, "");
+            factory.setAttribute(javax.xml.XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+            return factory.newDocumentBuilder().parse(new org.xml.sax.InputSource(new java.io.StringReader(xml)));
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static boolean hasComment(org.w3c.dom.Node node) {
+        if (node == null) {
+            return true; // unreadable: refuse
+        }
+        for (org.w3c.dom.Node child = node.getFirstChild(); child != null; child = child.getNextSibling()) {
+            if (child.getNodeType() == org.w3c.dom.Node.COMMENT_NODE || hasComment(child)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Records {@code id} until {@code until}; refuses one already seen (a replayed assertion). */
