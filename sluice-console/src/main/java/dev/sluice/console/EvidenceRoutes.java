@@ -101,7 +101,7 @@ final class EvidenceRoutes {
         Set<String> withVerdict = new HashSet<>();
         if (!verdict.isBlank()) {
             AuditSearch statements = window(ctx, AuditSearch.all().withLimit(AuditSearch.MAX_LIMIT))
-                    .with(Field.KIND, "statement").with(Field.VERDICT, verdict);
+                    .with(Field.KIND, "command").with(Field.VERDICT, verdict);
             reader.search(statements).forEach(r -> withVerdict.add(r.session()));
         }
         List<Map<String, Object>> result = found.stream()

@@ -70,7 +70,7 @@ final class PageRoutes {
                   <label>Group <input name="group"></label>
                   <label>Connection <input name="connection"></label>
                   <label>Session <input name="session"></label>
-                  <label>Kind <input name="kind" placeholder="statement"></label>
+                  <label>Kind <input name="kind" placeholder="command"></label>
                   <label>Verdict <select name="verdict"><option value="">any</option><option>allow</option><option>deny</option><option>hold</option></select></label>
                   <label>Text <input name="text" type="search"></label>
                   <label>Since <input name="since" placeholder="1d"></label>

@@ -32,7 +32,7 @@ final class Trail implements AutoCloseable {
 
     /** Appends a statement event with text "SELECT n"; returns its seq. */
     long statement(long n) {
-        return log.append(new AuditEvent.StatementEvaluated(Instant.now(), ctx, n, "SELECT " + n, List.of(), "SELECT",
+        return log.append(new AuditEvent.CommandEvaluated(Instant.now(), ctx, n, "SELECT " + n, List.of(), "SELECT",
                 n % 2 == 0 ? "allow" : "deny", "", n % 2 == 0 ? "" : "refused \"quoted\" ]"));
     }
 

@@ -93,6 +93,23 @@ final class MaskingOps {
         }
     }
 
+    /**
+     * The server started copying in: it ignores the Syncs already sent behind the COPY, so no ReadyForQuery answers
+     * them. Mirrors the tracker's own ({@code ResponseTracker#onCopyIn}), under its lock; Syncs sent from now on
+     * until the copy ends are never recorded ({@code PostgresRelay} asks the tracker first).
+     */
+    void copyIn() {
+        boolean afterRun = false;
+        for (java.util.Iterator<Op> it = ops.iterator(); it.hasNext(); ) {
+            Op op = it.next();
+            if (!afterRun) {
+                afterRun = op instanceof Op.Simple || op instanceof Op.ExecuteOp;
+            } else if (op instanceof Op.SyncOp) {
+                it.remove();
+            }
+        }
+    }
+
     /** The last message {@link #sent} was not written; these were, in its place. */
     void replaceLast(List<FrontendMessage> instead) {
         ops.pollLast();

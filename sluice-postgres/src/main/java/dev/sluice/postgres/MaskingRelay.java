@@ -106,6 +106,14 @@ final class MaskingRelay implements AutoCloseable {
         return new MaskingRelay(guard, new ColumnResolver(catalog), parameters, catalog::facts);
     }
 
+    /** The server started copying in (see {@link MaskingOps#copyIn}); also for the shadow. */
+    void copyIn() {
+        ops.copyIn();
+        if (shadow != null) {
+            shadow.copyIn();
+        }
+    }
+
     // ---- client-to-upstream thread ----
 
     /**

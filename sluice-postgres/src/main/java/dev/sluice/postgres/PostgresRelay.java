@@ -2,7 +2,6 @@ package dev.sluice.postgres;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.time.Clock;
 import java.util.List;
@@ -89,6 +88,7 @@ final class PostgresRelay {
         this.mapper = mapper;
         this.masking = MaskingRelay.forSession(guard, dialer, upstream.parameters());
         this.tracker = new ResponseTracker(guard, recorder, clock, masking::takeCounts, mapper.names());
+        tracker.onCopyIn(masking::copyIn); // one view of what the server will answer
         this.clock = clock;
         this.settings = new SessionSettings(upstream.parameters(), tracker::readiesExpected, tracker::readiesSeen);
     }
@@ -169,7 +169,9 @@ final class PostgresRelay {
             // fail closed: the server would swallow it unanswered, and Sluice could no longer pair the answers
             throw new dev.sluice.postgres.wire.MalformedMessageException(ResponseTracker.DURING_COPY);
         }
-        masking.sent(message);
+        if (!(message instanceof FrontendMessage.Sync)) {
+            masking.sent(message); // a Sync only when the server will answer it: below
+        }
         switch (message) {
             case FrontendMessage.Query query -> {
                 if (!refusedForSettings(query.sql(), false)) {
@@ -184,7 +186,7 @@ final class PostgresRelay {
             case FrontendMessage.Bind bind -> onBind(frame, bind);
             case FrontendMessage.Execute execute -> onExecute(frame, execute);
             case FrontendMessage.Sync sync -> {
-                if (tracker.expect(new Pending.SyncMark())) {
+                if (tracker.expect(new Pending.SyncMark(), () -> masking.sent(sync))) {
                     discarding = false;
                     mapper.names().boundary();
                 } // else the server copies in and ignores this Sync

@@ -36,6 +36,8 @@ final class ResponseTracker {
     private final ConcurrentLinkedDeque<Pending> pending = new ConcurrentLinkedDeque<>();
     private final GatewaySession guard;
     private final SqlRecorder recorder;
+    /** Told under the copy lock when the server starts copying in (the masking drops the Syncs it will ignore). */
+    private Runnable copyInListener = () -> { };
     private final Clock clock;
     private final Supplier<Map<String, Long>> masked;
     private final PostgresNamespace names;
@@ -136,6 +138,11 @@ final class ResponseTracker {
         this.names = names;
     }
 
+    /** {@code listener} runs, under the copy lock, when the server starts copying in. */
+    void onCopyIn(Runnable listener) {
+        this.copyInListener = listener;
+    }
+
     private void resolve(long[] changes, boolean done) {
         for (long change : changes) {
             names.resolve(change, done);
@@ -155,6 +162,15 @@ final class ResponseTracker {
      *                                   it unanswered (fail closed: Sluice could no longer pair answers with messages)
      */
     boolean expect(Pending item) {
+        return expect(item, () -> { });
+    }
+
+    /**
+     * As {@link #expect(Pending)}, running {@code alsoExpected} (the masking's own record of the message) under the
+     * same lock when the item is expected: the tracker and the masking expect exactly the same answers, even when a
+     * CopyInResponse arrives in between ({@link #onCopyIn} drops both records of a Sync the server will ignore).
+     */
+    boolean expect(Pending item, Runnable alsoExpected) {
         copyLock.lock();
         try {
             if (copyIn) {
@@ -163,6 +179,7 @@ final class ResponseTracker {
                 }
                 throw new MalformedMessageException(DURING_COPY);
             }
+            alsoExpected.run();
             if (item instanceof Pending.QueryRun || item instanceof Pending.QueryRefusal
                     || item instanceof Pending.SyncMark) {
                 readiesExpected++;
@@ -205,6 +222,7 @@ final class ResponseTracker {
         copyLock.lock();
         try {
             copyIn = true;
+            copyInListener.run(); // the masking forgets the same Syncs
             boolean afterRun = false;
             for (java.util.Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
                 Pending item = it.next();

@@ -45,7 +45,7 @@ final class ApiAuth {
 
     /** The one rule for who may read the audit trail (REST API and console): a member of {@code api.auditor-groups}. */
     static boolean isAuditor(Principal principal, Gateway gateway) {
-        var auditors = EvidenceConfig.of(gateway.state().config()).auditorGroups();
+        var auditors = EvidenceConfig.of(gateway.state()).auditorGroups();
         return principal.groups().stream().anyMatch(auditors::contains);
     }
 }

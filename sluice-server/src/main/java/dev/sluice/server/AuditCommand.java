@@ -34,7 +34,7 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--session")
     String session;
 
-    @Option(names = "--kind", description = "session.start, statement, statement.result, session.end, auth.failure, …")
+    @Option(names = "--kind", description = "session.start, command, command.result, session.end, auth.failure, …")
     String kind;
 
     @Option(names = "--since", description = "2h (ago) or an ISO-8601 instant")

@@ -29,7 +29,7 @@ final class Evidence implements AutoCloseable {
     static Evidence start(SluiceConfig config, Clock clock) {
         AuditReader reader = AuditStores.reader(config);
         try {
-            Exports exports = Exports.start(EvidenceConfig.of(config).exports(), reader, config.dataDir(),
+            Exports exports = Exports.start(EvidenceConfig.bind(config, new dev.sluice.core.config.ConfigProblems()).exports(), reader, config.dataDir(),
                     new FileOutputStream(FileDescriptor.out), clock);
             return new Evidence(reader, exports);
         } catch (RuntimeException e) {

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Set;
 
 import dev.sluice.core.config.ConfigNode;
-import dev.sluice.core.config.ConfigProblem;
 import dev.sluice.core.config.ConfigProblems;
 import dev.sluice.core.config.RecordingConfig;
 import dev.sluice.core.config.SluiceConfig;
@@ -28,19 +27,13 @@ record EvidenceConfig(RecordingConfig recording, List<String> auditorGroups, Lis
         exports = List.copyOf(exports);
     }
 
-    /** Binds the sections; problems are dropped here, they were reported by {@link #problems} when loading. */
-    static EvidenceConfig of(SluiceConfig config) {
-        return bind(config, new ConfigProblems());
+    /** The sections of the generation in force (bound once, when it was loaded). */
+    static EvidenceConfig of(dev.sluice.core.access.GatewayState state) {
+        return state.section(EvidenceConfig.class).orElseGet(() -> bind(state.config(), new ConfigProblems()));
     }
 
-    /** Every problem of the three sections. */
-    static List<ConfigProblem> problems(SluiceConfig config) {
-        ConfigProblems problems = new ConfigProblems();
-        bind(config, problems);
-        return problems.list();
-    }
-
-    private static EvidenceConfig bind(SluiceConfig config, ConfigProblems problems) {
+    /** Binds the three sections, recording every problem. */
+    static EvidenceConfig bind(SluiceConfig config, ConfigProblems problems) {
         ConfigNode root = config.raw();
         RecordingConfig recording = RecordingConfig.bind(root, problems);
         ConfigNode api = problems.map(root, "api");

@@ -2,7 +2,6 @@ package dev.sluice.server;
 
 import java.net.URI;
 import java.time.Clock;
-import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -11,7 +10,6 @@ import dev.sluice.core.approval.ApprovalSettings;
 import dev.sluice.core.approval.ApprovalStore;
 import dev.sluice.core.approval.Approvals;
 import dev.sluice.core.audit.AuditLog;
-import dev.sluice.core.config.ConfigProblems;
 import dev.sluice.core.config.HostPort;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.store.AuditSettings;
@@ -19,17 +17,13 @@ import dev.sluice.store.AuditStores;
 
 /**
  * The approvals of one gateway: the store (beside the audit trail, so that instances sharing it share requests),
- * the settings of the config in force (re-bound when a reload swaps it), and the {@link Approvals} service.
+ * the settings of the config in force (bound with each configuration generation), and the {@link Approvals} service.
  */
 final class GatewayApprovals implements AutoCloseable {
     private final ApprovalStore store;
     private final Supplier<GatewayState> state;
     private final IntSupplier httpPort;
     private final Approvals service;
-    private volatile Bound bound;
-
-    private record Bound(SluiceConfig config, ApprovalSettings settings) {
-    }
 
     /**
      * Requests and grants live where the audit trail does ({@link AuditStores#approvals}): in the PostgreSQL store,
@@ -48,16 +42,9 @@ final class GatewayApprovals implements AutoCloseable {
         return service;
     }
 
-    /** The settings of the config in force; validated when that config was loaded. */
+    /** The settings of the generation in force: bound and validated once, when it was loaded. */
     ApprovalSettings settings() {
-        SluiceConfig config = state.get().config();
-        Bound current = bound;
-        if (current == null || current.config() != config) {
-            current = new Bound(config, ApprovalSettings.bind(config, Map.copyOf(System.getenv()),
-                    new ConfigProblems()));
-            bound = current;
-        }
-        return current.settings();
+        return state.get().section(ApprovalSettings.class).orElseGet(ApprovalSettings::defaults);
     }
 
     /** {@code approvals.public-url}, else the http listener's own address. */

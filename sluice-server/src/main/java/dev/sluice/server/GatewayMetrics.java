@@ -114,11 +114,11 @@ final class GatewayMetrics {
                         case "no such connection" -> "no_such_connection";
                         case "no active access grant" -> "no_access_grant";
                         case "not in the connection's allow list" -> "not_allowed";
-                        default -> OTHER;
+                        default -> a.reason().startsWith("connection is of type ") ? "wrong_protocol" : OTHER;
                     });
-            case AuditEvent.StatementEvaluated s -> count("sluice.commands", "commands judged", "verdict",
+            case AuditEvent.CommandEvaluated s -> count("sluice.commands", "commands judged", "verdict",
                     s.verdict(), "connection", connection(s.ctx().connection()));
-            case AuditEvent.StatementCompleted c -> commandDuration(connection(c.ctx().connection()),
+            case AuditEvent.CommandCompleted c -> commandDuration(connection(c.ctx().connection()),
                     c.sqlState().isEmpty() ? "ok" : "error").record(c.duration());
             case AuditEvent.ApprovalRequested r -> approvalRequested(r);
             case AuditEvent.ApprovalClosed c -> approvalClosed(c);

@@ -64,11 +64,11 @@ final class GatewayStates {
         if (!config.policies().isMissing()) {
             sources.add(new ConfigRuleSource(config.policies()));
         }
-        List<ConfigProblem> problems = new ArrayList<>(EvidenceConfig.problems(config));
+        ConfigProblems sectionProblems = new ConfigProblems();
+        EvidenceConfig evidence = EvidenceConfig.bind(config, sectionProblems);
+        ApprovalSettings approvals = ApprovalSettings.bind(config, System.getenv(), sectionProblems);
+        List<ConfigProblem> problems = new ArrayList<>(sectionProblems.list());
         problems.addAll(OpsConfig.problems(config));
-        ConfigProblems approvalProblems = new ConfigProblems();
-        ApprovalSettings.bind(config, System.getenv(), approvalProblems);
-        problems.addAll(approvalProblems.list());
         for (Path file : policyFiles(config)) {
             try {
                 ConfigNode node = ConfigNode.parse(file, Files.readString(file));
@@ -101,7 +101,7 @@ final class GatewayStates {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new GatewayState(config, policies, masking);
+        return new GatewayState(config, policies, masking).with(evidence).with(approvals);
     }
 
     /** The policy directory's *.yaml and *.yml files, in name order (so evaluation order is stable). */

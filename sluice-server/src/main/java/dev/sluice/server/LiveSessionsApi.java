@@ -1,7 +1,6 @@
 package dev.sluice.server;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 

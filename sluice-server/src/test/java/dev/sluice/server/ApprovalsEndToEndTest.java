@@ -168,7 +168,7 @@ class ApprovalsEndToEndTest {
             String id = request.path("id").asText();
             List<AuditRecord> events = harness.audit(AuditQuery.all().withSubject("agent-approve"));
             assertThat(events).extracting(AuditRecord::kind).contains("approval.request", "approval.decision",
-                    "approval.executed", "statement.result");
+                    "approval.executed", "command.result");
             assertThat(events).filteredOn(e -> e.kind().equals("approval.decision"))
                     .anySatisfy(e -> assertThat(e.details()).containsEntry("approver", "bob")
                             .containsEntry("approval_id", id).containsEntry("reason", "checked the ticket"));

@@ -85,7 +85,7 @@ class AuditSurvivesKillTest {
 
             List<AuditRecord> inserts;
             try (AuditStoreReader reader = AuditStores.reader(AuditSettings.of(ConfigLoader.load(config)))) {
-                inserts = reader.query(AuditQuery.all().withKind("statement").withLimit(AuditStoreReader.MAX_QUERY_LIMIT))
+                inserts = reader.query(AuditQuery.all().withKind("command").withLimit(AuditStoreReader.MAX_QUERY_LIMIT))
                         .stream().filter(r -> r.statement().startsWith("insert into t") && r.verdict().equals("allow"))
                         .toList();
             }

@@ -119,7 +119,7 @@ class AuditTargetE2ETest {
                 "7 x 60 MiB refused statements grew the data dir by {} bytes", after - before);
         assertThat(after - before).as("7 x 60 MiB refused statements grew the data dir by %d bytes", after - before)
                 .isLessThan(8L * 1024 * 1024);
-        List<AuditRecord> judged = trail.stream().filter(r -> r.kind().equals("statement")
+        List<AuditRecord> judged = trail.stream().filter(r -> r.kind().equals("command")
                 && r.statement().startsWith("DROP TABLE items")).toList();
         assertThat(judged).hasSize(7);
         for (AuditRecord r : judged) {
@@ -160,7 +160,7 @@ class AuditTargetE2ETest {
             }
         }
         List<AuditRecord> trail = harness.audit(AuditQuery.all().withSubject("param-talker"));
-        AuditRecord judged = trail.stream().filter(r -> r.kind().equals("statement")
+        AuditRecord judged = trail.stream().filter(r -> r.kind().equals("command")
                 && r.statement().startsWith("SELECT length(")).findFirst().orElseThrow();
         assertThat(judged.verdict()).isEqualTo("allow");
         @SuppressWarnings("unchecked")

@@ -162,11 +162,11 @@ class ConsoleEvidenceE2ETest {
     void auditSearchFiltersThePagedTrailLinksSessionsAndVerifiesTheChain() {
         page.navigate(url + "/console/audit");
         page.fill("#filter input[name=subject]", "agent-replay");
-        page.fill("#filter input[name=kind]", "statement");
+        page.fill("#filter input[name=kind]", "command");
         page.click("#filter button[type=submit]");
         page.waitForSelector("#events tbody tr td a");
         List<String> rows = page.locator("#events tbody tr").allTextContents();
-        assertThat(rows).hasSize(3).allMatch(r -> r.contains("agent-replay") && r.contains("statement"));
+        assertThat(rows).hasSize(3).allMatch(r -> r.contains("agent-replay") && r.contains("command"));
         page.click("#verify");
         page.waitForSelector("#chain .badge.ok");
         assertThat(page.locator("#chain").textContent()).contains("chain intact");

@@ -80,7 +80,7 @@ class CopyNoticesE2ETest {
                 .contains("COPY noisy(id, name) FROM STDIN;\nNOTICE:  statement starts\nNOTICE:  row 1 arrives",
                         "NOTICE:  statement done\nCOPY 3", "COPY 2");
         List<AuditRecord> statements = harness.audit(AuditQuery.all().withSubject("copy-notices")
-                .withKind("statement"));
+                .withKind("command"));
         assertThat(statements).filteredOn(r -> r.statement().startsWith("COPY")).hasSize(2)
                 .allMatch(r -> r.verdict().equals("allow"));
     }

@@ -34,7 +34,7 @@ class GatewayHarnessSmokeTest {
             assertThat(r.getString(1)).isEqualTo("app");
             assertThat(r.getInt(2)).isEqualTo(42);
         }
-        assertThat(harness.audit(AuditQuery.all().withSubject("agent-1").withKind("statement")))
+        assertThat(harness.audit(AuditQuery.all().withSubject("agent-1").withKind("command")))
                 .anySatisfy(e -> assertThat(e.statement()).isEqualTo("select current_user, 40 + 2"));
     }
 

@@ -201,7 +201,7 @@ class IdentityAttacksE2ETest {
         }
         assertThat(awaitEnd("short-idle").details().get("reason")).asString().startsWith("token expired");
         assertThat(harness.audit(AuditQuery.all().withSubject("short-idle"))).filteredOn(r -> r.kind()
-                .equals("statement")).extracting(AuditRecord::statement).containsExactly("SELECT 1");
+                .equals("command")).extracting(AuditRecord::statement).containsExactly("SELECT 1");
     }
 
     @Test

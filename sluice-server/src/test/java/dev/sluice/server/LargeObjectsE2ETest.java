@@ -228,6 +228,6 @@ class LargeObjectsE2ETest {
     }
 
     private static List<AuditRecord> statements(String subject) {
-        return harness.audit(AuditQuery.all().withSubject(subject).withKind("statement"));
+        return harness.audit(AuditQuery.all().withSubject(subject).withKind("command"));
     }
 }

@@ -231,7 +231,7 @@ class LexerStateE2ETest {
                     .satisfies(row -> assertThat(((BackendMessage.DataRow) row).values()[0])
                             .containsExactly((byte) 0xE9));
         }
-        List<AuditRecord> statements = harness.audit(AuditQuery.all().withSubject(subject).withKind("statement"));
+        List<AuditRecord> statements = harness.audit(AuditQuery.all().withSubject(subject).withKind("command"));
         assertThat(statements).anyMatch(r -> r.statement().equals("SELECT count(*) FROM \"café\"")
                 && r.verdict().equals("deny") && "no-cafe".equals(r.details().get("rule")));
         assertThat(statements).anyMatch(r -> r.statement().equals("SELECT 'é' AS e, count(*) FROM items")
@@ -285,7 +285,7 @@ class LexerStateE2ETest {
     }
 
     private static List<AuditRecord> refusedStatements(String subject) {
-        return harness.audit(AuditQuery.all().withSubject(subject).withKind("statement")).stream()
+        return harness.audit(AuditQuery.all().withSubject(subject).withKind("command")).stream()
                 .filter(r -> r.verdict().equals("deny")).toList();
     }
 

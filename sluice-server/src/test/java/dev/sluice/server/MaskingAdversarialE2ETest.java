@@ -177,7 +177,7 @@ class MaskingAdversarialE2ETest {
         assertThat(failures).as("audit trail leaks in mode " + mode).isEmpty();
         // every refusal is in the trail as a denied statement with Sluice masking's reason
         List<AuditRecord> statements = harness.audit(AuditQuery.all().withSubject("adv-agent-" + suffix)
-                .withKind("statement").withLimit(10_000));
+                .withKind("command").withLimit(10_000));
         for (Line line : lines) {
             if (line.in(mode) && line.expect().equals("refused")) {
                 boolean audited = statements.stream().anyMatch(r -> r.verdict().equals("deny")

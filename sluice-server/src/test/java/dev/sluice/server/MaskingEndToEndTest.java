@@ -80,6 +80,39 @@ class MaskingEndToEndTest {
         harness.close();
     }
 
+    /**
+     * Red team (masking): the server ignores a Sync sent while it copies data in. Masking kept its own queue of the
+     * messages it expects answers to, and queued that Sync anyway: every later answer was paired with the message
+     * before it, so a derived value was masked by the lineage of the statement before (which had none) and reached
+     * the client clear. One conversation state now: masking expects only what the tracker expects.
+     */
+    @Test
+    void aSyncSentIntoACopyDoesNotShiftMaskingOntoTheWrongStatement() throws Exception {
+        try (PolicyWireClient client = PolicyWireClient.connect(harness.port(),
+                harness.token("agent-copy-sync", "agents"))) {
+            client.send(PolicyWireClient.query("create temp table scratch (x text)")).untilReady();
+            client.send(PolicyWireClient.query("COPY scratch FROM STDIN"));
+            while (!(client.next() instanceof dev.sluice.postgres.wire.BackendMessage.CopyInResponse)) {
+                // wait for the server to copy in
+            }
+            client.send(PolicyWireClient.sync(), // ignored by the server while it copies in
+                    new dev.sluice.postgres.wire.FrontendMessage.CopyData("a\n".getBytes(StandardCharsets.UTF_8)),
+                    new dev.sluice.postgres.wire.FrontendMessage.CopyDone());
+            List<dev.sluice.postgres.wire.BackendMessage> copied = client.untilReady();
+            assertThat(PolicyWireClient.types(copied)).isEqualTo("CZ");
+
+            List<String> seen = new ArrayList<>();
+            for (String sql : List.of("select 1", "select 'plain'",
+                    "select pin::text || '-derived' from customers where id = 1",
+                    "select pin::text || '-derived' from customers where id = 1")) {
+                seen.add(client.send(PolicyWireClient.query(sql)).untilReady().toString());
+            }
+
+            assertThat(String.join("\n", seen)).doesNotContain("1234-derived").doesNotContain("1234");
+            assertThat(seen.get(0)).as("masking still pairs answers with statements").contains("DataRow");
+        }
+    }
+
     @Test
     void psqlSeesMaskedValuesOnly() {
         Cli.Result result = harness.psql(harness.token("agent-psql", "agents"), "-At", "-c",
@@ -222,13 +255,13 @@ class MaskingEndToEndTest {
             assertThat(r.next()).isTrue();
             assertThat(r.getString(1)).isEqualTo("carol.white@example.net"); // clear for the dpo...
         }
-        assertThat(harness.audit(AuditQuery.all().withSubject("dpo-audit").withKind("statement")))
+        assertThat(harness.audit(AuditQuery.all().withSubject("dpo-audit").withKind("command")))
                 .allSatisfy(e -> assertThat(e.statement()).doesNotContain("GB82WEST12345698765432")); // ...not here
         List<AuditRecord> results = awaitMaskedResult("agent-audit");
         assertThat(results).filteredOn(e -> e.details().containsKey("masked"))
                 .anySatisfy(e -> assertThat(((Map<?, ?>) e.details().get("masked")).keySet())
                         .map(Object::toString).contains("customer-pii/customers.email", "customer-pii/customers.card"));
-        assertThat(harness.audit(AuditQuery.all().withSubject("agent-audit").withKind("statement")))
+        assertThat(harness.audit(AuditQuery.all().withSubject("agent-audit").withKind("command")))
                 .anySatisfy(e -> assertThat(e.statement()).contains("[REDACTED]"));
         // Every test's statements are in the store by now or soon; the dpo's too: its results are clear, its audit
         // trail is not (unless-groups exempt results, never the record).
@@ -276,7 +309,7 @@ class MaskingEndToEndTest {
     private static List<AuditRecord> awaitMaskedResult(String subject) throws InterruptedException {
         for (int i = 0; i < 100; i++) {
             List<AuditRecord> result = harness.audit(AuditQuery.all().withSubject(subject)
-                    .withKind("statement.result"));
+                    .withKind("command.result"));
             if (result.stream().anyMatch(e -> e.details().containsKey("masked"))) {
                 return result;
             }

@@ -51,7 +51,7 @@ class MultiKindAuditE2ETest {
                     () -> s.execute("SELECT * FROM items FOR UPDATE")))
                     .hasMessageContaining("denied by Sluice policy rule \"no-locks-for-agents\"");
         }
-        List<AuditRecord> trail = harness.audit(AuditQuery.all().withSubject("kinds-audit").withKind("statement")
+        List<AuditRecord> trail = harness.audit(AuditQuery.all().withSubject("kinds-audit").withKind("command")
                 .withLimit(20));
         assertThat(trail).extracting(r -> r.details().get("command_kind"))
                 .contains("UPDATE+INSERT", "CREATE+INSERT+SELECT", "SELECT+LOCK");

@@ -74,7 +74,7 @@ class NamedStatementsE2ETest {
     }
 
     private static List<AuditRecord> audit(String subject) {
-        return harness.audit(AuditQuery.all().withSubject(subject).withKind("statement").withLimit(1000));
+        return harness.audit(AuditQuery.all().withSubject(subject).withKind("command").withLimit(1000));
     }
 
     /** The DELETE was judged (held, then rejected) as itself, with its own text in the audited statement. */

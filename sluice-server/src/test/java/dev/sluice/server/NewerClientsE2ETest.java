@@ -67,7 +67,7 @@ class NewerClientsE2ETest {
             assertThat(untilReady(reader)).anyMatch(m -> m instanceof BackendMessage.DataRow row
                     && new String(row.values()[0], java.nio.charset.StandardCharsets.UTF_8).equals("42"));
         }
-        assertThat(harness.audit(AuditQuery.all().withSubject("direct-tls").withKind("statement")))
+        assertThat(harness.audit(AuditQuery.all().withSubject("direct-tls").withKind("command")))
                 .anyMatch(r -> r.statement().equals("SELECT 41 + 1") && r.verdict().equals("allow"));
     }
 

@@ -183,7 +183,7 @@ class PolicyCorpusE2ETest {
 
     /** Every refusal is in the trail as a statement event with verdict deny/hold and the rule that decided. */
     private static List<String> auditMismatches(Mode mode, String subject, List<Row> run) {
-        List<AuditRecord> records = harness.audit(AuditQuery.all().withSubject(subject).withKind("statement")
+        List<AuditRecord> records = harness.audit(AuditQuery.all().withSubject(subject).withKind("command")
                 .withLimit(10_000));
         List<String> result = new ArrayList<>();
         for (Row row : run) {

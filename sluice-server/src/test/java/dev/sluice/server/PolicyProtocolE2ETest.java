@@ -236,7 +236,7 @@ class PolicyProtocolE2ETest {
     }
 
     private static AuditRecord lastAllowed(String subject) {
-        return harness.audit(AuditQuery.all().withSubject(subject).withKind("statement")).stream()
+        return harness.audit(AuditQuery.all().withSubject(subject).withKind("command")).stream()
                 .filter(r -> r.verdict().equals("allow")).reduce((a, b) -> b).orElseThrow();
     }
 

@@ -89,7 +89,7 @@ class PostgresAuditTrailE2ETest {
 
     @Test
     void extendedProtocolStatementsRecordTheParseTextAndBoundValues() {
-        List<AuditRecord> inserts = events(extendedSession, "statement").stream()
+        List<AuditRecord> inserts = events(extendedSession, "command").stream()
                 .filter(e -> e.statement().equals("insert into audited values ($1, $2)")).toList();
         assertThat(inserts).hasSize(3).allSatisfy(e -> {
             assertThat(e.verdict()).isEqualTo("allow");
@@ -104,7 +104,7 @@ class PostgresAuditTrailE2ETest {
 
     @Test
     void resultsRecordRowsErrorsAndDuration() {
-        List<AuditRecord> statements = events(extendedSession, "statement");
+        List<AuditRecord> statements = events(extendedSession, "command");
         AuditRecord update = statements.stream().filter(e -> e.statement().startsWith("update audited")).findFirst()
                 .orElseThrow();
         assertThat(update.details()).containsEntry("command_kind", "UPDATE");
@@ -127,7 +127,7 @@ class PostgresAuditTrailE2ETest {
 
     @Test
     void simpleProtocolStatementIsRecordedWithItsRows() {
-        AuditRecord statement = events(simpleSession, "statement").stream()
+        AuditRecord statement = events(simpleSession, "command").stream()
                 .filter(e -> e.statement().equals("select g from generate_series(1, 7) g")).findFirst().orElseThrow();
         assertThat(statement.details()).containsEntry("command_kind", "SELECT")
                 .containsEntry("parameters", List.of());
@@ -162,9 +162,9 @@ class PostgresAuditTrailE2ETest {
         List<JsonNode> ours = lines.stream().filter(n -> n.get("session").asText().equals(extendedSession)).toList();
         assertThat(ours).extracting(n -> n.get("kind").asText())
                 .startsWith("session.start").endsWith("session.end")
-                .contains("statement", "statement.result");
+                .contains("command", "command.result");
         assertThat(ours).anySatisfy(n -> {
-            assertThat(n.get("kind").asText()).isEqualTo("statement");
+            assertThat(n.get("kind").asText()).isEqualTo("command");
             assertThat(n.get("statement").asText()).isEqualTo("select 1/0");
             assertThat(n.get("verdict").asText()).isEqualTo("allow");
             assertThat(n.get("subject").asText()).isEqualTo("auditor");
@@ -172,7 +172,7 @@ class PostgresAuditTrailE2ETest {
             assertThat(n.get("connection").asText()).isEqualTo("orders");
         });
         assertThat(ours).anySatisfy(n -> {
-            assertThat(n.get("kind").asText()).isEqualTo("statement.result");
+            assertThat(n.get("kind").asText()).isEqualTo("command.result");
             assertThat(n.get("error").asText()).contains("division by zero");
         });
         assertThat(ours).anySatisfy(n -> assertThat(n.get("rows").asLong()).isEqualTo(2));
@@ -185,7 +185,7 @@ class PostgresAuditTrailE2ETest {
 
     private static AuditRecord resultOf(AuditRecord statement) {
         Object id = statement.details().get("statement_id");
-        return only(events(statement.session(), "statement.result").stream()
+        return only(events(statement.session(), "command.result").stream()
                 .filter(e -> e.details().get("statement_id").equals(id)).toList());
     }
 

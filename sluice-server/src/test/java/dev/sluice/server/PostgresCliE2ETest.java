@@ -58,7 +58,7 @@ class PostgresCliE2ETest {
         assertThat(table.stdout()).contains("Table \"public.products\"", "price", "numeric(8,2)",
                 "\"products_pkey\" PRIMARY KEY, btree (id)", "\"products_name\" btree (name)");
 
-        assertThat(harness.audit(AuditQuery.all().withSubject("psql-user").withKind("statement")))
+        assertThat(harness.audit(AuditQuery.all().withSubject("psql-user").withKind("command")))
                 .anySatisfy(e -> assertThat(e.statement()).contains("pg_catalog.pg_class"));
     }
 

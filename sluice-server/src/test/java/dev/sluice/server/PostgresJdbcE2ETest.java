@@ -64,7 +64,7 @@ class PostgresJdbcE2ETest {
                 }
             }
         }
-        List<AuditRecord> statements = harness.audit(AuditQuery.all().withSubject("jdbc-prep").withKind("statement"));
+        List<AuditRecord> statements = harness.audit(AuditQuery.all().withSubject("jdbc-prep").withKind("command"));
         assertThat(statements).filteredOn(e -> e.statement().equals("select name from customers where id = $1"))
                 .hasSize(10)
                 .allSatisfy(e -> assertThat(e.verdict()).isEqualTo("allow"))
@@ -156,7 +156,7 @@ class PostgresJdbcE2ETest {
                 assertThat(r.next()).isTrue();
             }
         }
-        assertThat(harness.audit(AuditQuery.all().withSubject("jdbc-copy").withKind("statement.result")))
+        assertThat(harness.audit(AuditQuery.all().withSubject("jdbc-copy").withKind("command.result")))
                 .anySatisfy(e -> assertThat(e.rows()).isEqualTo(5000));
     }
 
@@ -252,18 +252,18 @@ class PostgresJdbcE2ETest {
             c.commit();
         }
         // One statement, judged and audited once however many chunks were fetched; its result counts every row.
-        List<AuditRecord> statements = harness.audit(AuditQuery.all().withSubject("jdbc-stream").withKind("statement"))
+        List<AuditRecord> statements = harness.audit(AuditQuery.all().withSubject("jdbc-stream").withKind("command"))
                 .stream().filter(e -> e.statement().contains("generate_series(1, 200000)")).toList();
         assertThat(statements).hasSize(1);
         Object id = statements.getFirst().details().get("statement_id");
-        await(() -> assertThat(harness.audit(AuditQuery.all().withSubject("jdbc-stream").withKind("statement.result")))
+        await(() -> assertThat(harness.audit(AuditQuery.all().withSubject("jdbc-stream").withKind("command.result")))
                 .filteredOn(e -> id.equals(e.details().get("statement_id")))
                 .singleElement()
                 .satisfies(e -> assertThat(e.rows()).isEqualTo(200_000)));
     }
 
     private static List<AuditRecord> audited(String subject, String prefix) {
-        return harness.audit(AuditQuery.all().withSubject(subject).withKind("statement")).stream()
+        return harness.audit(AuditQuery.all().withSubject(subject).withKind("command")).stream()
                 .filter(e -> e.statement().startsWith(prefix)).toList();
     }
 
@@ -323,7 +323,7 @@ class PostgresJdbcE2ETest {
             }
         }
         List<AuditRecord> results = harness.audit(AuditQuery.all().withSubject("jdbc-batch-fail")
-                .withKind("statement.result"));
+                .withKind("command.result"));
         assertThat(results).anySatisfy(e -> assertThat(e.details().get("sqlstate")).isEqualTo("23505"))
                 .anySatisfy(e -> assertThat(e.error()).contains("not executed"));
     }
@@ -355,7 +355,7 @@ class PostgresJdbcE2ETest {
                 assertThat(r.getInt(1)).isEqualTo(big.length());
             }
         }
-        assertThat(harness.audit(AuditQuery.all().withSubject("jdbc-big-literal").withKind("statement")))
+        assertThat(harness.audit(AuditQuery.all().withSubject("jdbc-big-literal").withKind("command")))
                 .anySatisfy(e -> assertThat(e.statement()).startsWith("insert into blobs")
                         .hasSizeLessThan(70_000).contains("…[cut: ").contains(" bytes, sha256 "));
     }

@@ -72,7 +72,7 @@ class SharedAuditStoreTest {
             }
         }
 
-        List<AuditRecord> statements = replica.audit().query(AuditQuery.all().withKind("statement"));
+        List<AuditRecord> statements = replica.audit().query(AuditQuery.all().withKind("command"));
         assertThat(statements).extracting(AuditRecord::subject).contains("agent-a", "agent-b");
         assertThat(statements).filteredOn(r -> r.statement().startsWith("select 'from replica")).hasSize(10);
         List<AuditRecord> all = harness.audit(AuditQuery.all().withLimit(10_000));

@@ -119,7 +119,7 @@ class StartupParametersE2ETest {
         assertThat(result.stderr()).contains("denied by Sluice policy rule \"no-statement-timeout-off\"")
                 .contains("statement_timeout stays as configured");
         List<AuditRecord> statements = poll(() -> harness.audit(AuditQuery.all().withSubject(subject)
-                .withKind("statement")));
+                .withKind("command")));
         assertThat(statements).singleElement().satisfies(r -> {
             assertThat(r.statement()).isEqualTo("SET \"statement_timeout\" = '0'");
             assertThat(r.verdict()).isEqualTo("deny");
@@ -130,7 +130,7 @@ class StartupParametersE2ETest {
         // the same setting in a top-level key (PGTZ-style) is judged the same way
         assertThatThrownBy(() -> PolicyWireClient.connect(harness.port(), harness.token(subject, "agents"),
                 Map.of("statement_timeout", "0")).close()).isInstanceOf(Exception.class);
-        assertThat(harness.audit(AuditQuery.all().withSubject(subject).withKind("statement"))).hasSize(2);
+        assertThat(harness.audit(AuditQuery.all().withSubject(subject).withKind("command"))).hasSize(2);
     }
 
     @Test
@@ -148,7 +148,7 @@ class StartupParametersE2ETest {
             assertThatThrownBy(() -> PolicyWireClient.connect(harness.port(), token, parameters).close())
                     .as(parameters.toString()).isInstanceOf(Exception.class);
         }
-        List<AuditRecord> refused = harness.audit(AuditQuery.all().withSubject(subject).withKind("statement"));
+        List<AuditRecord> refused = harness.audit(AuditQuery.all().withSubject(subject).withKind("command"));
         assertThat(refused).hasSize(unsafe.size()).allMatch(r -> r.verdict().equals("deny"));
         assertThat(refused.toString()).contains("changes who the session acts as", "replication connections run no SQL",
                 "the startup option -O is not passed on", "has no value", "loads code as the session starts");

@@ -58,7 +58,7 @@ class StatementLimitsE2ETest {
             assertThat(answer(s)).isEqualTo(42);
         }
         List<AuditRecord> trail = harness.audit(AuditQuery.all().withSubject("limits-simple")
-                .withKind("statement").withLimit(10));
+                .withKind("command").withLimit(10));
         assertThat(trail).anySatisfy(r -> {
             assertThat(r.verdict()).isEqualTo("deny");
             assertThat(r.statement()).startsWith("select 1+1+1").hasSizeLessThan(70_000).contains("sha256");

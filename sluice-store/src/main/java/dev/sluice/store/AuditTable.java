@@ -13,6 +13,7 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditRecord;
 
 /** The SQL of {@code audit_event}: plain JDBC, portable statements. Stateless; callers own the connections. */
@@ -99,7 +100,9 @@ final class AuditTable {
 
     static AuditRecord toRecord(AuditRow row) {
         EventFields f = row.fields();
-        return new AuditRecord(row.seq(), Instant.ofEpochMilli(f.timeMs()), f.kind(), f.session(), f.subject(),
+        // read under the current name: an older trail's `statement` is today's `command` (the row keeps its own)
+        return new AuditRecord(row.seq(), Instant.ofEpochMilli(f.timeMs()), AuditEvent.currentKind(f.kind()),
+                f.session(), f.subject(),
                 groups(f.groups()), f.connection(), f.statement(), f.verdict(), f.rows(), f.error(),
                 details(f.details()));
     }

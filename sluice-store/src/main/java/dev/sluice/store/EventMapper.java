@@ -18,8 +18,8 @@ import dev.sluice.core.audit.AuditEvent.ConfigReloaded;
 import dev.sluice.core.audit.AuditEvent.RecordingChunk;
 import dev.sluice.core.audit.AuditEvent.SessionEnded;
 import dev.sluice.core.audit.AuditEvent.SessionStarted;
-import dev.sluice.core.audit.AuditEvent.StatementCompleted;
-import dev.sluice.core.audit.AuditEvent.StatementEvaluated;
+import dev.sluice.core.audit.AuditEvent.CommandCompleted;
+import dev.sluice.core.audit.AuditEvent.CommandEvaluated;
 import dev.sluice.core.identity.Principal;
 
 /**
@@ -56,7 +56,7 @@ final class EventMapper {
                 details.put("protocol", text(e.protocol()));
                 yield fields(e, e.ctx(), "", "", -1, text(e.reason()), details);
             }
-            case StatementEvaluated e -> {
+            case CommandEvaluated e -> {
                 Map<String, Object> details = sessionDetails(e.ctx());
                 details.put("statement_id", e.statementId());
                 details.put("parameters", e.parameters());
@@ -66,7 +66,7 @@ final class EventMapper {
                 String error = ALLOW.equals(e.verdict()) ? "" : text(e.reason());
                 yield fields(e, e.ctx(), text(e.text()), text(e.verdict()), -1, error, details);
             }
-            case StatementCompleted e -> {
+            case CommandCompleted e -> {
                 Map<String, Object> details = sessionDetails(e.ctx());
                 details.put("statement_id", e.statementId());
                 details.put("tag", text(e.tag()));

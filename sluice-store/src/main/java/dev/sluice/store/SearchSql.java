@@ -28,7 +28,7 @@ final class SearchSql {
             + "AND e.kind = 'session.end' ORDER BY e.seq DESC LIMIT 1)";
     private static final String SESSIONS = "SELECT s.session, s.subject, s.connection, s.details, s.time_ms, "
             + SESSION_END.formatted("e.time_ms") + ", " + SESSION_END.formatted("e.details") + ", "
-            + "(SELECT COUNT(*) FROM audit_event e WHERE e.session = s.session AND e.kind = 'statement') "
+            + "(SELECT COUNT(*) FROM audit_event e WHERE e.session = s.session AND e.kind IN ('command', 'statement')) "
             + "FROM audit_event s WHERE s.kind = 'session.start'";
 
     private SearchSql() {
@@ -46,7 +46,7 @@ final class SearchSql {
         equal(sql, args, "subject", query.subject());
         equal(sql, args, "connection", query.connection());
         equal(sql, args, "session", query.session());
-        equal(sql, args, "kind", query.kind());
+        kind(sql, args, query.kind());
         window(sql, args, "time_ms", query.since(), query.until());
         sql.append(" ORDER BY seq DESC LIMIT ?");
         args.add(query.limit());
@@ -65,7 +65,7 @@ final class SearchSql {
         equal(sql, args, "subject", search.filter(Field.SUBJECT));
         equal(sql, args, "connection", search.filter(Field.CONNECTION));
         equal(sql, args, "session", search.filter(Field.SESSION));
-        equal(sql, args, "kind", search.filter(Field.KIND));
+        kind(sql, args, search.filter(Field.KIND));
         equal(sql, args, "verdict", search.filter(Field.VERDICT));
         search.filter(Field.GROUP).ifPresent(group -> {
             sql.append(" AND groups LIKE ? ESCAPE '\\'");
@@ -86,6 +86,17 @@ final class SearchSql {
         sql.append(" ORDER BY seq LIMIT ?");
         args.add(search.limit());
         return records(connection, sql, args);
+    }
+
+    /** A kind filter that also finds the events stored under its earlier name ({@link AuditEvent#RENAMED_KINDS}). */
+    private static void kind(StringBuilder sql, List<Object> args, Optional<String> kind) {
+        if (kind.isEmpty()) {
+            return;
+        }
+        List<String> names = dev.sluice.core.audit.AuditEvent.storedKinds(kind.get());
+        sql.append(" AND kind IN (").append(String.join(", ", java.util.Collections.nCopies(names.size(), "?")))
+                .append(')');
+        args.addAll(names);
     }
 
     static List<SessionSummary> sessions(Connection connection, AuditSearch search, Optional<String> id)

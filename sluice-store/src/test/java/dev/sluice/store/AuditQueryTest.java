@@ -65,7 +65,7 @@ class AuditQueryTest {
         assertThat(seqs(AuditQuery.all().withSubject("alice"))).containsExactly(1L, 3L, 4L);
         assertThat(seqs(AuditQuery.all().withConnection("prod"))).containsExactly(1L, 2L, 4L);
         assertThat(seqs(AuditQuery.all().withSession("s-a1"))).containsExactly(1L, 4L);
-        assertThat(seqs(AuditQuery.all().withKind("statement"))).containsExactly(1L, 2L, 3L);
+        assertThat(seqs(AuditQuery.all().withKind("command"))).containsExactly(1L, 2L, 3L);
         assertThat(seqs(AuditQuery.all().withSubject("alice").withConnection("prod").withKind("session.end")))
                 .containsExactly(4L);
         assertThat(seqs(AuditQuery.all().withSubject("nobody"))).isEmpty();
@@ -118,7 +118,7 @@ class AuditQueryTest {
                 seen.add(count);
             }
             writer.join();
-            assertThat(other.query(AuditQuery.all().withKind("statement").withLimit(10_000))).hasSize(503);
+            assertThat(other.query(AuditQuery.all().withKind("command").withLimit(10_000))).hasSize(503);
             assertThat(other.verify().ok()).isTrue();
         }
         assertThat(seen).isSorted().isNotEmpty();

@@ -50,7 +50,7 @@ class AuditStoreReaderTest {
         AuditContext bob = Events.ctx("s-b1", "bob", "test");
         log.append(new AuditEvent.SessionStarted(T, alice, "postgres", "alice", "psql"));            // 1
         log.append(Events.statement(T.plusSeconds(1), alice, 1, "SELECT secret_50% FROM t"));         // 2
-        log.append(new AuditEvent.StatementEvaluated(T.plusSeconds(2), alice, 2, "DROP TABLE t", List.of(),
+        log.append(new AuditEvent.CommandEvaluated(T.plusSeconds(2), alice, 2, "DROP TABLE t", List.of(),
                 "DROP", "deny", "no-ddl", "DDL is refused"));                                        // 3
         log.append(new AuditEvent.RecordingChunk(T.plusSeconds(2), alice, "sql/v1", 2,
                 "{\"text\":\"DROP TABLE t\"}"));                                                      // 4
@@ -129,7 +129,7 @@ class AuditStoreReaderTest {
     void queryKeepsTheNewestEventsOldestFirst() {
         assertThat(reader.query(dev.sluice.core.audit.AuditQuery.all().withLimit(2)))
                 .extracting(AuditRecord::seq).containsExactly(5L, 6L);
-        assertThat(reader.query(dev.sluice.core.audit.AuditQuery.all().withSubject("alice").withKind("statement")))
+        assertThat(reader.query(dev.sluice.core.audit.AuditQuery.all().withSubject("alice").withKind("command")))
                 .extracting(AuditRecord::seq).containsExactly(2L, 3L);
     }
 

@@ -33,7 +33,7 @@ final class Events {
     }
 
     static AuditEvent statement(Instant time, AuditContext ctx, long id, String text) {
-        return new AuditEvent.StatementEvaluated(time, ctx, id, text, List.of(), "SELECT", "allow", "", "");
+        return new AuditEvent.CommandEvaluated(time, ctx, id, text, List.of(), "SELECT", "allow", "", "");
     }
 
     static AuditEvent statement(long id) {

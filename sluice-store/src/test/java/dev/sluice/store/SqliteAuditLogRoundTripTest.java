@@ -86,10 +86,10 @@ class SqliteAuditLogRoundTripTest {
 
     @Test
     void storesAllowedStatementWithoutError() {
-        AuditRecord record = roundTrip(new AuditEvent.StatementEvaluated(T, ctx, 7, "SELECT * FROM t WHERE id = $1",
+        AuditRecord record = roundTrip(new AuditEvent.CommandEvaluated(T, ctx, 7, "SELECT * FROM t WHERE id = $1",
                 List.of("42", "***"), "SELECT", "allow", "read-only", ""));
 
-        assertThat(record).isEqualTo(new AuditRecord(1, T, "statement", SESSION, "alice", List.of("dba", "dev"),
+        assertThat(record).isEqualTo(new AuditRecord(1, T, "command", SESSION, "alice", List.of("dba", "dev"),
                 "prod", "SELECT * FROM t WHERE id = $1", "allow", -1, "", Map.of(
                         "statement_id", 7L, "parameters", List.of("42", "***"), "command_kind", "SELECT",
                         "rule", "read-only", "reason", "", "client_address", "10.0.0.9:5123")));
@@ -97,7 +97,7 @@ class SqliteAuditLogRoundTripTest {
 
     @Test
     void storesRefusedStatementReasonAsError() {
-        AuditRecord record = roundTrip(new AuditEvent.StatementEvaluated(T, ctx, 8, "DELETE FROM t", List.of(),
+        AuditRecord record = roundTrip(new AuditEvent.CommandEvaluated(T, ctx, 8, "DELETE FROM t", List.of(),
                 "DELETE", "deny", "no-unbounded-delete", "DELETE without WHERE"));
 
         assertThat(record.verdict()).isEqualTo("deny");
@@ -108,12 +108,12 @@ class SqliteAuditLogRoundTripTest {
 
     @Test
     void storesStatementCompletionWithRowsAndError() {
-        AuditRecord record = roundTrip(new AuditEvent.StatementCompleted(T, ctx, 7, "UPDATE 3", 3, "", "",
+        AuditRecord record = roundTrip(new AuditEvent.CommandCompleted(T, ctx, 7, "UPDATE 3", 3, "", "",
                 Duration.ofMillis(12)));
-        AuditRecord failed = roundTrip(new AuditEvent.StatementCompleted(T, ctx, 8, "", -1, "42P01",
+        AuditRecord failed = roundTrip(new AuditEvent.CommandCompleted(T, ctx, 8, "", -1, "42P01",
                 "relation \"x\" does not exist", Duration.ofMillis(1)));
 
-        assertThat(record).isEqualTo(new AuditRecord(1, T, "statement.result", SESSION, "alice",
+        assertThat(record).isEqualTo(new AuditRecord(1, T, "command.result", SESSION, "alice",
                 List.of("dba", "dev"), "prod", "", "", 3, "", Map.of("statement_id", 7L, "tag", "UPDATE 3",
                 "sqlstate", "", "duration_ms", 12L, "client_address", "10.0.0.9:5123")));
         assertThat(failed.rows()).isEqualTo(-1);
@@ -164,7 +164,7 @@ class SqliteAuditLogRoundTripTest {
 
     @Test
     void writesOneJsonObjectPerRecordInFixedFieldOrder() throws Exception {
-        AuditRecord record = roundTrip(new AuditEvent.StatementEvaluated(T, ctx, 1, "SELECT '\"x\"'\n", List.of(),
+        AuditRecord record = roundTrip(new AuditEvent.CommandEvaluated(T, ctx, 1, "SELECT '\"x\"'\n", List.of(),
                 "SELECT", "allow", "", ""));
 
         String json = AuditJson.toJson(record);

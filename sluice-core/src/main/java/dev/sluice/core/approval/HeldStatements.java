@@ -73,7 +73,7 @@ final class HeldStatements implements SessionHolds {
         ApprovalRequest request = new ApprovalRequest(Approvals.newId("ap-"), ApprovalKind.STATEMENT,
                 ApprovalState.PENDING, 0, grant.principal(), grant.connection().name(),
                 grant.context().session().value(), statementId,
-                AuditText.bounded(text, AuditText.maxStatementBytes(state.get().config())), kinds,
+                AuditText.bounded(text, state.get().maxAuditedBytes()), kinds,
                 StatementShape.of(text), hold.rule(), hold.reason(), terms.approvers(), terms.approvalsRequired(),
                 terms.scope(), terms.scope() == Action.Scope.DURATION ? terms.expires() : Duration.ZERO,
                 AuditText.callerString(StatementShape.justification(text).orElse(applicationName)), now,

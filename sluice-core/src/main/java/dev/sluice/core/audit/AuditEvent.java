@@ -18,6 +18,30 @@ public sealed interface AuditEvent {
     /** The stable name stored and queried, e.g. {@code session.start}. */
     String kind();
 
+    /**
+     * Names earlier versions stored for the same events: {@code statement} and {@code statement.result} became
+     * {@code command} and {@code command.result} when the session flow became protocol-neutral. Stored rows keep
+     * their names (the hash chain covers them); readers present and query them under the current ones.
+     */
+    Map<String, String> RENAMED_KINDS = Map.of("statement", "command", "statement.result", "command.result");
+
+    /** The current name of a stored kind. */
+    static String currentKind(String stored) {
+        return RENAMED_KINDS.getOrDefault(stored, stored);
+    }
+
+    /** Every stored name of a kind: itself and its earlier names. */
+    static java.util.List<String> storedKinds(String kind) {
+        String current = currentKind(kind);
+        java.util.List<String> result = new java.util.ArrayList<>(java.util.List.of(current));
+        RENAMED_KINDS.forEach((old, now) -> {
+            if (now.equals(current)) {
+                result.add(old);
+            }
+        });
+        return result;
+    }
+
     /** Session-bound events carry their context; gateway-wide events (a config reload) do not. */
     default Optional<AuditContext> context() {
         return Optional.empty();
@@ -77,7 +101,7 @@ public sealed interface AuditEvent {
     /**
      * A statement (or other command) was judged. Durable before it is forwarded.
      *
-     * @param statementId  sequence number within the session, shared with its {@link StatementCompleted}
+     * @param statementId  sequence number within the session, shared with its {@link CommandCompleted}
      * @param text         the statement text after masking
      * @param parameters   bound parameter values after masking (extended protocol), else empty
      * @param commandKind  classification, one per distinct statement joined by {@code ;}, each its kinds joined by {@code +}
@@ -86,14 +110,14 @@ public sealed interface AuditEvent {
      * @param rule         the rule that decided, empty for the connection default
      * @param reason       why, in words, for a refusal; empty when allowed
      */
-    record StatementEvaluated(Instant time, AuditContext ctx, long statementId, String text, List<String> parameters,
+    record CommandEvaluated(Instant time, AuditContext ctx, long statementId, String text, List<String> parameters,
                               String commandKind, String verdict, String rule, String reason) implements AuditEvent {
-        public StatementEvaluated {
+        public CommandEvaluated {
             parameters = List.copyOf(parameters);
         }
 
         public String kind() {
-            return "statement";
+            return "command";
         }
 
         public Optional<AuditContext> context() {
@@ -110,21 +134,21 @@ public sealed interface AuditEvent {
      * @param masked   how many values each masking rule replaced in the result, keyed {@code rule/detector} or
      *                 {@code rule/table.column}; never the values; empty when nothing was masked
      */
-    record StatementCompleted(Instant time, AuditContext ctx, long statementId, String tag, long rows, String sqlState,
+    record CommandCompleted(Instant time, AuditContext ctx, long statementId, String tag, long rows, String sqlState,
                               String error, Duration duration, Map<String, Long> masked) implements AuditEvent {
-        public StatementCompleted {
+        public CommandCompleted {
             masked = Map.copyOf(masked);
             error = error == null ? null : AuditText.bounded(error, AuditText.DEFAULT_MAX_STATEMENT_BYTES);
         }
 
         /** An outcome with nothing masked. */
-        public StatementCompleted(Instant time, AuditContext ctx, long statementId, String tag, long rows,
+        public CommandCompleted(Instant time, AuditContext ctx, long statementId, String tag, long rows,
                                   String sqlState, String error, Duration duration) {
             this(time, ctx, statementId, tag, rows, sqlState, error, duration, Map.of());
         }
 
         public String kind() {
-            return "statement.result";
+            return "command.result";
         }
 
         public Optional<AuditContext> context() {

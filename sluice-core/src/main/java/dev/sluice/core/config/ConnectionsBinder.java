@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import dev.sluice.core.Secret;
 
 /** Binds the {@code connections} list, recording every problem of every item. */
 final class ConnectionsBinder {

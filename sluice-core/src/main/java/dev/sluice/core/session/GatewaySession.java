@@ -81,7 +81,7 @@ public final class GatewaySession {
         this.started = clock.instant();
         this.holds = service.approvals().session(grant, state);
         this.holds.applicationName(start.application());
-        this.maxAuditedBytes = AuditText.maxStatementBytes(state.get().config());
+        this.maxAuditedBytes = state.get().maxAuditedBytes();
     }
 
     /** Records the start; throws {@link dev.sluice.core.audit.AuditWriteException} when it cannot. */
@@ -163,7 +163,7 @@ public final class GatewaySession {
      */
     public void completed(long commandId, CommandOutcome outcome, Duration duration, Map<String, Long> masked) {
         try {
-            audit.appendLater(new AuditEvent.StatementCompleted(clock.instant(), context(), commandId, outcome.tag(),
+            audit.appendLater(new AuditEvent.CommandCompleted(clock.instant(), context(), commandId, outcome.tag(),
                     outcome.rows(), outcome.state(), outcome.error(), duration, masked));
         } catch (RuntimeException e) {
             LOG.error("session {}: could not record the outcome of command {}", context().session(), commandId, e);
@@ -320,7 +320,7 @@ public final class GatewaySession {
         String kinds = commands.isEmpty() ? "EMPTY"
                 : String.join(";", commands.stream().map(Command::kindsLabel).distinct().toList());
         Verdict verdict = decision.verdict();
-        audit.writeAhead(new AuditEvent.StatementEvaluated(clock.instant(), context(), id, text, parameters, kinds,
+        audit.writeAhead(new AuditEvent.CommandEvaluated(clock.instant(), context(), id, text, parameters, kinds,
                 verdict.label(), ruleOf(verdict), reasonOf(verdict)));
         start.recorder().onCommand(id, text, parameters, verdict.label(), reasonOf(verdict));
         return id;

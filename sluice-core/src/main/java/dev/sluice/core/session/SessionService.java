@@ -20,7 +20,6 @@ import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.approval.ApprovalGate;
 import dev.sluice.core.audit.AuditLog;
 import dev.sluice.core.audit.AuditWriteException;
-import dev.sluice.core.config.RecordingConfig;
 
 /**
  * The gateway's sessions, whatever their protocol: the session cap and its refusal, drain, the live-session registry
@@ -95,7 +94,7 @@ public final class SessionService {
 
         /** What the protocol's recorder needs, under the configuration in force now. */
         public RecordingContext recording() {
-            return new RecordingContext(grant.context(), audit, clock, RecordingConfig.of(state.get().config()));
+            return new RecordingContext(grant.context(), audit, clock, state.get().recording());
         }
 
         /**

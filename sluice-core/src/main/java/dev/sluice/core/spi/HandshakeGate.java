@@ -1,4 +1,4 @@
-package dev.sluice.postgres;
+package dev.sluice.core.spi;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread-safe: {@link #tryEnter} runs on the accept thread, {@link Permit#close} on session threads, deadlines on
  * one platform daemon thread. The counts are guarded by one lock, held only for map updates.
  */
-final class HandshakeGate implements AutoCloseable {
+public final class HandshakeGate implements AutoCloseable {
     private final int maxHandshakes;
     private final int maxPerAddress;
     private final Duration deadline;
@@ -31,12 +31,12 @@ final class HandshakeGate implements AutoCloseable {
     private final ScheduledThreadPoolExecutor timer;
     private int total;
 
-    HandshakeGate(int maxHandshakes, int maxPerAddress, Duration deadline) {
+    public HandshakeGate(int maxHandshakes, int maxPerAddress, Duration deadline) {
         this.maxHandshakes = maxHandshakes;
         this.maxPerAddress = maxPerAddress;
         this.deadline = deadline;
         this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread result = new Thread(runnable, "sluice-pg-handshake-deadline");
+            Thread result = new Thread(runnable, "sluice-handshake-deadline");
             result.setDaemon(true);
             return result;
         });
@@ -44,11 +44,11 @@ final class HandshakeGate implements AutoCloseable {
     }
 
     /** Why a connection got no permit: the wording is shown to the client. */
-    enum Refusal {
+    public enum Refusal {
         TOTAL("too many connections are authenticating with Sluice; try again shortly"),
         ADDRESS("too many connections from your address are authenticating with Sluice; try again shortly");
 
-        final String message;
+        public final String message;
 
         Refusal(String message) {
             this.message = message;
@@ -56,7 +56,7 @@ final class HandshakeGate implements AutoCloseable {
     }
 
     /** A permit for the accepted {@code socket}, its deadline armed; {@link Refused} says why there is none. */
-    Permit tryEnter(Socket socket) throws Refused {
+    public Permit tryEnter(Socket socket) throws Refused {
         InetAddress address = socket.getInetAddress();
         lock.lock();
         try {
@@ -78,7 +78,7 @@ final class HandshakeGate implements AutoCloseable {
     }
 
     /** Closes {@code socket} after {@code delay} unless the returned future is cancelled first. */
-    ScheduledFuture<?> closeLater(Socket socket, Duration delay) {
+    public ScheduledFuture<?> closeLater(Socket socket, Duration delay) {
         return timer.schedule(() -> {
             try {
                 socket.close();
@@ -89,7 +89,7 @@ final class HandshakeGate implements AutoCloseable {
     }
 
     /** Connections holding a permit now (for tests and metrics). */
-    int inHandshake() {
+    public int inHandshake() {
         lock.lock();
         try {
             return total;
@@ -99,7 +99,7 @@ final class HandshakeGate implements AutoCloseable {
     }
 
     /** Deadlines waiting to fire (for tests: a finished handshake leaves none behind). */
-    int pendingDeadlines() {
+    public int pendingDeadlines() {
         return timer.getQueue().size();
     }
 
@@ -119,8 +119,8 @@ final class HandshakeGate implements AutoCloseable {
     }
 
     /** No permit: the budget is spent. */
-    static final class Refused extends Exception {
-        final Refusal refusal;
+    public static final class Refused extends Exception {
+        public final Refusal refusal;
 
         Refused(Refusal refusal) {
             super(refusal.message, null, false, false);
@@ -132,7 +132,7 @@ final class HandshakeGate implements AutoCloseable {
      * One connection's place in the handshake budget. {@link #close} (idempotent) gives the place back and disarms the
      * deadline: call it once the client has authenticated, and in any case when the connection ends.
      */
-    final class Permit implements AutoCloseable {
+    public final class Permit implements AutoCloseable {
         private final InetAddress address;
         private final Socket socket;
         private final AtomicBoolean released = new AtomicBoolean();
@@ -163,11 +163,11 @@ final class HandshakeGate implements AutoCloseable {
         }
 
         /** Whether the deadline closed the connection. */
-        boolean expired() {
+        public boolean expired() {
             return expired.get();
         }
 
-        Duration deadline() {
+        public Duration deadline() {
             return deadline;
         }
 
@@ -175,7 +175,7 @@ final class HandshakeGate implements AutoCloseable {
          * The client has done its part (the password message is in): stop its clock, keep its place. What follows
          * (verifying the token, perhaps fetching the issuer's keys) is Sluice's own work, bounded by its own timeouts.
          */
-        void clientDone() {
+        public void clientDone() {
             ScheduledFuture<?> armed = timeout;
             if (armed != null) {
                 armed.cancel(false);
