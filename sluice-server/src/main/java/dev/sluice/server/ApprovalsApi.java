@@ -111,14 +111,8 @@ final class ApprovalsApi {
         ctx.json(view(approvals, request));
     }
 
-    /**
-     * A request (its statement text included) is shown only to those who may decide it and to the parties it
-     * concerns, by their exact identity (issuer and subject); to everyone else it does not exist. ({@code involves},
-     * which folds case and ignores the issuer, is for refusing votes: used here it would show {@code alice}'s
-     * requests to {@code Alice}.)
-     */
     private static boolean visibleTo(ApprovalRequest request, Principal caller) {
-        return request.approvableBy(caller) || request.madeBy(caller);
+        return request.visibleTo(caller);
     }
 
     private void decide(Context ctx, Principal caller, boolean approve) throws IOException {

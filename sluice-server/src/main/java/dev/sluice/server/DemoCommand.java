@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 
 import dev.sluice.core.identity.DevIssuer;
+import dev.sluice.testing.OidcProvider;
 import dev.sluice.testing.PostgresServer;
 
 /**
@@ -51,12 +52,14 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Files.createTempDirectory("sluice-demo-");
         PostgresServer database = PostgresServer.start();
+        OidcProvider people = OidcProvider.startInteractive();
         Gateway[] gateway = new Gateway[1];
         // Ctrl-C runs shutdown hooks, not this method's finally: the cleanup lives in a hook of its own.
         Runnable cleanup = () -> {
             if (gateway[0] != null) {
                 gateway[0].close();
             }
+            people.close();
             database.close();
             delete(dir);
         };
@@ -74,7 +77,8 @@ final class DemoCommand implements Callable<Integer> {
             Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(secret, password);
             Path config = dir.resolve("sluice.yaml");
-            Files.writeString(config, config(database.port(), secret, port(15432), port(8443)));
+            Files.writeString(config, config(database.port(), secret, port(15432), port(8443),
+                    people.issuer("people").toString()));
             gateway[0] = Gateway.start(config, Clock.systemUTC());
             String token = DevIssuer.open(gateway[0].state().config().dataDir(), Clock.systemUTC())
                     .mint("agent-7", Set.of("agents"), Duration.ofHours(8));
@@ -92,6 +96,10 @@ final class DemoCommand implements Callable<Integer> {
             out.println("       bin/sluice approvals list --url http://127.0.0.1:" + gateway[0].httpPort()
                     + " --token $SRE   then   bin/sluice approve ID --url … --token $SRE");
             out.println("Then read the audit trail:  bin/sluice audit --config " + config);
+            out.println();
+            out.println("Web console: http://127.0.0.1:" + gateway[0].httpPort() + "/");
+            out.println("  sign in on the demo identity provider's page as the demo approver: user name ops,");
+            out.println("  claims {\"groups\": [\"sre\", \"auditors\"]}  (approve held DELETEs, replay sessions)");
             out.flush();
             new CountDownLatch(1).await();
             return 0;
@@ -102,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static String config(int databasePort, Path secret, int postgresPort, int httpPort) {
+    private static String config(int databasePort, Path secret, int postgresPort, int httpPort, String people) {
         return """
                 listen:
                   postgres: 127.0.0.1:%d
@@ -110,6 +118,13 @@ final class DemoCommand implements Callable<Integer> {
                 data-dir: ./data
                 identity:
                   dev-issuer: true
+                  people:
+                    oidc:
+                      issuer: %s
+                      client-id: sluice-console
+                      client-secret: demo
+                api:
+                  auditor-groups: [auditors]
                 connections:
                   - name: demo
                     type: postgres
@@ -147,7 +162,7 @@ final class DemoCommand implements Callable<Integer> {
                       customers.email: hash
                     detectors: [card, email, phone]
                     strategy: redact
-                """.formatted(postgresPort, httpPort, databasePort, secret);
+                """.formatted(postgresPort, httpPort, people, databasePort, secret);
     }
 
     /** The preferred port when it is free, else any free port. */

@@ -203,6 +203,10 @@ public final class Gateway implements AutoCloseable {
         return approvals.service();
     }
 
+    Clock clock() {
+        return clock;
+    }
+
     Evidence evidence() {
         return evidence;
     }

@@ -4,20 +4,27 @@ import java.util.Map;
 
 import io.javalin.Javalin;
 
+import dev.sluice.console.Console;
 import dev.sluice.core.config.HostPort;
 
 /**
- * The REST API on the http listener. Errors are JSON with a fitting status. Health, and the approvals API
- * ({@link ApprovalsApi}); the audit query API arrives with its issue.
+ * The REST API on the http listener. Errors are JSON with a fitting status. Health, the approvals API
+ * ({@link ApprovalsApi}), the audit API ({@link AuditApi}), operations, and the web console for people
+ * ({@link GatewayConsole}, under {@code /console}).
  */
 final class HttpApi implements AutoCloseable {
     private final Javalin app;
+    private final Console console;
 
-    private HttpApi(Javalin app) {
+    private HttpApi(Javalin app, Console console) {
         this.app = app;
+        this.console = console;
     }
 
     static HttpApi start(HostPort address, Gateway gateway) {
+        Console console = GatewayConsole.create(gateway, gateway.clock(),
+                dev.sluice.console.LiveView.of(gateway.sessions()),
+                new SqlImpactPreview(gateway::state));
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;
@@ -29,6 +36,7 @@ final class HttpApi implements AutoCloseable {
             LiveSessionsApi.register(config.routes, gateway);
             AuditApi.register(config.routes, gateway);
             OpsApi.register(config.routes, gateway);
+            console.register(config.routes);
             config.routes.exception(Exception.class, (e, ctx) -> ctx.status(500)
                     .json(Map.of("error", "internal error")));
             config.routes.error(404, ctx -> {
@@ -38,7 +46,7 @@ final class HttpApi implements AutoCloseable {
             });
         });
         app.start();
-        return new HttpApi(app);
+        return new HttpApi(app, console);
     }
 
     int port() {
@@ -47,6 +55,7 @@ final class HttpApi implements AutoCloseable {
 
     @Override
     public void close() {
+        console.close(); // its event streams end before the listener goes
         app.stop();
     }
 }

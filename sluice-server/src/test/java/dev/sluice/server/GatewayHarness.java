@@ -58,8 +58,15 @@ final class GatewayHarness implements AutoCloseable {
      */
     static GatewayHarness start(java.util.function.Function<OidcProvider, String> identityYaml,
                                 java.util.function.Function<OidcProvider, String> extraYaml) {
+        return start(identityYaml, extraYaml, false);
+    }
+
+    /** As above; with {@code interactiveLogin} the OIDC provider shows its login page (browser sign-in tests). */
+    static GatewayHarness start(java.util.function.Function<OidcProvider, String> identityYaml,
+                                java.util.function.Function<OidcProvider, String> extraYaml,
+                                boolean interactiveLogin) {
         PostgresServer database = PostgresServer.start();
-        OidcProvider oidc = OidcProvider.start();
+        OidcProvider oidc = interactiveLogin ? OidcProvider.startInteractive() : OidcProvider.start();
         try {
             String password = "pw-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
             database.createUser("app", password, false);

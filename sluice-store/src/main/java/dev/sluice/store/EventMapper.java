@@ -140,6 +140,13 @@ final class EventMapper {
                 details.put("content", text(e.content()));
                 yield fields(e, e.ctx(), "", "", -1, "", details);
             }
+            case AuditEvent.PersonSignIn e -> {
+                Map<String, Object> details = sessionDetails(e.ctx());
+                details.put("method", text(e.method()));
+                details.put("accepted", e.accepted());
+                e.ctx().principal().ifPresent(p -> principalDetails(p, details));
+                yield fields(e, e.ctx(), "", e.accepted() ? "allow" : "deny", -1, text(e.reason()), details);
+            }
             case ConfigReloaded e -> {
                 Map<String, Object> details = new TreeMap<>();
                 details.put("source", text(e.source()));

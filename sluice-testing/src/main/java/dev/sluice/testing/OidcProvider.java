@@ -48,6 +48,18 @@ public final class OidcProvider implements AutoCloseable {
         return new OidcProvider(server);
     }
 
+    /**
+     * Starts a provider whose authorization endpoint shows its interactive login page (a form with a user name and
+     * a JSON text of extra claims, such as {@code {"groups": ["sre"]}}) instead of signing a default user in at
+     * once: for browser tests of sign-in by authorization code.
+     */
+    public static OidcProvider startInteractive() {
+        MockOAuth2Server server = new MockOAuth2Server(no.nav.security.mock.oauth2.OAuth2Config.Companion.fromJson(
+                "{\"interactiveLogin\": true}"));
+        server.start(InetAddress.getLoopbackAddress(), 0);
+        return new OidcProvider(server);
+    }
+
     /** The issuer URL, also the base of {@code /.well-known/openid-configuration}. */
     public URI issuer(String issuerId) {
         return URI.create(server.issuerUrl(issuerId).toString());

@@ -39,7 +39,7 @@ public final class ApprovalJson {
                 .toList());
         result.put("note", request.note());
         result.put("links", Map.of("self", links.request().toString(), "approve", links.approve().toString(),
-                "reject", links.reject().toString()));
+                "reject", links.reject().toString(), "console", links.console().toString()));
         return result;
     }
 

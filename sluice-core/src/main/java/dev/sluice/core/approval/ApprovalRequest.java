@@ -102,6 +102,16 @@ public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state,
         return approvers.stream().anyMatch(entry -> dev.sluice.core.identity.Approver.names(entry, person));
     }
 
+    /**
+     * Whether {@code person} may see this request (its statement text included): those who may decide it and the
+     * parties it concerns, by their exact identity (issuer and subject); to everyone else it does not exist. The one
+     * rule for the REST API and the console. ({@link #involves}, which folds case and ignores the issuer, is for
+     * refusing votes: used here it would show {@code alice}'s requests to {@code Alice}.)
+     */
+    public boolean visibleTo(Principal person) {
+        return approvableBy(person) || madeBy(person);
+    }
+
     /** How subjects are compared where a match restricts (parties, one vote each): case folded, fail closed. */
     static String fold(String subject) {
         return subject.strip().toLowerCase(java.util.Locale.ROOT);

@@ -79,11 +79,12 @@ final class HttpNotifier implements ApprovalNotifier {
                 request.approvers().stream().sorted().toList()) + ", expires " + request.expires() + ")."
                 + (request.justification().isEmpty() ? "" : " Justification: " + request.justification());
         Map<String, Object> section = Map.of("type", "section", "text", Map.of("type", "mrkdwn", "text", text));
+        // a Slack button opens its URL in a browser (a GET): it leads to the console page, where the person signs
+        // in and decides; the POST endpoints need a bearer token and are for tools
         Map<String, Object> actions = Map.of("type", "actions", "elements", List.of(
-                button("Approve", links.approve().toString(), "primary"),
-                button("Reject", links.reject().toString(), "danger")));
+                button("Review in Sluice", links.console().toString(), "primary")));
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("text", text + " Approve: " + links.approve() + " Reject: " + links.reject());
+        result.put("text", text + " Review: " + links.console());
         result.put("blocks", List.of(section, actions));
         return result;
     }

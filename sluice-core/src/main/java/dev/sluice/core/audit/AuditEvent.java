@@ -283,6 +283,22 @@ public sealed interface AuditEvent {
         }
     }
 
+    /**
+     * A person signed in to the web console ({@code accepted}), or a sign-in was refused: a response that did not
+     * verify, was replayed, or came to another browser than the one that began it. The context's principal is the
+     * person when known; {@code method} is {@code oidc} or {@code saml}; {@code reason} says why it was refused.
+     */
+    record PersonSignIn(Instant time, AuditContext ctx, String method, boolean accepted, String reason)
+            implements AuditEvent {
+        public String kind() {
+            return "console.signin";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
     /** A configuration or policy reload was attempted; {@code problems} lists why it was rejected. */
     record ConfigReloaded(Instant time, String source, boolean accepted, List<String> problems) implements AuditEvent {
         public ConfigReloaded {

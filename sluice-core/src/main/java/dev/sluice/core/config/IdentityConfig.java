@@ -55,7 +55,7 @@ public record IdentityConfig(List<OidcIssuerConfig> oidc, boolean devIssuer, Dur
     static IdentityConfig bind(ConfigNode root, ConfigProblems problems) {
         ConfigNode node = problems.map(root, "identity");
         problems.rejectUnknownKeys(node, Set.of("oidc", "dev-issuer", "session-grace", "max-token-lifetime",
-                "ssh"));
+                "ssh", "people"));
         Duration grace = grace(node, DEFAULT_SESSION_GRACE, problems);
         Duration lifetime = lifetime(node, DEFAULT_MAX_TOKEN_LIFETIME, problems);
         List<OidcIssuerConfig> issuers = new ArrayList<>();

@@ -87,7 +87,7 @@ public sealed interface Approver {
     }
 
     /** Whether {@code person} is named by {@code entry}; an entry that does not parse names nobody (fail closed). */
-    static boolean names(String entry, Principal person) {
+    public static boolean names(String entry, Principal person) {
         try {
             return parse(entry).matches(person);
         } catch (IllegalArgumentException e) {

@@ -66,7 +66,7 @@ class HttpNotifierTest {
     }
 
     @Test
-    void slackMessageCarriesApproveAndRejectLinks() throws Exception {
+    void slackMessageLinksToTheConsolePageOfTheRequest() throws Exception {
         new HttpNotifier(target("slack", ""), HttpClient.newHttpClient()).send(request(),
                 ApprovalLinks.of(URI.create("http://sluice:8443"), "ap-1"));
         String[] hook = received.poll();
@@ -74,8 +74,8 @@ class HttpNotifierTest {
         JsonNode body = new ObjectMapper().readTree(hook[1]);
         assertThat(body.path("text").asText()).contains("ap-1", "DELETE FROM t WHERE id = 1");
         assertThat(body.path("blocks").get(1).path("elements")).extracting(e -> e.path("url").asText())
-                .containsExactly("http://sluice:8443/api/approvals/ap-1/approve",
-                        "http://sluice:8443/api/approvals/ap-1/reject");
+                .containsExactly("http://sluice:8443/console/approvals/ap-1");
+        assertThat(body.path("text").asText()).contains("http://sluice:8443/console/approvals/ap-1");
     }
 
     @Test

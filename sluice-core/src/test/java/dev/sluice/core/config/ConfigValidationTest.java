@@ -38,8 +38,8 @@ class ConfigValidationTest {
     void namesAnUnknownTopLevelKeyAndWhatWasExpected() {
         assertThat(problems("listen: {}\nlisten-on: 1\n")).containsExactly(
                 "sluice.yaml:2: listen-on: unknown key 'listen-on' (expected one of: api, approvals, audit, connections, "
-                        + "data-dir, exports, https, identity, limits, listen, logging, masking, metrics, policies, "
-                        + "policy-dir, "
+                        + "console, data-dir, exports, https, identity, limits, listen, logging, masking, metrics, "
+                        + "policies, policy-dir, "
                         + "recording, shutdown, tls)");
     }
 
@@ -222,8 +222,8 @@ class ConfigValidationTest {
                 "sluice.yaml:12: connections[0].password: environment variable ORDERS_DB_PASSWORD is not set",
                 "sluice.yaml:13: connections[1].name: duplicate connection name 'orders' (first defined on line 7)",
                 "sluice.yaml:17: colour: unknown key 'colour' (expected one of: api, approvals, audit, connections, "
-                        + "data-dir, exports, https, identity, limits, listen, logging, masking, metrics, policies, "
-                        + "policy-dir, "
+                        + "console, data-dir, exports, https, identity, limits, listen, logging, masking, metrics, "
+                        + "policies, policy-dir, "
                         + "recording, shutdown, tls)");
     }
 

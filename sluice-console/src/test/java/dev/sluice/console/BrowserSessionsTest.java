@@ -1,0 +1,73 @@
+package dev.sluice.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import dev.sluice.core.identity.Principal;
+
+class BrowserSessionsTest {
+    private static final Principal ADA = new Principal("https://idp", "ada", "Ada", Set.of("auditors"),
+            Principal.Kind.HUMAN, List.of());
+
+    private static final class MovableClock extends Clock {
+        Instant now = Instant.parse("2026-12-03T10:00:00Z");
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void aSessionEndsAtItsLifetimeOrWhenIdleAndOnlyItsHashIsKept() {
+        MovableClock clock = new MovableClock();
+        BrowserSessions sessions = new BrowserSessions(clock);
+        String cookie = sessions.create(ADA, "oidc", Duration.ofHours(8)).orElseThrow();
+        assertThat(cookie).hasSize(43);
+        assertThat(sessions.find(cookie, Duration.ofHours(1))).get().extracting(s -> s.principal().subject())
+                .isEqualTo("ada");
+        assertThat(sessions.find(cookie, Duration.ofHours(1)).orElseThrow().key()).isNotEqualTo(cookie)
+                .isEqualTo(BrowserSessions.hash(cookie));
+        clock.now = clock.now.plus(Duration.ofMinutes(50));
+        assertThat(sessions.find(cookie, Duration.ofHours(1))).as("used within the idle timeout").isPresent();
+        clock.now = clock.now.plus(Duration.ofMinutes(61));
+        assertThat(sessions.find(cookie, Duration.ofHours(1))).as("idle too long").isEmpty();
+
+        String second = sessions.create(ADA, "oidc", Duration.ofHours(8)).orElseThrow();
+        for (int i = 0; i < 9; i++) {
+            clock.now = clock.now.plus(Duration.ofMinutes(55));
+            sessions.find(second, Duration.ofHours(1));
+        }
+        assertThat(sessions.find(second, Duration.ofHours(1))).as("past the hard lifetime").isEmpty();
+    }
+
+    @Test
+    void aWrongOrMalformedCookieFindsNothing() {
+        BrowserSessions sessions = new BrowserSessions(Clock.systemUTC());
+        String cookie = sessions.create(ADA, "saml", Duration.ofHours(1)).orElseThrow();
+        assertThat(sessions.find(null, Duration.ofHours(1))).isEmpty();
+        assertThat(sessions.find("", Duration.ofHours(1))).isEmpty();
+        assertThat(sessions.find(cookie.substring(1) + "A", Duration.ofHours(1))).isEmpty();
+        assertThat(sessions.find(cookie + "x", Duration.ofHours(1))).isEmpty();
+        sessions.end(sessions.find(cookie, Duration.ofHours(1)).orElseThrow());
+        assertThat(sessions.find(cookie, Duration.ofHours(1))).as("signed out").isEmpty();
+    }
+}
