@@ -2,7 +2,6 @@ package dev.sluice.server;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -21,8 +20,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 
 import dev.sluice.core.identity.DevIssuer;
-import dev.sluice.testing.OidcProvider;
-import dev.sluice.testing.PostgresServer;
+import dev.sluice.demo.DemoIdentityProvider;
+import dev.sluice.demo.LoopbackPorts;
+import dev.sluice.demo.ThrowawayPostgres;
 
 /**
  * {@code sluice demo}: Sluice on its embedded defaults with the dev issuer, in front of a throwaway PostgreSQL seeded
@@ -51,8 +51,8 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Files.createTempDirectory("sluice-demo-");
-        PostgresServer database = PostgresServer.start();
-        OidcProvider people = OidcProvider.startInteractive();
+        ThrowawayPostgres database = ThrowawayPostgres.start();
+        DemoIdentityProvider people = DemoIdentityProvider.start();
         Gateway[] gateway = new Gateway[1];
         // Ctrl-C runs shutdown hooks, not this method's finally: the cleanup lives in a hook of its own.
         Runnable cleanup = () -> {
@@ -77,8 +77,8 @@ final class DemoCommand implements Callable<Integer> {
             Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(secret, password);
             Path config = dir.resolve("sluice.yaml");
-            Files.writeString(config, config(database.port(), secret, port(15432), port(8443),
-                    people.issuer("people").toString()));
+            Files.writeString(config, config(database.port(), secret, LoopbackPorts.preferredOrFree(15432),
+                    LoopbackPorts.preferredOrFree(8443), people.issuer("people").toString()));
             gateway[0] = Gateway.start(config, Clock.systemUTC());
             String token = DevIssuer.open(gateway[0].state().config().dataDir(), Clock.systemUTC())
                     .mint("agent-7", Set.of("agents"), Duration.ofHours(8));
@@ -163,19 +163,6 @@ final class DemoCommand implements Callable<Integer> {
                     detectors: [card, email, phone]
                     strategy: redact
                 """.formatted(postgresPort, httpPort, people, databasePort, secret);
-    }
-
-    /** The preferred port when it is free, else any free port. */
-    private static int port(int preferred) {
-        try (ServerSocket socket = new ServerSocket(preferred, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return preferred;
-        } catch (IOException e) {
-            try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                return socket.getLocalPort();
-            } catch (IOException again) {
-                throw new IllegalStateException("no free port", again);
-            }
-        }
     }
 
     private static void delete(Path dir) {

@@ -1,39 +1,32 @@
 package dev.sluice.testing;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+import dev.sluice.demo.DemoException;
+import dev.sluice.demo.ThrowawayPostgres;
 
 /**
  * A throwaway PostgreSQL 15 server from the machine's packages, on 127.0.0.1, in its own directory under
- * /tmp. Starting takes about a second. {@link #close()} stops it at once and deletes the directory; a JVM
- * shutdown hook does the same for servers a test forgot, so nothing is left running.
+ * /tmp: the test face of {@link ThrowawayPostgres} (module {@code sluice-demo}, which {@code sluice demo} runs too),
+ * with typed options and {@link FixtureException}s. Starting takes about a second. {@link #close()} stops it at
+ * once and deletes the directory; a JVM shutdown hook does the same for servers a test forgot, so nothing is left
+ * running.
  *
  * <p>The superuser is {@code postgres}. Remote (TCP) logins use {@link Options#authMethod()}; Unix-socket
  * logins in {@link #socketDir()} are trusted. Thread-safe.
  */
 public final class PostgresServer implements AutoCloseable {
-    public static final String SUPERUSER = "postgres";
-    private static final int START_ATTEMPTS = 3;
+    public static final String SUPERUSER = ThrowawayPostgres.SUPERUSER;
 
-    private final PgCluster cluster;
-    private final Options options;
-    private final int port;
-    private final Optional<Path> caCertificate;
-    private final Thread shutdownHook;
-    private final ReentrantLock lock = new ReentrantLock();
-    private boolean closed;
+    private final ThrowawayPostgres server;
 
     /**
      * How to set up a server. {@code port} 0 picks a free port. {@code settings} are extra
@@ -88,13 +81,8 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
-    private PostgresServer(PgCluster cluster, Options options, int port, Optional<Path> caCertificate) {
-        this.cluster = cluster;
-        this.options = options;
-        this.port = port;
-        this.caCertificate = caCertificate;
-        this.shutdownHook = Thread.ofPlatform().unstarted(this::stop);
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    private PostgresServer(ThrowawayPostgres server) {
+        this.server = server;
     }
 
     /** Starts a server with {@link Options#defaults()}. */
@@ -104,154 +92,86 @@ public final class PostgresServer implements AutoCloseable {
 
     /** Creates, configures and starts a server; fails with the tail of the server log if it does not start. */
     public static PostgresServer start(Options options) {
-        PgCluster cluster = PgCluster.create();
-        try {
-            cluster.initdb(options.authMethod().hbaName(), options.superuserPassword());
-            Map<String, String> settings = new LinkedHashMap<>();
-            settings.put("listen_addresses", "127.0.0.1");
-            settings.put("unix_socket_directories", cluster.base().toString());
-            settings.put("fsync", "off");
-            settings.put("synchronous_commit", "off");
-            settings.put("full_page_writes", "off");
-            settings.put("max_connections", "200");
-            if (options.authMethod() == AuthMethod.MD5) {
-                settings.put("password_encryption", "md5");
-            }
-            Optional<Path> certificate = Optional.empty();
-            if (options.ssl()) {
-                certificate = Optional.of(cluster.generateCertificate());
-                settings.put("ssl", "on");
-                settings.put("ssl_cert_file", certificate.get().toString());
-                settings.put("ssl_key_file", cluster.base().resolve("server.key").toString());
-            }
-            settings.putAll(options.settings());
-            cluster.configure(settings);
-            PostgresServer result = new PostgresServer(cluster, options, bind(cluster, options), certificate);
-            if (options.authMethod() == AuthMethod.MD5) {
-                // initdb stored the password as SCRAM; re-store it as MD5 so md5 logins are really md5
-                result.createOrAlter("ALTER ROLE " + quoteIdentifier(SUPERUSER), options.superuserPassword(), "");
-            }
-            return result;
-        } catch (RuntimeException e) {
-            cluster.stopImmediately();
-            cluster.delete();
-            throw e;
-        }
-    }
-
-    private static int bind(PgCluster cluster, Options options) {
-        for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-            int port = options.port() == 0 ? FreePort.find() : options.port();
-            if (cluster.start(port)) {
-                return port;
-            }
-            if (options.port() != 0) {
-                break;
-            }
-        }
-        throw new FixtureException("PostgreSQL could not bind a port (requested " + options.port()
-                + ")\npg.log tail:\n" + cluster.logTail());
+        ThrowawayPostgres.Options engine = new ThrowawayPostgres.Options(options.superuserPassword(),
+                options.authMethod().hbaName(), options.settings(), options.ssl(), options.port());
+        return new PostgresServer(fixture(() -> ThrowawayPostgres.start(engine)));
     }
 
     public int port() {
-        return port;
+        return server.port();
     }
 
     public String host() {
-        return "127.0.0.1";
+        return server.host();
     }
 
     public Path dataDir() {
-        return cluster.dataDir();
+        return server.dataDir();
     }
 
     public Path socketDir() {
-        return cluster.base();
+        return server.socketDir();
     }
 
     public String superuserPassword() {
-        return options.superuserPassword();
+        return server.superuserPassword();
     }
 
     /** The server's self-signed certificate, which is also its own CA; present when TLS is on. */
     public Optional<Path> caCertificate() {
-        return caCertificate;
+        return server.caCertificate();
     }
 
     /** A pgjdbc URL for {@code database} with no credentials in it. */
     public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + host() + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
+        return server.jdbcUrl(database);
     }
 
     /** Opens a JDBC connection to {@code database} as the superuser. */
     public Connection connect(String database) throws SQLException {
-        Properties properties = new Properties();
-        properties.setProperty("user", SUPERUSER);
-        properties.setProperty("password", options.superuserPassword());
-        return DriverManager.getConnection(jdbcUrl(database), properties);
+        return server.connect(database);
     }
 
     public void createDatabase(String name) {
-        execute("postgres", "CREATE DATABASE " + quoteIdentifier(name));
+        fixture(() -> {
+            server.createDatabase(name);
+            return name;
+        });
     }
 
     /** Creates a login role; the password never appears in an error message. */
     public void createUser(String name, String password, boolean superuser) {
-        createOrAlter("CREATE ROLE " + quoteIdentifier(name) + " LOGIN", password, superuser ? " SUPERUSER" : "");
+        fixture(() -> {
+            server.createUser(name, password, superuser);
+            return name;
+        });
     }
 
     /** Runs {@code sql} (one or more statements) in {@code database} as the superuser. */
     public void execute(String database, String sql) {
-        try (Connection connection = connect(database); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new FixtureException("SQL failed in database " + database + " [" + e.getSQLState() + "]: "
-                    + e.getMessage() + "\nSQL: " + sql, e);
-        }
-    }
-
-    private void createOrAlter(String prefix, String password, String suffix) {
-        try (Connection connection = connect("postgres"); Statement statement = connection.createStatement()) {
-            statement.execute(prefix + suffix + " PASSWORD '" + password.replace("'", "''") + "'");
-        } catch (SQLException e) {
-            throw new FixtureException(prefix + " failed [" + e.getSQLState() + "]", e);
-        }
-    }
-
-    static String quoteIdentifier(String name) {
-        if (name.isEmpty() || name.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("invalid SQL identifier (expected: non-empty, no NUL)");
-        }
-        return '"' + name.replace("\"", "\"\"") + '"';
+        fixture(() -> {
+            server.execute(database, sql);
+            return database;
+        });
     }
 
     /** Stops the server immediately and deletes its directory. Idempotent. */
     @Override
     public void close() {
-        stop();
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException e) {
-            // the JVM is already shutting down and the hook runs (or ran) stop() itself
-        }
+        server.close();
     }
 
-    private void stop() {
-        lock.lock();
+    /** Runs {@code action}, reporting the engine's failures as this module's {@link FixtureException}. */
+    private static <T> T fixture(Supplier<T> action) {
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            cluster.stopImmediately();
-            cluster.delete();
-        } finally {
-            lock.unlock();
+            return action.get();
+        } catch (DemoException e) {
+            throw new FixtureException(e.getMessage(), e);
         }
     }
 
     @Override
     public String toString() {
-        return "PostgresServer[" + host() + ":" + port + ", " + cluster.base() + "]";
+        return "PostgresServer[" + host() + ":" + port() + ", " + socketDir() + "]";
     }
 }

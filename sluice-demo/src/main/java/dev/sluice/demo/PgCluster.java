@@ -1,4 +1,4 @@
-package dev.sluice.testing;
+package dev.sluice.demo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 /**
  * One PostgreSQL data directory and the {@code initdb}/{@code pg_ctl} calls on it. PostgreSQL refuses to run
  * as root, so when this JVM is root every server command runs through {@code runuser -u postgres --} and the
- * directory is handed to that user. Not thread-safe: {@link PostgresServer} serialises the calls.
+ * directory is handed to that user. Not thread-safe: {@link ThrowawayPostgres} serialises the calls.
  *
  * <p>Layout: {@code <base>/data} (cluster), {@code <base>/pg.log}, the Unix socket in {@code <base>}, and
  * {@code <base>/server.crt|key} when TLS is on.
@@ -41,7 +41,7 @@ final class PgCluster {
 
     static PgCluster create() {
         if (!Files.isExecutable(BIN.resolve("initdb"))) {
-            throw new FixtureException("PostgreSQL binaries not found in " + BIN
+            throw new DemoException("PostgreSQL binaries not found in " + BIN
                     + " (install postgresql-15, or set -Dsluice.pg.bin / SLUICE_PG_BIN)");
         }
         try {
@@ -49,7 +49,7 @@ final class PgCluster {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             return new PgCluster(base, isRoot());
         } catch (IOException e) {
-            throw new FixtureException("Cannot create a PostgreSQL directory under /tmp: " + e.getMessage(), e);
+            throw new DemoException("Cannot create a PostgreSQL directory under /tmp: " + e.getMessage(), e);
         }
     }
 
@@ -87,7 +87,7 @@ final class PgCluster {
     Path generateCertificate() {
         Path cert = base.resolve("server.crt");
         Path key = base.resolve("server.key");
-        Cli.requireSuccess(List.of("openssl", "req"), Cli.execute(base, Map.of(), COMMAND_TIMEOUT, "",
+        Processes.requireSuccess(List.of("openssl", "req"), Processes.execute(base, Map.of(), COMMAND_TIMEOUT, "",
                 List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                         "-keyout", key.toString(), "-out", cert.toString())));
@@ -103,20 +103,20 @@ final class PgCluster {
 
     /** Appends settings to postgresql.conf; later lines win, so callers' settings go last. */
     void configure(Map<String, String> settings) {
-        StringBuilder conf = new StringBuilder("\n# sluice-testing\n");
+        StringBuilder conf = new StringBuilder("\n# sluice throwaway server\n");
         settings.forEach((name, value) -> conf.append(name).append(" = '")
                 .append(value.replace("'", "''")).append("'\n"));
         try {
             Files.writeString(dataDir().resolve("postgresql.conf"), conf, StandardCharsets.UTF_8,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new FixtureException("Cannot write postgresql.conf: " + e.getMessage(), e);
+            throw new DemoException("Cannot write postgresql.conf: " + e.getMessage(), e);
         }
     }
 
     /** Starts the server on {@code port}; returns false only when the port turned out to be taken. */
     boolean start(int port) {
-        Cli.Result result = Cli.execute(base, Map.of(), COMMAND_TIMEOUT, "", command("pg_ctl", "-D",
+        Processes.Result result = Processes.execute(base, Map.of(), COMMAND_TIMEOUT, "", command("pg_ctl", "-D",
                 dataDir().toString(), "-l", log().toString(), "-w", "-t", "30", "-o", "-p " + port, "start"));
         if (result.exitCode() == 0) {
             return true;
@@ -125,8 +125,8 @@ final class PgCluster {
         if (log.contains("could not bind") || log.contains("Address already in use")) {
             return false;
         }
-        throw new FixtureException("PostgreSQL failed to start on port " + port + " (pg_ctl status "
-                + result.exitCode() + ")\npg_ctl: " + Cli.tail(result.stdout() + result.stderr())
+        throw new DemoException("PostgreSQL failed to start on port " + port + " (pg_ctl status "
+                + result.exitCode() + ")\npg_ctl: " + Processes.tail(result.stdout() + result.stderr())
                 + "\npg.log tail:\n" + log);
     }
 
@@ -135,7 +135,7 @@ final class PgCluster {
         if (!Files.exists(dataDir().resolve("postmaster.pid"))) {
             return;
         }
-        Cli.Result result = Cli.execute(base, Map.of(), COMMAND_TIMEOUT, "",
+        Processes.Result result = Processes.execute(base, Map.of(), COMMAND_TIMEOUT, "",
                 command("pg_ctl", "-D", dataDir().toString(), "-m", "immediate", "-w", "stop"));
         if (result.exitCode() != 0) {
             postmasterPid().flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
@@ -174,7 +174,7 @@ final class PgCluster {
 
     private void run(String program, String... args) {
         List<String> command = command(program, args);
-        Cli.requireSuccess(command, Cli.execute(base, Map.of(), COMMAND_TIMEOUT, "", command));
+        Processes.requireSuccess(command, Processes.execute(base, Map.of(), COMMAND_TIMEOUT, "", command));
     }
 
     private List<String> command(String program, String... args) {
@@ -199,7 +199,7 @@ final class PgCluster {
                 Files.setOwner(path, owner);
             }
         } catch (IOException e) {
-            throw new FixtureException("Cannot hand " + base + " to user " + OS_USER + ": " + e.getMessage(), e);
+            throw new DemoException("Cannot hand " + base + " to user " + OS_USER + ": " + e.getMessage(), e);
         }
     }
 
@@ -208,7 +208,7 @@ final class PgCluster {
             Files.writeString(file, text, StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
-            throw new FixtureException("Cannot write " + file + ": " + e.getMessage(), e);
+            throw new DemoException("Cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 
