@@ -31,7 +31,7 @@ import dev.sluice.core.masking.MaskingRule;
 import dev.sluice.core.masking.MaskingRules;
 import dev.sluice.core.masking.Strategy;
 import dev.sluice.core.masking.TextMasker;
-import dev.sluice.postgres.RowMaskingProbe;
+import dev.sluice.postgres.DataRowMasking;
 import dev.sluice.postgres.wire.Frame;
 
 /**
@@ -43,8 +43,8 @@ import dev.sluice.postgres.wire.Frame;
  *   <li>{@code detector}: one built-in detector (strategy redact) over free-text values, 10 % of them sensitive;</li>
  *   <li>{@code allDetectors}: all built-in detectors in one rule over the same values;</li>
  *   <li>{@code customerPii}: DataRows of {@code customers(id, name, email, card, phone, note)} through the relay's
- *       {@code RowMasker} under the {@code customer-pii} rule of docs/masking.md (card partial, email hash,
- *       detectors card and email with redact over the other text columns);</li>
+ *       {@code RowMasker} (by way of {@link DataRowMasking}) under the {@code customer-pii} rule of docs/masking.md
+ *       (card partial, email hash, detectors card and email with redact over the other text columns);</li>
  *   <li>{@code customerPiiOtherTable}: the same rule over free-text rows of a table it has no column rule for
  *       (detectors only; 10 % of values sensitive).</li>
  * </ul>
@@ -112,8 +112,8 @@ public class MaskingBenchmark {
     public static class CustomerPii {
         List<Frame> customers;
         List<Frame> notes;
-        RowMaskingProbe customerMasker;
-        RowMaskingProbe noteMasker;
+        DataRowMasking customerMasker;
+        DataRowMasking noteMasker;
 
         @Setup
         public void setUp() throws Exception {
@@ -124,13 +124,13 @@ public class MaskingBenchmark {
                             Detectors.builtIn("email").orElseThrow()), Strategy.redact()));
             MaskingPlan plan = new MaskingRules(List.of(rule)).plan("orders", Set.of("agents"));
             customers = MaskingCorpus.customerRows(7);
-            customerMasker = new RowMaskingProbe("public", "customers", MaskingCorpus.CUSTOMER_COLUMNS,
+            customerMasker = DataRowMasking.forTable("public", "customers", MaskingCorpus.CUSTOMER_COLUMNS,
                     MaskingCorpus.CUSTOMER_TYPES, plan);
             notes = new ArrayList<>();
             for (byte[] value : MaskingCorpus.values(43, 0.10)) {
                 notes.add(new dev.sluice.postgres.wire.BackendMessage.DataRow(new byte[][] {value}).toFrame());
             }
-            noteMasker = new RowMaskingProbe("public", "tickets", List.of("note"), List.of(25), plan);
+            noteMasker = DataRowMasking.forTable("public", "tickets", List.of("note"), List.of(25), plan);
             if (customerMasker.mask(customers.getFirst()) == customers.getFirst()) {
                 throw new IllegalStateException("customer-pii masked nothing in a customers row");
             }
@@ -154,14 +154,14 @@ public class MaskingBenchmark {
     }
 
     @Benchmark
-    public void customerPii(CustomerPii pii, Blackhole sink) throws Exception {
+    public void customerPii(CustomerPii pii, Blackhole sink) {
         for (Frame row : pii.customers) {
             sink.consume(pii.customerMasker.mask(row));
         }
     }
 
     @Benchmark
-    public void customerPiiOtherTable(CustomerPii pii, Blackhole sink) throws Exception {
+    public void customerPiiOtherTable(CustomerPii pii, Blackhole sink) {
         for (Frame row : pii.notes) {
             sink.consume(pii.noteMasker.mask(row));
         }
