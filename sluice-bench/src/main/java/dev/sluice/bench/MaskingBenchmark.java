@@ -25,7 +25,6 @@ import dev.sluice.core.masking.ColumnPattern;
 import dev.sluice.core.masking.Detector;
 import dev.sluice.core.masking.Detectors;
 import dev.sluice.core.masking.MaskCounter;
-import dev.sluice.core.masking.MaskTally;
 import dev.sluice.core.masking.MaskingPlan;
 import dev.sluice.core.masking.MaskingRule;
 import dev.sluice.core.masking.MaskingRules;

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import dev.sluice.postgres.wire.Frame;
 import dev.sluice.postgres.wire.BackendMessage;
+import dev.sluice.postgres.wire.Frame;
 
 /**
  * Deterministic test data for {@link MaskingBenchmark}: exactly {@link #BYTES} bytes of UTF-8 row values, mostly

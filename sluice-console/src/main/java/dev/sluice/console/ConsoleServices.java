@@ -8,9 +8,9 @@ import java.util.function.Supplier;
 
 import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.approval.Approvals;
-import dev.sluice.store.AuditStore;
 import dev.sluice.core.audit.AuditReader;
 import dev.sluice.core.identity.Principal;
+import dev.sluice.store.AuditStore;
 
 /**
  * What the gateway lends the console: everything it shows and changes goes through these, so that a person in a

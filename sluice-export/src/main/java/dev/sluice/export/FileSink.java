@@ -10,8 +10,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 
-import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.AuditJson;
+import dev.sluice.core.audit.AuditRecord;
 
 /**
  * JSON lines appended to a file, forced to disk before a batch counts as delivered. When the file has reached its

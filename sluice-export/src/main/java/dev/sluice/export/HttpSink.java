@@ -6,8 +6,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 
-import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.AuditJson;
+import dev.sluice.core.audit.AuditRecord;
 
 /**
  * Each batch POSTed as one JSON array ({@code Content-Type: application/json}); a 2xx answer is a delivery, anything

@@ -16,8 +16,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.AuditJson;
+import dev.sluice.core.audit.AuditRecord;
 
 /**
  * One Kafka record per event on the configured topic: key the session id (so a session's events stay in one

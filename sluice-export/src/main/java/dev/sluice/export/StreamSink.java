@@ -5,8 +5,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.AuditJson;
+import dev.sluice.core.audit.AuditRecord;
 
 /** JSON lines on a stream: the {@code stdout} sink. The stream is not closed. */
 final class StreamSink implements ExportSink {

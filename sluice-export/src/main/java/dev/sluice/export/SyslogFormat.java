@@ -3,8 +3,8 @@ package dev.sluice.export;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 
-import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.AuditJson;
+import dev.sluice.core.audit.AuditRecord;
 
 /**
  * One event as an RFC 5424 message:

@@ -11,11 +11,10 @@ import java.nio.file.Path;
 import java.util.Properties;
 import java.util.UUID;
 
-import org.apache.kafka.common.utils.Time;
-
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
+import org.apache.kafka.common.utils.Time;
 
 /** A single-node KRaft Kafka (broker and controller in one) inside the test JVM, on free loopback ports. */
 final class KafkaBroker implements AutoCloseable {

@@ -8,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.access.AccessFlow;
-import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.access.AccessRefusedException;
 import dev.sluice.core.access.AccessTransport;
+import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.SessionId;

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-
 import java.util.Locale;
 import java.util.concurrent.locks.ReentrantLock;
 

@@ -5,10 +5,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.CommandOutcome;

@@ -19,9 +19,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
-import dev.sluice.core.config.WebTarget;
 import dev.sluice.core.Secret;
 import dev.sluice.core.SluiceException;
+import dev.sluice.core.config.WebTarget;
 
 /**
  * OAuth2 client-credentials tokens for {@code http} connections (RFC 6749 §4.4): fetched on first use, kept until

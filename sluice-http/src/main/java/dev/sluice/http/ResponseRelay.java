@@ -7,9 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
-import dev.sluice.core.config.WebTarget;
 import dev.sluice.core.masking.MaskingPlan;
 import dev.sluice.http.wire.BodyFraming;
 import dev.sluice.http.wire.ChunkedInputStream;

@@ -17,7 +17,6 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
 
-
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -25,8 +24,8 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
-import dev.sluice.core.config.WebTarget;
 import dev.sluice.core.SluiceException;
+import dev.sluice.core.config.WebTarget;
 
 /**
  * The TLS context Sluice uses towards one upstream: trust from {@code ca-file} (or the JDK's CAs), no check at all

@@ -1,10 +1,10 @@
 package dev.sluice.postgres;
 
-import dev.sluice.core.policy.SqlCommand;
-
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+
+import dev.sluice.core.policy.SqlCommand;
 
 /**
  * What {@link SqlClassifier#classify(String)} found in one SQL string.

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.sluice.core.access.TargetGrant;
-import dev.sluice.core.spi.Dialer;
 import dev.sluice.core.masking.MaskingPlan;
+import dev.sluice.core.spi.Dialer;
 
 /**
  * The real catalog behind {@link ColumnResolver}, asked over a {@link CatalogConnection} of Sluice's own, so no query

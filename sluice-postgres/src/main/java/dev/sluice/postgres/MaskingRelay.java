@@ -11,11 +11,11 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sluice.core.session.GatewaySession;
-import dev.sluice.core.spi.Dialer;
 import dev.sluice.core.masking.MaskTally;
 import dev.sluice.core.masking.MaskingPlan;
 import dev.sluice.core.masking.MaskingRules;
+import dev.sluice.core.session.GatewaySession;
+import dev.sluice.core.spi.Dialer;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.Frame;
 import dev.sluice.postgres.wire.FrontendMessage;

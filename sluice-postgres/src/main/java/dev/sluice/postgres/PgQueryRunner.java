@@ -1,7 +1,5 @@
 package dev.sluice.postgres;
 
-import dev.sluice.core.config.LimitsConfig;
-
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -11,6 +9,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+
+import dev.sluice.core.config.LimitsConfig;
 
 /**
  * Runs {@link PgQueryNative#parse} on platform threads whose native stack is large enough for the input.

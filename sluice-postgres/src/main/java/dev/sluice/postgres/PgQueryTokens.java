@@ -1,9 +1,9 @@
 package dev.sluice.postgres;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * What {@code pg_query_scan} found: the token codes of a statement string, or the lexer's error. Token codes are

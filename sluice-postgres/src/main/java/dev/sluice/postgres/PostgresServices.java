@@ -10,9 +10,9 @@ import javax.net.ssl.SSLContext;
 import dev.sluice.core.access.AccessFlow;
 import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.audit.AuditLog;
+import dev.sluice.core.config.ListenerLimits;
 import dev.sluice.core.session.SessionService;
 import dev.sluice.core.spi.Dialer;
-import dev.sluice.core.config.ListenerLimits;
 
 /**
  * What the PostgreSQL listener needs from the rest of the gateway, wired once by the server.

@@ -1,7 +1,5 @@
 package dev.sluice.postgres;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
@@ -9,6 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Finds, in one statement's libpg_query JSON tree, every attempt to change a setting that decides how the server

@@ -1,12 +1,12 @@
 package dev.sluice.postgres;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Maps a parsed statement to its upper-case primary kind and to every kind it performs (see {@link SqlClassifier} for

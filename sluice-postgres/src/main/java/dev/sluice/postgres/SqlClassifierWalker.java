@@ -1,7 +1,5 @@
 package dev.sluice.postgres;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -11,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Collects the facts of one statement from libpg_query's JSON tree: every relation, every function call (and every

@@ -1,12 +1,13 @@
 package dev.sluice.postgres;
 
-import dev.sluice.core.SluiceException;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+
+import dev.sluice.core.SluiceException;
 
 class PgQueryNativeTest {
 

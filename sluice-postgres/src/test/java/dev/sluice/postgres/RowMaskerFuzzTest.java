@@ -2,7 +2,18 @@ package dev.sluice.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
+
 import dev.sluice.core.config.ConfigNode;
 import dev.sluice.core.config.SecretResolver;
 import dev.sluice.core.masking.MaskTally;
@@ -14,15 +25,6 @@ import dev.sluice.postgres.wire.BackendMessage.RowDescription.Field;
 import dev.sluice.postgres.wire.Frame;
 import dev.sluice.postgres.wire.FuzzContract;
 import dev.sluice.postgres.wire.WireException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Jazzer fuzz targets for the masking row rewriters: {@link RowMasker#mask} on DataRow frames from the server (and

@@ -1,7 +1,6 @@
 package dev.sluice.postgres;
 
-import dev.sluice.core.policy.SqlCommand;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +9,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+
+import dev.sluice.core.policy.SqlCommand;
 
 class SqlClassifierConcurrencyTest {
 

@@ -1,9 +1,6 @@
 package dev.sluice.postgres;
 
-import dev.sluice.core.policy.SqlCommand;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +13,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.sluice.core.policy.SqlCommand;
 
 /**
  * Table-driven check of {@code classifier/corpus.tsv}: hand-written statements and evasion attempts, and statements

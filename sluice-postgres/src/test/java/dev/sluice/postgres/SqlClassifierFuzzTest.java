@@ -2,15 +2,17 @@ package dev.sluice.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.DictionaryFile;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.sluice.core.policy.SqlCommand;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+
+import com.code_intelligence.jazzer.junit.DictionaryFile;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import dev.sluice.core.policy.SqlCommand;
 
 /**
  * Jazzer fuzz target for the classifier entry, {@link SqlClassifier#classify} (libpg_query through

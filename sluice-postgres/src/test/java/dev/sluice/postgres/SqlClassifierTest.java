@@ -1,16 +1,17 @@
 package dev.sluice.postgres;
 
-import dev.sluice.core.config.LimitsConfig;
-import dev.sluice.core.policy.SqlCommand;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import dev.sluice.core.config.LimitsConfig;
+import dev.sluice.core.policy.SqlCommand;
 
 class SqlClassifierTest {
 

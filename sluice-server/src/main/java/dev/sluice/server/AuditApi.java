@@ -10,12 +10,12 @@ import java.util.Optional;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
+import dev.sluice.core.audit.AuditJson;
 import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.AuditSearch;
 import dev.sluice.core.audit.AuditSearch.Field;
 import dev.sluice.core.audit.SessionSummary;
 import dev.sluice.core.config.Durations;
-import dev.sluice.core.audit.AuditJson;
 
 /**
  * The auditors' REST API (see {@code docs/audit-api.md}): {@code GET /api/audit}, {@code /api/sessions},

@@ -9,13 +9,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import dev.sluice.core.audit.AuditJson;
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.config.ConfigLoader;
 import dev.sluice.core.config.SluiceConfig;
-import dev.sluice.core.audit.AuditJson;
-import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.AuditSettings;
+import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.AuditStores;
 
 /** {@code sluice audit}: reads the audit trail, also while Sluice is running. */

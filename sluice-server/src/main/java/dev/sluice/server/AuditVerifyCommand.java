@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import dev.sluice.core.config.ConfigLoader;
-import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.AuditSettings;
 import dev.sluice.store.AuditSigningKey;
+import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.AuditStores;
 import dev.sluice.store.ChainVerification;
 import dev.sluice.store.VerifyOptions;

@@ -26,15 +26,15 @@ import dev.sluice.core.config.ConfigProblem;
 import dev.sluice.core.config.ListenerLimits;
 import dev.sluice.core.config.SluiceConfig;
 import dev.sluice.core.identity.TokenVerifier;
-import dev.sluice.export.ExportStatus;
 import dev.sluice.core.session.SessionService;
 import dev.sluice.core.spi.DirectDialer;
 import dev.sluice.core.spi.ProtocolContext;
 import dev.sluice.core.spi.ProtocolListener;
 import dev.sluice.core.spi.ProtocolProvider;
+import dev.sluice.export.ExportStatus;
 import dev.sluice.postgres.PostgresListener;
-import dev.sluice.store.AuditStore;
 import dev.sluice.store.AuditSettings;
+import dev.sluice.store.AuditStore;
 import dev.sluice.store.AuditStores;
 
 /**

@@ -1,12 +1,11 @@
 package dev.sluice.server;
 
-import org.slf4j.LoggerFactory;
-
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import org.slf4j.LoggerFactory;
 
 /** Switches the console log to {@link JsonLogLayout} ({@code logging.format: json}); text stays as logback.xml says. */
 final class LogFormat {

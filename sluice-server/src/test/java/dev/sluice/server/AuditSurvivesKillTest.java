@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.config.ConfigLoader;
-import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.AuditSettings;
+import dev.sluice.store.AuditStoreReader;
 import dev.sluice.store.AuditStores;
 
 /**

@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import static dev.sluice.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,7 +28,6 @@ import org.postgresql.util.PSQLException;
 
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
-import static dev.sluice.testing.Eventually.await;
 
 /** pgjdbc through Sluice: what an agent's JDBC code and a GUI client such as DBeaver do. */
 class PostgresJdbcE2ETest {

@@ -16,7 +16,6 @@ import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
 import picocli.CommandLine;
 
 import dev.sluice.core.audit.AuditQuery;

@@ -14,13 +14,13 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import dev.sluice.core.Secret;
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.postgres.wire.Md5Password;
 import dev.sluice.testing.Cli;
 import dev.sluice.testing.PostgresServer;
-import picocli.CommandLine;
 
 /**
  * Issue 9, class 11: the hop from Sluice to the database. Impostor servers ({@link FakeUpstream}) that decline TLS

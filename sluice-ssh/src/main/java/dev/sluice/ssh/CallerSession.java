@@ -15,8 +15,8 @@ import org.apache.sshd.server.session.ServerSession;
 
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.approval.HoldWatch;
-import dev.sluice.core.session.CommandRequest;
 import dev.sluice.core.config.SshTarget;
+import dev.sluice.core.session.CommandRequest;
 import dev.sluice.core.session.GatewaySession;
 
 /**

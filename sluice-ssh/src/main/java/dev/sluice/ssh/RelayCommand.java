@@ -26,7 +26,6 @@ import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.audit.AuditWriteException;
 import dev.sluice.core.audit.CommandOutcome;
 import dev.sluice.core.session.CommandRequest;
-import dev.sluice.core.session.GatewaySession;
 import dev.sluice.core.session.Submission;
 
 /**

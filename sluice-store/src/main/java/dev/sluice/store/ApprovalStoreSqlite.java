@@ -1,6 +1,5 @@
 package dev.sluice.store;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -10,16 +10,16 @@ import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditEvent.AccessDenied;
 import dev.sluice.core.audit.AuditEvent.ApprovalClosed;
 import dev.sluice.core.audit.AuditEvent.ApprovalDecided;
-import dev.sluice.core.audit.AuditEvent.ApprovalRefused;
 import dev.sluice.core.audit.AuditEvent.ApprovalNotified;
+import dev.sluice.core.audit.AuditEvent.ApprovalRefused;
 import dev.sluice.core.audit.AuditEvent.ApprovalRequested;
 import dev.sluice.core.audit.AuditEvent.AuthFailed;
+import dev.sluice.core.audit.AuditEvent.CommandCompleted;
+import dev.sluice.core.audit.AuditEvent.CommandEvaluated;
 import dev.sluice.core.audit.AuditEvent.ConfigReloaded;
 import dev.sluice.core.audit.AuditEvent.RecordingChunk;
 import dev.sluice.core.audit.AuditEvent.SessionEnded;
 import dev.sluice.core.audit.AuditEvent.SessionStarted;
-import dev.sluice.core.audit.AuditEvent.CommandCompleted;
-import dev.sluice.core.audit.AuditEvent.CommandEvaluated;
 import dev.sluice.core.identity.Principal;
 
 /**

@@ -10,20 +10,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
+import dev.sluice.core.audit.AuditJson;
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.SessionId;
-import dev.sluice.core.audit.AuditJson;
 
 class SqliteAuditLogRoundTripTest {
     private static final String SESSION = "s-00000000000000aa";

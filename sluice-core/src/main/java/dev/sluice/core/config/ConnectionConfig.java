@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
-import dev.sluice.core.Secret;
 
 /**
  * One connection (an item of {@code connections}): a name callers ask for, who may use it, and the {@link Target}

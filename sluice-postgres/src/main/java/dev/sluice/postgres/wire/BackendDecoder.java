@@ -1,5 +1,8 @@
 package dev.sluice.postgres.wire;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.sluice.postgres.wire.BackendMessage.Authentication;
 import dev.sluice.postgres.wire.BackendMessage.AuthenticationCleartextPassword;
 import dev.sluice.postgres.wire.BackendMessage.AuthenticationMD5Password;
@@ -31,8 +34,6 @@ import dev.sluice.postgres.wire.BackendMessage.ParseComplete;
 import dev.sluice.postgres.wire.BackendMessage.PortalSuspended;
 import dev.sluice.postgres.wire.BackendMessage.ReadyForQuery;
 import dev.sluice.postgres.wire.BackendMessage.RowDescription;
-import java.util.ArrayList;
-import java.util.List;
 
 /** Decodes backend frames into {@link BackendMessage} records; layouts are documented on the records. */
 final class BackendDecoder {

@@ -1,5 +1,8 @@
 package dev.sluice.postgres.wire;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import dev.sluice.postgres.wire.FrontendMessage.Bind;
 import dev.sluice.postgres.wire.FrontendMessage.CancelRequest;
 import dev.sluice.postgres.wire.FrontendMessage.Close;
@@ -18,8 +21,6 @@ import dev.sluice.postgres.wire.FrontendMessage.SSLRequest;
 import dev.sluice.postgres.wire.FrontendMessage.StartupMessage;
 import dev.sluice.postgres.wire.FrontendMessage.Sync;
 import dev.sluice.postgres.wire.FrontendMessage.Terminate;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** Decodes frontend frames into {@link FrontendMessage} records; layouts are documented on the records. */
 final class FrontendDecoder {

@@ -1,10 +1,11 @@
 package dev.sluice.postgres.wire;
 
-import dev.sluice.core.Secret;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import dev.sluice.core.Secret;
 
 /**
  * A message sent by the client (frontend) to the server, named as in the PostgreSQL protocol v3 spec. Each

@@ -1,10 +1,11 @@
 package dev.sluice.postgres.wire;
 
-import dev.sluice.core.Secret;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+
+import dev.sluice.core.Secret;
 
 /**
  * The client's answer to AuthenticationMD5Password:

@@ -7,6 +7,12 @@ import static dev.sluice.postgres.wire.WireFixtures.cstr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
 import dev.sluice.postgres.wire.BackendMessage.AuthenticationCleartextPassword;
 import dev.sluice.postgres.wire.BackendMessage.AuthenticationMD5Password;
 import dev.sluice.postgres.wire.BackendMessage.AuthenticationOk;
@@ -37,10 +43,6 @@ import dev.sluice.postgres.wire.BackendMessage.ParseComplete;
 import dev.sluice.postgres.wire.BackendMessage.PortalSuspended;
 import dev.sluice.postgres.wire.BackendMessage.ReadyForQuery;
 import dev.sluice.postgres.wire.BackendMessage.RowDescription;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.Test;
 
 class BackendMessageTest {
     @Test

@@ -10,6 +10,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+
 import org.junit.jupiter.api.Test;
 
 class FrameReaderTest {

@@ -2,11 +2,12 @@ package dev.sluice.postgres.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.EOFException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
  * Jazzer fuzz targets for what a client sends before and after authentication: {@link FrameReader} and

@@ -7,6 +7,12 @@ import static dev.sluice.postgres.wire.WireFixtures.cstr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
 import dev.sluice.core.Secret;
 import dev.sluice.postgres.wire.FrontendMessage.Bind;
 import dev.sluice.postgres.wire.FrontendMessage.CancelRequest;
@@ -26,10 +32,6 @@ import dev.sluice.postgres.wire.FrontendMessage.SSLRequest;
 import dev.sluice.postgres.wire.FrontendMessage.StartupMessage;
 import dev.sluice.postgres.wire.FrontendMessage.Sync;
 import dev.sluice.postgres.wire.FrontendMessage.Terminate;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.Test;
 
 class FrontendMessageTest {
     private static void roundTrip(FrontendMessage message) {

@@ -3,11 +3,13 @@ package dev.sluice.postgres.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.core.Secret;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+
 import org.junit.jupiter.api.Test;
+
+import dev.sluice.core.Secret;
 
 class Md5PasswordTest {
     /** The formula, written independently: md5 of the hex string of md5(password || user), then the salt. */

@@ -2,11 +2,13 @@ package dev.sluice.postgres.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.sluice.core.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import dev.sluice.core.Secret;
 
 /**
  * Jazzer fuzz target for the SCRAM-SHA-256 client reading what the upstream server sends: the server-first-message

@@ -3,9 +3,11 @@ package dev.sluice.postgres.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.core.Secret;
 import java.nio.charset.StandardCharsets;
+
 import org.junit.jupiter.api.Test;
+
+import dev.sluice.core.Secret;
 
 /** Checked against the SCRAM-SHA-256 test vector of RFC 7677, section 3. */
 class ScramTest {
