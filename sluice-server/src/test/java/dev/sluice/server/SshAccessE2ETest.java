@@ -122,7 +122,7 @@ class SshAccessE2ETest {
 
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(result.stdout()).isEqualTo("by-key\n");
-        assertThat(audit("agent-key")).extracting(AuditRecord::kind).contains("session.start", "statement");
+        assertThat(audit("agent-key")).extracting(AuditRecord::kind).contains("session.start", "command");
     }
 
     @Test
@@ -287,8 +287,11 @@ class SshAccessE2ETest {
             Eventually.await(Duration.ofSeconds(10), () -> assertThat(pane(socket)).contains("hello-42"));
             Cli.runOrFail(none, Duration.ofSeconds(10), "tmux", "-L", socket, "resize-window", "-t", "shell",
                     "-x", "100", "-y", "30");
-            keys(socket, "stty size");
-            Eventually.await(Duration.ofSeconds(10), () -> assertThat(pane(socket)).contains("30 100"));
+            // the new size travels tmux -> sshpass -> ssh -> Sluice -> sshd: ask until it has arrived
+            Eventually.await(Duration.ofSeconds(15), () -> {
+                keys(socket, "stty size");
+                assertThat(pane(socket)).contains("30 100");
+            });
             keys(socket, "exit");
             Eventually.await(Duration.ofSeconds(10), () -> assertThat(audit("alice-shell"))
                     .extracting(AuditRecord::kind).contains("session.end"));
@@ -303,6 +306,47 @@ class SshAccessE2ETest {
         assertThat(replay).contains("hello-42").contains("30 100").contains("observed input: echo hello-$((6*7))");
         assertThat(raw.lines().findFirst().orElseThrow()).startsWith("{\"version\":2,\"width\":80,\"height\":24");
         assertThat(raw).contains("\"r\", \"100x30\"");
+    }
+
+    @Test
+    void malformedClientsAreCutOffAndTheListenerKeepsServing() throws Exception {
+        Socket stalled = new Socket("127.0.0.1", harness.port());
+        stalled.getOutputStream().write("SSH-2.0-never-finishes-key-exchange\r\n".getBytes());
+        // garbage instead of an identification: held (bounded) until the 30 s authentication deadline, like the
+        // stalled client above; neither blocks anyone else
+        Socket garbage = new Socket("127.0.0.1", harness.port());
+        garbage.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+        try (Socket huge = new Socket("127.0.0.1", harness.port())) {
+            huge.setSoTimeout(10_000);
+            huge.getOutputStream().write("SSH-2.0-huge\r\n".getBytes());
+            huge.getOutputStream().write(new byte[] {(byte) 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0});
+            huge.getInputStream().readAllBytes(); // returns once Sluice closes the connection
+        }
+        try (org.apache.sshd.client.SshClient client = org.apache.sshd.client.SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (var session = client.connect("web-1", "127.0.0.1", harness.port()).verify(Duration.ofSeconds(10))
+                    .getSession()) {
+                session.addPasswordIdentity(harness.token("alice-channels", "sre"));
+                session.auth().verify(Duration.ofSeconds(10));
+                int opened = 0;
+                int refused = 0;
+                for (int i = 0; i < 100; i++) {
+                    try {
+                        session.createChannel("session").open().verify(Duration.ofSeconds(10));
+                        opened++;
+                    } catch (java.io.IOException e) {
+                        refused++;
+                    }
+                }
+                assertThat(opened).isLessThanOrEqualTo(32);
+                assertThat(refused).isGreaterThanOrEqualTo(68);
+            }
+        }
+        Cli.Result alive = harness.sshWithToken(harness.token("alice-alive", "sre"), "web-1", "", "echo alive");
+        assertThat(alive.stdout()).isEqualTo("alive\n");
+        stalled.close();
+        garbage.close();
     }
 
     private static String replay(String session, String... options) {

@@ -92,9 +92,9 @@ class SshExecE2ETest {
 
         assertThat(result.exitCode()).as(result.stderr()).isEqualTo(3);
         assertThat(result.stdout()).isEqualTo(harness.sshd().user() + "\nPIPED STDIN\n");
-        assertThat(audit("alice")).extracting(AuditRecord::kind).contains("session.start", "statement",
-                "statement.result", "session.end");
-        assertThat(audit("alice")).filteredOn(r -> r.kind().equals("statement.result")).anySatisfy(r ->
+        assertThat(audit("alice")).extracting(AuditRecord::kind).contains("session.start", "command",
+                "command.result", "session.end");
+        assertThat(audit("alice")).filteredOn(r -> r.kind().equals("command.result")).anySatisfy(r ->
                 assertThat(r.details().toString()).contains("exit 3"));
     }
 
@@ -107,7 +107,7 @@ class SshExecE2ETest {
         assertThat(result.exitCode()).isEqualTo(126);
         assertThat(result.stderr()).contains("Sluice:").contains("agents-never-destroy");
         assertThat(precious).exists().hasContent("precious");
-        assertThat(audit("agent-7")).filteredOn(r -> r.kind().equals("statement")
+        assertThat(audit("agent-7")).filteredOn(r -> r.kind().equals("command")
                 && r.statement().contains("precious-1")).singleElement().satisfies(r ->
                 assertThat(r.verdict()).isEqualTo("deny"));
     }
