@@ -61,6 +61,12 @@ class SshExecE2ETest {
                 approvals:
                   access:
                     approvers: [sre]
+                masking:
+                  - name: mail-addresses
+                    connections: [web-1]
+                    unless-groups: [dpo]
+                    detectors: [email]
+                    strategy: redact
                 """);
         api = new ApprovalsClient(harness.httpPort());
     }
@@ -240,5 +246,20 @@ class SshExecE2ETest {
 
         assertThat(result.stdout()).isEqualTo("still-runs\n");
         assertThat(result.stderr()).contains("X11 forwarding is refused by Sluice");
+    }
+
+    @Test
+    void execOutputIsMaskedForTheCallerAndInTheRecording() {
+        Cli.Result masked = harness.sshWithToken(harness.token("alice-mask", "sre"), "web-1", "",
+                "echo contact ada@example.com; echo last line bob@example.org");
+        Cli.Result exempt = harness.sshWithToken(harness.token("dora", "dpo", "sre"), "web-1", "",
+                "echo contact ada@example.com");
+
+        assertThat(masked.exitCode()).isZero();
+        assertThat(masked.stdout()).startsWith("contact ").doesNotContain("ada@example.com")
+                .doesNotContain("bob@example.org").contains("last line");
+        assertThat(exempt.stdout()).isEqualTo("contact ada@example.com\n");
+        Eventually.await(() -> assertThat(audit("alice-mask")).filteredOn(r -> r.kind().equals("recording"))
+                .isNotEmpty().allSatisfy(r -> assertThat(r.details().toString()).doesNotContain("ada@example.com")));
     }
 }

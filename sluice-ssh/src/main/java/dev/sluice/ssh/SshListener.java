@@ -64,7 +64,8 @@ final class SshListener implements ProtocolListener {
             server.setGSSAuthenticator(null);
             server.setHostBasedAuthenticator(null);
             server.setChannelFactories(List.of(new SessionChannel.Factory(), new ForwardChannel.Factory()));
-            server.setCommandFactory((channel, command) -> new ExecChannel(command, recordings));
+            SshMasking masking = new SshMasking(context.state());
+            server.setCommandFactory((channel, command) -> new ExecChannel(command, recordings, masking));
             server.setShellFactory(channel -> new ShellChannel(recordings));
             server.setSubsystemFactories(List.<SubsystemFactory>of(new SubsystemFactory() {
                 @Override
