@@ -233,6 +233,12 @@ class SshAccessE2ETest {
         assertThat(result.stdout()).isEqualTo(harness.sshd().user() + "\n");
         String session = audit("alice-ca").getFirst().session();
         assertThat(harness.sshd().log()).contains("sluice-session-" + session);
+        StringWriter printed = new StringWriter();
+        CommandLine cli = new CommandLine(new SluiceCli());
+        cli.setOut(new PrintWriter(printed));
+        assertThat(cli.execute("ssh-ca", "--config", harness.dir().resolve("sluice.yaml").toString())).isZero();
+        assertThat(printed.toString().strip()).isEqualTo(SshCa.publicKeyLine(harness.dataDir()))
+                .startsWith("ssh-ed25519 ");
     }
 
     @Test

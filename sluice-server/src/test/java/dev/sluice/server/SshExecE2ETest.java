@@ -61,6 +61,8 @@ class SshExecE2ETest {
                 approvals:
                   access:
                     approvers: [sre]
+                api:
+                  auditor-groups: [auditors]
                 masking:
                   - name: mail-addresses
                     connections: [web-1]
@@ -261,5 +263,31 @@ class SshExecE2ETest {
         assertThat(exempt.stdout()).isEqualTo("contact ada@example.com\n");
         Eventually.await(() -> assertThat(audit("alice-mask")).filteredOn(r -> r.kind().equals("recording"))
                 .isNotEmpty().allSatisfy(r -> assertThat(r.details().toString()).doesNotContain("ada@example.com")));
+    }
+
+    @Test
+    void anAuditorEndsALiveSshSessionOverRestAndTheClientIsTold() throws Exception {
+        CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> harness.sshWithToken(
+                harness.token("agent-long", "sre"), List.of("-o", "LogLevel=INFO"), "web-1", "", "sleep 60"));
+        String[] id = new String[1];
+        Eventually.await(Duration.ofSeconds(20), () -> {
+            List<AuditRecord> started = audit("agent-long").stream().filter(r -> r.kind().equals("command")).toList();
+            assertThat(started).isNotEmpty();
+            id[0] = started.getFirst().session();
+        });
+
+        java.net.http.HttpResponse<String> killed = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + harness.httpPort()
+                        + "/api/sessions/live/" + id[0] + "?reason=runaway+agent"))
+                        .header("Authorization", "Bearer " + harness.token("audrey", "auditors")).DELETE().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(killed.statusCode()).isEqualTo(202);
+        Cli.Result result = running.get(30, TimeUnit.SECONDS);
+        assertThat(result.exitCode()).isNotZero();
+        assertThat(result.stderr()).contains("runaway agent");
+        Eventually.await(() -> assertThat(audit("agent-long")).filteredOn(r -> r.kind().equals("session.end"))
+                .singleElement().satisfies(r -> assertThat(r.details().toString() + r.error())
+                        .contains("runaway agent")));
     }
 }
