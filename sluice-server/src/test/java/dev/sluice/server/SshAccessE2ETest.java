@@ -52,6 +52,14 @@ class SshAccessE2ETest {
                     host-key: "%s"
                     allow:
                       groups: [sre]
+                  - name: web-pw
+                    type: ssh
+                    address: %s
+                    user: %s
+                    password: ${file:%s}
+                    host-key: "%s"
+                    allow:
+                      groups: [sre]
                   - name: web-bad
                     type: ssh
                     address: %s
@@ -61,6 +69,7 @@ class SshAccessE2ETest {
                     allow:
                       groups: [sre]
                 """.formatted(h.sshd().address(), h.sshd().user(), h.sshd().hostKeyLine(), h.sshd().address(),
+                h.sshd().user(), h.dir().resolve("target-password"), h.sshd().hostKeyLine(), h.sshd().address(),
                 h.sshd().user(), h.dir().resolve("target-key"), read(h.dir().resolve("other-ca.pub"))), h -> """
                 policies:
                   - name: sre-shells
@@ -239,6 +248,18 @@ class SshAccessE2ETest {
         assertThat(cli.execute("ssh-ca", "--config", harness.dir().resolve("sluice.yaml").toString())).isZero();
         assertThat(printed.toString().strip()).isEqualTo(SshCa.publicKeyLine(harness.dataDir()))
                 .startsWith("ssh-ed25519 ");
+    }
+
+    @Test
+    void aTargetPasswordOnlySluiceKnowsLogsIn() throws Exception {
+        String password = Files.readString(harness.dir().resolve("target-password"));
+
+        Cli.Result result = harness.sshWithToken(harness.token("alice-pw", "sre"), "web-pw", "", "whoami");
+
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdout()).isEqualTo(harness.sshd().user() + "\n");
+        assertThat(harness.sshd().log()).contains("Accepted password for " + harness.sshd().user());
+        assertThat(all()).allSatisfy(r -> assertThat(r.toString()).doesNotContain(password));
     }
 
     @Test

@@ -18,7 +18,8 @@ import dev.sluice.testing.SshServer;
 /**
  * A whole Sluice in front of a real OpenSSH server, for end-to-end tests with the real {@code ssh}, {@code scp},
  * {@code sftp} and {@code rsync}: a throwaway sshd ({@link SshServer}) whose user trusts a key only Sluice holds, a
- * real OIDC provider (issuer id {@code default}, audience {@code sluice}), a caller key pair registered to
+ * real OIDC provider (issuer id {@code default}, audience {@code sluice}), the target user's password in
+ * {@code DIR/target-password} (only Sluice's config references it), a caller key pair registered to
  * {@code agent-key} (groups {@code agents}) and a caller CA, and a {@link Gateway} on free ports. Connection
  * {@code web-1} reaches the sshd with the stored key; {@code extraYaml} adds policies, more connections and so on.
  * Share one per test class.
@@ -58,8 +59,12 @@ final class SshHarness implements AutoCloseable {
         OidcProvider oidc = OidcProvider.start();
         SshServer sshd;
         try {
+            String password = "pw-" + java.util.HexFormat.of().formatHex(new java.security.SecureRandom()
+                    .generateSeed(12));
+            Files.writeString(dir.resolve("target-password"), password);
             sshd = SshServer.start(SshServer.Options.defaults()
-                    .withAuthorizedKey(Files.readString(dir.resolve("target-key.pub")).strip()));
+                    .withAuthorizedKey(Files.readString(dir.resolve("target-key.pub")).strip())
+                    .withPassword(password));
         } catch (IOException | RuntimeException e) {
             oidc.close();
             throw new IllegalStateException(e);
