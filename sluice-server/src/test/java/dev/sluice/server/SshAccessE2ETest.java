@@ -359,15 +359,15 @@ class SshAccessE2ETest {
         try (org.apache.sshd.client.SshClient client = org.apache.sshd.client.SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier.INSTANCE);
             client.start();
-            try (var session = client.connect("web-1", "127.0.0.1", harness.port()).verify(Duration.ofSeconds(10))
+            try (var session = client.connect("web-1", "127.0.0.1", harness.port()).verify(Duration.ofSeconds(30))
                     .getSession()) {
                 session.addPasswordIdentity(harness.token("alice-channels", "sre"));
-                session.auth().verify(Duration.ofSeconds(10));
+                session.auth().verify(Duration.ofSeconds(30));
                 int opened = 0;
                 int refused = 0;
                 for (int i = 0; i < 100; i++) {
                     try {
-                        session.createSubsystemChannel("probe").open().verify(Duration.ofSeconds(10));
+                        session.createSubsystemChannel("probe").open().verify(Duration.ofSeconds(30));
                         opened++;
                     } catch (java.io.IOException | RuntimeException e) {
                         refused++;

@@ -74,10 +74,23 @@ final class SshHarness implements AutoCloseable {
             Files.writeString(dir.resolve("sluice.yaml"), result.config(connectionsYaml.apply(result),
                     extraYaml.apply(result)));
             result.gateway = Gateway.start(dir.resolve("sluice.yaml"), Clock.systemUTC());
+            result.warmUp();
             return result;
         } catch (IOException | RuntimeException e) {
             result.close();
             throw new IllegalStateException("cannot start the SSH harness", e);
+        }
+    }
+
+    /**
+     * One login before the tests, so that the issuer's discovery and keys are fetched and cached: on a loaded
+     * machine the first fetch can time out, and the token of whichever test came first would be refused.
+     */
+    private void warmUp() {
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            if (sshWithToken(token("warm-up", "sre"), "web-1", "", "true").exitCode() == 0) {
+                return;
+            }
         }
     }
 
