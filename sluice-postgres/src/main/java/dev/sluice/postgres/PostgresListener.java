@@ -25,7 +25,7 @@ public final class PostgresListener implements ProtocolListener {
 
     public static PostgresListener start(HostPort address, PostgresServices services) throws IOException {
         MessageMemory memory = new MessageMemory(services.limits().messageMemory());
-        Acceptor acceptor = Acceptor.start("postgres", address, services.limits(), new Acceptor.Connections() {
+        Acceptor acceptor = Acceptor.start("PostgreSQL", address, services.limits(), new Acceptor.Connections() {
             @Override
             public void serve(Socket socket, HandshakeGate.Permit handshake) {
                 new PostgresFrontendSession(socket, services, handshake, memory).run();

@@ -59,10 +59,11 @@ public final class Acceptor implements ProtocolListener {
         this.connections = connections;
         this.handshakes = new HandshakeGate(limits.maxHandshakes(), limits.maxHandshakesPerAddress(),
                 limits.handshakeTimeout());
-        this.acceptor = Thread.ofVirtual().name("sluice-" + name + "-accept").unstarted(this::acceptLoop);
+        this.acceptor = Thread.ofVirtual().name("sluice-" + name.toLowerCase(java.util.Locale.ROOT) + "-accept")
+                .unstarted(this::acceptLoop);
     }
 
-    /** Binds {@code address} and starts accepting. */
+    /** Binds {@code address} and starts accepting; {@code name} is the protocol as logs name it ({@code PostgreSQL}). */
     public static Acceptor start(String name, HostPort address, ListenerLimits limits, Connections connections)
             throws IOException {
         ServerSocket server = new ServerSocket();
