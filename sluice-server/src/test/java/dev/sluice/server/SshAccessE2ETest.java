@@ -51,6 +51,14 @@ class SshAccessE2ETest {
                     host-key: "%s"
                     allow:
                       groups: [sre]
+                  - name: web-pw
+                    type: ssh
+                    address: %s
+                    user: %s
+                    password: ${file:%s}
+                    host-key: "%s"
+                    allow:
+                      groups: [sre]
                   - name: web-bad
                     type: ssh
                     address: %s
@@ -60,6 +68,7 @@ class SshAccessE2ETest {
                     allow:
                       groups: [sre]
                 """.formatted(h.sshd().address(), h.sshd().user(), h.sshd().hostKeyLine(), h.sshd().address(),
+                h.sshd().user(), h.dir().resolve("target-password"), h.sshd().hostKeyLine(), h.sshd().address(),
                 h.sshd().user(), h.dir().resolve("target-key"), read(h.dir().resolve("other-ca.pub"))), h -> """
                 policies:
                   - name: sre-shells
@@ -121,7 +130,7 @@ class SshAccessE2ETest {
 
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(result.stdout()).isEqualTo("by-key\n");
-        assertThat(audit("agent-key")).extracting(AuditRecord::kind).contains("session.start", "statement");
+        assertThat(audit("agent-key")).extracting(AuditRecord::kind).contains("session.start", "command");
     }
 
     @Test
@@ -232,6 +241,24 @@ class SshAccessE2ETest {
         assertThat(result.stdout()).isEqualTo(harness.sshd().user() + "\n");
         String session = audit("alice-ca").getFirst().session();
         assertThat(harness.sshd().log()).contains("sluice-session-" + session);
+        StringWriter printed = new StringWriter();
+        CommandLine cli = new CommandLine(new SluiceCli());
+        cli.setOut(new PrintWriter(printed));
+        assertThat(cli.execute("ssh-ca", "--config", harness.dir().resolve("sluice.yaml").toString())).isZero();
+        assertThat(printed.toString().strip()).isEqualTo(SshCa.publicKeyLine(harness.dataDir()))
+                .startsWith("ssh-ed25519 ");
+    }
+
+    @Test
+    void aTargetPasswordOnlySluiceKnowsLogsIn() throws Exception {
+        String password = Files.readString(harness.dir().resolve("target-password"));
+
+        Cli.Result result = harness.sshWithToken(harness.token("alice-pw", "sre"), "web-pw", "", "whoami");
+
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdout()).isEqualTo(harness.sshd().user() + "\n");
+        assertThat(harness.sshd().log()).contains("Accepted password for " + harness.sshd().user());
+        assertThat(all()).allSatisfy(r -> assertThat(r.toString()).doesNotContain(password));
     }
 
     @Test
@@ -286,8 +313,11 @@ class SshAccessE2ETest {
             Eventually.await(Duration.ofSeconds(10), () -> assertThat(pane(socket)).contains("hello-42"));
             Cli.runOrFail(none, Duration.ofSeconds(10), "tmux", "-L", socket, "resize-window", "-t", "shell",
                     "-x", "100", "-y", "30");
-            keys(socket, "stty size");
-            Eventually.await(Duration.ofSeconds(10), () -> assertThat(pane(socket)).contains("30 100"));
+            // the new size travels tmux -> sshpass -> ssh -> Sluice -> sshd: ask until it has arrived
+            Eventually.await(Duration.ofSeconds(15), () -> {
+                keys(socket, "stty size");
+                assertThat(pane(socket)).contains("30 100");
+            });
             keys(socket, "exit");
             Eventually.await(Duration.ofSeconds(10), () -> assertThat(audit("alice-shell"))
                     .extracting(AuditRecord::kind).contains("session.end"));
@@ -302,6 +332,58 @@ class SshAccessE2ETest {
         assertThat(replay).contains("hello-42").contains("30 100").contains("observed input: echo hello-$((6*7))");
         assertThat(raw.lines().findFirst().orElseThrow()).startsWith("{\"version\":2,\"width\":80,\"height\":24");
         assertThat(raw).contains("\"r\", \"100x30\"");
+    }
+
+    @Test
+    void malformedClientsAreCutOffAndTheListenerKeepsServing() throws Exception {
+        Socket stalled = new Socket("127.0.0.1", harness.port());
+        stalled.getOutputStream().write("SSH-2.0-never-finishes-key-exchange\r\n".getBytes());
+        // garbage instead of an identification: held (bounded) until the 30 s authentication deadline, like the
+        // stalled client above; neither blocks anyone else
+        Socket garbage = new Socket("127.0.0.1", harness.port());
+        garbage.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+        try (Socket huge = new Socket("127.0.0.1", harness.port())) {
+            huge.setSoTimeout(10_000);
+            huge.getOutputStream().write("SSH-2.0-huge\r\n".getBytes());
+            // an impossible packet length; MINA reads a little more (against length oracles), then disconnects
+            byte[] junk = new byte[64 * 1024];
+            java.util.Arrays.fill(junk, (byte) 0xff);
+            try {
+                huge.getOutputStream().write(junk);
+                huge.getInputStream().readAllBytes(); // returns once Sluice closes the connection
+            } catch (java.net.SocketException e) {
+                // reset: Sluice closed it with our junk unread (a read timeout would not land here)
+            }
+        }
+        try (org.apache.sshd.client.SshClient client = org.apache.sshd.client.SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (var session = client.connect("web-1", "127.0.0.1", harness.port()).verify(Duration.ofSeconds(30))
+                    .getSession()) {
+                session.addPasswordIdentity(harness.token("alice-channels", "sre"));
+                session.auth().verify(Duration.ofSeconds(30));
+                int opened = 0;
+                int refused = 0;
+                for (int i = 0; i < 100; i++) {
+                    try {
+                        session.createSubsystemChannel("probe").open().verify(Duration.ofSeconds(30));
+                        opened++;
+                    } catch (java.io.IOException | RuntimeException e) {
+                        refused++;
+                        if (!session.isOpen()) {
+                            break; // MINA disconnects a connection that goes over the channel cap
+                        }
+                    }
+                }
+                // MINA checks its cap (32) as a channel registers, so the 33rd is the last to open
+                assertThat(opened).isLessThanOrEqualTo(33);
+                assertThat(refused).isPositive();
+            }
+        }
+        Cli.Result alive = harness.sshWithToken(harness.token("alice-alive", "sre"), "web-1", "", "echo alive");
+        assertThat(alive.stdout()).isEqualTo("alive\n");
+        stalled.close();
+        garbage.close();
     }
 
     private static String replay(String session, String... options) {

@@ -60,6 +60,14 @@ class SshExecE2ETest {
                 approvals:
                   access:
                     approvers: [sre]
+                api:
+                  auditor-groups: [auditors]
+                masking:
+                  - name: mail-addresses
+                    connections: [web-1]
+                    unless-groups: [dpo]
+                    detectors: [email]
+                    strategy: redact
                 """);
         api = new ApprovalsClient(harness.httpPort());
     }
@@ -91,9 +99,9 @@ class SshExecE2ETest {
 
         assertThat(result.exitCode()).as(result.stderr()).isEqualTo(3);
         assertThat(result.stdout()).isEqualTo(harness.sshd().user() + "\nPIPED STDIN\n");
-        assertThat(audit("alice")).extracting(AuditRecord::kind).contains("session.start", "statement",
-                "statement.result", "session.end");
-        assertThat(audit("alice")).filteredOn(r -> r.kind().equals("statement.result")).anySatisfy(r ->
+        assertThat(audit("alice")).extracting(AuditRecord::kind).contains("session.start", "command",
+                "command.result", "session.end");
+        assertThat(audit("alice")).filteredOn(r -> r.kind().equals("command.result")).anySatisfy(r ->
                 assertThat(r.details().toString()).contains("exit 3"));
     }
 
@@ -106,7 +114,7 @@ class SshExecE2ETest {
         assertThat(result.exitCode()).isEqualTo(126);
         assertThat(result.stderr()).contains("Sluice:").contains("agents-never-destroy");
         assertThat(precious).exists().hasContent("precious");
-        assertThat(audit("agent-7")).filteredOn(r -> r.kind().equals("statement")
+        assertThat(audit("agent-7")).filteredOn(r -> r.kind().equals("command")
                 && r.statement().contains("precious-1")).singleElement().satisfies(r ->
                 assertThat(r.verdict()).isEqualTo("deny"));
     }
@@ -239,5 +247,46 @@ class SshExecE2ETest {
 
         assertThat(result.stdout()).isEqualTo("still-runs\n");
         assertThat(result.stderr()).contains("X11 forwarding is refused by Sluice");
+    }
+
+    @Test
+    void execOutputIsMaskedForTheCallerAndInTheRecording() {
+        Cli.Result masked = harness.sshWithToken(harness.token("alice-mask", "sre"), "web-1", "",
+                "echo contact ada@example.com; echo last line bob@example.org");
+        Cli.Result exempt = harness.sshWithToken(harness.token("dora", "dpo", "sre"), "web-1", "",
+                "echo contact ada@example.com");
+
+        assertThat(masked.exitCode()).isZero();
+        assertThat(masked.stdout()).startsWith("contact ").doesNotContain("ada@example.com")
+                .doesNotContain("bob@example.org").contains("last line");
+        assertThat(exempt.stdout()).isEqualTo("contact ada@example.com\n");
+        Eventually.await(() -> assertThat(audit("alice-mask")).filteredOn(r -> r.kind().equals("recording"))
+                .isNotEmpty().allSatisfy(r -> assertThat(r.details().toString()).doesNotContain("ada@example.com")));
+    }
+
+    @Test
+    void anAuditorEndsALiveSshSessionOverRestAndTheClientIsTold() throws Exception {
+        CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> harness.sshWithToken(
+                harness.token("agent-long", "sre"), List.of("-o", "LogLevel=INFO"), "web-1", "", "sleep 60"));
+        String[] id = new String[1];
+        Eventually.await(Duration.ofSeconds(20), () -> {
+            List<AuditRecord> started = audit("agent-long").stream().filter(r -> r.kind().equals("command")).toList();
+            assertThat(started).isNotEmpty();
+            id[0] = started.getFirst().session();
+        });
+
+        java.net.http.HttpResponse<String> killed = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + harness.httpPort()
+                        + "/api/sessions/live/" + id[0] + "?reason=runaway+agent"))
+                        .header("Authorization", "Bearer " + harness.token("audrey", "auditors")).DELETE().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(killed.statusCode()).isEqualTo(202);
+        Cli.Result result = running.get(30, TimeUnit.SECONDS);
+        assertThat(result.exitCode()).isNotZero();
+        assertThat(result.stderr()).contains("runaway agent");
+        Eventually.await(() -> assertThat(audit("agent-long")).filteredOn(r -> r.kind().equals("session.end"))
+                .singleElement().satisfies(r -> assertThat(r.details().toString() + r.error())
+                        .contains("runaway agent")));
     }
 }

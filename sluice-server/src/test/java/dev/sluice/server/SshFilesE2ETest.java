@@ -137,7 +137,7 @@ class SshFilesE2ETest {
     }
 
     private static List<String> denied(String subject) {
-        return audit(subject).stream().filter(r -> r.kind().equals("statement") && r.verdict().equals("deny"))
+        return audit(subject).stream().filter(r -> r.kind().equals("command") && r.verdict().equals("deny"))
                 .map(AuditRecord::statement).toList();
     }
 

@@ -18,7 +18,8 @@ import dev.sluice.testing.SshServer;
 /**
  * A whole Sluice in front of a real OpenSSH server, for end-to-end tests with the real {@code ssh}, {@code scp},
  * {@code sftp} and {@code rsync}: a throwaway sshd ({@link SshServer}) whose user trusts a key only Sluice holds, a
- * real OIDC provider (issuer id {@code default}, audience {@code sluice}), a caller key pair registered to
+ * real OIDC provider (issuer id {@code default}, audience {@code sluice}), the target user's password in
+ * {@code DIR/target-password} (only Sluice's config references it), a caller key pair registered to
  * {@code agent-key} (groups {@code agents}) and a caller CA, and a {@link Gateway} on free ports. Connection
  * {@code web-1} reaches the sshd with the stored key; {@code extraYaml} adds policies, more connections and so on.
  * Share one per test class.
@@ -58,8 +59,12 @@ final class SshHarness implements AutoCloseable {
         OidcProvider oidc = OidcProvider.start();
         SshServer sshd;
         try {
+            String password = "pw-" + java.util.HexFormat.of().formatHex(new java.security.SecureRandom()
+                    .generateSeed(12));
+            Files.writeString(dir.resolve("target-password"), password);
             sshd = SshServer.start(SshServer.Options.defaults()
-                    .withAuthorizedKey(Files.readString(dir.resolve("target-key.pub")).strip()));
+                    .withAuthorizedKey(Files.readString(dir.resolve("target-key.pub")).strip())
+                    .withPassword(password));
         } catch (IOException | RuntimeException e) {
             oidc.close();
             throw new IllegalStateException(e);
@@ -69,10 +74,23 @@ final class SshHarness implements AutoCloseable {
             Files.writeString(dir.resolve("sluice.yaml"), result.config(connectionsYaml.apply(result),
                     extraYaml.apply(result)));
             result.gateway = Gateway.start(dir.resolve("sluice.yaml"), Clock.systemUTC());
+            result.warmUp();
             return result;
         } catch (IOException | RuntimeException e) {
             result.close();
             throw new IllegalStateException("cannot start the SSH harness", e);
+        }
+    }
+
+    /**
+     * One login before the tests, so that the issuer's discovery and keys are fetched and cached: on a loaded
+     * machine the first fetch can time out, and the token of whichever test came first would be refused.
+     */
+    private void warmUp() {
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            if (sshWithToken(token("warm-up", "sre"), "web-1", "", "true").exitCode() == 0) {
+                return;
+            }
         }
     }
 

@@ -26,10 +26,12 @@ import dev.sluice.core.session.Submission;
 final class ExecChannel extends RelayCommand {
     private final String line;
     private final Recordings recordings;
+    private final SshMasking masking;
 
-    ExecChannel(String line, Recordings recordings) {
+    ExecChannel(String line, Recordings recordings, SshMasking masking) {
         this.line = line;
         this.recordings = recordings;
+        this.masking = masking;
     }
 
     @Override
@@ -52,14 +54,31 @@ final class ExecChannel extends RelayCommand {
             boolean transfer = commands.size() > 1;
             Asciicast recorder = recordings.of(caller.session());
             exec.setIn(in);
-            exec.setOut(new NoCloseOutputStream(transfer ? counting(out, caller, true)
+            // Masking applies to text output without a PTY (a terminal needs every byte at once).
+            Optional<java.util.function.UnaryOperator<String>> mask = transfer || pty.isPresent() ? Optional.empty()
+                    : masking.forCaller(caller.grant());
+            MaskingStream[] maskers = new MaskingStream[2];
+            java.io.OutputStream stdout = transfer ? counting(out, caller, true)
                     : new RecordingStream(out, recorder::output, caller.session()::countToClient,
-                    Asciicast.MAX_OUTPUT_PER_COMMAND)));
-            exec.setErr(new NoCloseOutputStream(transfer ? counting(err, caller, true)
+                    Asciicast.MAX_OUTPUT_PER_COMMAND);
+            java.io.OutputStream stderr = transfer ? counting(err, caller, true)
                     : new RecordingStream(err, recorder::output, caller.session()::countToClient,
-                    Asciicast.MAX_OUTPUT_PER_COMMAND)));
+                    Asciicast.MAX_OUTPUT_PER_COMMAND);
+            if (mask.isPresent()) {
+                maskers[0] = new MaskingStream(stdout, mask.get());
+                maskers[1] = new MaskingStream(stderr, mask.get());
+                stdout = maskers[0];
+                stderr = maskers[1];
+            }
+            exec.setOut(new NoCloseOutputStream(stdout));
+            exec.setErr(new NoCloseOutputStream(stderr));
             exec.open().verify(Upstreams.CONNECT_TIMEOUT);
             outcome = await(exec);
+            for (MaskingStream masker : maskers) {
+                if (masker != null) {
+                    masker.close(); // the last line without a newline
+                }
+            }
         } catch (IOException | RuntimeException e) {
             caller.session().completed(answer.commandId(), new CommandOutcome.Exit(EXIT_FAILED, "",
                     "not run: " + e.getMessage()), Duration.between(started, Instant.now()));

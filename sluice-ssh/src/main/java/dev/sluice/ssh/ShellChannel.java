@@ -33,6 +33,10 @@ final class ShellChannel extends RelayCommand {
 
     @Override
     void run(CallerSession caller) throws IOException {
+        Asciicast recorder = recordings.of(caller.session());
+        Optional<PtyChannelConfiguration> pty = caller.permitPty() ? pty() : Optional.empty();
+        // the recording's header takes the terminal's size before anything (the verdict's marker) is recorded
+        pty.ifPresent(p -> recorder.header(p.getPtyColumns(), p.getPtyLines(), p.getPtyType()));
         Map<String, String> env = allowedEnvironment(caller);
         Optional<String> refusal = caller.forceCommand()
                 .map(forced -> "the caller's certificate forces the command \"" + forced + "\"");
@@ -43,9 +47,6 @@ final class ShellChannel extends RelayCommand {
             return;
         }
         Instant started = Instant.now();
-        Asciicast recorder = recordings.of(caller.session());
-        Optional<PtyChannelConfiguration> pty = caller.permitPty() ? pty() : Optional.empty();
-        pty.ifPresent(p -> recorder.header(p.getPtyColumns(), p.getPtyLines(), p.getPtyType()));
         CommandOutcome.Exit outcome;
         try {
             ChannelShell shell = caller.upstream().createShellChannel(pty.orElse(null), env);

@@ -64,7 +64,8 @@ final class SshListener implements ProtocolListener {
             server.setGSSAuthenticator(null);
             server.setHostBasedAuthenticator(null);
             server.setChannelFactories(List.of(new SessionChannel.Factory(), new ForwardChannel.Factory()));
-            server.setCommandFactory((channel, command) -> new ExecChannel(command, recordings));
+            SshMasking masking = new SshMasking(context.state());
+            server.setCommandFactory((channel, command) -> new ExecChannel(command, recordings, masking));
             server.setShellFactory(channel -> new ShellChannel(recordings));
             server.setSubsystemFactories(List.<SubsystemFactory>of(new SubsystemFactory() {
                 @Override
@@ -79,6 +80,8 @@ final class SshListener implements ProtocolListener {
                 }
             }));
             server.setForwardingFilter(refusals());
+            // small packets (SFTP acks, keystrokes) go out at once: with Nagle they wait for the peer's delayed ACK
+            CoreModuleProperties.TCP_NODELAY.set(server, true);
             CoreModuleProperties.AUTH_TIMEOUT.set(server, AUTH_TIMEOUT);
             CoreModuleProperties.IDLE_TIMEOUT.set(server, IDLE_TIMEOUT);
             CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, 10);

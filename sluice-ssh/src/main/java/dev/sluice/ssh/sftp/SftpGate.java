@@ -280,7 +280,13 @@ public final class SftpGate {
             throws IOException {
         int id = ids.incrementAndGet();
         pending.put(id, new Pending(clientId, commandId, openPath, Optional.empty()));
-        toTarget(packet.withId(id));
+        targetLock.lock();
+        try {
+            packet.writeWithId(toTarget, id);
+            toTarget.flush();
+        } finally {
+            targetLock.unlock();
+        }
     }
 
     private void refuse(int clientId, String message, int code) throws IOException {
@@ -328,7 +334,13 @@ public final class SftpGate {
             judge.transferred(0, packet.body().length);
         }
         request.commandId().ifPresent(id -> judge.completed(id, status(packet), message(packet)));
-        toClient(packet.withId(request.clientId()));
+        clientLock.lock();
+        try {
+            packet.writeWithId(toClient, request.clientId());
+            toClient.flush();
+        } finally {
+            clientLock.unlock();
+        }
     }
 
     private static int status(SftpPacket packet) {

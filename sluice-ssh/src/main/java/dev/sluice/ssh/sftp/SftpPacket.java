@@ -118,6 +118,19 @@ public record SftpPacket(int type, byte[] body) {
         return fields().uint32();
     }
 
+    /**
+     * Writes this packet with {@code id} as its request id, without copying the body (the data path of every READ
+     * and WRITE goes through here).
+     */
+    public void writeWithId(java.io.OutputStream out, int id) throws IOException {
+        if (body.length < 4) {
+            throw new MalformedPacketException("SFTP packet without a request id");
+        }
+        byte[] header = ByteBuffer.allocate(9).putInt(1 + body.length).put((byte) type).putInt(id).array();
+        out.write(header);
+        out.write(body, 4, body.length - 4);
+    }
+
     /** The same packet with another request id. */
     public SftpPacket withId(int id) {
         byte[] copy = body.clone();

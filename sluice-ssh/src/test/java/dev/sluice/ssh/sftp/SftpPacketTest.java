@@ -21,6 +21,9 @@ class SftpPacketTest {
         f.uint32();
         assertThat(f.path()).isEqualTo("/etc/passwd");
         assertThat(read.withId(9).id()).isEqualTo(9);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        read.writeWithId(out, 9);
+        assertThat(out.toByteArray()).isEqualTo(read.withId(9).encode());
     }
 
     @Test
