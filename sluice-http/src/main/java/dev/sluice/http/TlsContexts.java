@@ -1,11 +1,11 @@
 package dev.sluice.http;
 
-import dev.sluice.core.config.WebTarget;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import javax.net.ssl.SSLContext;
+
+import dev.sluice.core.config.WebTarget;
 
 /** The upstream TLS contexts, one per distinct TLS setting, built on first use. Thread-safe. */
 final class TlsContexts {
