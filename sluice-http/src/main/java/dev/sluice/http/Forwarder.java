@@ -264,7 +264,7 @@ final class Forwarder {
         return switch (framing) {
             case BodyFraming.None none -> 0;
             case BodyFraming.Fixed fixed -> Streams.copy(new FixedLengthInputStream(in, fixed.length()), upstream,
-                    limit);
+                    limit, fixed.length());
             case BodyFraming.Chunked chunked -> {
                 ChunkedOutputStream encoded = new ChunkedOutputStream(upstream);
                 long n = Streams.copy(new ChunkedInputStream(in, 400), encoded, limit);
