@@ -35,7 +35,7 @@ import dev.sluice.core.config.HostPort;
 class SyslogExportTest {
     /** RFC 5424: PRI VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD SP MSG. */
     private static final Pattern RFC5424 = Pattern.compile(
-            "<(\\d{1,3})>1 \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z \\S+ sluice - statement "
+            "<(\\d{1,3})>1 \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z \\S+ sluice - command "
                     + "\\[sluice@32473 seq=\"(\\d+)\" session=\"s-0123456789abcdef\" subject=\"alice\" "
                     + "connection=\"orders\" verdict=\"(allow|deny)\"\\] \\{\"seq\":\\d+.*\\}");
 

@@ -73,7 +73,7 @@ final class AuditTable {
         return result;
     }
 
-    private static void bind(PreparedStatement insert, AuditRow row) throws SQLException {
+    static void bind(PreparedStatement insert, AuditRow row) throws SQLException {
         EventFields f = row.fields();
         insert.setLong(1, row.seq());
         insert.setLong(2, f.timeMs());

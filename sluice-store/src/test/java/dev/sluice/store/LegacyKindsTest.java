@@ -61,21 +61,7 @@ class LegacyKindsTest {
              PreparedStatement insert = raw.prepareStatement("INSERT INTO audit_event (" + AuditTable.COLUMNS
                      + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
             for (AuditRow row : List.of(first, second)) {
-                EventFields f = row.fields();
-                insert.setLong(1, row.seq());
-                insert.setLong(2, f.timeMs());
-                insert.setString(3, f.kind());
-                insert.setString(4, f.session());
-                insert.setString(5, f.subject());
-                insert.setString(6, f.groups());
-                insert.setString(7, f.connection());
-                insert.setString(8, f.statement());
-                insert.setString(9, f.verdict());
-                insert.setLong(10, f.rows());
-                insert.setString(11, f.error());
-                insert.setString(12, f.details());
-                insert.setString(13, row.prevHash());
-                insert.setString(14, row.hash());
+                AuditTable.bind(insert, row);
                 insert.executeUpdate();
             }
         }
