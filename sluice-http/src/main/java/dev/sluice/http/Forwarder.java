@@ -38,6 +38,8 @@ final class Forwarder {
             "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-real-ip", "accept-encoding");
     static final Set<String> DROPPED_RESPONSE = Set.of("connection", "keep-alive", "proxy-connection", "te",
             "trailer", "transfer-encoding", "upgrade", "content-length", "proxy-authenticate");
+    /** Request bodies up to this size are read before the judgment (see {@link HeldClient}). */
+    static final int BUFFERED_BODY = 64 * 1024;
     /** Request headers HTTP policy may match on ({@code command.headers}). */
     static final Set<String> SELECTED_HEADERS = Set.of("content-type", "accept", "user-agent", "x-request-id",
             "kubectl-command", "origin", "content-length");
@@ -87,7 +89,15 @@ final class Forwarder {
             new Refusal(413, "request body too large (expected: <= " + limit + " bytes)").write(out, kube, true);
             return false;
         }
-        HeldClient watch = new HeldClient(links.clientSocket(), in, framing instanceof BodyFraming.None);
+        // A small body is read before the judgment, so that the connection can be watched while a hold waits (a
+        // client that gives up then withdraws its request); larger ones stream after it.
+        Optional<byte[]> buffered = Optional.empty();
+        if (framing instanceof BodyFraming.Fixed fixed && fixed.length() <= BUFFERED_BODY
+                && !head.headers().listContains("Expect", "100-continue")) {
+            buffered = Optional.of(new FixedLengthInputStream(in, fixed.length()).readAllBytes());
+        }
+        HeldClient watch = new HeldClient(links.clientSocket(), in,
+                framing instanceof BodyFraming.None || buffered.isPresent());
         CallerSession.Verdict verdict;
         try {
             verdict = caller.submit(facts, watch);
@@ -97,13 +107,14 @@ final class Forwarder {
         switch (verdict) {
             case CallerSession.Verdict.Refuse refuse -> {
                 // 503: the audit trail failed and the session ended; the connection goes with it
-                boolean close = !(framing instanceof BodyFraming.None) || prepared.closeAfter()
-                        || refuse.status() == 503;
+                boolean unread = !(framing instanceof BodyFraming.None) && buffered.isEmpty();
+                boolean close = unread || prepared.closeAfter() || refuse.status() == 503;
                 new Refusal(refuse.status(), refuse.message()).write(out, kube, close);
                 return !close;
             }
             case CallerSession.Verdict.Forward forward -> {
-                return forward(forward.commandId(), head, prepared, facts, framing, limit, in, out, started);
+                return forward(forward.commandId(), head, prepared, facts, framing, buffered, limit, in, out,
+                        started);
             }
         }
     }
@@ -129,8 +140,8 @@ final class Forwarder {
     }
 
     private boolean forward(long id, RequestHead head, ProxyConnection.Prepared prepared, RequestFacts facts,
-                            BodyFraming framing, long limit, InputStream in, OutputStream out, Instant started)
-            throws IOException {
+                            BodyFraming framing, Optional<byte[]> buffered, long limit, InputStream in,
+                            OutputStream out, Instant started) throws IOException {
         if (head.headers().listContains("Expect", "100-continue")) {
             // The judgment is what 100 Continue guards: the client may send its body now.
             out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -159,7 +170,12 @@ final class Forwarder {
             long fromClient;
             try {
                 upstreamHead.encode(link.out());
-                fromClient = body(framing, in, link.out(), limit);
+                if (buffered.isPresent()) {
+                    link.out().write(buffered.get());
+                    fromClient = buffered.get().length;
+                } else {
+                    fromClient = body(framing, in, link.out(), limit);
+                }
                 link.out().flush();
             } catch (HttpProtocolException e) {
                 links.drop(); // the upstream saw part of a body: it must not see it completed
@@ -248,7 +264,7 @@ final class Forwarder {
         return switch (framing) {
             case BodyFraming.None none -> 0;
             case BodyFraming.Fixed fixed -> Streams.copy(new FixedLengthInputStream(in, fixed.length()), upstream,
-                    limit);
+                    limit, fixed.length());
             case BodyFraming.Chunked chunked -> {
                 ChunkedOutputStream encoded = new ChunkedOutputStream(upstream);
                 long n = Streams.copy(new ChunkedInputStream(in, 400), encoded, limit);

@@ -188,6 +188,19 @@ final class ProxyConnection implements Runnable {
         }
         RequestTarget target = RequestTarget.parse(head.target());
         Route route = Route.resolve(target, host, services.settings().hostSuffix());
+        for (String pair : route.query().split("[&;]")) {
+            String key = pair.contains("=") ? pair.substring(0, pair.indexOf('=')) : pair;
+            try {
+                key = java.net.URLDecoder.decode(key, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new HttpProtocolException(400, "malformed percent-encoding in the query string");
+            }
+            if (key.strip().equalsIgnoreCase("_method")) {
+                // Rails, Laravel and others run the method this names: Sluice judges the request line's.
+                throw new HttpProtocolException(400, "method override in the query (_method) is refused: Sluice "
+                        + "judges the request line's method");
+            }
+        }
         for (var field : h.fields()) {
             String name = field.name().toLowerCase(Locale.ROOT);
             if (METHOD_OVERRIDES.contains(name)) {

@@ -109,7 +109,8 @@ final class ResponseRelay {
         try {
             OutputStream sink = chunkToClient ? new ChunkedOutputStream(counted) : counted;
             switch (treatment) {
-                case PASS -> Streams.copy(body, sink, Long.MAX_VALUE);
+                case PASS -> Streams.copy(body, sink, Long.MAX_VALUE, framing instanceof BodyFraming.Fixed fixed
+                        ? fixed.length() : Streams.BUFFER);
                 case JSON -> {
                     JsonMasker masker = new JsonMasker(plan, table(facts), secrets);
                     masker.mask(body, sink);

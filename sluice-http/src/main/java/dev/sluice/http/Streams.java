@@ -20,7 +20,12 @@ final class Streams {
      * @param limit at most this many bytes; more raises an {@link HttpProtocolException} 413
      */
     static long copy(InputStream in, OutputStream out, long limit) throws IOException {
-        byte[] buffer = new byte[BUFFER];
+        return copy(in, out, limit, BUFFER);
+    }
+
+    /** As above, with a buffer of at most {@code expected} bytes (a small fixed-length body: no 64 KiB per request). */
+    static long copy(InputStream in, OutputStream out, long limit, long expected) throws IOException {
+        byte[] buffer = new byte[(int) Math.max(1, Math.min(BUFFER, expected))];
         long total = 0;
         int n;
         while ((n = in.read(buffer)) >= 0) {

@@ -261,4 +261,46 @@ class HttpProxyE2ETest {
                 .endsWith("403");
         assertThat(upstream.requests()).isEmpty();
     }
+
+    @Test
+    void aKeptAliveConnectionEndsWhenItsTokenExpires() throws Exception {
+        String shortLived = sluice.oidc().userToken(ProxyHarness.ISSUER_ID, "agent-brief", ProxyHarness.AUDIENCE,
+                List.of("agents"), Duration.ofSeconds(4));
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(sluice.caFile())) {
+            trust.setCertificateEntry("s", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, factory.getTrustManagers(), null);
+        try (var socket = context.getSocketFactory().createSocket("127.0.0.1", sluice.port())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("GET /http/billing/v1/invoices HTTP/1.1\r\nHost: sluice\r\n"
+                    + "Authorization: Bearer " + shortLived + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            var in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            int n = in.read(buffer);
+            assertThat(new String(buffer, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");
+            while (in.available() > 0 && in.read(buffer) > 0) {
+                // the rest of the answer
+            }
+            long start = System.nanoTime();
+            // nothing more is sent: Sluice closes the connection at the token's expiry plus the 1 s grace
+            int end;
+            try {
+                do {
+                    end = in.read(buffer);
+                } while (end > 0);
+            } catch (java.net.SocketException e) {
+                end = -1;
+            }
+            assertThat(end).isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+        }
+        dev.sluice.testing.Eventually.await(() -> assertThat(sluice.audit(AuditQuery.all().withSubject("agent-brief")
+                .withKind("session.end"))).anySatisfy(r -> assertThat(r.toString()).contains("token expired")));
+    }
 }

@@ -181,6 +181,12 @@ class ProxyAttacksE2ETest {
             assertThat(curl("-H", header, sluice.url() + "/k8s/prod-k8s/api/v1/namespaces/default/pods/web")
                     .stdout()).as(header).endsWith("400");
         }
+        assertThat(curl("-X", "POST", sluice.url() + "/http/billing/v1/invoices?_method=DELETE").stdout())
+                .contains("_method").endsWith("400");
+        assertThat(curl("-X", "POST", sluice.url() + "/http/billing/v1/invoices?a=1&_MeThOd=DELETE").stdout())
+                .endsWith("400");
+        assertThat(curl("-X", "POST", sluice.url() + "/http/billing/v1/invoices?%5Fmethod=DELETE").stdout())
+                .endsWith("400");
         assertThat(curl("-H", "Connection: Upgrade", "-H", "Upgrade: h2c",
                 sluice.url() + "/k8s/prod-k8s/api/v1/pods").stdout()).contains("unknown protocol").endsWith("400");
         assertThat(viaSluice()).isEmpty();

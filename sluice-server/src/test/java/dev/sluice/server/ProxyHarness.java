@@ -51,6 +51,7 @@ final class ProxyHarness implements AutoCloseable {
                         - issuer: %s
                           audience: sluice
                           groups-claim: groups
+                          session-grace: 1s
                     """.formatted(oidc.issuer(ISSUER_ID)) + extraYaml.apply(oidc));
             result.gateway = Gateway.start(config, Clock.systemUTC());
             result.warmUp();
