@@ -93,6 +93,8 @@ final class PageRoutes {
                 </form>
                 <div id="status" class="status" role="status" aria-live="polite"></div>
                 </section>
+                <h2>Your grants</h2>
+                <table class="grid" id="grants"><thead><tr><th>Connection</th><th>Granted until</th></tr></thead><tbody></tbody></table>
                 <h2>Your requests</h2>
                 <table class="grid" id="mine"><thead><tr><th>Created</th><th>Connection</th><th>For</th><th>State</th><th>Reason</th></tr></thead><tbody></tbody></table>
                 """, "access.js"));

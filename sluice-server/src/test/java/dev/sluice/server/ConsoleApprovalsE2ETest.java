@@ -235,7 +235,7 @@ class ConsoleApprovalsE2ETest {
     }
 
     @Test
-    void thePersonRequestsTimeBoundAccessAndAnotherApproverSeesIt() {
+    void thePersonRequestsTimeBoundAccessAnApproverGrantsItAndThePersonSeesTheGrant() {
         try (BrowserContext frank = browser.person()) {
             Page page = ConsoleBrowser.signIn(frank, url, "frank", List.of("agents"));
             page.navigate(url + "/console/access");
@@ -245,14 +245,25 @@ class ConsoleApprovalsE2ETest {
             page.fill("#request-access textarea[name=reason]", "INC-9 investigate slow orders");
             page.click("#request-access button[type=submit]");
             page.waitForSelector("#mine tbody td:has-text('INC-9')");
+            assertThat(page.textContent("#grants")).contains("No active grants");
+
+            ApprovalRequest request = harness.gateway().approvals().list(Optional.of(ApprovalState.PENDING), 100)
+                    .stream().filter(r -> r.requester().subject().equals("frank")).findFirst().orElseThrow();
+            assertThat(request.connection()).isEqualTo("orders");
+            assertThat(request.grantFor()).isEqualTo(Duration.ofHours(4));
+            inbox.navigate(url + "/console/");
+            Locator card = inbox.locator("article#" + request.id());
+            card.waitFor();
+            card.locator("textarea").fill("ok for INC-9");
+            card.locator("button[data-action=approve]").click();
+            card.waitFor(new Locator.WaitForOptions()
+                    .setState(com.microsoft.playwright.options.WaitForSelectorState.DETACHED));
+
+            page.waitForSelector("#grants td:has-text('orders')", new Page.WaitForSelectorOptions()
+                    .setTimeout(15_000));
+            assertThat(page.textContent("#mine")).contains("approved");
             ConsoleBrowser.screenshot(page, "access");
         }
-        ApprovalRequest request = harness.gateway().approvals().list(Optional.of(ApprovalState.PENDING), 100)
-                .stream().filter(r -> r.requester().subject().equals("frank")).findFirst().orElseThrow();
-        assertThat(request.connection()).isEqualTo("orders");
-        assertThat(request.grantFor()).isEqualTo(Duration.ofHours(4));
-        inbox.navigate(url + "/console/");
-        inbox.locator("article#" + request.id()).waitFor();
     }
 
     @Test
