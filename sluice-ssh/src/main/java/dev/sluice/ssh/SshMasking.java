@@ -2,8 +2,8 @@ package dev.sluice.ssh;
 
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.access.TargetGrant;
