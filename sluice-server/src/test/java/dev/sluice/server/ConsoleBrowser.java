@@ -20,8 +20,12 @@ import com.microsoft.playwright.Playwright;
  */
 final class ConsoleBrowser implements AutoCloseable {
     static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
-    /** Where the screenshots of the docs go (the repository's docs/console). */
-    static final Path SCREENSHOTS = Paths.get("..", "docs", "console");
+    /**
+     * Where the screenshots go: target/console-screenshots, so a test run leaves the checkout clean; with
+     * {@code -Dsluice.docs.screenshots=true} the repository's docs/console, to refresh the docs' pictures.
+     */
+    static final Path SCREENSHOTS = Boolean.getBoolean("sluice.docs.screenshots") ? Paths.get("..", "docs", "console")
+            : Paths.get("target", "console-screenshots");
 
     private final Playwright playwright;
     private final Browser browser;
@@ -68,7 +72,7 @@ final class ConsoleBrowser implements AutoCloseable {
         return page;
     }
 
-    /** Saves a screenshot of the whole page as docs/console/NAME.png. */
+    /** Saves a screenshot of the whole page as NAME.png in {@link #SCREENSHOTS}. */
     static void screenshot(Page page, String name) {
         try {
             Files.createDirectories(SCREENSHOTS);
