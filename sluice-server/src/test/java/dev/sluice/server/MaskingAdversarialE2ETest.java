@@ -150,30 +150,18 @@ class MaskingAdversarialE2ETest {
         try (Client agent = client(mode, "adv-agent-" + suffix, AGENT);
              Client dpo = client(mode, "adv-dpo-" + suffix, List.of("dpo"));
              Client strict = client(mode, "adv-strict-" + suffix, STRICT)) {
-            List<Line> cases = lines.stream().filter(l -> l.in(mode)).toList();
-            // psql runs each case as its own session (a process of its own): they share no state, so they run four
-            // at a time; the JDBC modes share one session per caller and run in order
-            int parallel = mode == Mode.PSQL ? 4 : 1;
-            List<String> found = java.util.Collections.synchronizedList(new ArrayList<>());
-            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(parallel)) {
-                List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
-                for (Line line : cases) {
-                    Client client = switch (line.caller()) {
-                        case "dpo" -> dpo;
-                        case "strict" -> strict;
-                        default -> agent;
-                    };
-                    runs.add(pool.submit(() -> {
-                        Received received = client.run(line.sql());
-                        check(line, received).ifPresent(m -> found.add(line + " -> " + m));
-                        return null;
-                    }));
+            for (Line line : lines) {
+                if (!line.in(mode)) {
+                    continue;
                 }
-                for (var run : runs) {
-                    run.get();
-                }
+                Client client = switch (line.caller()) {
+                    case "dpo" -> dpo;
+                    case "strict" -> strict;
+                    default -> agent;
+                };
+                Received received = client.run(line.sql());
+                check(line, received).ifPresent(m -> failures.add(line + " -> " + m));
             }
-            failures.addAll(found);
         }
         assertThat(failures).as("masking leaks in mode " + mode).isEmpty();
         // The recordings (kind "recording", with result rows) and error texts are masked by every rule of the
