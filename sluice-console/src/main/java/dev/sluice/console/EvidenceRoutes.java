@@ -107,7 +107,7 @@ final class EvidenceRoutes {
         List<Map<String, Object>> result = found.stream()
                 .filter(s -> protocol.isBlank() || s.protocol().equals(protocol))
                 .filter(s -> verdict.isBlank() || withVerdict.contains(s.id()))
-                .map(EvidenceRoutes::session).toList();
+                .map(AuditJson::session).toList();
         ctx.json(Map.of("sessions", result));
     }
 
@@ -150,7 +150,7 @@ final class EvidenceRoutes {
             after = page.getLast().seq();
         }
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("session", session(summary.get()));
+        result.put("session", AuditJson.session(summary.get()));
         result.put("statements", statements);
         result.put("asciicast", cast.toString());
         result.put("truncated", truncated);
@@ -227,19 +227,6 @@ final class EvidenceRoutes {
         } finally {
             verifying.unlock();
         }
-    }
-
-    static Map<String, Object> session(SessionSummary s) {
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("id", s.id());
-        result.put("subject", s.subject());
-        result.put("connection", s.connection());
-        result.put("protocol", s.protocol());
-        result.put("started", s.started().toString());
-        result.put("ended", s.ended().map(Object::toString).orElse(null));
-        result.put("statements", s.statements());
-        result.put("end_reason", s.endReason());
-        return result;
     }
 
     private static long cursor(Context ctx) {

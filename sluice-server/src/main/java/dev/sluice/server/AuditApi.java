@@ -81,7 +81,7 @@ final class AuditApi {
         }
         gateway.audit().flush();
         List<SessionSummary> sessions = gateway.evidence().reader().sessions(search);
-        ctx.json(Map.of("sessions", sessions.stream().map(EvidenceJson::session).toList()));
+        ctx.json(Map.of("sessions", sessions.stream().map(AuditJson::session).toList()));
     }
 
     private void session(Context ctx) {
@@ -95,7 +95,7 @@ final class AuditApi {
         AuditSearch search = search(ctx).with(Field.SESSION, id).with(Field.KIND, "recording");
         List<AuditRecord> chunks = gateway.evidence().reader().search(search);
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("session", EvidenceJson.session(summary.get()));
+        result.put("session", AuditJson.session(summary.get()));
         result.put("recording", chunks.stream().map(EvidenceJson::chunk).toList());
         result.put("next_cursor", nextCursor(chunks, search.limit()));
         ctx.json(result);

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sluice.core.audit.AuditRecord;
-import dev.sluice.core.audit.SessionSummary;
 import dev.sluice.core.audit.SqlRecorder;
 import dev.sluice.export.ExportStatus;
 
@@ -16,20 +15,6 @@ final class EvidenceJson {
     static final ObjectMapper MAPPER = new ObjectMapper();
 
     private EvidenceJson() {
-    }
-
-    /** {@code id, subject, connection, protocol, started, ended (null while open), statements, end_reason}. */
-    static Map<String, Object> session(SessionSummary s) {
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("id", s.id());
-        result.put("subject", s.subject());
-        result.put("connection", s.connection());
-        result.put("protocol", s.protocol());
-        result.put("started", s.started().toString());
-        result.put("ended", s.ended().map(Object::toString).orElse(null));
-        result.put("statements", s.statements());
-        result.put("end_reason", s.endReason());
-        return result;
     }
 
     /**

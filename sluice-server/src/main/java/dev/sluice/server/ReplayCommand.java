@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import dev.sluice.core.audit.AuditJson;
 import dev.sluice.core.audit.AuditReader;
 import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.AuditSearch;
@@ -59,7 +60,7 @@ final class ReplayCommand implements Callable<Integer> {
             SessionSummary summary = reader.session(session)
                     .orElseThrow(() -> new dev.sluice.core.SluiceException("no session " + session + " in the audit trail"));
             if (!raw) {
-                out.println(json ? EvidenceJson.line(Map.of("session", EvidenceJson.session(summary)))
+                out.println(json ? EvidenceJson.line(Map.of("session", AuditJson.session(summary)))
                         : ReplayText.header(summary));
             }
             out.flush();

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import dev.sluice.core.audit.AuditJson;
 import dev.sluice.core.audit.AuditReader;
 import dev.sluice.core.audit.AuditSearch;
 import dev.sluice.core.audit.AuditSearch.Field;
@@ -80,7 +81,7 @@ final class SessionsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (AuditReader reader = AuditStores.reader(loaded)) {
             for (SessionSummary s : reader.sessions(search)) {
-                out.println(json ? EvidenceJson.line(EvidenceJson.session(s)) : human(s));
+                out.println(json ? EvidenceJson.line(AuditJson.session(s)) : human(s));
             }
         }
         out.flush();

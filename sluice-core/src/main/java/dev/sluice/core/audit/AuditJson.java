@@ -56,4 +56,21 @@ public final class AuditJson {
         result.put("details", Collections.unmodifiableMap(new TreeMap<>(record.details())));
         return Collections.unmodifiableMap(result);
     }
+
+    /**
+     * One session of the trail as the API, the CLI and the console show it: {@code id, subject, connection, protocol,
+     * started, ended (null while open), statements, end_reason}.
+     */
+    public static Map<String, Object> session(SessionSummary s) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("id", s.id());
+        result.put("subject", s.subject());
+        result.put("connection", s.connection());
+        result.put("protocol", s.protocol());
+        result.put("started", s.started().toString());
+        result.put("ended", s.ended().map(Object::toString).orElse(null));
+        result.put("statements", s.statements());
+        result.put("end_reason", s.endReason());
+        return result;
+    }
 }
