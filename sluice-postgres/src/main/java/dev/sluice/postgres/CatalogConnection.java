@@ -42,7 +42,10 @@ final class CatalogConnection implements AutoCloseable {
         lock.lock();
         try {
             if (connection == null) {
-                connection = PostgresUpstream.connect(grant, dialer, Map.of("application_name", applicationName));
+                // jit off: the planner prices the catalog queries' correlated subqueries high enough to JIT-compile
+                // them, which costs the server about 250 ms per query and runs for microseconds
+                connection = PostgresUpstream.connect(grant, dialer, Map.of("application_name", applicationName,
+                        "jit", "off"));
             }
             connection.writer().write(new FrontendMessage.Query(sql));
             connection.writer().flush();
