@@ -37,6 +37,7 @@ final class GatewayHarness implements AutoCloseable {
     private final String databasePassword;
     private String identityYaml = "";
     private Gateway gateway;
+    private Connection checks;
 
     private GatewayHarness(PostgresServer database, OidcProvider oidc, Path dir, String databasePassword) {
         this.database = database;
@@ -188,6 +189,20 @@ final class GatewayHarness implements AutoCloseable {
         return database.connect("orders");
     }
 
+    /**
+     * A direct superuser connection kept open for the checks a test makes after every statement (opening one per
+     * check cost a SCRAM exchange each time); opened again when a statement under test ended it.
+     */
+    Connection checks() throws SQLException {
+        if (checks == null || !checks.isValid(5)) {
+            if (checks != null) {
+                checks.close();
+            }
+            checks = direct();
+        }
+        return checks;
+    }
+
     /** The libpq connection string for psql and pgbench through Sluice. */
     String conninfo(String user) {
         return "host=127.0.0.1 port=" + port() + " dbname=orders user=" + user + " sslmode=require";
@@ -212,6 +227,13 @@ final class GatewayHarness implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            if (checks != null) {
+                checks.close();
+            }
+        } catch (SQLException e) {
+            // the server goes next
+        }
         if (gateway != null) {
             gateway.close();
         }

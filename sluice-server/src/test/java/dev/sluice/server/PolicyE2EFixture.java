@@ -62,7 +62,7 @@ final class PolicyE2EFixture {
 
     /** Whether {@code booleanSql} is true on the real database (checked directly, not through Sluice). */
     static boolean holds(GatewayHarness harness, String booleanSql) {
-        try (Connection c = harness.direct(); Statement s = c.createStatement();
+        try (Statement s = harness.checks().createStatement();
              ResultSet r = s.executeQuery(booleanSql.startsWith("select") || booleanSql.startsWith("SELECT")
                      ? booleanSql : "select " + booleanSql)) {
             return r.next() && r.getBoolean(1);
@@ -72,7 +72,7 @@ final class PolicyE2EFixture {
     }
 
     static long count(GatewayHarness harness, String sql) {
-        try (Connection c = harness.direct(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = harness.checks().createStatement(); ResultSet r = s.executeQuery(sql)) {
             r.next();
             return r.getLong(1);
         } catch (SQLException e) {
