@@ -25,9 +25,9 @@ import dev.sluice.core.policy.ConfigRuleSource;
 import dev.sluice.core.policy.Decision;
 import dev.sluice.core.policy.PolicyInput;
 import dev.sluice.core.policy.PolicySet;
-import dev.sluice.postgres.Classification;
-import dev.sluice.postgres.DangerousFunctions;
-import dev.sluice.postgres.SqlClassifier;
+import dev.sluice.postgres.sql.Classification;
+import dev.sluice.postgres.sql.DangerousFunctions;
+import dev.sluice.postgres.sql.SqlClassifier;
 
 /**
  * The per-statement cost of the policy gate: classify the SQL text (libpg_query) and evaluate it against 50 rules,

@@ -10,6 +10,8 @@ import java.util.Map;
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.masking.MaskingPlan;
 import dev.sluice.core.spi.Dialer;
+import dev.sluice.postgres.masking.ColumnResolver;
+import dev.sluice.postgres.masking.MaskingCatalogFacts;
 
 /**
  * The real catalog behind {@link ColumnResolver}, asked over a {@link CatalogConnection} of Sluice's own, so no query

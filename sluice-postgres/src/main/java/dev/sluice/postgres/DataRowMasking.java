@@ -8,6 +8,10 @@ import java.util.Map;
 
 import dev.sluice.core.masking.MaskTally;
 import dev.sluice.core.masking.MaskingPlan;
+import dev.sluice.postgres.masking.ColumnResolver;
+import dev.sluice.postgres.masking.MaskingRefusal;
+import dev.sluice.postgres.masking.MaskingShape;
+import dev.sluice.postgres.masking.RowMasker;
 import dev.sluice.postgres.wire.BackendMessage.RowDescription.Field;
 import dev.sluice.postgres.wire.Frame;
 

@@ -7,6 +7,8 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.sluice.postgres.sql.SqlParseTree;
+
 /**
  * The read-only count behind an impact preview: for a single {@code DELETE} or {@code UPDATE} of one table (no
  * {@code WITH}, {@code USING} or {@code FROM}), {@code SELECT count(*) FROM "schema"."table" WHERE ...}, re-rendered

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
+import dev.sluice.postgres.masking.MaskingLineage;
 import dev.sluice.postgres.wire.BackendMessage.RowDescription.Field;
 import dev.sluice.postgres.wire.FrontendMessage;
 

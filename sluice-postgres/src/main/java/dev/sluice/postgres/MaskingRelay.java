@@ -16,6 +16,16 @@ import dev.sluice.core.masking.MaskingPlan;
 import dev.sluice.core.masking.MaskingRules;
 import dev.sluice.core.session.GatewaySession;
 import dev.sluice.core.spi.Dialer;
+import dev.sluice.postgres.masking.ColumnResolver;
+import dev.sluice.postgres.masking.MaskedValues;
+import dev.sluice.postgres.masking.MaskingCopy;
+import dev.sluice.postgres.masking.MaskingErrors;
+import dev.sluice.postgres.masking.MaskingLineage;
+import dev.sluice.postgres.masking.MaskingLineageRefusals;
+import dev.sluice.postgres.masking.MaskingLineageTracker;
+import dev.sluice.postgres.masking.MaskingRefusal;
+import dev.sluice.postgres.masking.MaskingShape;
+import dev.sluice.postgres.masking.RowMasker;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.Frame;
 import dev.sluice.postgres.wire.FrontendMessage;
@@ -173,11 +183,6 @@ final class MaskingRelay implements AutoCloseable {
     /** Whether any masking rule or detector applies to this caller's results (client-to-upstream thread). */
     boolean masksResults() {
         return !clientPlans.plan(guard).isEmpty();
-    }
-
-    /** Whether the statement last {@link #sent} was refused by {@link #screen}. */
-    boolean screened() {
-        return lastLineage.refusal().isPresent();
     }
 
     /** The last message {@link #sent} was refused; Sluice wrote {@code instead} upstream in its place. */

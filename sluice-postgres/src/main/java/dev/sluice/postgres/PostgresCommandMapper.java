@@ -14,6 +14,9 @@ import dev.sluice.postgres.PostgresNamespace.Change;
 import dev.sluice.postgres.PostgresNamespace.Definition;
 import dev.sluice.postgres.PostgresNamespace.Portal;
 import dev.sluice.postgres.PostgresNamespace.Space;
+import dev.sluice.postgres.sql.Classification;
+import dev.sluice.postgres.sql.PreparedRef;
+import dev.sluice.postgres.sql.SqlClassifier;
 import dev.sluice.postgres.wire.FrontendMessage.Bind;
 
 /**

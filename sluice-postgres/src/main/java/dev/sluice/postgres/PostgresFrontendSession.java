@@ -32,6 +32,8 @@ import dev.sluice.core.session.SessionRefusedException;
 import dev.sluice.core.session.SessionService;
 import dev.sluice.core.session.SessionStart;
 import dev.sluice.core.spi.HandshakeGate;
+import dev.sluice.postgres.sql.Classification;
+import dev.sluice.postgres.sql.PinnedSettings;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.BackendMessage.BackendKeyData;
 import dev.sluice.postgres.wire.Frame;

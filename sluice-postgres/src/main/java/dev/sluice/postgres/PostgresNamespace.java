@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sluice.core.policy.SqlCommand;
+import dev.sluice.postgres.sql.PreparedRef;
 
 /**
  * What one PostgreSQL session's server holds under each name, as the server's own answers make it true. There are two

@@ -11,6 +11,8 @@ import dev.sluice.core.policy.Vocabulary;
 import dev.sluice.core.spi.ProtocolContext;
 import dev.sluice.core.spi.ProtocolListener;
 import dev.sluice.core.spi.ProtocolProvider;
+import dev.sluice.postgres.sql.DangerousFunctions;
+import dev.sluice.postgres.sql.SqlClassifier;
 
 /**
  * PostgreSQL as the gateway finds it ({@link java.util.ServiceLoader}): the statement kinds libpg_query classifies

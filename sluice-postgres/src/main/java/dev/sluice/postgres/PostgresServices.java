@@ -13,6 +13,7 @@ import dev.sluice.core.audit.AuditLog;
 import dev.sluice.core.config.ListenerLimits;
 import dev.sluice.core.session.SessionService;
 import dev.sluice.core.spi.Dialer;
+import dev.sluice.postgres.sql.SqlClassifier;
 
 /**
  * What the PostgreSQL listener needs from the rest of the gateway, wired once by the server.

@@ -21,6 +21,7 @@ import dev.sluice.core.config.ConnectionConfig;
 import dev.sluice.core.config.PostgresTarget;
 import dev.sluice.core.config.UpstreamTls;
 import dev.sluice.core.spi.Dialer;
+import dev.sluice.postgres.sql.PinnedSettings;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.BackendMessage.BackendKeyData;
 import dev.sluice.postgres.wire.BackendMessage.ParameterStatus;

@@ -103,16 +103,10 @@ final class ResponseTracker {
 
         /** A refusal raised through a simple Query in place of the client's (which drops the unnamed names). */
         record QueryRefusal(String message, long[] changes) implements Pending {
-            QueryRefusal(String message) {
-                this(message, new long[0]);
-            }
         }
 
         /** A refusal raised through Parse/Bind/Execute of Sluice's own, inside the client's extended batch. */
         record ExtendedRefusal(String message, long[] changes) implements Pending {
-            ExtendedRefusal(String message) {
-                this(message, new long[0]);
-            }
         }
 
         /** A Parse, Bind or Close that was forwarded: ParseComplete, BindComplete or CloseComplete confirms it. */

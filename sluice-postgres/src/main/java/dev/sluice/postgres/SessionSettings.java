@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
+import dev.sluice.postgres.sql.ClientEncodings;
+import dev.sluice.postgres.sql.PinnedSettings;
 import dev.sluice.postgres.wire.BackendMessage.ParameterStatus;
 import dev.sluice.postgres.wire.Frame;
 import dev.sluice.postgres.wire.FrontendMessage;

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.sluice.postgres.sql.PinnedSettings;
+
 /**
  * The settings a client's StartupMessage asks for, read as PostgreSQL reads them, so that Sluice can pass them on
  * (a session through Sluice then prints dates, timestamps, intervals and floats as a direct one does) after judging

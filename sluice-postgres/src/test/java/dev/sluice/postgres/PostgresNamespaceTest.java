@@ -10,6 +10,7 @@ import dev.sluice.postgres.PostgresNamespace.Change;
 import dev.sluice.postgres.PostgresNamespace.Definition;
 import dev.sluice.postgres.PostgresNamespace.Portal;
 import dev.sluice.postgres.PostgresNamespace.Space;
+import dev.sluice.postgres.sql.PreparedRef;
 
 class PostgresNamespaceTest {
     private final PostgresNamespace names = new PostgresNamespace();

@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
+import dev.sluice.postgres.sql.ClientEncodings;
+import dev.sluice.postgres.sql.PinnedSettings;
 import dev.sluice.postgres.wire.BackendMessage.ParameterStatus;
 import dev.sluice.postgres.wire.FrontendMessage;
 

@@ -22,8 +22,8 @@ import dev.sluice.core.policy.Decision;
 import dev.sluice.core.policy.PolicyInput;
 import dev.sluice.core.policy.RuleMatch;
 import dev.sluice.core.policy.Verdict;
-import dev.sluice.postgres.Classification;
-import dev.sluice.postgres.SqlClassifier;
+import dev.sluice.postgres.sql.Classification;
+import dev.sluice.postgres.sql.SqlClassifier;
 
 /** {@code sluice policy test}: a dry run of classification and policy for one statement, for CI on policy files. */
 @Command(name = "policy", description = "Policy tools.", subcommands = PolicyCommand.Test.class)

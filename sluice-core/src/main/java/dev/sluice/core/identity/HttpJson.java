@@ -18,7 +18,11 @@ import dev.sluice.core.SluiceException;
 /** Bounded GET of a small JSON document (discovery, JWKS). Failures become {@link FetchException}s. */
 final class HttpJson {
 
-    static final Duration TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Per request. Ten seconds, not five: an issuer's first answer after its own start (a JIT-cold JVM on a busy host)
+     * was seen to take longer than five, which failed a caller's first sign-in for nothing.
+     */
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
     static final int MAX_BYTES = 512 * 1024;
 
     private final HttpClient client;

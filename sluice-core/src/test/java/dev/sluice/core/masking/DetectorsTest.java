@@ -83,7 +83,9 @@ class DetectorsTest {
                 long started = System.nanoTime();
                 detector.find(input, (s, e) -> { });
                 long millis = (System.nanoTime() - started) / 1_000_000;
-                assertThat(millis).as("%s on %s...", name, input.substring(0, 12)).isLessThan(2_000);
+                // linear takes milliseconds; quadratic on 200,000 characters takes minutes: a wide bound
+                // catches it and stays true on a loaded machine
+                assertThat(millis).as("%s on %s...", name, input.substring(0, 12)).isLessThan(20_000);
             }
         }
     }
