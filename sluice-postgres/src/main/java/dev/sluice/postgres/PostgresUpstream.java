@@ -127,7 +127,13 @@ final class PostgresUpstream implements AutoCloseable {
         Map<String, String> parameters = new LinkedHashMap<>(startupParameters(connection, clientParameters,
                 settings));
         parameters.remove("user");
-        Socket socket = dialer.dialLoggedIn(grant, purpose, parameters);
+        Socket socket;
+        try {
+            socket = dialer.dialLoggedIn(grant, purpose, parameters);
+        } catch (IOException e) {
+            // the relay's words (it never has the gateway's secrets, nor sends its own): safe to show the caller
+            throw new UpstreamException(e.getMessage());
+        }
         try {
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
             RelayInput input = new RelayInput(socket.getInputStream());

@@ -91,8 +91,12 @@ final class ByteTunnel {
         }
     }
 
-    /** gRPC delivered a message (never more than requested). */
+    /** gRPC delivered a message (never more than requested); an empty one is the peer's half-close. */
     void received(byte[] data) {
+        if (data.length == 0) {
+            completed();
+            return;
+        }
         if (data.length > RelayWire.MAX_MESSAGE) {
             fail("message too large (expected: <= " + RelayWire.MAX_MESSAGE + " bytes)");
             close();
@@ -164,13 +168,16 @@ final class ByteTunnel {
         return closed;
     }
 
-    /** Half-closes: the peer reads end-of-stream; reading goes on. */
+    /**
+     * Half-closes: the peer reads end-of-stream; reading goes on. Sent in band, as an empty message: a gRPC server
+     * cannot half-close (its {@code onCompleted} ends the whole call), and data messages are never empty.
+     */
     void shutdownOutput() {
         lock.lock();
         try {
             if (!outputDone && !closed) {
                 outputDone = true;
-                out.onCompleted();
+                out.onNext(new byte[0]);
             }
         } finally {
             lock.unlock();

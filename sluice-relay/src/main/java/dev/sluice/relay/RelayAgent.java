@@ -18,9 +18,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -31,6 +28,8 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.spi.UpstreamLogin;
 
@@ -294,17 +293,16 @@ public final class RelayAgent implements AutoCloseable {
         // fail closed: only the connections this relay's own config lists, and raw bytes for a cancel request only
         if (target.isEmpty()) {
             LOG.warn("relay: refused to open connection \"{}\": not in this relay's config", open.connection());
-            refuse(current, id, "relay " + relayId.get() + " does not serve connection \"" + open.connection()
-                    + "\"");
+            refuse(current, id, "does not serve connection \"" + open.connection() + "\"");
             return;
         }
         if (!purpose.equals("session") && !purpose.equals("catalog") && !purpose.equals("cancel")) {
-            refuse(current, id, "relay " + relayId.get() + " does not open connections for " + purpose);
+            refuse(current, id, "does not open connections for " + purpose);
             return;
         }
         UpstreamLogin login = logins.get(target.get().type());
         if (login == null) {
-            refuse(current, id, "relay " + relayId.get() + " cannot log in to " + target.get().type() + " targets");
+            refuse(current, id, "cannot log in to " + target.get().type() + " targets");
             return;
         }
         Socket socket = new Socket();
@@ -328,8 +326,7 @@ public final class RelayAgent implements AutoCloseable {
             closeQuietly(upstream);
             closeQuietly(socket);
             LOG.warn("relay: connection \"{}\" ({}) failed: {}", open.connection(), purpose, e.getMessage());
-            refuse(current, id, "relay " + relayId.get() + ": connection \"" + open.connection() + "\": "
-                    + e.getMessage());
+            refuse(current, id, "connection \"" + open.connection() + "\": " + e.getMessage());
         }
     }
 

@@ -33,9 +33,6 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManagerFactory;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -52,6 +49,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.audit.AuditEvent;
@@ -86,6 +85,7 @@ public final class RelayHub implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("sluice-relay-check").factory());
+    private final Set<String> revoked = ConcurrentHashMap.newKeySet();
     private Server server;
 
     private RelayHub(RelaysConfig config, RelayRegistry registry, AuditLog audit, Clock clock,
@@ -111,6 +111,7 @@ public final class RelayHub implements AutoCloseable {
     }
 
     private void listen() throws IOException {
+        registry.relays().stream().filter(RelayRegistry.Enrolled::revoked).forEach(r -> revoked.add(r.id()));
         RelayCa ca = registry.ca();
         RelayCa.ServerIdentity identity = ca.issueServer(config.certificateTtl().multipliedBy(12));
         TlsServerCredentials.Builder credentials = TlsServerCredentials.newBuilder()
@@ -347,7 +348,7 @@ public final class RelayHub implements AutoCloseable {
         }
         relays.remove(relay.identity.relayId(), relay);
         for (Tunnel tunnel : List.copyOf(relay.tunnels)) {
-            tunnel.bytes().fail("relay disconnected: " + reason);
+            tunnel.bytes().fail(reason);
         }
         if (tellRelay) {
             relay.refuse(reason);
@@ -358,8 +359,21 @@ public final class RelayHub implements AutoCloseable {
                 relay.welcomed ? "disconnected" : "refused", reason);
     }
 
-    /** Each heartbeat interval: revoked, unknown or expired relays are disconnected. */
+    /**
+     * Each heartbeat interval: a revocation made since (by {@code sluice relay revoke}, in the shared data dir) is
+     * audited once as {@code relay.revoke}; revoked, unknown or expired relays are disconnected.
+     */
     private void checkAll() {
+        try {
+            for (RelayRegistry.Enrolled enrolled : registry.relays()) {
+                if (enrolled.revoked() && revoked.add(enrolled.id())) {
+                    record(new AuditEvent.RelayEvent(clock.instant(), "revoke", enrolled.id(), enrolled.group(), true,
+                            "revoked in the gateway's relay registry"));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot read the relay registry: {}", e.getMessage());
+        }
         for (Connected relay : relays.values()) {
             try {
                 registry.check(relay.identity);
@@ -386,7 +400,7 @@ public final class RelayHub implements AutoCloseable {
         ByteTunnel bytes = new ByteTunnel("relay " + identity.relayId() + " tunnel");
         bytes.attach(call, () -> call.onError(Status.CANCELLED.withDescription("closed by the gateway")
                 .asRuntimeException()));
-        call.setOnCancelHandler(() -> bytes.fail("the relay's stream was cancelled"));
+        call.setOnCancelHandler(() -> bytes.fail("its stream was cancelled"));
         call.request(1);
         return new StreamObserver<>() {
             private boolean started;
@@ -422,7 +436,7 @@ public final class RelayHub implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                bytes.fail("relay connection lost (" + Status.fromThrowable(t).getCode() + ")");
+                bytes.fail("its stream failed (" + Status.fromThrowable(t).getCode() + ")");
             }
 
             @Override

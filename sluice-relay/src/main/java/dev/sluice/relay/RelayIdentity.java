@@ -15,15 +15,13 @@ import java.util.Base64;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.TlsChannelCredentials;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
-
-import io.grpc.ChannelCredentials;
-import io.grpc.TlsChannelCredentials;
 
 /**
  * The relay's own key and certificates in its data dir: {@code relay.key} (mode 0600, made here, never sent),
@@ -126,7 +124,7 @@ final class RelayIdentity {
      * Trusts the gateway at enrollment by the CA fingerprint in the join token (the relay has no CA yet): the chain
      * must hold a certificate with that fingerprint, and the server's certificate must be signed by it and valid.
      */
-    static final class Pinned implements X509TrustManager {
+    static final class Pinned extends javax.net.ssl.X509ExtendedTrustManager {
         private final String pin;
         private X509Certificate seen;
 
@@ -169,6 +167,30 @@ final class RelayIdentity {
         @Override
         public X509Certificate[] getAcceptedIssuers() {
             return new X509Certificate[0];
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            checkClientTrusted(chain, authType);
         }
     }
 }
