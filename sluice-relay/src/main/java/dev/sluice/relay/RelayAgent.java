@@ -301,7 +301,7 @@ public final class RelayAgent implements AutoCloseable {
             return;
         }
         UpstreamLogin login = logins.get(target.get().type());
-        if (login == null) {
+        if (login == null && !purpose.equals("cancel")) {
             refuse(current, id, "cannot log in to " + target.get().type() + " targets");
             return;
         }

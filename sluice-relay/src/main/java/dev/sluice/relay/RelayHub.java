@@ -176,8 +176,13 @@ public final class RelayHub implements AutoCloseable {
      * {@code session} and {@code catalog}) or raw ({@code cancel}: the relay refuses any other raw purpose).
      */
     Socket open(TargetGrant grant, String purpose, Map<String, String> parameters) throws IOException {
-        String group = grant.connection().via().orElseThrow();
-        String connection = grant.connection().name();
+        return open(grant.connection().via().orElseThrow(), grant.connection().name(),
+                grant.context().session().value(), purpose, parameters);
+    }
+
+    /** As above, by group, connection name and the session the tunnel belongs to (its terminator's key). */
+    Socket open(String group, String connection, String session, String purpose, Map<String, String> parameters)
+            throws IOException {
         Connected relay = choose(group).orElseThrow(() -> new IOException("no healthy relay of group \"" + group
                 + "\" is connected for connection \"" + connection + "\""));
         byte[] bytes = new byte[12];
@@ -188,7 +193,6 @@ public final class RelayHub implements AutoCloseable {
         try {
             relay.send(RelayWire.Control.open(id, connection, purpose, parameters));
             ByteTunnel tunnel = request.future().get(config.openTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            String session = grant.context().session().value();
             Tunnel open = new Tunnel(id, purpose, session, tunnel);
             relay.tunnels.add(open);
             tunnel.onBroken(reason -> {

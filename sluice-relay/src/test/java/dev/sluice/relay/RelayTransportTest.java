@@ -82,6 +82,88 @@ class RelayTransportTest {
         }
     }
 
+    @Test
+    void aRelayRefusesAConnectionItsOwnConfigDoesNotNameAndTheGatewaySaysWhy() throws Exception {
+        RelayConfig config = config("lister", "dc-list");
+        RelayAgent.enroll(config, registry.newToken("dc-list", Duration.ofMinutes(5)));
+        try (RelayAgent agent = RelayAgent.start(config)) {
+            assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+
+            assertThatThrownBy(() -> hub.open("dc-list", "payroll", "s-1", "session", java.util.Map.of()))
+                    .hasMessageContaining("does not serve connection \"payroll\"");
+            assertThatThrownBy(() -> hub.open("dc-nobody", "orders", "s-1", "session", java.util.Map.of()))
+                    .hasMessageContaining("no healthy relay of group \"dc-nobody\"");
+        }
+    }
+
+    /**
+     * A gateway-side reader that stops reading stops the target: what the target could write meanwhile is bounded by
+     * the tunnel's window and the TCP buffers, not by the size of what it sends; then every byte arrives, in order.
+     */
+    @Test
+    void aSlowReaderAtTheGatewayHoldsBackTheTargetInsteadOfBuffering() throws Exception {
+        long total = 24L * 1024 * 1024;
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        try (java.net.ServerSocket target = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket socket = target.accept()) {
+                    byte[] chunk = new byte[64 * 1024];
+                    for (long sent = 0; sent < total; sent += chunk.length) {
+                        for (int i = 0; i < chunk.length; i++) {
+                            chunk[i] = (byte) ((sent + i) % 251);
+                        }
+                        socket.getOutputStream().write(chunk);
+                        written.addAndGet(chunk.length);
+                    }
+                } catch (IOException e) {
+                    // the test ended
+                }
+            });
+            Path file = dir.resolve("sink.yaml");
+            Files.writeString(file, """
+                    gateway: https://127.0.0.1:%d
+                    group: dc-sink
+                    data-dir: ./sink-data
+                    heartbeat: 300ms
+                    targets:
+                      - connection: sink
+                        address: 127.0.0.1:%d
+                        user: app
+                    """.formatted(hub.port(), target.getLocalPort()));
+            RelayConfig config = RelayConfig.load(file);
+            RelayAgent.enroll(config, registry.newToken("dc-sink", Duration.ofMinutes(5)));
+            try (RelayAgent agent = RelayAgent.start(config)) {
+                assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+                try (java.net.Socket tunnel = hub.open("dc-sink", "sink", "s-2", "cancel", java.util.Map.of())) {
+                    Thread.sleep(2_000);
+                    long early = written.get();
+                    assertThat(early).as("written while nobody read (bounded by windows and buffers)")
+                            .isLessThan(16L * 1024 * 1024);
+                    Thread.sleep(500);
+                    assertThat(written.get() - early).as("the target is held back, not buffered")
+                            .isLessThan(1024L * 1024);
+
+                    byte[] buffer = new byte[64 * 1024];
+                    long received = 0;
+                    java.io.InputStream in = tunnel.getInputStream();
+                    tunnel.setSoTimeout(30_000);
+                    while (received < total) {
+                        int n = in.read(buffer);
+                        assertThat(n).isPositive();
+                        for (int i = 0; i < n; i++) {
+                            if (buffer[i] != (byte) ((received + i) % 251)) {
+                                throw new AssertionError("byte " + (received + i) + " differs");
+                            }
+                        }
+                        received += n;
+                    }
+                    assertThat(received).isEqualTo(total);
+                }
+            }
+        }
+    }
+
     /** A list-backed audit log: what the hub records. */
     private static final class ListLog implements AuditLog {
         @Override
