@@ -21,6 +21,7 @@ import dev.sluice.core.config.ConnectionConfig;
 import dev.sluice.core.config.PostgresTarget;
 import dev.sluice.core.config.UpstreamTls;
 import dev.sluice.core.spi.Dialer;
+import dev.sluice.core.spi.UpstreamLogin;
 import dev.sluice.postgres.sql.PinnedSettings;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.BackendMessage.BackendKeyData;
@@ -63,7 +64,7 @@ final class PostgresUpstream implements AutoCloseable {
     /** Sluice's own connection (the masking catalog): {@code settings} are passed on as they are. */
     static PostgresUpstream connect(TargetGrant grant, Dialer dialer, Map<String, String> settings)
             throws IOException {
-        return connect(grant, dialer, settings, settings, FrameReader.Allowance.UNLIMITED);
+        return connect(grant, dialer, "catalog", settings, settings, FrameReader.Allowance.UNLIMITED);
     }
 
     /**
@@ -74,29 +75,100 @@ final class PostgresUpstream implements AutoCloseable {
      */
     static PostgresUpstream connect(TargetGrant grant, Dialer dialer, Map<String, String> clientParameters,
                                     Map<String, String> settings, FrameReader.Allowance memory) throws IOException {
+        return connect(grant, dialer, "session", clientParameters, settings, memory);
+    }
+
+    private static PostgresUpstream connect(TargetGrant grant, Dialer dialer, String purpose,
+                                            Map<String, String> clientParameters, Map<String, String> settings,
+                                            FrameReader.Allowance memory) throws IOException {
         ConnectionConfig connection = grant.connection();
-        Socket socket = dialer.dial(grant, "session");
+        if (connection.via().isPresent()) {
+            return viaRelay(grant, dialer, purpose, clientParameters, settings, memory);
+        }
+        Socket socket = dialer.dial(grant, purpose);
+        try {
+            return login(socket, connection, clientParameters, settings, memory);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** TLS as the connection's mode says, the StartupMessage and the login with the connection's credential. */
+    private static PostgresUpstream login(Socket socket, ConnectionConfig connection,
+                                          Map<String, String> clientParameters, Map<String, String> settings,
+                                          FrameReader.Allowance memory) throws IOException {
+        socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+        Socket secured = negotiateTls(socket, connection);
+        RelayInput input = new RelayInput(secured.getInputStream());
+        // Until the server is authenticated its messages get a small bound: an impostor cannot make Sluice
+        // allocate hundreds of megabytes during the startup.
+        FrameReader reader = new FrameReader(input, MAX_STARTUP_MESSAGE_SIZE);
+        FrameWriter writer = new FrameWriter(new BufferedOutputStream(secured.getOutputStream(), 64 * 1024));
+        writer.write(new FrontendMessage.StartupMessage(196608, startupParameters(connection, clientParameters,
+                settings)));
+        writer.flush();
+        UpstreamAuthRules rules = new UpstreamAuthRules(connection, secured instanceof SSLSocket tls
+                ? Optional.of(tls) : Optional.empty());
+        PostgresUpstream result = authenticate(secured, input, reader, writer, connection, Optional.of(rules),
+                memory);
+        secured.setSoTimeout(0);
+        requirePinned(result.parameters());
+        return result;
+    }
+
+    /**
+     * A {@code via} connection: the relay logged in with its own user and credential, which the gateway never has;
+     * it gets the startup parameters without a user, and the stream it returns starts after AuthenticationOk.
+     */
+    private static PostgresUpstream viaRelay(TargetGrant grant, Dialer dialer, String purpose,
+                                             Map<String, String> clientParameters, Map<String, String> settings,
+                                             FrameReader.Allowance memory) throws IOException {
+        ConnectionConfig connection = grant.connection();
+        Map<String, String> parameters = new LinkedHashMap<>(startupParameters(connection, clientParameters,
+                settings));
+        parameters.remove("user");
+        Socket socket;
+        try {
+            socket = dialer.dialLoggedIn(grant, purpose, parameters);
+        } catch (IOException e) {
+            // the relay's words (it never has the gateway's secrets, nor sends its own): safe to show the caller
+            throw new UpstreamException(e.getMessage());
+        }
         try {
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
-            Socket secured = negotiateTls(socket, connection);
-            RelayInput input = new RelayInput(secured.getInputStream());
-            // Until the server is authenticated its messages get a small bound: an impostor cannot make Sluice
-            // allocate hundreds of megabytes during the startup.
+            RelayInput input = new RelayInput(socket.getInputStream());
             FrameReader reader = new FrameReader(input, MAX_STARTUP_MESSAGE_SIZE);
-            FrameWriter writer = new FrameWriter(new BufferedOutputStream(secured.getOutputStream(), 64 * 1024));
-            writer.write(new FrontendMessage.StartupMessage(196608, startupParameters(connection, clientParameters,
-                    settings)));
-            writer.flush();
-            UpstreamAuthRules rules = new UpstreamAuthRules(connection, secured instanceof SSLSocket tls
-                    ? Optional.of(tls) : Optional.empty());
-            PostgresUpstream result = authenticate(secured, input, reader, writer, connection, rules, memory);
-            secured.setSoTimeout(0);
+            FrameWriter writer = new FrameWriter(new BufferedOutputStream(socket.getOutputStream(), 64 * 1024));
+            PostgresUpstream result = authenticate(socket, input, reader, writer, connection, Optional.empty(),
+                    memory);
+            socket.setSoTimeout(0);
             requirePinned(result.parameters());
             return result;
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
         }
+    }
+
+    /**
+     * The relay's login ({@link PostgresLogin}): TLS and authentication as {@code connection} (the relay's own target,
+     * with its credential) says, with the gateway's startup {@code parameters}; the greeting is the server's
+     * ParameterStatus, BackendKeyData and ReadyForQuery, re-encoded, so the gateway reads on as after its own login.
+     */
+    static UpstreamLogin.LoggedIn loginForRelay(ConnectionConfig connection, Socket socket,
+                                                Map<String, String> parameters) throws IOException {
+        PostgresUpstream upstream = login(socket, connection, parameters, parameters, FrameReader.Allowance.UNLIMITED);
+        var greeting = new java.io.ByteArrayOutputStream();
+        FrameWriter encoder = new FrameWriter(greeting);
+        for (ParameterStatus status : upstream.parameters()) {
+            encoder.write(status);
+        }
+        encoder.write(upstream.key());
+        encoder.write(new BackendMessage.ReadyForQuery(upstream.status()));
+        encoder.flush();
+        return new UpstreamLogin.LoggedIn(greeting.toByteArray(), upstream.input(), upstream.outputStream(),
+                upstream);
     }
 
     /** The grant's PostgreSQL target; a grant for another protocol's connection never gets here. */
@@ -161,7 +233,7 @@ final class PostgresUpstream implements AutoCloseable {
 
     private static PostgresUpstream authenticate(Socket socket, RelayInput input, FrameReader reader,
                                                  FrameWriter writer, ConnectionConfig connection,
-                                                 UpstreamAuthRules rules, FrameReader.Allowance memory)
+                                                 Optional<UpstreamAuthRules> login, FrameReader.Allowance memory)
             throws IOException {
         List<ParameterStatus> parameters = new ArrayList<>();
         BackendKeyData key = new BackendKeyData(0, 0);
@@ -169,6 +241,12 @@ final class PostgresUpstream implements AutoCloseable {
         while (true) {
             Frame frame = reader.read();
             BackendMessage message = BackendMessage.decode(frame);
+            if (login.isEmpty() && frame.type() == 'R') {
+                // fail closed: after a relay's login no authentication request may follow; the gateway has no
+                // credential to answer it with, and must never be made to look for one
+                throw new UpstreamException("the relay sent an authentication message after its login");
+            }
+            UpstreamAuthRules rules = login.orElse(null);
             switch (message) {
                 case BackendMessage.AuthenticationOk ok -> rules.checkOk(Optional.ofNullable(scram));
                 case BackendMessage.AuthenticationCleartextPassword p -> {
@@ -260,6 +338,11 @@ final class PostgresUpstream implements AutoCloseable {
 
     FrameWriter writer() {
         return writer;
+    }
+
+    /** The socket's raw output, for a relay that hands the stream on after the login. */
+    private java.io.OutputStream outputStream() throws IOException {
+        return socket.getOutputStream();
     }
 
     List<ParameterStatus> parameters() {

@@ -33,6 +33,11 @@ import dev.sluice.core.spi.ProtocolListener;
 import dev.sluice.core.spi.ProtocolProvider;
 import dev.sluice.export.ExportStatus;
 import dev.sluice.postgres.PostgresListener;
+import dev.sluice.relay.RelayDialer;
+import dev.sluice.relay.RelayHub;
+import dev.sluice.relay.RelayRegistry;
+import dev.sluice.relay.RelayStatus;
+import dev.sluice.relay.RelaysConfig;
 import dev.sluice.store.AuditSettings;
 import dev.sluice.store.AuditStore;
 import dev.sluice.store.AuditStores;
@@ -66,6 +71,7 @@ public final class Gateway implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final java.util.Map<String, ProtocolListener> listeners = new java.util.LinkedHashMap<>();
     private HttpApi http;
+    private Optional<RelayHub> relays = Optional.empty();
     private Evidence evidence;
 
     private Gateway(Path configFile, GatewayState initial, Clock clock) {
@@ -104,7 +110,8 @@ public final class Gateway implements AutoCloseable {
                 approvals.service());
         sessions.onUpstreamFailure(metrics::upstreamConnectFailed);
         Optional<SSLContext> tls = Optional.of(ServerTls.context(config.tls(), config.dataDir()));
-        DirectDialer dialer = new DirectDialer();
+        relays = startRelays(config);
+        dev.sluice.core.spi.Dialer dialer = new RelayDialer(new DirectDialer(), relays);
         for (ProtocolProvider provider : ProtocolProvider.installed()) {
             Optional<dev.sluice.core.config.HostPort> address = config.listen().protocol(provider.name());
             if (address.isPresent()) {
@@ -123,6 +130,30 @@ public final class Gateway implements AutoCloseable {
         }
         ConfigWatcher watcher = new ConfigWatcher(this::watchedFiles, Duration.ofMillis(500), this::reload);
         resources.add(watcher);
+    }
+
+    /** The relay listener when {@code relays.listen} is set: relays of a {@code via} connection's group dial in. */
+    private Optional<RelayHub> startRelays(SluiceConfig config) throws IOException {
+        dev.sluice.core.config.ConfigProblems problems = new dev.sluice.core.config.ConfigProblems();
+        Optional<RelaysConfig> section = RelaysConfig.of(config, problems);
+        problems.throwIfAny();
+        if (section.isEmpty()) {
+            return Optional.empty();
+        }
+        RelayHub result = RelayHub.start(section.get(), RelayRegistry.open(config.dataDir(), clock), metered, clock,
+                (session, reason) -> sessions.find(session).ifPresent(s -> s.terminate(reason)));
+        resources.add(result);
+        return Optional.of(result);
+    }
+
+    /** The connected relays; empty without a relay listener. */
+    public java.util.List<RelayStatus> relays() {
+        return relays.map(RelayHub::list).orElse(java.util.List.of());
+    }
+
+    /** The relay listener's port; -1 when it is off. */
+    public int relayPort() {
+        return relays.map(RelayHub::port).orElse(-1);
     }
 
     private void registerGauges() {

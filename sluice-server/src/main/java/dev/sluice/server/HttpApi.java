@@ -34,6 +34,7 @@ final class HttpApi implements AutoCloseable {
                     "policyRules", gateway.state().policies().rules().size())));
             ApprovalsApi.register(config.routes, gateway);
             LiveSessionsApi.register(config.routes, gateway);
+            RelaysApi.register(config.routes, gateway);
             AuditApi.register(config.routes, gateway);
             OpsApi.register(config.routes, gateway);
             console.register(config.routes);

@@ -23,7 +23,7 @@ import dev.sluice.core.config.ConfigException;
             PolicyCommand.class, DemoCommand.class, MaskCommand.class, ApprovalsCommand.class,
             ApprovalsCommand.Approve.class, ApprovalsCommand.Reject.class, ApprovalsCommand.Access.class,
             SessionsCommand.class, KillCommand.class, ReplayCommand.class, SshCaCommand.class,
-            KubeconfigCommand.class})
+            KubeconfigCommand.class, RelayCommand.class, RelaysCommand.class})
 public final class SluiceCli implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -51,7 +51,8 @@ public final class SluiceCli implements Callable<Integer> {
     }
 
     private static boolean isLongRunning(String[] args) {
-        return args.length > 0 && (args[0].equals("serve") || args[0].equals("demo"));
+        return args.length > 0 && (args[0].equals("serve") || args[0].equals("demo")
+                || (args[0].equals("relay") && (args.length < 2 || args[1].startsWith("-"))));
     }
 
     @Override

@@ -147,6 +147,14 @@ final class EventMapper {
                 e.ctx().principal().ifPresent(p -> principalDetails(p, details));
                 yield fields(e, e.ctx(), "", e.accepted() ? "allow" : "deny", -1, text(e.reason()), details);
             }
+            case AuditEvent.RelayEvent e -> {
+                Map<String, Object> details = new TreeMap<>();
+                details.put("relay_id", text(e.relayId()));
+                details.put("group", text(e.group()));
+                details.put("accepted", e.accepted());
+                yield new EventFields(e.time().toEpochMilli(), e.kind(), "", "", "[]", "", "",
+                        e.accepted() ? ALLOW : "deny", -1, text(e.detail()), StoreJson.write(details));
+            }
             case ConfigReloaded e -> {
                 Map<String, Object> details = new TreeMap<>();
                 details.put("source", text(e.source()));

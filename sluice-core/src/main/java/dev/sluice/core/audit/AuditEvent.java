@@ -309,4 +309,24 @@ public sealed interface AuditEvent {
             return "config.reload";
         }
     }
+    /**
+     * A relay's life at the gateway: {@code relay.enroll} (a join token gave it a certificate), {@code relay.connect}
+     * and {@code relay.disconnect} (its long-lived connection; {@code detail} says why it ended, or why a connect was
+     * refused, then {@code accepted} is false), {@code relay.revoke} (an operator revoked its certificate).
+     */
+    record RelayEvent(Instant time, String action, String relayId, String group, boolean accepted, String detail)
+            implements AuditEvent {
+        public static final java.util.List<String> ACTIONS = java.util.List.of("enroll", "connect", "disconnect",
+                "revoke");
+
+        public RelayEvent {
+            if (!ACTIONS.contains(action)) {
+                throw new IllegalArgumentException("unknown relay action " + action);
+            }
+        }
+
+        public String kind() {
+            return "relay." + action;
+        }
+    }
 }

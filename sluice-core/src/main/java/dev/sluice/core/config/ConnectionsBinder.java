@@ -11,7 +11,13 @@ import java.util.Set;
 /** Binds the {@code connections} list, recording every problem of every item. */
 final class ConnectionsBinder {
     /** The keys every connection has; its type adds its target's ({@link TargetBinders}). */
-    static final Set<String> KEYS = Set.of("name", "type", "address", "allow", "labels", "default", "require-grant");
+    static final Set<String> KEYS = Set.of("name", "type", "address", "allow", "labels", "default", "require-grant",
+            "via");
+    /** A relay group's name, as {@code via} and the relay's {@code group} spell it. */
+    static final java.util.regex.Pattern GROUP = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+    /** What a relay holds for a {@code via} connection: none of these may stand beside {@code via}. */
+    static final Map<String, Set<String>> CREDENTIAL_KEYS = Map.of(PostgresTarget.TYPE, Set.of("user", "password",
+            "tls"));
 
     private ConnectionsBinder() {
     }
@@ -64,7 +70,9 @@ final class ConnectionsBinder {
         Set<String> keys = new java.util.HashSet<>(KEYS);
         keys.addAll(binder.keys());
         problems.rejectUnknownKeys(item, keys);
-        Optional<HostPort> address = binder.urlAddress() ? urlAddress(item) : address(item, problems);
+        Optional<String> via = via(item, type, problems);
+        Optional<HostPort> address = via.isPresent() ? viaAddress(item, via.get(), problems)
+                : binder.urlAddress() ? urlAddress(item) : address(item, problems);
         Optional<Target> target = binder.binder().bind(item, secrets, problems);
         AllowRule allow = AllowRule.bind(item, problems);
         Map<String, String> labels = problems.stringMap(item, "labels");
@@ -73,7 +81,46 @@ final class ConnectionsBinder {
             return Optional.empty();
         }
         return Optional.of(new ConnectionConfig(name.get(), address.get(), target.get(), allow, labels,
-                defaultAction));
+                defaultAction, via));
+    }
+
+    /**
+     * {@code via: GROUP}: a relay of that group reaches the target and holds its credential, so no credential key may
+     * stand beside it (fail closed: a config that puts the secret on the gateway as well is refused, not ignored).
+     */
+    private static Optional<String> via(ConfigNode item, String type, ConfigProblems problems) {
+        Optional<String> result = problems.optionalString(item, "via");
+        if (result.isEmpty()) {
+            return result;
+        }
+        if (!GROUP.matcher(result.get()).matches()) {
+            problems.add(item.at("via"), "invalid relay group '" + HostPort.shorten(result.get())
+                    + "' (expected lower-case letters, digits, '-' and '_', at most 63 characters)");
+            return Optional.empty();
+        }
+        Set<String> credentials = CREDENTIAL_KEYS.get(type);
+        if (credentials == null) {
+            problems.add(item.at("via"), "'via' is supported for postgres connections only (type '"
+                    + HostPort.shorten(type) + "' is dialled by the gateway itself)");
+            return Optional.empty();
+        }
+        for (String key : credentials.stream().sorted().toList()) {
+            if (!item.at(key).isMissing()) {
+                problems.add(item.at(key), "'" + key + "' is not allowed beside 'via': the relay of group '"
+                        + result.get() + "' holds the target's address and credential (docs/relay.md)");
+            }
+        }
+        return result;
+    }
+
+    /** A via connection's address is the relay's business; the gateway shows it as {@code GROUP:0}. */
+    private static Optional<HostPort> viaAddress(ConfigNode item, String group, ConfigProblems problems) {
+        if (!item.at("address").isMissing()) {
+            problems.add(item.at("address"), "'address' is not allowed beside 'via': the relay of group '" + group
+                    + "' names the target's address in its own config");
+            return Optional.empty();
+        }
+        return Optional.of(new HostPort(group.replace('_', '-'), 0));
     }
 
     /** The dialer's host:port of a URL address; its problems are the target binder's to report. */

@@ -33,9 +33,12 @@ public record PostgresTarget(String database, String user, dev.sluice.core.Secre
     static java.util.Optional<Target> bind(ConfigNode item, SecretResolver secrets, ConfigProblems problems) {
         int before = problems.count();
         String database = problems.requiredString(item, "database");
-        String user = problems.requiredString(item, "user");
+        // via: the relay logs in with its own user and password (ConnectionsBinder refuses them here)
+        boolean via = !item.at("via").isMissing();
+        String user = via ? "" : problems.requiredString(item, "user");
         dev.sluice.core.Secret password = secrets.resolve(item.at("password"), problems);
-        UpstreamTls tls = UpstreamTls.bind(item, problems);
+        UpstreamTls tls = via ? UpstreamTls.bind(ConfigNode.empty(item.file()), problems)
+                : UpstreamTls.bind(item, problems);
         return problems.count() != before ? java.util.Optional.empty()
                 : java.util.Optional.of(new PostgresTarget(database, user, password, tls));
     }

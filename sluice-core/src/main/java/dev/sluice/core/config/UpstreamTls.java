@@ -95,7 +95,7 @@ public record UpstreamTls(Mode mode, Optional<Path> caFile, ChannelBinding chann
         }
     }
 
-    static UpstreamTls bind(ConfigNode connection, ConfigProblems problems) {
+    public static UpstreamTls bind(ConfigNode connection, ConfigProblems problems) {
         ConfigNode node = problems.map(connection, "tls");
         problems.rejectUnknownKeys(node, Set.of("mode", "ca-file", "channel-binding"));
         Mode mode = Mode.fromConfigName(problems.oneOf(node, "mode", Mode.PREFER.configName(), Mode.configNames()));

@@ -40,14 +40,14 @@ class ConfigValidationTest {
                 "sluice.yaml:2: listen-on: unknown key 'listen-on' (expected one of: api, approvals, audit, connections, "
                         + "console, data-dir, exports, https, identity, limits, listen, logging, masking, metrics, "
                         + "policies, policy-dir, "
-                        + "recording, shutdown, tls)");
+                        + "recording, relays, shutdown, tls)");
     }
 
     @Test
     void namesAnUnknownNestedKey() {
         assertThat(problems(connection("passwd: x"))).containsExactly(
                 "sluice.yaml:6: connections[0].passwd: unknown key 'passwd' (expected one of: address, allow, "
-                        + "database, default, labels, name, password, require-grant, tls, type, user)");
+                        + "database, default, labels, name, password, require-grant, tls, type, user, via)");
         assertThat(problems("identity:\n  oidc:\n    - issuer: https://a.example\n      audience: s\n"
                 + "      group-claim: roles\n")).containsExactly(
                 "sluice.yaml:5: identity.oidc[0].group-claim: unknown key 'group-claim' "
@@ -224,7 +224,7 @@ class ConfigValidationTest {
                 "sluice.yaml:17: colour: unknown key 'colour' (expected one of: api, approvals, audit, connections, "
                         + "console, data-dir, exports, https, identity, limits, listen, logging, masking, metrics, "
                         + "policies, policy-dir, "
-                        + "recording, shutdown, tls)");
+                        + "recording, relays, shutdown, tls)");
     }
 
     @Test

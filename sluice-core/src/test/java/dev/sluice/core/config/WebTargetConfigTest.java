@@ -104,7 +104,7 @@ class WebTargetConfigTest {
                 "sluice.yaml:17: connections[2]: give at most one of headers, basic-auth and oauth2-client-credentials",
                 "sluice.yaml:23: connections[2].impersonate: unknown key 'impersonate' (expected one of: address, "
                         + "allow, basic-auth, ca-file, default, headers, insecure-skip-verify, labels, name, "
-                        + "oauth2-client-credentials, require-grant, type)");
+                        + "oauth2-client-credentials, require-grant, type, via)");
     }
 
     @Test

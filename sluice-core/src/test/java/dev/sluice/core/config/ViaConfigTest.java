@@ -1,0 +1,87 @@
+package dev.sluice.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** {@code via: GROUP}: a connection a relay reaches, with no credential beside it; mistakes named at FILE:LINE. */
+class ViaConfigTest {
+    private static final Path FILE = Path.of("sluice.yaml");
+
+    private static SluiceConfig load(String yaml) {
+        return ConfigLoader.parse(FILE, yaml, Map.of("DB_PASSWORD", "secret-pw"));
+    }
+
+    private static List<String> problems(String yaml) {
+        try {
+            load(yaml);
+            return List.of();
+        } catch (ConfigException e) {
+            return e.problems().stream().map(ConfigProblem::toString).toList();
+        }
+    }
+
+    @Test
+    void aViaConnectionBindsWithoutAddressOrCredential() {
+        SluiceConfig config = load("""
+                relays:
+                  listen: 0.0.0.0:8444
+                connections:
+                  - name: orders
+                    via: dc-east
+                    database: orders
+                    allow: {groups: [agents]}
+                  - name: direct
+                    address: 127.0.0.1:5432
+                    database: orders
+                    user: app
+                    password: ${env:DB_PASSWORD}
+                """);
+
+        ConnectionConfig orders = config.connection("orders").orElseThrow();
+        assertThat(orders.via()).contains("dc-east");
+        assertThat(((PostgresTarget) orders.target()).password().isEmpty()).isTrue();
+        assertThat(((PostgresTarget) orders.target()).database()).isEqualTo("orders");
+        assertThat(config.connection("direct").orElseThrow().via()).isEmpty();
+    }
+
+    @Test
+    void aCredentialOrAddressBesideViaIsAnErrorAtItsLine() {
+        assertThat(problems("""
+                connections:
+                  - name: orders
+                    via: dc-east
+                    address: 10.0.0.7:5432
+                    database: orders
+                    user: app
+                    password: ${env:DB_PASSWORD}
+                """)).containsExactlyInAnyOrder(
+                "sluice.yaml:4: connections[0].address: 'address' is not allowed beside 'via': the relay of group "
+                        + "'dc-east' names the target's address in its own config",
+                "sluice.yaml:6: connections[0].user: 'user' is not allowed beside 'via': the relay of group "
+                        + "'dc-east' holds the target's address and credential (docs/relay.md)",
+                "sluice.yaml:7: connections[0].password: 'password' is not allowed beside 'via': the relay of group "
+                        + "'dc-east' holds the target's address and credential (docs/relay.md)");
+    }
+
+    @Test
+    void viaIsRefusedForATypeTheRelayCannotLogInToAndForABadGroupName() {
+        assertThat(problems("""
+                connections:
+                  - name: web
+                    type: ssh
+                    via: dc-east
+                    address: 10.0.0.8:22
+                    user: deploy
+                  - name: orders
+                    via: DC East
+                    database: orders
+                """)).anySatisfy(p -> assertThat(p).startsWith("sluice.yaml:4: connections[0].via: 'via' is "
+                        + "supported for postgres connections only"))
+                .anySatisfy(p -> assertThat(p).startsWith("sluice.yaml:8: connections[1].via: invalid relay group"));
+    }
+}

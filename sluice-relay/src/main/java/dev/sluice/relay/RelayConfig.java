@@ -1,0 +1,141 @@
+package dev.sluice.relay;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import dev.sluice.core.Secret;
+import dev.sluice.core.config.AllowRule;
+import dev.sluice.core.config.ConfigException;
+import dev.sluice.core.config.ConfigNode;
+import dev.sluice.core.config.ConfigProblem;
+import dev.sluice.core.config.ConfigProblems;
+import dev.sluice.core.config.ConnectionConfig;
+import dev.sluice.core.config.HostPort;
+import dev.sluice.core.config.PostgresTarget;
+import dev.sluice.core.config.SecretResolver;
+import dev.sluice.core.config.UpstreamTls;
+
+/**
+ * A relay's {@code relay.yaml}: the gateway it dials, its group, its data dir, and the targets it serves with their
+ * credentials ({@code ${env:...}} / {@code ${file:...}} as in the gateway's config). Problems name
+ * {@code FILE:LINE: key}. Its {@code toString} never shows a password ({@link Secret}).
+ *
+ * @param gateway   {@code gateway}: {@code https://host:port} or {@code host:port} of the gateway's relay listener
+ * @param group     {@code group}: the group it was enrolled in
+ * @param dataDir   {@code data-dir} (default {@code ./relay-data} next to the file): its key and certificates
+ * @param heartbeat {@code heartbeat} (default 5s)
+ * @param targets   {@code targets}: by the gateway's connection name
+ */
+public record RelayConfig(Path source, HostPort gateway, String group, Path dataDir, Duration heartbeat,
+                          Map<String, RelayTarget> targets) {
+    static final Set<String> KEYS = Set.of("gateway", "group", "data-dir", "heartbeat", "targets");
+    static final Set<String> TARGET_KEYS = Set.of("connection", "type", "address", "user", "password", "database",
+            "tls");
+
+    public RelayConfig {
+        targets = Map.copyOf(targets);
+    }
+
+    /**
+     * One target the relay serves: the gateway's connection name, the address and the credential.
+     *
+     * @param database empty: the gateway's startup parameter says which database
+     */
+    public record RelayTarget(String connection, String type, HostPort address, String user, Secret password,
+                              Optional<String> database, UpstreamTls tls) {
+
+        /** The connection as the protocol's login sees it, for the database the gateway asked for. */
+        ConnectionConfig connection(Map<String, String> parameters) throws IOException {
+            String name = database.orElse(parameters.getOrDefault("database", ""));
+            if (name.isEmpty()) {
+                throw new IOException("no database named for connection \"" + connection + "\"");
+            }
+            return new ConnectionConfig(connection, address, new PostgresTarget(name, user, password, tls),
+                    AllowRule.nobody(), Map.of(), "deny");
+        }
+    }
+
+    public static RelayConfig load(Path file) {
+        Path source = file.toAbsolutePath();
+        String text;
+        try {
+            text = Files.readString(source, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(new ConfigProblem(source, 1, "", "cannot read the relay config ("
+                    + e.getClass().getSimpleName() + ")")));
+        }
+        ConfigNode root = ConfigNode.parse(source, text);
+        ConfigProblems problems = new ConfigProblems();
+        problems.rejectUnknownKeys(root, KEYS);
+        String gatewayText = problems.requiredString(root, "gateway");
+        Optional<HostPort> gateway = Optional.empty();
+        if (!gatewayText.isEmpty()) {
+            String address = gatewayText.replaceFirst("^https://", "").replaceFirst("/$", "");
+            try {
+                gateway = Optional.of(HostPort.parse(address));
+            } catch (IllegalArgumentException e) {
+                problems.add(root.at("gateway"), e.getMessage());
+            }
+        }
+        String group = problems.requiredString(root, "group");
+        if (!group.isEmpty() && !group.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
+            problems.add(root.at("group"), "invalid relay group '" + group + "'");
+        }
+        Path dataDir = problems.path(root, "data-dir")
+                .orElse(ConfigProblems.resolve(source, "./relay-data"));
+        Duration heartbeat = problems.duration(root, "heartbeat", Duration.ofSeconds(5));
+        Map<String, RelayTarget> targets = new HashMap<>();
+        SecretResolver secrets = new SecretResolver(System.getenv());
+        for (ConfigNode item : problems.list(root, "targets").items()) {
+            target(item, secrets, problems).ifPresent(t -> {
+                if (targets.putIfAbsent(t.connection(), t) != null) {
+                    problems.add(item.at("connection"), "duplicate connection '" + t.connection() + "'");
+                }
+            });
+        }
+        problems.throwIfAny();
+        return new RelayConfig(source, gateway.orElseThrow(), group, dataDir, heartbeat, targets);
+    }
+
+    private static Optional<RelayTarget> target(ConfigNode item, SecretResolver secrets, ConfigProblems problems) {
+        if (!item.isMap()) {
+            problems.add(item, "expected a map describing a target, got " + item.describe());
+            return Optional.empty();
+        }
+        int before = problems.count();
+        problems.rejectUnknownKeys(item, TARGET_KEYS);
+        String connection = problems.requiredString(item, "connection");
+        String type = problems.string(item, "type", PostgresTarget.TYPE);
+        if (!type.equals(PostgresTarget.TYPE)) {
+            problems.add(item.at("type"), "the relay serves postgres targets only (yet)");
+        }
+        if (item.at("address").isMissing()) {
+            problems.add(item, "missing required key 'address'");
+        }
+        Optional<HostPort> address = problems.hostPort(item, "address");
+        String user = problems.requiredString(item, "user");
+        Secret password = secrets.resolve(item.at("password"), problems);
+        Optional<String> database = problems.optionalString(item, "database");
+        UpstreamTls tls = UpstreamTls.bind(item, problems);
+        if (address.isEmpty() || problems.count() != before) {
+            return Optional.empty();
+        }
+        return Optional.of(new RelayTarget(connection, type, address.get(), user, password, database, tls));
+    }
+
+    /** The connections it serves, sorted (what its hello tells the gateway). */
+    List<String> connections() {
+        List<String> result = new ArrayList<>(targets.keySet());
+        result.sort(String::compareTo);
+        return result;
+    }
+}

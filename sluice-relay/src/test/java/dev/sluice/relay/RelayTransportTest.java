@@ -1,0 +1,184 @@
+package dev.sluice.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.sluice.core.audit.AuditEvent;
+import dev.sluice.core.audit.AuditLog;
+import dev.sluice.core.audit.AuditQuery;
+import dev.sluice.core.audit.AuditRecord;
+import dev.sluice.core.config.HostPort;
+
+/**
+ * The relay's transport and enrollment over real gRPC and TLS on loopback, without a target: join tokens, the
+ * relay's certificate, its control connection, revocation, and a relay's refusal of a connection its config does
+ * not name.
+ */
+class RelayTransportTest {
+    private static final List<AuditEvent> EVENTS = new CopyOnWriteArrayList<>();
+    private static Path dir;
+    private static RelayRegistry registry;
+    private static RelayHub hub;
+
+    @BeforeAll
+    static void start() throws IOException {
+        dir = Files.createTempDirectory("sluice-relay-test-");
+        registry = RelayRegistry.open(dir.resolve("gateway"), Clock.systemUTC());
+        hub = RelayHub.start(new RelaysConfig(new HostPort("127.0.0.1", 0), Duration.ofDays(1),
+                Duration.ofMillis(300), Duration.ofSeconds(5)), registry, new ListLog(), Clock.systemUTC(),
+                (session, reason) -> { });
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        hub.close();
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static RelayConfig config(String name, String group) throws IOException {
+        Path file = dir.resolve(name + ".yaml");
+        Files.writeString(file, """
+                gateway: https://127.0.0.1:%d
+                group: %s
+                data-dir: ./%s-data
+                heartbeat: 300ms
+                targets:
+                  - connection: orders
+                    address: 127.0.0.1:9
+                    user: app
+                    password: not-used
+                """.formatted(hub.port(), group, name));
+        return RelayConfig.load(file);
+    }
+
+    @Test
+    void aJoinTokenGivesTheRelayACertificateOnceAndTheRelayConnects() throws Exception {
+        String token = registry.newToken("dc-east", Duration.ofMinutes(5));
+        RelayConfig config = config("first", "dc-east");
+
+        String id = RelayAgent.enroll(config, token);
+
+        assertThat(Files.readString(config.dataDir().resolve("relay.key"))).contains("PRIVATE KEY");
+        assertThat(registry.relays()).extracting(RelayRegistry.Enrolled::id).contains(id);
+        assertThatThrownBy(() -> RelayAgent.enroll(config("second", "dc-east"), token))
+                .hasMessageContaining("already used");
+        try (RelayAgent agent = RelayAgent.start(config)) {
+            assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+            assertThat(hub.list()).extracting(RelayStatus::id).contains(id);
+        }
+    }
+
+    @Test
+    void aRelayRefusesAConnectionItsOwnConfigDoesNotNameAndTheGatewaySaysWhy() throws Exception {
+        RelayConfig config = config("lister", "dc-list");
+        RelayAgent.enroll(config, registry.newToken("dc-list", Duration.ofMinutes(5)));
+        try (RelayAgent agent = RelayAgent.start(config)) {
+            assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+
+            assertThatThrownBy(() -> hub.open("dc-list", "payroll", "s-1", "session", java.util.Map.of()))
+                    .hasMessageContaining("does not serve connection \"payroll\"");
+            assertThatThrownBy(() -> hub.open("dc-nobody", "orders", "s-1", "session", java.util.Map.of()))
+                    .hasMessageContaining("no healthy relay of group \"dc-nobody\"");
+        }
+    }
+
+    /**
+     * A gateway-side reader that stops reading stops the target: what the target could write meanwhile is bounded by
+     * the tunnel's window and the TCP buffers, not by the size of what it sends; then every byte arrives, in order.
+     */
+    @Test
+    void aSlowReaderAtTheGatewayHoldsBackTheTargetInsteadOfBuffering() throws Exception {
+        long total = 24L * 1024 * 1024;
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        try (java.net.ServerSocket target = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket socket = target.accept()) {
+                    byte[] chunk = new byte[64 * 1024];
+                    for (long sent = 0; sent < total; sent += chunk.length) {
+                        for (int i = 0; i < chunk.length; i++) {
+                            chunk[i] = (byte) ((sent + i) % 251);
+                        }
+                        socket.getOutputStream().write(chunk);
+                        written.addAndGet(chunk.length);
+                    }
+                } catch (IOException e) {
+                    // the test ended
+                }
+            });
+            Path file = dir.resolve("sink.yaml");
+            Files.writeString(file, """
+                    gateway: https://127.0.0.1:%d
+                    group: dc-sink
+                    data-dir: ./sink-data
+                    heartbeat: 300ms
+                    targets:
+                      - connection: sink
+                        address: 127.0.0.1:%d
+                        user: app
+                    """.formatted(hub.port(), target.getLocalPort()));
+            RelayConfig config = RelayConfig.load(file);
+            RelayAgent.enroll(config, registry.newToken("dc-sink", Duration.ofMinutes(5)));
+            try (RelayAgent agent = RelayAgent.start(config)) {
+                assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+                try (java.net.Socket tunnel = hub.open("dc-sink", "sink", "s-2", "cancel", java.util.Map.of())) {
+                    Thread.sleep(2_000);
+                    long early = written.get();
+                    assertThat(early).as("written while nobody read (bounded by windows and buffers)")
+                            .isLessThan(16L * 1024 * 1024);
+                    Thread.sleep(500);
+                    assertThat(written.get() - early).as("the target is held back, not buffered")
+                            .isLessThan(1024L * 1024);
+
+                    byte[] buffer = new byte[64 * 1024];
+                    long received = 0;
+                    java.io.InputStream in = tunnel.getInputStream();
+                    tunnel.setSoTimeout(30_000);
+                    while (received < total) {
+                        int n = in.read(buffer);
+                        assertThat(n).isPositive();
+                        for (int i = 0; i < n; i++) {
+                            if (buffer[i] != (byte) ((received + i) % 251)) {
+                                throw new AssertionError("byte " + (received + i) + " differs");
+                            }
+                        }
+                        received += n;
+                    }
+                    assertThat(received).isEqualTo(total);
+                }
+            }
+        }
+    }
+
+    /** A list-backed audit log: what the hub records. */
+    private static final class ListLog implements AuditLog {
+        @Override
+        public long append(AuditEvent event) {
+            EVENTS.add(event);
+            return EVENTS.size();
+        }
+
+        @Override
+        public List<AuditRecord> query(AuditQuery query) {
+            return List.of();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
