@@ -65,7 +65,9 @@ final class SessionChannel extends ChannelSession {
         if (!"sftp".equals(subsystem)) {
             String shown = subsystem.length() > 64 ? subsystem.substring(0, 64) + "…" : subsystem;
             // accepted as a channel only to record the refusal and tell the caller why (exit 126, stderr)
-            return prepareChannelCommand(request, new RefusedSubsystem(shown));
+            // (as MINA's own subsystem path does: the command is set before it is prepared)
+            commandInstance = new RefusedSubsystem(shown);
+            return prepareChannelCommand(request, commandInstance);
         }
         return super.handleSubsystemParsed(request, subsystem);
     }
