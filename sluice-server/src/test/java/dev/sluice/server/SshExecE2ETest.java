@@ -227,13 +227,14 @@ class SshExecE2ETest {
     }
 
     @Test
-    void aSubsystemOtherThanSftpIsRefusedAndAudited() {
+    void aSubsystemOtherThanSftpIsRefusedAuditedAndTheCallerToldWhy() {
         Cli.Result result = harness.sshWithToken(harness.token("alice-subsystem", "sre"), List.of("-s"), "web-1", "",
                 "../../bin/sh");
 
-        assertThat(result.exitCode()).isNotZero();
-        Eventually.await(() -> assertThat(audit("alice-subsystem")).extracting(AuditRecord::statement)
-                .contains("subsystem ../../bin/sh"));
+        assertThat(result.exitCode()).isEqualTo(126);
+        assertThat(result.stderr()).contains("Sluice:").contains("subsystem \"../../bin/sh\" is not supported");
+        assertThat(audit("alice-subsystem")).filteredOn(r -> r.verdict().equals("deny"))
+                .extracting(AuditRecord::statement).contains("subsystem ../../bin/sh");
     }
 
     @Test

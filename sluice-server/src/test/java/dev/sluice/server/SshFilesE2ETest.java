@@ -25,7 +25,9 @@ import dev.sluice.testing.Cli;
  * Files through Sluice with the real {@code sftp}, {@code scp} (SFTP mode and legacy {@code -O}) and {@code rsync}
  * to a real sshd: a large file both ways with checksums, writes to denied paths refused with
  * {@code SSH_FX_PERMISSION_DENIED} (the host's files checked afterwards), {@code ..} traversal and symbolic links
- * judged as the server resolves them, and an allow-list connection where an uploaded script cannot be run.
+ * judged as the server resolves them, metadata requests (stat, realpath) on a denied path refused, recursive
+ * legacy scp and rsync from an allowed root refused where they could reach a denied path, and an allow-list
+ * connection where an uploaded script cannot be run.
  */
 class SshFilesE2ETest {
     /**
@@ -56,7 +58,7 @@ class SshFilesE2ETest {
                     connections: [web-1]
                     groups: [agents]
                     deny:
-                      kinds: [WRITE, DELETE, RENAME, MKDIR, RMDIR, SETSTAT, LINK, READ, LIST]
+                      kinds: [WRITE, DELETE, RENAME, MKDIR, RMDIR, SETSTAT, LINK, READ, LIST, STAT]
                       paths: ["*/protected", "*/protected/**", "/etc/**"]
                   - name: web-2-allow-list
                     connections: [web-2]
@@ -68,7 +70,7 @@ class SshFilesE2ETest {
                     connections: [web-2]
                     groups: [agents]
                     allow:
-                      kinds: [SUBSYSTEM, WRITE, READ, LIST, SETSTAT]
+                      kinds: [SUBSYSTEM, WRITE, READ, LIST, SETSTAT, STAT]
                 """);
         local = Files.createTempDirectory("sluice-ssh-files-");
         protectedDir = harness.sshd().home().resolve("protected");
@@ -115,7 +117,11 @@ class SshFilesE2ETest {
     }
 
     private static Cli.Result scp(String token, boolean legacy, String from, String to) {
-        List<String> command = new ArrayList<>(List.of("sshpass", "-e", "scp", "-q"));
+        return scp(token, legacy, "-q", from, to);
+    }
+
+    private static Cli.Result scp(String token, boolean legacy, String flag, String from, String to) {
+        List<String> command = new ArrayList<>(List.of("sshpass", "-e", "scp", "-q", flag));
         if (legacy) {
             command.add("-O");
         }
@@ -205,17 +211,20 @@ class SshFilesE2ETest {
         Cli.Result rename = sftp(agent(), "web-1", "rename protected/secret.txt moved.txt\n");
         Cli.Result get = sftp(agent(), "web-1", "get protected/secret.txt " + local.resolve("stolen.txt") + "\n");
 
-        for (Cli.Result result : List.of(put, remove, rename, get)) {
+        for (Cli.Result result : List.of(put, remove, rename)) {
             assertThat(result.exitCode()).isNotZero();
             assertThat(result.stderr()).containsIgnoringCase("permission denied").doesNotContain("(password");
         }
+        // sftp's get stats the file first: that is refused, and the client calls it "not found"
+        assertThat(get.exitCode()).isNotZero();
+        assertThat(get.stderr()).doesNotContain("(password");
         assertThat(denied("agent-files")).anySatisfy(s -> assertThat(s).contains("open write")
                 .endsWith("/protected/evil.txt"));
         assertThat(denied("agent-files")).anySatisfy(s -> assertThat(s).contains("remove")
                 .endsWith("/protected/secret.txt"));
         assertThat(denied("agent-files")).anySatisfy(s -> assertThat(s).contains("rename")
                 .contains("/protected/secret.txt -> "));
-        assertThat(denied("agent-files")).anySatisfy(s -> assertThat(s).contains("open read")
+        assertThat(denied("agent-files")).anySatisfy(s -> assertThat(s).matches("sftp (open read|stat|lstat) .*")
                 .endsWith("/protected/secret.txt"));
         assertThat(protectedDir.resolve("evil.txt")).doesNotExist();
         assertThat(protectedDir.resolve("secret.txt")).hasContent("top secret");
@@ -249,7 +258,8 @@ class SshFilesE2ETest {
         Cli.Result read = sftp(agent(), "web-1", "get innocent/secret.txt " + local.resolve("via-link.txt") + "\n");
         Cli.Result made = sftp(agent(), "web-1", "symlink protected/secret.txt harmless\n");
 
-        assertThat(read.stderr()).containsIgnoringCase("permission denied").doesNotContain("(password");
+        assertThat(read.exitCode()).isNotZero();
+        assertThat(read.stderr()).doesNotContain("(password");
         assertThat(local.resolve("via-link.txt")).doesNotExist();
         assertThat(made.stderr()).containsIgnoringCase("permission denied").doesNotContain("(password");
         assertThat(harness.sshd().home().resolve("harmless")).doesNotExist();
@@ -287,5 +297,51 @@ class SshFilesE2ETest {
         assertThat(cp.exitCode()).isEqualTo(126);
         assertThat(harness.sshd().home().resolve("pwned")).doesNotExist();
         assertThat(allowed.stdout()).as(allowed.stderr()).isEqualTo("fine\n");
+    }
+
+    @Test
+    void metadataOfADeniedPathIsRefusedAndAudited() throws Exception {
+        Cli.Result cd = sftp(agent(), "web-1", "cd protected\n");
+        Cli.Result ls = sftp(agent(), "web-1", "ls -l protected/secret.txt\n");
+        Cli.Result allowed = sftp(agent(), "web-1", "cd .\nls -l\n");
+
+        assertThat(cd.exitCode()).isNotZero();
+        assertThat(ls.exitCode()).isNotZero();
+        assertThat(allowed.exitCode()).as(allowed.stderr()).isZero();
+        assertThat(denied("agent-files")).anySatisfy(s -> assertThat(s).matches("sftp (stat|realpath) .*/protected"));
+        assertThat(denied("agent-files")).anySatisfy(s -> assertThat(s).matches("sftp (stat|lstat) .*/protected/secret.txt"));
+    }
+
+    @Test
+    void recursiveLegacyScpAndRsyncCannotReachADeniedPathFromAnAllowedRoot() throws Exception {
+        Path tree = local.resolve("tree");
+        Files.createDirectories(tree.resolve("protected"));
+        Files.writeString(tree.resolve("protected/evil-r.txt"), "evil");
+        Files.writeString(tree.resolve("ok.txt"), "fine");
+        Path down = Files.createDirectories(local.resolve("rsync-down"));
+        String ssh = "sshpass -e ssh " + String.join(" ", clientOptions("-p"));
+        Map<String, String> agentEnv = Map.of("SSHPASS", agent());
+
+        // the root (home) is allowed; what recursion writes below it (~/protected/evil-r.txt) is not
+        Cli.Result scpUp = scp(agent(), true, "-r", tree.resolve("protected").toString(), "web-1@127.0.0.1:.");
+        Cli.Result rsyncUp = Cli.run(agentEnv, Duration.ofSeconds(60), "rsync", "-r", "-e", ssh,
+                tree + "/", "web-1@127.0.0.1:.");
+        Cli.Result rsyncDown = Cli.run(agentEnv, Duration.ofSeconds(60), "rsync", "-r", "-e", ssh,
+                "web-1@127.0.0.1:.", down.toString());
+        Cli.Result single = Cli.run(agentEnv, Duration.ofSeconds(60), "rsync", "-e", ssh,
+                tree.resolve("ok.txt").toString(), "web-1@127.0.0.1:ok-single.txt");
+        Cli.Result sre = scp(harness.token("alice", "sre"), true, "-r", tree.toString(), "web-1@127.0.0.1:alice-tree");
+
+        for (Cli.Result refused : List.of(scpUp, rsyncUp, rsyncDown)) {
+            assertThat(refused.exitCode()).isNotZero();
+            assertThat(refused.stderr()).contains("Sluice:").contains("agents-keep-out-of-protected");
+        }
+        assertThat(protectedDir.resolve("evil-r.txt")).doesNotExist();
+        assertThat(down.resolve("protected/secret.txt")).doesNotExist();
+        assertThat(single.exitCode()).as(single.stderr()).isZero();
+        assertThat(harness.sshd().home().resolve("ok-single.txt")).hasContent("fine");
+        assertThat(sre.exitCode()).as(sre.stderr()).isZero();
+        assertThat(harness.sshd().home().resolve("alice-tree/protected/evil-r.txt")).hasContent("evil");
+        assertThat(denied("agent-files")).contains("scp -r -t .");
     }
 }

@@ -40,6 +40,11 @@ final class ExecChannel extends RelayCommand {
         List<Command> commands = SshCommands.exec(line);
         Optional<String> refusal = caller.forceCommand().filter(forced -> !forced.equals(line))
                 .map(forced -> "the caller's certificate forces the command \"" + forced + "\"");
+        if (refusal.isEmpty() && unmaskable(line) && masking.forCaller(caller.grant()).isPresent()) {
+            // Fail closed: these streams carry file contents (or rsync's block checksums of them) Sluice cannot mask.
+            refusal = Optional.of("masking applies to what this connection reads, and a legacy scp download or rsync "
+                    + "cannot be masked; use sftp, or scp without -O");
+        }
         Submission answer = caller.session().submit(new CommandRequest(line, List.of(), commands, refusal), watch());
         if (answer instanceof Submission.Refuse refuse) {
             finish(EXIT_REFUSED, refuse.message());
@@ -54,17 +59,23 @@ final class ExecChannel extends RelayCommand {
             boolean transfer = commands.size() > 1;
             Asciicast recorder = recordings.of(caller.session());
             exec.setIn(in);
-            // Masking applies to text output without a PTY (a terminal needs every byte at once).
-            Optional<java.util.function.UnaryOperator<String>> mask = transfer || pty.isPresent() ? Optional.empty()
+            // Masking: line by line without a PTY; with one, a terminal's same-length masking that holds little.
+            Optional<java.util.function.UnaryOperator<String>> mask = transfer ? Optional.empty()
+                    : pty.isPresent() ? masking.sameLengthForCaller(caller.grant())
                     : masking.forCaller(caller.grant());
-            MaskingStream[] maskers = new MaskingStream[2];
+            java.io.OutputStream[] maskers = new java.io.OutputStream[2];
             java.io.OutputStream stdout = transfer ? counting(out, caller, true)
                     : new RecordingStream(out, recorder::output, caller.session()::countToClient,
                     Asciicast.MAX_OUTPUT_PER_COMMAND);
             java.io.OutputStream stderr = transfer ? counting(err, caller, true)
                     : new RecordingStream(err, recorder::output, caller.session()::countToClient,
                     Asciicast.MAX_OUTPUT_PER_COMMAND);
-            if (mask.isPresent()) {
+            if (mask.isPresent() && pty.isPresent()) {
+                maskers[0] = new TerminalMaskingStream(stdout, mask.get());
+                maskers[1] = new TerminalMaskingStream(stderr, mask.get());
+                stdout = maskers[0];
+                stderr = maskers[1];
+            } else if (mask.isPresent()) {
                 maskers[0] = new MaskingStream(stdout, mask.get());
                 maskers[1] = new MaskingStream(stderr, mask.get());
                 stdout = maskers[0];
@@ -74,7 +85,7 @@ final class ExecChannel extends RelayCommand {
             exec.setErr(new NoCloseOutputStream(stderr));
             exec.open().verify(Upstreams.CONNECT_TIMEOUT);
             outcome = await(exec);
-            for (MaskingStream masker : maskers) {
+            for (java.io.OutputStream masker : maskers) {
                 if (masker != null) {
                     masker.close(); // the last line without a newline
                 }
@@ -86,6 +97,12 @@ final class ExecChannel extends RelayCommand {
         }
         caller.session().completed(answer.commandId(), outcome, Duration.between(started, Instant.now()));
         finish(outcome.status());
+    }
+
+    /** A legacy {@code scp -f} (download) or any rsync: file contents in a stream Sluice does not mask. */
+    private static boolean unmaskable(String line) {
+        return SshCommands.transfer(line).map(t -> t.kind().equals("READ")
+                || ExecLine.read(line).argv().getFirst().endsWith("rsync")).orElse(false);
     }
 
     private static java.io.OutputStream counting(java.io.OutputStream out, CallerSession caller, boolean toClient) {

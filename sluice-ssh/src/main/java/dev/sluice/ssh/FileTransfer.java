@@ -14,7 +14,8 @@ import dev.sluice.ssh.sftp.SftpPaths;
  *
  * @param kind      {@code WRITE} (upload: scp -t, rsync --server) or {@code READ} (scp -f, rsync --sender)
  * @param paths     the paths on the host: absolute ones folded, relative ones as {@code ~/path} (home-relative)
- * @param recursive {@code scp -r}, or rsync (which always may descend)
+ * @param recursive {@code scp -r}, or rsync with {@code -r} or {@code -d} among its flags (it may then touch anything
+ *                  below its root, which Sluice cannot see)
  */
 record FileTransfer(String kind, List<String> paths, boolean recursive) {
     private static final Set<String> SCP_FLAGS = Set.of("-v", "-r", "-p", "-d", "-t", "-f", "-q");
@@ -67,6 +68,7 @@ record FileTransfer(String kind, List<String> paths, boolean recursive) {
             return Optional.empty();
         }
         boolean sender = false;
+        boolean recursive = false;
         int i = 1;
         for (; i < args.size() && args.get(i).startsWith("-"); i++) {
             String option = args.get(i);
@@ -77,14 +79,20 @@ record FileTransfer(String kind, List<String> paths, boolean recursive) {
                 sender |= option.equals("--sender");
             } else if (!option.matches("-[A-Za-z.0-9]+")) {
                 return Optional.empty();
+            } else {
+                // the flags come before "e" (what follows it is the protocol's capability string)
+                int e = option.indexOf('e');
+                String flags = e < 0 ? option : option.substring(0, e);
+                recursive |= flags.indexOf('r') >= 0 || flags.indexOf('d') >= 0;
             }
         }
         if (i >= args.size() || !args.get(i).equals(".") || i + 1 >= args.size()) {
             return Optional.empty();
         }
         boolean isSender = sender;
+        boolean descends = recursive;
         return paths(args.subList(i + 1, args.size())).map(p -> new FileTransfer(isSender ? "READ" : "WRITE", p,
-                true));
+                descends));
     }
 
     private static Optional<List<String>> paths(List<String> given) {

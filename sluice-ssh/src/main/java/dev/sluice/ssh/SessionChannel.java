@@ -13,7 +13,8 @@ import org.apache.sshd.server.session.ServerSession;
 /**
  * MINA's session channel with Sluice's refusals on the requests it never forwards: agent forwarding and X11 (MINA
  * would refuse them quietly without an agent or X11 support; here the refusal is audited and told to the caller on
- * stderr at its next command), subsystems other than {@code sftp} (audited, then refused by MINA), and more than
+ * stderr at its next command), subsystems other than {@code sftp} (a {@link RefusedSubsystem}: audited, the reason on
+ * stderr, exit status 126), and more than
  * {@value #MAX_ENV} {@code env} requests (memory stays bounded; the later ones are refused).
  */
 final class SessionChannel extends ChannelSession {
@@ -63,8 +64,10 @@ final class SessionChannel extends ChannelSession {
     protected RequestHandler.Result handleSubsystemParsed(String request, String subsystem) throws IOException {
         if (!"sftp".equals(subsystem)) {
             String shown = subsystem.length() > 64 ? subsystem.substring(0, 64) + "…" : subsystem;
-            caller().ifPresent(c -> c.refusedRequest("subsystem " + shown));
-            return RequestHandler.Result.ReplyFailure;
+            // accepted as a channel only to record the refusal and tell the caller why (exit 126, stderr)
+            // (as MINA's own subsystem path does: the command is set before it is prepared)
+            commandInstance = new RefusedSubsystem(shown);
+            return prepareChannelCommand(request, commandInstance);
         }
         return super.handleSubsystemParsed(request, subsystem);
     }

@@ -13,14 +13,21 @@ import dev.sluice.core.session.CommandRequest;
 import dev.sluice.core.session.Submission;
 import dev.sluice.ssh.sftp.FileJudge;
 import dev.sluice.ssh.sftp.FileOp;
+import dev.sluice.ssh.sftp.MaskedReads;
 import dev.sluice.ssh.sftp.SftpGate;
 
 /**
  * The {@code sftp} subsystem (also what {@code scp} uses by default since OpenSSH 9): judged as a {@code SUBSYSTEM}
  * command, then relayed to the target's own {@code sftp-server} through an {@link SftpGate} that judges each file
- * operation with the core session and answers refused ones {@code SSH_FX_PERMISSION_DENIED}.
+ * operation with the core session and answers refused ones {@code SSH_FX_PERMISSION_DENIED}. Where the caller's
+ * masking rules have detectors, what it reads of files is masked ({@link MaskedReads}).
  */
 final class SftpChannel extends RelayCommand {
+    private final SshMasking masking;
+
+    SftpChannel(SshMasking masking) {
+        this.masking = masking;
+    }
 
     @Override
     void run(CallerSession caller) throws IOException {
@@ -35,7 +42,9 @@ final class SftpChannel extends RelayCommand {
         upstream(sftp);
         sftp.setStreaming(ClientChannel.Streaming.Sync);
         sftp.open().verify(Upstreams.CONNECT_TIMEOUT);
-        SftpGate gate = new SftpGate(in, out, sftp.getInvertedOut(), sftp.getInvertedIn(), judge(caller));
+        // what the caller reads of files is masked as its exec output is, keeping every byte's offset
+        SftpGate gate = new SftpGate(in, out, sftp.getInvertedOut(), sftp.getInvertedIn(), judge(caller),
+                masking.sameLengthForCaller(caller.grant()).map(MaskedReads::new));
         try {
             gate.run();
         } finally {

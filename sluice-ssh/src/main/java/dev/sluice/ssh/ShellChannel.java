@@ -21,14 +21,17 @@ import dev.sluice.core.session.Submission;
 /**
  * An interactive {@code shell}: judged as one {@code SHELL} command (policy may forbid shells, say for agents), then
  * relayed with the caller's PTY (window changes passed on). Everything is recorded as asciicast: output, input
- * (masked) and each line the user was observed typing, as a marker. What the shell then runs is not judged command by
+ * (masked) and each line the user was observed typing, as a marker. Where the caller's masking rules have
+ * detectors, the output reaches the caller masked ({@link TerminalMaskingStream}). What the shell then runs is not judged command by
  * command: that cannot be known from a terminal (see docs/ssh.md).
  */
 final class ShellChannel extends RelayCommand {
     private final Recordings recordings;
+    private final SshMasking masking;
 
-    ShellChannel(Recordings recordings) {
+    ShellChannel(Recordings recordings, SshMasking masking) {
         this.recordings = recordings;
+        this.masking = masking;
     }
 
     @Override
@@ -48,6 +51,7 @@ final class ShellChannel extends RelayCommand {
         }
         Instant started = Instant.now();
         CommandOutcome.Exit outcome;
+        List<java.io.OutputStream> maskers = List.of();
         try {
             ChannelShell shell = caller.upstream().createShellChannel(pty.orElse(null), env);
             upstream(shell);
@@ -64,10 +68,19 @@ final class ShellChannel extends RelayCommand {
                     return n;
                 }
             });
-            shell.setOut(new NoCloseOutputStream(new RecordingStream(out, recorder::output,
-                    caller.session()::countToClient, Long.MAX_VALUE)));
-            shell.setErr(new NoCloseOutputStream(new RecordingStream(err, recorder::output,
-                    caller.session()::countToClient, Long.MAX_VALUE)));
+            // the terminal's output reaches the caller masked (same length, escape sequences kept)
+            Optional<java.util.function.UnaryOperator<String>> mask = masking.sameLengthForCaller(caller.grant());
+            java.io.OutputStream stdout = new RecordingStream(out, recorder::output, caller.session()::countToClient,
+                    Long.MAX_VALUE);
+            java.io.OutputStream stderr = new RecordingStream(err, recorder::output, caller.session()::countToClient,
+                    Long.MAX_VALUE);
+            if (mask.isPresent()) {
+                stdout = new TerminalMaskingStream(stdout, mask.get());
+                stderr = new TerminalMaskingStream(stderr, mask.get());
+                maskers = List.of(stdout, stderr);
+            }
+            shell.setOut(new NoCloseOutputStream(stdout));
+            shell.setErr(new NoCloseOutputStream(stderr));
             environment.addSignalListener((channel, signal) -> {
                 int columns = number(Environment.ENV_COLUMNS, 80);
                 int rows = number(Environment.ENV_LINES, 24);
@@ -80,6 +93,9 @@ final class ShellChannel extends RelayCommand {
             }, Signal.WINCH);
             shell.open().verify(Upstreams.CONNECT_TIMEOUT);
             outcome = await(shell);
+            for (java.io.OutputStream masker : maskers) {
+                masker.close(); // what waited for the hold
+            }
         } catch (IOException | RuntimeException e) {
             caller.session().completed(answer.commandId(), new CommandOutcome.Exit(EXIT_FAILED, "",
                     "not run: " + e.getMessage()), Duration.between(started, Instant.now()));

@@ -18,20 +18,31 @@ final class SshCommands {
 
     /**
      * An exec request: the command line read as the shell will ({@link ExecLine}), plus the file operations of a
-     * recognised transfer ({@link FileTransfer}: {@code scp -t/-f}, {@code rsync --server}).
+     * recognised transfer ({@link FileTransfer}: {@code scp -t/-f}, {@code rsync --server}). A recursive transfer
+     * ({@code scp -r}, {@code rsync -r}/{@code -d}) can touch anything below its roots, which Sluice cannot see: its
+     * exec is opaque, so it is refused wherever a restrictive rule could apply, unless a rule allows it explicitly.
      */
     static List<Command> exec(String line) {
         ExecLine.Reading reading = ExecLine.read(line);
+        Optional<FileTransfer> transfer = transfer(reading);
+        boolean blind = transfer.map(FileTransfer::recursive).orElse(false);
         List<Command> result = new ArrayList<>();
-        result.add(new ExecCommand(PROTOCOL, "EXEC", line, reading.programs(), reading.opaque()));
-        if (!reading.opaque()) {
-            FileTransfer.of(reading.argv()).ifPresent(transfer -> {
-                for (String path : transfer.paths()) {
-                    result.add(new FileCommand(PROTOCOL, transfer.kind(), path, Optional.empty()));
-                }
-            });
-        }
+        result.add(new ExecCommand(PROTOCOL, "EXEC", line, reading.programs(), reading.opaque() || blind));
+        transfer.ifPresent(t -> {
+            for (String path : t.paths()) {
+                result.add(new FileCommand(PROTOCOL, t.kind(), path, Optional.empty()));
+            }
+        });
         return result;
+    }
+
+    /** The file transfer an exec line performs, when it is one of the exact forms {@link FileTransfer} knows. */
+    static Optional<FileTransfer> transfer(String line) {
+        return transfer(ExecLine.read(line));
+    }
+
+    private static Optional<FileTransfer> transfer(ExecLine.Reading reading) {
+        return reading.opaque() ? Optional.empty() : FileTransfer.of(reading.argv());
     }
 
     static ExecCommand shell() {

@@ -66,7 +66,7 @@ final class SshListener implements ProtocolListener {
             server.setChannelFactories(List.of(new SessionChannel.Factory(), new ForwardChannel.Factory()));
             SshMasking masking = new SshMasking(context.state());
             server.setCommandFactory((channel, command) -> new ExecChannel(command, recordings, masking));
-            server.setShellFactory(channel -> new ShellChannel(recordings));
+            server.setShellFactory(channel -> new ShellChannel(recordings, masking));
             server.setSubsystemFactories(List.<SubsystemFactory>of(new SubsystemFactory() {
                 @Override
                 public String getName() {
@@ -76,7 +76,7 @@ final class SshListener implements ProtocolListener {
                 @Override
                 public org.apache.sshd.server.command.Command createSubsystem(
                         org.apache.sshd.server.channel.ChannelSession channel) {
-                    return new SftpChannel();
+                    return new SftpChannel(masking);
                 }
             }));
             server.setForwardingFilter(refusals());

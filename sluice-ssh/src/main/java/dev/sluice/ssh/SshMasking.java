@@ -13,7 +13,8 @@ import dev.sluice.core.masking.MaskingPlan;
 /**
  * The connection's masking rules with detectors, taken from the configuration in force at each call (a reload
  * applies at once): for what an SSH session records (terminal output, input, observed lines) the plan for the record
- * (every rule, whoever the caller, as for the audit trail); for exec output sent to the caller, the caller's plan.
+ * (every rule, whoever the caller, as for the audit trail); for what the caller is sent (exec and terminal output,
+ * SFTP reads), the caller's plan.
  */
 final class SshMasking {
     private final Supplier<GatewayState> state;
@@ -32,6 +33,18 @@ final class SshMasking {
             return Optional.empty();
         }
         return Optional.of(text -> plan.maskText(text, new MaskTally()));
+    }
+
+    /**
+     * The same-length masking of what a caller is sent where bytes are addressed by offset or screen position (SFTP
+     * reads, a terminal): see {@code MaskingPlan.maskTextSameLength}; empty when no detector applies.
+     */
+    Optional<UnaryOperator<String>> sameLengthForCaller(TargetGrant grant) {
+        MaskingPlan plan = state.get().masking().plan(grant.connection().name(), grant.principal().groups());
+        if (!plan.hasDetectors()) {
+            return Optional.empty();
+        }
+        return Optional.of(text -> plan.maskTextSameLength(text, new MaskTally()));
     }
 
     static Recordings.MaskingSource of(Supplier<GatewayState> state) {

@@ -27,6 +27,24 @@ class FileTransferTest {
     }
 
     @Test
+    void rsyncIsRecursiveOnlyWithRecursionOrDirsAmongItsFlags() {
+        assertThat(FileTransfer.of(List.of("rsync", "--server", "-e.LsfxCIvu", ".", "file")))
+                .contains(new FileTransfer("WRITE", List.of("~/file"), false));
+        assertThat(FileTransfer.of(List.of("rsync", "--server", "-de.LsfxCIvu", ".", "dir")))
+                .contains(new FileTransfer("WRITE", List.of("~/dir"), true));
+        assertThat(FileTransfer.of(List.of("rsync", "--server", "--sender", "-vre.LsfxCIvu", ".", "dir")))
+                .contains(new FileTransfer("READ", List.of("~/dir"), true));
+    }
+
+    @Test
+    void aRecursiveTransferIsAnOpaqueExecSoThatPathRulesCannotBeWalkedAround() {
+        assertThat(SshCommands.exec("scp -r -t dir").getFirst().opaque()).isTrue();
+        assertThat(SshCommands.exec("rsync --server -vlogDtpre.iLsfxCIvu . dir").getFirst().opaque()).isTrue();
+        assertThat(SshCommands.exec("scp -t file").getFirst().opaque()).isFalse();
+        assertThat(SshCommands.exec("rsync --server -e.LsfxCIvu . file").getFirst().opaque()).isFalse();
+    }
+
+    @Test
     void anythingBeyondTheExactServerFormsIsNotATransfer() {
         assertThat(FileTransfer.of(List.of("scp", "-S", "/tmp/evil", "-t", "x"))).isEmpty();
         assertThat(FileTransfer.of(List.of("scp", "-t", "-f", "x"))).isEmpty();

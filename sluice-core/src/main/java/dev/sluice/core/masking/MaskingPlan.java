@@ -126,6 +126,26 @@ public final class MaskingPlan {
     }
 
     /**
+     * {@link #maskText} that keeps the value's UTF-8 byte length, for data addressed by byte offsets (a file read in
+     * pieces, a terminal's screen): each detected span is replaced by the strategy's output when that has the same
+     * byte length ({@code partial} on ASCII), else each of its letters and digits by {@code *} (one per byte).
+     * Returns the same instance when nothing was found.
+     */
+    public String maskTextSameLength(String value, MaskTally tally) {
+        if (!detectors || value.isEmpty()) {
+            return value;
+        }
+        MaskCounter[] counters = tally.bind(this);
+        String result = value;
+        for (int i = 0; i < maskers.length; i++) {
+            if (maskers[i] != null) {
+                result = maskers[i].maskSameLength(result, counters[i]);
+            }
+        }
+        return result;
+    }
+
+    /**
      * {@link #maskText} for a value still encoded as {@code bytes[from, to)} in {@code charset}, which must be
      * ASCII-compatible (UTF-8, LATIN1, SQL_ASCII). Empty when nothing was found, and then nothing was counted: the
      * caller passes the bytes on as they are. One pass over the bytes first tells which detectors could match at

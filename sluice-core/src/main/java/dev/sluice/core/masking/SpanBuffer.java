@@ -69,4 +69,68 @@ final class SpanBuffer implements SpanConsumer {
         }
         return result.append(value, copied, value.length()).toString();
     }
+
+    /**
+     * Replaces the merged spans of {@code value} keeping its UTF-8 byte length: a span becomes the strategy's output
+     * when that has the span's byte length ({@code partial} on ASCII), else each of its letters and digits becomes
+     * as many {@code *} as the letter's UTF-8 bytes (separators kept). Counted as {@link #rewrite} counts.
+     */
+    String rewriteSameLength(String value, Strategy strategy, String[] names, MaskCounter counter) {
+        Arrays.sort(spans, 0, size);
+        StringBuilder result = new StringBuilder(value.length());
+        int copied = 0;
+        int i = 0;
+        while (i < size) {
+            int first = (int) spans[i];
+            int start = (int) (spans[i] >>> 32);
+            int end = ends[first];
+            int owner = detectors[first];
+            for (i++; i < size && (int) (spans[i] >>> 32) < end; i++) {
+                end = Math.max(end, ends[(int) spans[i]]);
+            }
+            // a span never splits a surrogate pair: widen it to whole code points
+            if (start > 0 && Character.isLowSurrogate(value.charAt(start))) {
+                start--;
+            }
+            if (end < value.length() && Character.isLowSurrogate(value.charAt(end))) {
+                end++;
+            }
+            start = Math.max(start, copied);
+            String span = value.substring(start, end);
+            String replaced = strategy.apply(span);
+            result.append(value, copied, start);
+            if (replaced.equals(span) || utf8Length(replaced) != utf8Length(span)) {
+                span.codePoints().forEach(c -> {
+                    if (Character.isLetterOrDigit(c)) {
+                        result.repeat('*', utf8Length(Character.toString(c)));
+                    } else {
+                        result.appendCodePoint(c);
+                    }
+                });
+            } else {
+                result.append(replaced);
+            }
+            copied = end;
+            counter.increment(names[owner]);
+        }
+        return result.append(value, copied, value.length()).toString();
+    }
+
+    private static int utf8Length(String text) {
+        int result = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                result++;
+            } else if (c < 0x800) {
+                result += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                result += 4;
+                i++;
+            } else {
+                result += 3;
+            }
+        }
+        return result;
+    }
 }

@@ -72,6 +72,24 @@ public final class TextMasker {
         return spans.rewrite(value, strategy, names, counter);
     }
 
+    /**
+     * {@link #mask(String, MaskCounter)} keeping the UTF-8 byte length of {@code value} (for byte-addressed data: a
+     * file read at offsets, a terminal): see {@link SpanBuffer#rewriteSameLength}. Returns the same instance when
+     * nothing is detected.
+     */
+    public String maskSameLength(String value, MaskCounter counter) {
+        SpanBuffer spans = counter.scratch();
+        spans.reset(value.length());
+        for (int i = 0; i < detectors.length; i++) {
+            spans.detector(i);
+            detectors[i].find(value, spans);
+        }
+        if (spans.size() == 0) {
+            return value;
+        }
+        return spans.rewriteSameLength(value, strategy, names, counter);
+    }
+
     /** The detectors in the order they run. */
     public List<Detector> detectors() {
         return List.of(detectors);

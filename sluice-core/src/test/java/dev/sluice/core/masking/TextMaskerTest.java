@@ -49,6 +49,27 @@ class TextMaskerTest {
     }
 
     @Test
+    void sameLengthMaskingKeepsTheByteLengthOfEveryValue() {
+        TextMasker redact = new TextMasker(allBuiltIns(), Strategy.redact());
+        TextMasker partial = new TextMasker(List.of(Detectors.builtIn("card").orElseThrow()),
+                Strategy.parse("partial", KEY));
+        TextMasker accents = new TextMasker(List.of(Detectors.regex("name", "M\\p{L}ller")), Strategy.redact());
+        String text = "card 4242 4242 4242 4242, mail bob@example.com\n";
+        MaskCounter counter = new MaskCounter();
+
+        String redacted = redact.maskSameLength(text, counter);
+        String kept = partial.maskSameLength(text, new MaskCounter());
+        String accented = accents.maskSameLength("Herr Müller zahlt", new MaskCounter());
+
+        assertThat(redacted).isEqualTo("card **** **** **** ****, mail ***@*******.***\n");
+        assertThat(kept).isEqualTo("card **** **** **** 4242, mail bob@example.com\n");
+        assertThat(accented).isEqualTo("Herr ******* zahlt");
+        assertThat(accented.getBytes(StandardCharsets.UTF_8)).hasSize("Herr Müller zahlt"
+                .getBytes(StandardCharsets.UTF_8).length);
+        assertThat(counter.snapshot()).containsOnlyKeys("card", "email");
+    }
+
+    @Test
     void overlappingSpansFromTwoDetectorsAreReplacedOnceByTheFirstDetector() {
         TextMasker masker = new TextMasker(List.of(Detectors.builtIn("phone").orElseThrow(),
                 Detectors.regex("digits", "\\d{3} \\d{4}")), Strategy.redact());

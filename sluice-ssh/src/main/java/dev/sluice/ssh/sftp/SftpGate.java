@@ -36,13 +36,14 @@ public final class SftpGate {
     static final Duration INTERNAL_TIMEOUT = Duration.ofSeconds(15);
     private static final Set<String> PASSIVE_EXTENSIONS = Set.of("statvfs@openssh.com", "fstatvfs@openssh.com",
             "fsync@openssh.com", "limits@openssh.com", "home-directory", "users-groups-by-id@openssh.com",
-            "expand-path@openssh.com", "copy-data", "check-file-handle", "check-file-name");
+            "copy-data", "check-file-handle");
 
     private final InputStream fromClient;
     private final OutputStream toClient;
     private final InputStream fromTarget;
     private final OutputStream toTarget;
     private final FileJudge judge;
+    private final Optional<MaskedReads> masking;
     private final ReentrantLock clientLock = new ReentrantLock();
     private final ReentrantLock targetLock = new ReentrantLock();
     private final AtomicInteger ids = new AtomicInteger();
@@ -52,11 +53,29 @@ public final class SftpGate {
 
     /** A forwarded request waiting for its answer. */
     private record Pending(int clientId, Optional<Long> commandId, Optional<String> openPath,
-                           Optional<CompletableFuture<SftpPacket>> internal) {
+                           Optional<CompletableFuture<SftpPacket>> internal, Optional<MaskedRead> read) {
+        Pending(int clientId, Optional<Long> commandId, Optional<String> openPath,
+                Optional<CompletableFuture<SftpPacket>> internal) {
+            this(clientId, commandId, openPath, internal, Optional.empty());
+        }
+    }
+
+    /** A READ widened for masking, and the file it reads (for the audit trail). */
+    private record MaskedRead(MaskedReads.Window window, String path) {
     }
 
     public SftpGate(InputStream fromClient, OutputStream toClient, InputStream fromTarget, OutputStream toTarget,
                     FileJudge judge) {
+        this(fromClient, toClient, fromTarget, toTarget, judge, Optional.empty());
+    }
+
+    /**
+     * A gate that masks what the caller reads of files with {@code masking} (same-length, see {@link MaskedReads}),
+     * and refuses the reads it cannot mask.
+     */
+    public SftpGate(InputStream fromClient, OutputStream toClient, InputStream fromTarget, OutputStream toTarget,
+                    FileJudge judge, Optional<MaskedReads> masking) {
+        this.masking = masking;
         this.fromClient = fromClient;
         this.toClient = toClient;
         this.fromTarget = fromTarget;
@@ -145,8 +164,23 @@ public final class SftpGate {
                     }
                 }
                 case SftpPacket.EXTENDED -> extended(packet, clientId, f);
-                case SftpPacket.CLOSE, SftpPacket.READ, SftpPacket.WRITE, SftpPacket.LSTAT, SftpPacket.FSTAT,
-                     SftpPacket.READDIR, SftpPacket.REALPATH, SftpPacket.STAT, SftpPacket.READLINK -> {
+                case SftpPacket.READ -> {
+                    if (masking.isPresent()) {
+                        maskedRead(clientId, f);
+                    } else {
+                        forward(packet, clientId, Optional.empty(), Optional.empty());
+                    }
+                }
+                // Metadata names and describes files: judged as STAT on the path (as given and as resolved).
+                case SftpPacket.STAT -> judged(packet, clientId, "stat", List.of("STAT"), f.path(),
+                        Optional.empty(), false);
+                case SftpPacket.LSTAT -> judged(packet, clientId, "lstat", List.of("STAT"), f.path(),
+                        Optional.empty(), false);
+                case SftpPacket.READLINK -> judged(packet, clientId, "readlink", List.of("STAT"), f.path(),
+                        Optional.empty(), false);
+                case SftpPacket.REALPATH -> judged(packet, clientId, "realpath", List.of("STAT"), f.path(),
+                        Optional.empty(), false);
+                case SftpPacket.CLOSE, SftpPacket.WRITE, SftpPacket.FSTAT, SftpPacket.READDIR -> {
                     if (packet.type() == SftpPacket.WRITE) {
                         judge.transferred(packet.body().length, 0);
                     }
@@ -161,6 +195,51 @@ public final class SftpGate {
         }
     }
 
+    /** A READ on a masked connection: widened to a {@link MaskedReads.Window}, cut back when the answer comes. */
+    private void maskedRead(int clientId, SftpPacket.Fields f) throws IOException {
+        byte[] handle = f.bytes();
+        long offset = f.uint64();
+        int length = f.uint32();
+        if (offset < 0) {
+            refuse(clientId, "SFTP read at a negative offset", SftpPacket.FX_BAD_MESSAGE);
+            return;
+        }
+        MaskedReads.Window window = MaskedReads.Window.of(offset, length);
+        String path = Optional.ofNullable(handles.get(HexFormat.of().formatHex(handle))).orElse("(unknown handle)");
+        int id = ids.incrementAndGet();
+        pending.put(id, new Pending(clientId, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of(new MaskedRead(window, path))));
+        java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(4 + 4 + handle.length + 8 + 4);
+        body.putInt(id).putInt(handle.length).put(handle).putLong(window.start()).putInt(window.windowLength());
+        toTarget(new SftpPacket(SftpPacket.READ, body.array()));
+    }
+
+    /** The client's part of a widened read's answer, masked; or EOF; or a refusal where it cannot be masked. */
+    private SftpPacket maskedAnswer(SftpPacket packet, int clientId, MaskedRead read) throws IOException {
+        if (packet.type() != SftpPacket.DATA) {
+            return packet.withId(clientId);
+        }
+        SftpPacket.Fields f = packet.fields();
+        f.uint32();
+        byte[] data = f.bytes();
+        judge.transferred(0, data.length);
+        return switch (masking.orElseThrow().cut(read.window(), data)) {
+            case MaskedReads.Cut.Data cut -> {
+                java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(8 + cut.bytes().length);
+                body.putInt(clientId).putInt(cut.bytes().length).put(cut.bytes());
+                yield new SftpPacket(SftpPacket.DATA, body.array());
+            }
+            case MaskedReads.Cut.Eof eof -> SftpPacket.status(clientId, SftpPacket.FX_EOF, "End of file");
+            case MaskedReads.Cut.NotText notText -> {
+                // Fail closed: what cannot be masked is not sent.
+                String reason = "masking applies to files read on this connection, and " + read.path()
+                        + " is not text Sluice can mask (" + notText.reason() + ")";
+                judge.refused("read " + read.path(), reason);
+                yield SftpPacket.status(clientId, SftpPacket.FX_PERMISSION_DENIED, "Sluice: " + reason);
+            }
+        };
+    }
+
     private void extended(SftpPacket packet, int clientId, SftpPacket.Fields f) throws IOException {
         String name = f.string();
         switch (name) {
@@ -172,10 +251,35 @@ public final class SftpGate {
                 String from = f.path();
                 judged(packet, clientId, "hardlink", List.of("LINK"), from, Optional.of(f.path()), false);
             }
+            case "expand-path@openssh.com" -> {
+                String path = f.path();
+                if (path.startsWith("~") && !path.equals("~") && !path.startsWith("~/")) {
+                    // Fail closed: another user's home is not known to Sluice.
+                    judge.refused("sftp expand-path " + path, "another user's home directory cannot be judged");
+                    refuse(clientId, "expand-path of another user's home is refused", SftpPacket.FX_PERMISSION_DENIED);
+                } else {
+                    judged(packet, clientId, "expand-path", List.of("STAT"), path.replaceFirst("^~/?", ""),
+                            Optional.empty(), false);
+                }
+            }
+            case "check-file-name" -> {
+                if (masking.isPresent()) {
+                    judge.refused("sftp extension " + name, "file hashes would reveal masked content");
+                    refuse(clientId, "SFTP extension " + name + " is refused: masking applies to this connection's "
+                            + "files", SftpPacket.FX_PERMISSION_DENIED);
+                } else {
+                    judged(packet, clientId, "check-file-name", List.of("READ"), f.path(), Optional.empty(), false);
+                }
+            }
             case "lsetstat@openssh.com" -> judged(packet, clientId, "lsetstat", List.of("SETSTAT"), f.path(),
                     Optional.empty(), false);
             default -> {
-                if (PASSIVE_EXTENSIONS.contains(name)) {
+                if (masking.isPresent() && name.startsWith("check-file")) {
+                    // a hash of a chosen range of a file is an oracle for what masking hides (one byte at a time)
+                    judge.refused("sftp extension " + name, "file hashes would reveal masked content");
+                    refuse(clientId, "SFTP extension " + name + " is refused: masking applies to this connection's "
+                            + "files", SftpPacket.FX_PERMISSION_DENIED);
+                } else if (PASSIVE_EXTENSIONS.contains(name)) {
                     forward(packet, clientId, Optional.empty(), Optional.empty());
                 } else {
                     judge.refused("sftp extension " + name, "unknown SFTP extension");
@@ -329,6 +433,10 @@ public final class SftpGate {
             SftpPacket.Fields f = packet.fields();
             f.uint32();
             handles.put(HexFormat.of().formatHex(f.bytes()), request.openPath().get());
+        }
+        if (request.read().isPresent()) {
+            toClient(maskedAnswer(packet, request.clientId(), request.read().get()));
+            return;
         }
         if (packet.type() == SftpPacket.DATA) {
             judge.transferred(0, packet.body().length);
