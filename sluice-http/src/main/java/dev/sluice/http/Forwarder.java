@@ -98,9 +98,16 @@ final class Forwarder {
         }
         HeldClient watch = new HeldClient(links.clientSocket(), in,
                 framing instanceof BodyFraming.None || buffered.isPresent());
+        // A request Sluice has read in full can be recognised when it comes again: a hold may answer 202 for it.
+        Optional<String> retryKey = Optional.empty();
+        if (!kube && !prepared.upgrade() && (framing instanceof BodyFraming.None || buffered.isPresent())) {
+            retryKey = RetryKey.of(head, route.upstreamTarget(target.basePath()), dropped(head),
+                    buffered.orElse(new byte[0]));
+        }
         CallerSession.Verdict verdict;
         try {
-            verdict = caller.submit(facts, watch);
+            verdict = retryKey.isPresent() ? caller.submit(facts, retryKey.get(), watch)
+                    : caller.submit(facts, watch);
         } finally {
             watch.finish();
         }
@@ -112,11 +119,54 @@ final class Forwarder {
                 new Refusal(refuse.status(), refuse.message()).write(out, kube, close);
                 return !close;
             }
+            case CallerSession.Verdict.Held held -> {
+                accepted(held, out, prepared.closeAfter());
+                caller.completed(held.commandId(), 202, 0, "", Duration.between(started, services.clock().instant()),
+                        Map.of());
+                return !prepared.closeAfter();
+            }
             case CallerSession.Verdict.Forward forward -> {
                 return forward(forward.commandId(), head, prepared, facts, framing, buffered, limit, in, out,
                         started);
             }
         }
+    }
+
+    /** Seconds a client answered 202 is asked to wait before it sends the request again. */
+    static final int RETRY_AFTER_SECONDS = 5;
+
+    /** 202 Accepted: the approval id, when it expires, and when to come back; nothing was forwarded. */
+    private static void accepted(CallerSession.Verdict.Held held, OutputStream out, boolean close)
+            throws IOException {
+        var quote = com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance();
+        byte[] body = ("{\"status\":202,\"state\":\"pending\",\"approval_id\":\"" + new String(quote.quoteAsString(
+                held.approvalId())) + "\",\"expires\":\"" + held.expires() + "\",\"retry_after\":"
+                + RETRY_AFTER_SECONDS + ",\"message\":\"" + new String(quote.quoteAsString(held.message()))
+                + "\",\"source\":\"sluice\"}\n").getBytes(StandardCharsets.UTF_8);
+        Headers headers = Headers.of(List.of())
+                .with("Content-Type", "application/json")
+                .with("Content-Length", Integer.toString(body.length))
+                .with("Cache-Control", "no-store")
+                .with("Retry-After", Integer.toString(RETRY_AFTER_SECONDS))
+                .with("X-Sluice", "held")
+                .with("X-Sluice-Approval", held.approvalId());
+        if (close) {
+            headers = headers.with("Connection", "close");
+        }
+        new ResponseHead("HTTP/1.1", 202, "Accepted", headers).encode(out);
+        out.write(body);
+        out.flush();
+    }
+
+    /** The request fields that are not forwarded: {@link #DROPPED_REQUEST} and those {@code Connection} names. */
+    private static Set<String> dropped(RequestHead head) {
+        Set<String> result = new java.util.HashSet<>(DROPPED_REQUEST);
+        for (String value : head.headers().all("Connection")) {
+            for (String part : value.split(",")) {
+                result.add(part.strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        return result;
     }
 
     private RequestFacts facts(RequestHead head, Route route) {
