@@ -153,6 +153,16 @@ final class CoreCallerSession implements CallerSession {
                     result.add(new KubeCommand("create", r.group(), r.version(), r.resource(), r.subresource(),
                             r.namespace(), r.name(), text, kubectl));
                 }
+                // What the body holds (privileged, hostpath, ...) is judged as a pseudo-subresource of the same
+                // request: rules name pods/privileged, deployments/hostpath, or */privileged.
+                for (String finding : new java.util.TreeSet<>(kube.bodyFindings())) {
+                    result.add(new KubeCommand(r.verb(), r.group(), r.version(), r.resource(), finding,
+                            r.namespace(), r.name(), text, kubectl));
+                    if (r.alsoCreate()) {
+                        result.add(new KubeCommand("create", r.group(), r.version(), r.resource(), finding,
+                                r.namespace(), r.name(), text, kubectl));
+                    }
+                }
                 yield result;
             }
             case RequestFacts.Http http -> List.of(new HttpCommand(http.method(), http.host(), http.path(),

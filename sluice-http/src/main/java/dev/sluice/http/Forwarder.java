@@ -92,7 +92,28 @@ final class Forwarder {
         // A small body is read before the judgment, so that the connection can be watched while a hold waits (a
         // client that gives up then withdraws its request); larger ones stream after it.
         Optional<byte[]> buffered = Optional.empty();
-        if (framing instanceof BodyFraming.Fixed fixed && fixed.length() <= BUFFERED_BODY
+        Optional<String> sluiceRefusal = Optional.empty();
+        if (kube && !(framing instanceof BodyFraming.None) && !prepared.upgrade()
+                && facts instanceof RequestFacts.Kube kubeFacts) {
+            // A Kubernetes body is judged too (pod-spec settings, the Secret mask written back): read it in full
+            // (at most max-kube-body-bytes) before the judgment, and forward it with its length.
+            byte[] whole;
+            try {
+                whole = wholeBody(head, framing, limit, in, out);
+            } catch (HttpProtocolException e) {
+                new Refusal(e.status(), e.getMessage()).write(out, true, true);
+                return false;
+            }
+            buffered = Optional.of(whole);
+            framing = new BodyFraming.Fixed(whole.length);
+            KubeBody body = KubeBody.inspect(whole);
+            facts = kubeFacts.withFindings(body.findings());
+            if (body.writesMask() && kubeFacts.request().resource().equals("secrets")) {
+                sluiceRefusal = Optional.of("the request writes Sluice's mask (" + JsonMasker.MASKED + " or "
+                        + JsonMasker.MASKED_BASE64 + ") into a Secret: it holds a masked copy Sluice showed, not "
+                        + "the value (kubectl edit or apply of a masked Secret); refused");
+            }
+        } else if (framing instanceof BodyFraming.Fixed fixed && fixed.length() <= BUFFERED_BODY
                 && !head.headers().listContains("Expect", "100-continue")) {
             buffered = Optional.of(new FixedLengthInputStream(in, fixed.length()).readAllBytes());
         }
@@ -106,7 +127,8 @@ final class Forwarder {
         }
         CallerSession.Verdict verdict;
         try {
-            verdict = retryKey.isPresent() ? caller.submit(facts, retryKey.get(), watch)
+            verdict = sluiceRefusal.isPresent() ? caller.refuse(facts, sluiceRefusal.get())
+                    : retryKey.isPresent() ? caller.submit(facts, retryKey.get(), watch)
                     : caller.submit(facts, watch);
         } finally {
             watch.finish();
@@ -176,7 +198,7 @@ final class Forwarder {
             List<String> command = request.verb().equals("exec") || request.verb().equals("attach")
                     ? QueryString.parse(route.query()).all("command") : List.of();
             return new RequestFacts.Kube(request, head.headers().first("Kubectl-Command"), head.method(),
-                    route.display(), command);
+                    route.display(), command, Set.of());
         }
         Map<String, String> selected = new LinkedHashMap<>();
         for (var field : head.headers().fields()) {
@@ -192,7 +214,7 @@ final class Forwarder {
     private boolean forward(long id, RequestHead head, ProxyConnection.Prepared prepared, RequestFacts facts,
                             BodyFraming framing, Optional<byte[]> buffered, long limit, InputStream in,
                             OutputStream out, Instant started) throws IOException {
-        if (head.headers().listContains("Expect", "100-continue")) {
+        if (head.headers().listContains("Expect", "100-continue") && buffered.isEmpty()) {
             // The judgment is what 100 Continue guards: the client may send its body now.
             out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -308,6 +330,26 @@ final class Forwarder {
             }
             // 100 Continue (Sluice answered the client itself) and 103 Early Hints: not relayed.
         }
+    }
+
+    /**
+     * Reads a whole request body (at most {@code limit} bytes, else 413), answering {@code 100 Continue} first when
+     * the client waits for it: that tells it to send the body, not that the request is allowed.
+     */
+    private static byte[] wholeBody(RequestHead head, BodyFraming framing, long limit, InputStream in,
+                                    OutputStream out) throws IOException {
+        if (head.headers().listContains("Expect", "100-continue")) {
+            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+        java.io.ByteArrayOutputStream result = new java.io.ByteArrayOutputStream();
+        switch (framing) {
+            case BodyFraming.Fixed fixed -> Streams.copy(new FixedLengthInputStream(in, fixed.length()), result,
+                    limit, fixed.length());
+            case BodyFraming.Chunked chunked -> Streams.copy(new ChunkedInputStream(in, 400), result, limit);
+            default -> throw new HttpProtocolException(400, "request without framing");
+        }
+        return result.toByteArray();
     }
 
     private long body(BodyFraming framing, InputStream in, OutputStream upstream, long limit) throws IOException {
