@@ -38,6 +38,13 @@ interface CallerSession {
     /** Records a refusal Sluice decided itself (a request it will not forward whatever the policy says). */
     Verdict refuse(RequestFacts facts, String reason);
 
+    /**
+     * A request Sluice will not forward for a reason of its own that a client may work around (another transport,
+     * another body): refused in the policy's words when the policy denies it (so the caller hears the rule), else
+     * in Sluice's ({@code reason}). Recorded once either way.
+     */
+    Verdict refuseUnlessDenied(RequestFacts facts, String reason);
+
     void completed(long commandId, int status, long bytes, String error, Duration duration, Map<String, Long> masked);
 
     /**

@@ -110,6 +110,21 @@ final class CoreCallerSession implements CallerSession {
         return submit(CommandRequest.refused(facts.text(), commands(facts), reason), new SilentWatch());
     }
 
+    @Override
+    public Verdict refuseUnlessDenied(RequestFacts facts, String reason) {
+        CommandRequest request = new CommandRequest(facts.text(), List.of(), commands(facts),
+                java.util.Optional.empty());
+        dev.sluice.core.policy.Decision decision = session.judge(request.commands());
+        if (!(decision.verdict() instanceof dev.sluice.core.policy.Verdict.Deny)) {
+            return refuse(facts, reason);
+        }
+        try {
+            return verdict(session.refuse(request, decision));
+        } catch (AuditWriteException e) {
+            return auditFailed(e);
+        }
+    }
+
     private Verdict submit(CommandRequest request, HoldWatch watch) {
         try {
             return verdict(session.submit(request, watch));

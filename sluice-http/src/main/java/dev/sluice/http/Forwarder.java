@@ -119,6 +119,15 @@ final class Forwarder {
         }
         HeldClient watch = new HeldClient(links.clientSocket(), in,
                 framing instanceof BodyFraming.None || buffered.isPresent());
+        if (facts instanceof RequestFacts.Kube kubeFacts && prepared.upgrade()
+                && (kubeFacts.request().verb().equals("exec") || kubeFacts.request().verb().equals("attach"))
+                && !head.headers().first("Upgrade").orElse("").strip().equalsIgnoreCase("websocket")) {
+            // Fail closed: an exec or attach is recorded as a terminal session, and Sluice taps only WebSocket
+            // streams; a SPDY one would pass unrecorded, so it is refused (kubectl >= 1.30 speaks WebSocket).
+            sluiceRefusal = Optional.of(kubeFacts.request().verb() + " over " + head.headers().first("Upgrade")
+                    .orElse("").strip() + " cannot be recorded by Sluice; refused: use a client that speaks "
+                    + "WebSocket (v5.channel.k8s.io, kubectl 1.30 or later)");
+        }
         // A request Sluice has read in full can be recognised when it comes again: a hold may answer 202 for it.
         Optional<String> retryKey = Optional.empty();
         if (!kube && !prepared.upgrade() && (framing instanceof BodyFraming.None || buffered.isPresent())) {
@@ -127,7 +136,7 @@ final class Forwarder {
         }
         CallerSession.Verdict verdict;
         try {
-            verdict = sluiceRefusal.isPresent() ? caller.refuse(facts, sluiceRefusal.get())
+            verdict = sluiceRefusal.isPresent() ? caller.refuseUnlessDenied(facts, sluiceRefusal.get())
                     : retryKey.isPresent() ? caller.submit(facts, retryKey.get(), watch)
                     : caller.submit(facts, watch);
         } finally {
