@@ -30,10 +30,10 @@ interface CallerSession {
 
     /**
      * As {@link #submit(RequestFacts, HoldWatch)} for a request Sluice can recognise when it comes again:
-     * {@code retryKey} is exactly what would be forwarded (see {@link RetryKey}). A hold whose rules say
+     * {@code retryKey} is exactly what would be forwarded (see {@link RetryKey}), computed only when needed. A hold whose rules say
      * {@code respond: accepted} is answered {@link Verdict.Held} at once.
      */
-    Verdict submit(RequestFacts facts, String retryKey, HoldWatch watch);
+    Verdict submit(RequestFacts facts, java.util.function.Supplier<String> retryKey, HoldWatch watch);
 
     /** Records a refusal Sluice decided itself (a request it will not forward whatever the policy says). */
     Verdict refuse(RequestFacts facts, String reason);

@@ -91,7 +91,7 @@ final class CoreCallerSession implements CallerSession {
     }
 
     @Override
-    public Verdict submit(RequestFacts facts, String retryKey, HoldWatch watch) {
+    public Verdict submit(RequestFacts facts, java.util.function.Supplier<String> retryKey, HoldWatch watch) {
         CommandRequest request = new CommandRequest(facts.text(), List.of(), commands(facts),
                 java.util.Optional.empty());
         try {

@@ -129,15 +129,15 @@ final class Forwarder {
                     + "WebSocket (v5.channel.k8s.io, kubectl 1.30 or later)");
         }
         // A request Sluice has read in full can be recognised when it comes again: a hold may answer 202 for it.
-        Optional<String> retryKey = Optional.empty();
-        if (!kube && !prepared.upgrade() && (framing instanceof BodyFraming.None || buffered.isPresent())) {
-            retryKey = RetryKey.of(head, route.upstreamTarget(target.basePath()), dropped(head),
-                    buffered.orElse(new byte[0]));
-        }
+        boolean recognisable = !kube && !prepared.upgrade()
+                && (framing instanceof BodyFraming.None || buffered.isPresent());
+        byte[] body = buffered.orElse(new byte[0]);
+        java.util.function.Supplier<String> retryKey = () -> RetryKey.of(head,
+                route.upstreamTarget(target.basePath()), dropped(head), body);
         CallerSession.Verdict verdict;
         try {
             verdict = sluiceRefusal.isPresent() ? caller.refuseUnlessDenied(facts, sluiceRefusal.get())
-                    : retryKey.isPresent() ? caller.submit(facts, retryKey.get(), watch)
+                    : recognisable ? caller.submit(facts, retryKey, watch)
                     : caller.submit(facts, watch);
         } finally {
             watch.finish();

@@ -5,7 +5,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 
 import dev.sluice.http.wire.Header;
@@ -29,7 +28,7 @@ final class RetryKey {
     private RetryKey() {
     }
 
-    static Optional<String> of(RequestHead head, String upstreamTarget, Set<String> dropped, byte[] body) {
+    static String of(RequestHead head, String upstreamTarget, Set<String> dropped, byte[] body) {
         StringBuilder result = new StringBuilder(head.method()).append(' ').append(upstreamTarget).append('\n');
         for (Header field : head.headers().fields()) {
             String name = field.name().toLowerCase(Locale.ROOT);
@@ -39,7 +38,7 @@ final class RetryKey {
             result.append(name).append(": ").append(field.value()).append('\n');
         }
         result.append("\nbody sha256:").append(sha256(body));
-        return Optional.of(result.toString());
+        return result.toString();
     }
 
     static String sha256(byte[] bytes) {

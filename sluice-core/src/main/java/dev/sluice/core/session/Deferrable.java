@@ -6,7 +6,7 @@ import java.util.Objects;
 import dev.sluice.core.policy.Action;
 
 /**
- * What {@link GatewaySession#submit(CommandRequest, String, HoldWatch)} decided about a command the protocol could
+ * What {@link GatewaySession#submit(CommandRequest, java.util.function.Supplier, HoldWatch)} decided about a command the protocol could
  * name again: decided now, or held for approval and answered at once ({@link Action.Respond#ACCEPTED}), for the caller
  * to send the identical command again once approved. Its verdict is already durable in the audit trail.
  */

@@ -139,7 +139,7 @@ public final class GatewaySession {
     /**
      * {@link #submit(CommandRequest, HoldWatch)} for a command the protocol can name again exactly: {@code retryKey}
      * says what would run (HTTP: method, target, the headers forwarded and the body's digest), and is what makes a
-     * later command "the same". When the command is held and every matching rule says {@code respond: accepted},
+     * later command "the same"; it is asked for only when the command is held with {@code respond: accepted}. When the command is held and every matching rule says {@code respond: accepted},
      * nothing waits: an approval request is made (or the pending one for the same identity, connection and key is
      * named again) and {@link Deferrable.Accepted} returned; the identical command sent again by the same identity
      * (issuer, subject and actor chain) after the approval is judged again and, still held, redeems the approval once
@@ -149,7 +149,7 @@ public final class GatewaySession {
      *
      * @throws dev.sluice.core.audit.AuditWriteException when the verdict cannot be recorded
      */
-    public Deferrable submit(CommandRequest request, String retryKey, HoldWatch watch) {
+    public Deferrable submit(CommandRequest request, Supplier<String> retryKey, HoldWatch watch) {
         if (request.refusal().isPresent()) {
             return new Deferrable.Now(submit(request, watch));
         }
@@ -164,7 +164,8 @@ public final class GatewaySession {
             }
             return new Deferrable.Now(answer(id, decision));
         }
-        return switch (holds.lookUp(decision, retryKey)) {
+        String key = retryKey.get();
+        return switch (holds.lookUp(decision, key)) {
             case Deferral.Redeemed redeemed -> {
                 Decision allowed = new Decision(new Verdict.Allow(hold.rule()), decision.matches());
                 long id = record(text, parameters, request.commands(), allowed);
@@ -182,7 +183,7 @@ public final class GatewaySession {
                 long id = record(text, parameters, request.commands(), decision);
                 try {
                     ApprovalRequest made = holds.defer(id, decision, text, List.<Command>copyOf(request.commands()),
-                            retryKey);
+                            key);
                     yield new Deferrable.Accepted(id, made.id(), made.expires(), holds.acceptedNotice(made));
                 } catch (ApprovalException e) {
                     // Fail closed: a hold that cannot be recorded as a request is a refusal.

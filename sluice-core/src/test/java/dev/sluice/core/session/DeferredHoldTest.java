@@ -92,7 +92,7 @@ class DeferredHoldTest {
     void aCommandHeldWithRespondAcceptedIsAnsweredAtOnceWithItsApprovalIdAndNothingIsForwarded() {
         GatewaySession session = start(principal("alice"));
 
-        Deferrable result = session.submit(delete(), DELETE_ONE, NEVER_CALLED);
+        Deferrable result = session.submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
 
         assertThat(result).isInstanceOf(Deferrable.Accepted.class);
         Deferrable.Accepted accepted = (Deferrable.Accepted) result;
@@ -107,9 +107,9 @@ class DeferredHoldTest {
 
     @Test
     void aRetryWhileThePendingRequestWaitsNamesTheSameRequestInsteadOfMakingAnother() {
-        String first = accepted(start(principal("alice")).submit(delete(), DELETE_ONE, NEVER_CALLED)).approvalId();
+        String first = accepted(start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED)).approvalId();
 
-        Deferrable again = start(principal("alice")).submit(delete(), DELETE_ONE, NEVER_CALLED);
+        Deferrable again = start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
 
         assertThat(accepted(again).approvalId()).isEqualTo(first);
         assertThat(trail.all(AuditEvent.ApprovalRequested.class)).hasSize(1);
@@ -117,12 +117,12 @@ class DeferredHoldTest {
 
     @Test
     void onceApprovedTheIdenticalRetryIsForwardedOnceAndASecondRetryNeedsANewApproval() {
-        String id = accepted(start(principal("alice")).submit(delete(), DELETE_ONE, NEVER_CALLED)).approvalId();
+        String id = accepted(start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED)).approvalId();
         approvals.decide(id, approver("carol"), true, "checked");
 
         GatewaySession retrying = start(principal("alice"));
-        Deferrable retry = retrying.submit(delete(), DELETE_ONE, NEVER_CALLED);
-        Deferrable replay = start(principal("alice")).submit(delete(), DELETE_ONE, NEVER_CALLED);
+        Deferrable retry = retrying.submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
+        Deferrable replay = start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
 
         assertThat(retry).isEqualTo(new Deferrable.Now(new Submission.Forward(1)));
         AuditEvent.CommandEvaluated forwarded = trail.all(AuditEvent.CommandEvaluated.class).get(1);
@@ -139,33 +139,33 @@ class DeferredHoldTest {
 
     @Test
     void anApprovalIsNotUsableForAnotherCommandByAnotherIdentityOrThroughAnotherAgent() {
-        String id = accepted(start(principal("alice")).submit(delete(), DELETE_ONE, NEVER_CALLED)).approvalId();
+        String id = accepted(start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED)).approvalId();
         approvals.decide(id, approver("carol"), true, "checked");
 
-        Deferrable otherBody = start(principal("alice")).submit(delete(), "DELETE /orders/1 sha256:bb", NEVER_CALLED);
-        Deferrable otherCaller = start(principal("bob")).submit(delete(), DELETE_ONE, NEVER_CALLED);
+        Deferrable otherBody = start(principal("alice")).submit(delete(), () -> "DELETE /orders/1 sha256:bb", NEVER_CALLED);
+        Deferrable otherCaller = start(principal("bob")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
         Principal viaAgent = new Principal("https://idp", "alice", "alice", Set.of("agents"), Principal.Kind.MACHINE,
                 List.of(new Principal.Actor("agent-7", "agent-7")));
-        Deferrable otherAgent = start(viaAgent).submit(delete(), DELETE_ONE, NEVER_CALLED);
+        Deferrable otherAgent = start(viaAgent).submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
         Principal otherIssuer = new Principal("https://other-idp", "alice", "alice", Set.of("agents"),
                 Principal.Kind.MACHINE, List.of());
-        Deferrable otherIdp = start(otherIssuer).submit(delete(), DELETE_ONE, NEVER_CALLED);
+        Deferrable otherIdp = start(otherIssuer).submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
 
         assertThat(List.of(otherBody, otherCaller, otherAgent, otherIdp)).allSatisfy(d ->
                 assertThat(accepted(d).approvalId()).isNotEqualTo(id));
         assertThat(approvals.find(id).orElseThrow().redeemed()).isFalse();
         // and the caller it was made for still has it
-        assertThat(start(principal("alice")).submit(delete(), DELETE_ONE, NEVER_CALLED))
+        assertThat(start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED))
                 .isEqualTo(new Deferrable.Now(new Submission.Forward(1)));
     }
 
     @Test
     void anApprovalNotUsedWithinItsWindowAfterTheDecisionIsGone() {
-        String id = accepted(start(principal("alice")).submit(delete(), DELETE_ONE, NEVER_CALLED)).approvalId();
+        String id = accepted(start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED)).approvalId();
         approvals.decide(id, approver("carol"), true, "checked");
         clock.advance(Duration.ofMinutes(10).plusSeconds(1));
 
-        Deferrable late = start(principal("alice")).submit(delete(), DELETE_ONE, NEVER_CALLED);
+        Deferrable late = start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
 
         assertThat(accepted(late).approvalId()).isNotEqualTo(id);
         assertThat(approvals.find(id).orElseThrow().redeemed()).isFalse();
@@ -173,10 +173,10 @@ class DeferredHoldTest {
 
     @Test
     void aRejectedRequestRefusesItsRetryWithTheRejectersWords() {
-        String id = accepted(start(principal("alice")).submit(delete(), DELETE_ONE, NEVER_CALLED)).approvalId();
+        String id = accepted(start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED)).approvalId();
         approvals.decide(id, approver("carol"), false, "not during the freeze");
 
-        Deferrable retry = start(principal("alice")).submit(delete(), DELETE_ONE, NEVER_CALLED);
+        Deferrable retry = start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
 
         assertThat(retry).isEqualTo(new Deferrable.Now(new Submission.Refuse(1, "refused by Sluice: approval " + id
                 + " was rejected by carol: not during the freeze")));
@@ -199,7 +199,7 @@ class DeferredHoldTest {
         };
 
         Deferrable result = start(principal("alice")).submit(CommandRequest.of("DROP TABLE t", List.of(sql("DROP"))),
-                "DROP t", gone);
+                () -> "DROP t", gone);
 
         assertThat(told).singleElement().asString().contains("holding this statement");
         assertThat(result).isEqualTo(new Deferrable.Now(new Submission.Refuse(1,
@@ -209,7 +209,7 @@ class DeferredHoldTest {
     @Test
     void anAllowedOrDeniedCommandIsDecidedAtOnceAsWithTheWaitingSubmit() {
         Deferrable allowed = start(principal("alice")).submit(CommandRequest.of("SELECT 1", List.of(sql("SELECT"))),
-                "SELECT 1", NEVER_CALLED);
+                () -> { throw new AssertionError("an allowed command needs no retry key"); }, NEVER_CALLED);
 
         assertThat(allowed).isEqualTo(new Deferrable.Now(new Submission.Forward(1)));
         assertThat(trail.all(AuditEvent.ApprovalRequested.class)).isEmpty();
