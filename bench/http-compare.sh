@@ -3,8 +3,10 @@
 # (listen.https, an `http` connection with an injected header, the dev issuer's token, one allow policy, audit on),
 # in one run on this machine. Prints a Markdown table: requests/s and latency, and ratios against direct.
 #
-#   bench/http-compare.sh        (DURATION=10 seconds per run, CONNECTIONS=16, THREADS=2 by default)
+#   bench/http-compare.sh        (DURATION=10 seconds per run, CONNECTIONS=16, THREADS=2, WARMUP=20 by default)
 #
+# WARMUP seconds of load precede each measured run: Sluice's JVM needs about 20 s at these rates before its JIT has
+# compiled the data path (a 2 s warm-up measured a cold JVM: a quarter of the warm throughput).
 # The service is haproxy answering 200 with a small JSON body itself (`http-request return`), so the service costs
 # next to nothing and the differences are the proxies'. Everything runs on 127.0.0.1 and is stopped on exit.
 set -euo pipefail
@@ -12,6 +14,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
+WARMUP=${WARMUP:-20}
 for tool in wrk haproxy openssl python3; do
     command -v "$tool" >/dev/null || { echo "missing: $tool (bin/sluice-prereqs test)" >&2; exit 1; }
 done
@@ -79,7 +82,7 @@ wait_port "$SERVICE"; wait_port "$HAPROXY"; wait_port "$SLUICE"
 
 run() { # name url [header]
     local name=$1 url=$2 header=${3:-X-Bench: 1}
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -H "$header" "$url" >/dev/null 2>&1 || true   # warm-up
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -H "$header" "$url" >/dev/null 2>&1 || true   # warm-up
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$header" "$url" > "$DIR/$name.txt"
     local rps p50 p99 avg
     rps=$(awk '/Requests\/sec/ {print $2}' "$DIR/$name.txt")
@@ -96,17 +99,18 @@ results=()
 results+=("$(run direct "http://127.0.0.1:$SERVICE/v1/invoices")")
 results+=("$(run haproxy "https://127.0.0.1:$HAPROXY/v1/invoices")")
 results+=("$(run sluice "https://127.0.0.1:$SLUICE/http/billing/v1/invoices" "Authorization: Bearer $TOKEN")")
-read -r _ direct_rps direct_avg _ _ _ <<<"${results[0]}"
+read -r _ direct_rps direct_avg direct_p50 _ _ <<<"${results[0]}"
 if [[ ${results[2]} == "sluice 0"* || ${results[2]} == "sluice  "* ]]; then
     echo "Sluice served nothing; its log:" >&2; tail -30 "$DIR/sluice.log" >&2; cat "$DIR/sluice.txt" >&2
 fi
-echo "| path | requests/s | avg latency | p50 | p99 | non-2xx | req/s vs direct | added avg latency vs direct |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| path | requests/s | avg latency | p50 | p99 | non-2xx | req/s vs direct | added avg latency | added p50 |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for line in "${results[@]}"; do
     read -r name rps avg p50 p99 non2xx <<<"$line"
     ratio=$(python3 -c "print(f'{$rps/$direct_rps:.2f}')")
     added=$(python3 -c "print(f'{$(to_ms "$avg") - $(to_ms "$direct_avg"):+.3f} ms')")
-    echo "| $name | $rps | $avg | $p50 | $p99 | $non2xx | $ratio | $added |"
+    added50=$(python3 -c "print(f'{$(to_ms "$p50") - $(to_ms "$direct_p50"):+.3f} ms')")
+    echo "| $name | $rps | $avg | $p50 | $p99 | $non2xx | $ratio | $added | $added50 |"
 done
 echo
-echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -28,8 +28,22 @@ interface CallerSession {
     /** Judges, holds, records; durable before it returns. */
     Verdict submit(RequestFacts facts, HoldWatch watch);
 
+    /**
+     * As {@link #submit(RequestFacts, HoldWatch)} for a request Sluice can recognise when it comes again:
+     * {@code retryKey} is exactly what would be forwarded (see {@link RetryKey}), computed only when needed. A hold whose rules say
+     * {@code respond: accepted} is answered {@link Verdict.Held} at once.
+     */
+    Verdict submit(RequestFacts facts, java.util.function.Supplier<String> retryKey, HoldWatch watch);
+
     /** Records a refusal Sluice decided itself (a request it will not forward whatever the policy says). */
     Verdict refuse(RequestFacts facts, String reason);
+
+    /**
+     * A request Sluice will not forward for a reason of its own that a client may work around (another transport,
+     * another body): refused in the policy's words when the policy denies it (so the caller hears the rule), else
+     * in Sluice's ({@code reason}). Recorded once either way.
+     */
+    Verdict refuseUnlessDenied(RequestFacts facts, String reason);
 
     void completed(long commandId, int status, long bytes, String error, Duration duration, Map<String, Long> masked);
 
@@ -53,6 +67,10 @@ interface CallerSession {
 
         /** Refused: the message is safe to show; {@code status} 403, or 503 when the audit trail failed. */
         record Refuse(long commandId, int status, String message) implements Verdict {
+        }
+
+        /** Held for approval and not waited for: answer 202 with the approval id; send the same request again. */
+        record Held(long commandId, String approvalId, java.time.Instant expires, String message) implements Verdict {
         }
 
     }

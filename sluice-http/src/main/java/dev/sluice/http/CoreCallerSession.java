@@ -19,6 +19,7 @@ import dev.sluice.core.policy.ExecCommand;
 import dev.sluice.core.policy.HttpCommand;
 import dev.sluice.core.policy.KubeCommand;
 import dev.sluice.core.session.CommandRequest;
+import dev.sluice.core.session.Deferrable;
 import dev.sluice.core.session.GatewaySession;
 import dev.sluice.core.session.RecordingContext;
 import dev.sluice.core.session.Submission;
@@ -90,22 +91,60 @@ final class CoreCallerSession implements CallerSession {
     }
 
     @Override
+    public Verdict submit(RequestFacts facts, java.util.function.Supplier<String> retryKey, HoldWatch watch) {
+        CommandRequest request = new CommandRequest(facts.text(), List.of(), commands(facts),
+                java.util.Optional.empty());
+        try {
+            return switch (session.submit(request, retryKey, watch)) {
+                case Deferrable.Now now -> verdict(now.submission());
+                case Deferrable.Accepted held -> new Verdict.Held(held.commandId(), held.approvalId(),
+                        held.expires(), held.message());
+            };
+        } catch (AuditWriteException e) {
+            return auditFailed(e);
+        }
+    }
+
+    @Override
     public Verdict refuse(RequestFacts facts, String reason) {
         return submit(CommandRequest.refused(facts.text(), commands(facts), reason), new SilentWatch());
     }
 
+    @Override
+    public Verdict refuseUnlessDenied(RequestFacts facts, String reason) {
+        CommandRequest request = new CommandRequest(facts.text(), List.of(), commands(facts),
+                java.util.Optional.empty());
+        dev.sluice.core.policy.Decision decision = session.judge(request.commands());
+        if (!(decision.verdict() instanceof dev.sluice.core.policy.Verdict.Deny)) {
+            return refuse(facts, reason);
+        }
+        try {
+            return verdict(session.refuse(request, decision));
+        } catch (AuditWriteException e) {
+            return auditFailed(e);
+        }
+    }
+
     private Verdict submit(CommandRequest request, HoldWatch watch) {
         try {
-            return switch (session.submit(request, watch)) {
-                case Submission.Forward forward -> new Verdict.Forward(forward.commandId());
-                case Submission.Refuse refuse -> new Verdict.Refuse(refuse.commandId(), 403, refuse.message());
-            };
+            return verdict(session.submit(request, watch));
         } catch (AuditWriteException e) {
-            // Fail closed: nothing is forwarded that is not in the audit trail; the session ends.
-            LOG.error("session {}: audit write failed", session.context().session(), e);
-            session.end("audit trail unavailable");
-            return new Verdict.Refuse(0, 503, "Sluice cannot record this request in its audit trail; refused");
+            return auditFailed(e);
         }
+    }
+
+    private static Verdict verdict(Submission submission) {
+        return switch (submission) {
+            case Submission.Forward forward -> new Verdict.Forward(forward.commandId());
+            case Submission.Refuse refuse -> new Verdict.Refuse(refuse.commandId(), 403, refuse.message());
+        };
+    }
+
+    private Verdict auditFailed(AuditWriteException e) {
+        // Fail closed: nothing is forwarded that is not in the audit trail; the session ends.
+        LOG.error("session {}: audit write failed", session.context().session(), e);
+        session.end("audit trail unavailable");
+        return new Verdict.Refuse(0, 503, "Sluice cannot record this request in its audit trail; refused");
     }
 
     static List<Command> commands(RequestFacts facts) {
@@ -128,6 +167,16 @@ final class CoreCallerSession implements CallerSession {
                 if (r.alsoCreate()) {
                     result.add(new KubeCommand("create", r.group(), r.version(), r.resource(), r.subresource(),
                             r.namespace(), r.name(), text, kubectl));
+                }
+                // What the body holds (privileged, hostpath, ...) is judged as a pseudo-subresource of the same
+                // request: rules name pods/privileged, deployments/hostpath, or */privileged.
+                for (String finding : new java.util.TreeSet<>(kube.bodyFindings())) {
+                    result.add(new KubeCommand(r.verb(), r.group(), r.version(), r.resource(), finding,
+                            r.namespace(), r.name(), text, kubectl));
+                    if (r.alsoCreate()) {
+                        result.add(new KubeCommand("create", r.group(), r.version(), r.resource(), finding,
+                                r.namespace(), r.name(), text, kubectl));
+                    }
                 }
                 yield result;
             }

@@ -92,15 +92,53 @@ final class Forwarder {
         // A small body is read before the judgment, so that the connection can be watched while a hold waits (a
         // client that gives up then withdraws its request); larger ones stream after it.
         Optional<byte[]> buffered = Optional.empty();
-        if (framing instanceof BodyFraming.Fixed fixed && fixed.length() <= BUFFERED_BODY
+        Optional<String> sluiceRefusal = Optional.empty();
+        if (kube && !(framing instanceof BodyFraming.None) && !prepared.upgrade()
+                && facts instanceof RequestFacts.Kube kubeFacts) {
+            // A Kubernetes body is judged too (pod-spec settings, the Secret mask written back): read it in full
+            // (at most max-kube-body-bytes) before the judgment, and forward it with its length.
+            byte[] whole;
+            try {
+                whole = wholeBody(head, framing, limit, in, out);
+            } catch (HttpProtocolException e) {
+                new Refusal(e.status(), e.getMessage()).write(out, true, true);
+                return false;
+            }
+            buffered = Optional.of(whole);
+            framing = new BodyFraming.Fixed(whole.length);
+            KubeBody body = KubeBody.inspect(whole);
+            facts = kubeFacts.withFindings(body.findings());
+            if (body.writesMask() && kubeFacts.request().resource().equals("secrets")) {
+                sluiceRefusal = Optional.of("the request writes Sluice's mask (" + JsonMasker.MASKED + " or "
+                        + JsonMasker.MASKED_BASE64 + ") into a Secret: it holds a masked copy Sluice showed, not "
+                        + "the value (kubectl edit or apply of a masked Secret); refused");
+            }
+        } else if (framing instanceof BodyFraming.Fixed fixed && fixed.length() <= BUFFERED_BODY
                 && !head.headers().listContains("Expect", "100-continue")) {
             buffered = Optional.of(new FixedLengthInputStream(in, fixed.length()).readAllBytes());
         }
         HeldClient watch = new HeldClient(links.clientSocket(), in,
                 framing instanceof BodyFraming.None || buffered.isPresent());
+        if (facts instanceof RequestFacts.Kube kubeFacts && prepared.upgrade()
+                && (kubeFacts.request().verb().equals("exec") || kubeFacts.request().verb().equals("attach"))
+                && !head.headers().first("Upgrade").orElse("").strip().equalsIgnoreCase("websocket")) {
+            // Fail closed: an exec or attach is recorded as a terminal session, and Sluice taps only WebSocket
+            // streams; a SPDY one would pass unrecorded, so it is refused (kubectl >= 1.30 speaks WebSocket).
+            sluiceRefusal = Optional.of(kubeFacts.request().verb() + " over " + head.headers().first("Upgrade")
+                    .orElse("").strip() + " cannot be recorded by Sluice; refused: use a client that speaks "
+                    + "WebSocket (v5.channel.k8s.io, kubectl 1.30 or later)");
+        }
+        // A request Sluice has read in full can be recognised when it comes again: a hold may answer 202 for it.
+        boolean recognisable = !kube && !prepared.upgrade()
+                && (framing instanceof BodyFraming.None || buffered.isPresent());
+        byte[] body = buffered.orElse(new byte[0]);
+        java.util.function.Supplier<String> retryKey = () -> RetryKey.of(head,
+                route.upstreamTarget(target.basePath()), dropped(head), body);
         CallerSession.Verdict verdict;
         try {
-            verdict = caller.submit(facts, watch);
+            verdict = sluiceRefusal.isPresent() ? caller.refuseUnlessDenied(facts, sluiceRefusal.get())
+                    : recognisable ? caller.submit(facts, retryKey, watch)
+                    : caller.submit(facts, watch);
         } finally {
             watch.finish();
         }
@@ -112,11 +150,54 @@ final class Forwarder {
                 new Refusal(refuse.status(), refuse.message()).write(out, kube, close);
                 return !close;
             }
+            case CallerSession.Verdict.Held held -> {
+                accepted(held, out, prepared.closeAfter());
+                caller.completed(held.commandId(), 202, 0, "", Duration.between(started, services.clock().instant()),
+                        Map.of());
+                return !prepared.closeAfter();
+            }
             case CallerSession.Verdict.Forward forward -> {
                 return forward(forward.commandId(), head, prepared, facts, framing, buffered, limit, in, out,
                         started);
             }
         }
+    }
+
+    /** Seconds a client answered 202 is asked to wait before it sends the request again. */
+    static final int RETRY_AFTER_SECONDS = 5;
+
+    /** 202 Accepted: the approval id, when it expires, and when to come back; nothing was forwarded. */
+    private static void accepted(CallerSession.Verdict.Held held, OutputStream out, boolean close)
+            throws IOException {
+        var quote = com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance();
+        byte[] body = ("{\"status\":202,\"state\":\"pending\",\"approval_id\":\"" + new String(quote.quoteAsString(
+                held.approvalId())) + "\",\"expires\":\"" + held.expires() + "\",\"retry_after\":"
+                + RETRY_AFTER_SECONDS + ",\"message\":\"" + new String(quote.quoteAsString(held.message()))
+                + "\",\"source\":\"sluice\"}\n").getBytes(StandardCharsets.UTF_8);
+        Headers headers = Headers.of(List.of())
+                .with("Content-Type", "application/json")
+                .with("Content-Length", Integer.toString(body.length))
+                .with("Cache-Control", "no-store")
+                .with("Retry-After", Integer.toString(RETRY_AFTER_SECONDS))
+                .with("X-Sluice", "held")
+                .with("X-Sluice-Approval", held.approvalId());
+        if (close) {
+            headers = headers.with("Connection", "close");
+        }
+        new ResponseHead("HTTP/1.1", 202, "Accepted", headers).encode(out);
+        out.write(body);
+        out.flush();
+    }
+
+    /** The request fields that are not forwarded: {@link #DROPPED_REQUEST} and those {@code Connection} names. */
+    private static Set<String> dropped(RequestHead head) {
+        Set<String> result = new java.util.HashSet<>(DROPPED_REQUEST);
+        for (String value : head.headers().all("Connection")) {
+            for (String part : value.split(",")) {
+                result.add(part.strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        return result;
     }
 
     private RequestFacts facts(RequestHead head, Route route) {
@@ -126,7 +207,7 @@ final class Forwarder {
             List<String> command = request.verb().equals("exec") || request.verb().equals("attach")
                     ? QueryString.parse(route.query()).all("command") : List.of();
             return new RequestFacts.Kube(request, head.headers().first("Kubectl-Command"), head.method(),
-                    route.display(), command);
+                    route.display(), command, Set.of());
         }
         Map<String, String> selected = new LinkedHashMap<>();
         for (var field : head.headers().fields()) {
@@ -142,7 +223,7 @@ final class Forwarder {
     private boolean forward(long id, RequestHead head, ProxyConnection.Prepared prepared, RequestFacts facts,
                             BodyFraming framing, Optional<byte[]> buffered, long limit, InputStream in,
                             OutputStream out, Instant started) throws IOException {
-        if (head.headers().listContains("Expect", "100-continue")) {
+        if (head.headers().listContains("Expect", "100-continue") && buffered.isEmpty()) {
             // The judgment is what 100 Continue guards: the client may send its body now.
             out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -258,6 +339,26 @@ final class Forwarder {
             }
             // 100 Continue (Sluice answered the client itself) and 103 Early Hints: not relayed.
         }
+    }
+
+    /**
+     * Reads a whole request body (at most {@code limit} bytes, else 413), answering {@code 100 Continue} first when
+     * the client waits for it: that tells it to send the body, not that the request is allowed.
+     */
+    private static byte[] wholeBody(RequestHead head, BodyFraming framing, long limit, InputStream in,
+                                    OutputStream out) throws IOException {
+        if (head.headers().listContains("Expect", "100-continue")) {
+            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+        java.io.ByteArrayOutputStream result = new java.io.ByteArrayOutputStream();
+        switch (framing) {
+            case BodyFraming.Fixed fixed -> Streams.copy(new FixedLengthInputStream(in, fixed.length()), result,
+                    limit, fixed.length());
+            case BodyFraming.Chunked chunked -> Streams.copy(new ChunkedInputStream(in, 400), result, limit);
+            default -> throw new HttpProtocolException(400, "request without framing");
+        }
+        return result.toByteArray();
     }
 
     private long body(BodyFraming framing, InputStream in, OutputStream upstream, long limit) throws IOException {

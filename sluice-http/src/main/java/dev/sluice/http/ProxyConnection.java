@@ -53,6 +53,8 @@ final class ProxyConnection implements Runnable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private Optional<CallerSession> session = Optional.empty();
     private Optional<UpstreamLink> upstream = Optional.empty();
+    /** The token the open session was opened with (this connection's thread only). */
+    private String sessionToken = "";
 
     ProxyConnection(Socket client, ProxyServices services, HandshakeGate.Permit handshake) {
         this.client = client;
@@ -245,10 +247,14 @@ final class ProxyConnection implements Runnable {
     private CallerSession sessionFor(Route route, String token) throws IOException, ProxyGate.RefusedException {
         String connection = route.connection();
         Optional<String> protocol = route.family().map(f -> f.equals("k8s") ? "kubernetes" : "http");
+        if (session.isPresent() && token.equals(sessionToken) && session.get().connection().equals(connection)) {
+            return session.get(); // the same token as the last request: no digest per request
+        }
         String digest = digest(token);
         if (session.isPresent()) {
             CallerSession current = session.get();
             if (current.connection().equals(connection) && current.tokenDigest().equals(digest)) {
+                sessionToken = token;
                 return current;
             }
             current.end("the client switched to another connection or token");
@@ -259,6 +265,7 @@ final class ProxyConnection implements Runnable {
         CallerSession opened = services.gate().open(connection, protocol, token,
                 String.valueOf(client.getInetAddress().getHostAddress()), this::close);
         session = Optional.of(opened);
+        sessionToken = token;
         handshake.close(); // authenticated: its place in the handshake budget goes back
         return opened;
     }

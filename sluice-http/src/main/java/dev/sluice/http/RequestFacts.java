@@ -11,17 +11,25 @@ sealed interface RequestFacts {
 
     /** A Kubernetes API request. */
     record Kube(KubeRequest request, Optional<String> kubectlCommand, String method, String target,
-                java.util.List<String> execCommand) implements RequestFacts {
+                java.util.List<String> execCommand, java.util.Set<String> bodyFindings) implements RequestFacts {
         public Kube {
             Objects.requireNonNull(request, "request");
             Objects.requireNonNull(kubectlCommand, "kubectlCommand");
             execCommand = java.util.List.copyOf(execCommand);
+            bodyFindings = java.util.Set.copyOf(new java.util.TreeSet<>(bodyFindings));
+        }
+
+        /** The same request, with what its body holds ({@link KubeBody#findings}). */
+        Kube withFindings(java.util.Set<String> findings) {
+            return new Kube(request, kubectlCommand, method, target, execCommand, findings);
         }
 
         @Override
         public String text() {
             String command = execCommand.isEmpty() ? "" : "  $ " + String.join(" ", execCommand);
-            return request.describe() + command + "  [" + method + " " + target + "]"
+            String body = bodyFindings.isEmpty() ? "" : "  {body: " + String.join(", ",
+                    new java.util.TreeSet<>(bodyFindings)) + "}";
+            return request.describe() + command + body + "  [" + method + " " + target + "]"
                     + kubectlCommand.map(c -> "  (" + c + ")").orElse("");
         }
     }

@@ -79,6 +79,15 @@ class HttpProxyE2ETest {
                     groups: [agents]
                     deny:
                       paths: ["/admin/**", "/admin"]
+                  - name: uploads-need-finance
+                    connections: [billing]
+                    groups: [agents]
+                    require-approval:
+                      kinds: [POST]
+                      paths: ["/upload"]
+                      approvers: [finance]
+                      expires: 10m
+                      respond: accepted
                 masking:
                   - name: pii
                     connections: [billing]
@@ -302,5 +311,74 @@ class HttpProxyE2ETest {
         }
         dev.sluice.testing.Eventually.await(() -> assertThat(sluice.audit(AuditQuery.all().withSubject("agent-brief")
                 .withKind("session.end"))).anySatisfy(r -> assertThat(r.toString()).contains("token expired")));
+    }
+
+    @Test
+    void aHeldPostIsAnswered202WithItsApprovalIdAndOnlyItsIdenticalRetryByTheSameCallerRunsOnceApproved()
+            throws Exception {
+        String agent = sluice.token("agent-held", "agents");
+        String otherAgent = sluice.token("agent-other", "agents");
+        String body = "{\"refund\":1,\"amount\":5}";
+        Cli.Result first = postUpload(agent, body);
+        assertThat(first.stdout()).as(first.stderr()).startsWith("HTTP/1.1 202 Accepted")
+                .containsIgnoringCase("Retry-After: 5").contains("\"state\":\"pending\"");
+        String id = approvalId(first.stdout());
+        assertThat(first.stdout()).contains("X-Sluice-Approval: " + id).contains("finance");
+
+        // while pending: the same request names the same approval; another caller's identical one is its own
+        assertThat(approvalId(postUpload(agent, body).stdout())).isEqualTo(id);
+        assertThat(approvalId(postUpload(otherAgent, body).stdout())).isNotEqualTo(id);
+        assertThat(postedUploads()).isEmpty();
+
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> approved = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + sluice.gateway().httpPort() + "/api/approvals/" + id + "/approve"))
+                .header("Authorization", "Bearer " + sluice.token("fin-carol", "finance"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(approved.statusCode()).as(approved.body()).isEqualTo(200);
+
+        // approved: a different body, another caller, or an extra header is another request, never forwarded
+        Cli.Result otherBody = postUpload(agent, "{\"refund\":1,\"amount\":5000}");
+        assertThat(approvalId(otherBody.stdout())).isNotEqualTo(id);
+        assertThat(approvalId(postUpload(otherAgent, body).stdout())).isNotEqualTo(id);
+        assertThat(approvalId(postUpload(agent, body, "-H", "X-Dry-Run: false").stdout())).isNotEqualTo(id);
+        assertThat(postedUploads()).isEmpty();
+
+        // the identical retry runs, exactly as asked for, once
+        Cli.Result retry = postUpload(agent, body);
+        assertThat(retry.stdout()).startsWith("HTTP/1.1 200").endsWith(body.length() + " "
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body.getBytes(
+                java.nio.charset.StandardCharsets.UTF_8))));
+        Cli.Result replay = postUpload(agent, body);
+        assertThat(replay.stdout()).startsWith("HTTP/1.1 202");
+        assertThat(approvalId(replay.stdout())).isNotEqualTo(id);
+        assertThat(postedUploads()).hasSize(1);
+
+        List<AuditRecord> trail = sluice.audit(AuditQuery.all().withSubject("agent-held"));
+        assertThat(trail).filteredOn(r -> r.kind().equals("command") && r.statement().equals("POST /upload"))
+                .extracting(AuditRecord::verdict).containsExactly("hold", "hold", "hold", "hold", "allow", "hold");
+        assertThat(trail).filteredOn(r -> r.kind().equals("approval.executed")).hasSize(1);
+        assertThat(trail).filteredOn(r -> r.kind().equals("command.result")).extracting(r -> r.details().get("tag"))
+                .contains("HTTP 202", "HTTP 200");
+    }
+
+    private static Cli.Result postUpload(String token, String body, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("-i", "-H", "Authorization: Bearer " + token, "-H",
+                "Content-Type: application/json", "--data-binary", body));
+        args.addAll(List.of(extra));
+        args.add(sluice.url() + "/http/billing/upload");
+        return sluice.curl(args.toArray(String[]::new));
+    }
+
+    private static String approvalId(String answer) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"approval_id\":\"(ap-[0-9a-f]+)\"")
+                .matcher(answer);
+        assertThat(m.find()).as(answer).isTrue();
+        return m.group(1);
+    }
+
+    private static List<HttpUpstream.Seen> postedUploads() {
+        return upstream.requests().stream().filter(r -> r.method().equals("POST") && r.uri().equals("/upload"))
+                .toList();
     }
 }

@@ -76,6 +76,11 @@ class KubernetesE2ETest {
                     connections: [exec-k8s]
                     deny:
                       commands: [rm]
+                  - name: agents-no-host-escapes
+                    connections: [prod-k8s]
+                    groups: [agents]
+                    deny:
+                      resources: ["pods/privileged", "*/hostpath"]
                   - name: pod-deletes-need-sre
                     connections: [prod-k8s]
                     groups: [agents]
@@ -337,5 +342,53 @@ class KubernetesE2ETest {
         assertThat(direct.pods().inNamespace("default").withName("keep").get()).isNotNull();
         assertThat(cluster.requests()).noneMatch(seen -> seen.method().equals("DELETE")
                 && seen.path().contains("/pods/keep"));
+    }
+
+    @Test
+    void anExecOrAttachOverSpdyIsRefusedBecauseItCouldNotBeRecorded() {
+        execServer.targets.clear();
+        String token = sluice.token("agent-spdy", "agents");
+        for (String subresource : List.of("exec?command=ls&stdout=true", "attach?stdout=true")) {
+            Cli.Result result = sluice.curl("-w", "\n%{http_code}", "-H", "Authorization: Bearer " + token,
+                    "-H", "Connection: Upgrade", "-H", "Upgrade: SPDY/3.1", "-H",
+                    "X-Stream-Protocol-Version: v4.channel.k8s.io", "-X", "POST",
+                    sluice.url() + "/k8s/exec-k8s/api/v1/namespaces/default/pods/shell/" + subresource);
+            assertThat(result.stdout()).as(subresource).contains("cannot be recorded").contains("WebSocket")
+                    .endsWith("403");
+        }
+        assertThat(execServer.targets).isEmpty();
+        assertThat(sluice.audit(AuditQuery.all().withSubject("agent-spdy")))
+                .filteredOn(r -> r.kind().equals("command")).hasSize(2)
+                .allSatisfy(r -> assertThat(r.verdict()).isEqualTo("deny"));
+    }
+
+    @Test
+    void podSpecEscapesAreJudgedFromTheBodyAndAMaskedSecretCannotBeWrittenBackWithKubectl() throws IOException {
+        Map<String, String> agent = kubeconfig("prod-k8s", sluice.token("agent-9", "agents"));
+        Path pod = Files.createTempFile(sluice.dir(), "root", ".yaml");
+        Files.writeString(pod, """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: root-shell, namespace: default}
+                spec:
+                  containers: [{name: c, image: busybox, securityContext: {privileged: true}}]
+                  volumes: [{name: root, hostPath: {path: /}}]
+                """);
+        Cli.Result apply = kubectl(agent, "apply", "--validate=false", "-f", pod.toString());
+        assertThat(apply.exitCode()).isNotZero();
+        assertThat(apply.stderr()).contains("Forbidden").contains("agents-no-host-escapes");
+        assertThat(direct.pods().inNamespace("default").withName("root-shell").get()).isNull();
+
+        direct.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName("db-edit")
+                .endMetadata().addToData("password", "aHVudGVyMg==").build()).create();
+        Cli.Result shown = kubectl(sre(), "get", "secret", "db-edit", "-o", "yaml");
+        assertThat(shown.stdout()).contains("KioqKioqKio=").doesNotContain("aHVudGVyMg==");
+        Path edited = Files.createTempFile(sluice.dir(), "secret", ".yaml");
+        Files.writeString(edited, shown.stdout());
+        Cli.Result replace = kubectl(sre(), "replace", "--validate=false", "-f", edited.toString());
+        assertThat(replace.exitCode()).isNotZero();
+        assertThat(replace.stderr()).contains("Sluice's mask");
+        assertThat(direct.secrets().inNamespace("default").withName("db-edit").get().getData())
+                .containsEntry("password", "aHVudGVyMg==");
     }
 }

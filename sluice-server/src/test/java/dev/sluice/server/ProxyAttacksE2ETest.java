@@ -340,4 +340,74 @@ class ProxyAttacksE2ETest {
             assertThat(result.stdout()).contains("KioqKioqKio=").doesNotContain("aHVudGVyMg==").endsWith("200");
         }
     }
+
+    @Test
+    void podSpecsThatLeaveTheContainerAreDeniedFromTheirBodyInEverySpellingAndAPlainPodIsNot() throws Exception {
+        cluster.forgetRequests();
+        String pods = sluice.url() + "/k8s/prod-k8s/api/v1/namespaces/default/pods";
+        String deployments = sluice.url() + "/k8s/prod-k8s/apis/apps/v1/namespaces/default/deployments";
+        String privileged = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"root\"},\"spec\":"
+                + "{\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"securityContext\":{\"privileged\":true}}]}}";
+        Path chunkedBody = Files.createTempFile(sluice.dir(), "privileged", ".json");
+        Files.writeString(chunkedBody, privileged);
+        for (String[] attack : List.of(
+                new String[] {"POST", pods, "application/json", privileged},
+                new String[] {"POST", deployments, "application/json", "{\"apiVersion\":\"apps/v1\",\"kind\":"
+                        + "\"Deployment\",\"metadata\":{\"name\":\"d\"},\"spec\":{\"template\":{\"spec\":"
+                        + "{\"volumes\":[{\"name\":\"root\",\"hostPath\":{\"path\":\"/\"}}]}}}}"},
+                new String[] {"PATCH", pods + "/web", "application/merge-patch+json",
+                        "{\"spec\":{\"hostNetwork\":true}}"},
+                new String[] {"PATCH", pods + "/web", "application/strategic-merge-patch+json",
+                        "{\"spec\":{\"HostPID\":true}}"},
+                new String[] {"PATCH", pods + "/web", "application/json-patch+json",
+                        "[{\"op\":\"add\",\"path\":\"/spec/hostIPC\",\"value\":true}]"},
+                new String[] {"PATCH", pods + "/web", "application/json-patch+json",
+                        "[{\"op\":\"add\",\"path\":\"/spec/volumes/-\",\"value\":{\"name\":\"h\","
+                                + "\"hostPath\":{\"path\":\"/etc\"}}}]"},
+                new String[] {"PATCH", pods + "/web", "application/merge-patch+json",
+                        "{\"spec\":{\"host\\u004eetwork\":true}}"},
+                new String[] {"PATCH", pods + "/web?fieldManager=x", "application/apply-patch+yaml",
+                        "spec:\n  hostNetwork: true\n"})) {
+            Cli.Result result = curl("-X", attack[0], "-H", "Content-Type: " + attack[2], "--data-binary", attack[3],
+                    attack[1]);
+            assertThat(result.stdout()).as(attack[3]).contains("agents-nothing-dangerous").endsWith("403");
+        }
+        Cli.Result chunked = curl("-H", "Transfer-Encoding: chunked", "-H", "Content-Type: application/json",
+                "--data-binary", "@" + chunkedBody, pods);
+        assertThat(chunked.stdout()).contains("agents-nothing-dangerous").endsWith("403");
+        assertThat(viaSluice()).isEmpty();
+        assertThat(direct.pods().inNamespace("default").withName("root").get()).isNull();
+        assertThat(direct.apps().deployments().inNamespace("default").withName("d").get()).isNull();
+        assertThat(direct.pods().inNamespace("default").withName("web").get().getSpec().getHostNetwork()).isNull();
+
+        // the same pod without the escape, and one that says privileged: false, are created
+        Cli.Result plain = curl("-H", "Content-Type: application/json", "--data-binary",
+                privileged.replace("\"root\"", "\"plain\"").replace("true", "false"), pods);
+        assertThat(plain.stdout()).endsWith("201");
+        assertThat(direct.pods().inNamespace("default").withName("plain").get()).isNotNull();
+        assertThat(sluice.audit(AuditQuery.all().withSubject("mallory"))).anySatisfy(r -> {
+            assertThat(r.statement()).startsWith("create pods -n default (v1)  {body: privileged}");
+            assertThat(r.verdict()).isEqualTo("deny");
+        });
+    }
+
+    @Test
+    void sluicesOwnSecretMaskIsNeverWrittenBackIntoASecret() {
+        cluster.forgetRequests();
+        String secret = sluice.url() + "/k8s/prod-k8s/api/v1/namespaces/default/secrets/db";
+        for (String patch : List.of("{\"data\":{\"password\":\"KioqKioqKio=\"}}",
+                "{\"stringData\":{\"password\":\"********\"}}")) {
+            Cli.Result result = curl("-X", "PATCH", "-H", "Content-Type: application/merge-patch+json",
+                    "--data-binary", patch, secret);
+            assertThat(result.stdout()).as(patch).contains("Sluice's mask").endsWith("403");
+        }
+        assertThat(viaSluice()).isEmpty();
+        assertThat(direct.secrets().inNamespace("default").withName("db").get().getData())
+                .containsEntry("password", "aHVudGVyMg==");
+        assertThat(sluice.audit(AuditQuery.all().withSubject("mallory"))).anySatisfy(r -> {
+            assertThat(r.statement()).startsWith("patch secrets db -n default");
+            assertThat(r.verdict()).isEqualTo("deny");
+            assertThat(r.error()).contains("mask");
+        });
+    }
 }

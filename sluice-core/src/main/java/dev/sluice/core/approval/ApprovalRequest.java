@@ -35,7 +35,9 @@ import dev.sluice.core.policy.Action;
  * @param scope              what an approval covers
  * @param grantFor           how long a resulting grant lasts (access, or {@code duration} scope); zero otherwise
  * @param justification      the requester's justification (SQL comment, application name, or access reason)
- * @param note               why the request was closed without a vote (expired, client disconnected), else empty
+ * @param note               why the request was closed without a vote (expired, client disconnected), or that
+ *                           its approval was redeemed by the retry of a command answered {@code accepted}
+ *                           ({@link #redeem}), else empty
  */
 public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state, long version, Principal requester,
                               String connection, String session, long statementId, String statement,
@@ -175,6 +177,39 @@ public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state,
         }
         return with(closed, votes, why);
     }
+
+    /**
+     * When the request was approved: the time of the vote that decided it; empty unless {@link ApprovalState#APPROVED}.
+     */
+    public Optional<Instant> approvedAt() {
+        if (state != ApprovalState.APPROVED) {
+            return Optional.empty();
+        }
+        return votes.stream().filter(Vote::approve).map(Vote::time).max(Instant::compareTo);
+    }
+
+    /** Whether an approved request of a command answered {@code accepted} was already used by its retry. */
+    public boolean redeemed() {
+        return note.startsWith(REDEEMED);
+    }
+
+    /**
+     * Marks an approved request as used by the retry of its command ({@code how} says which command, in which
+     * session): an approval for a command answered {@code accepted} runs it once. Stores replace the row only when
+     * the version they read is still the stored one, so two retries at once cannot both redeem it.
+     *
+     * @throws ApprovalException CONFLICT unless approved and not yet redeemed
+     */
+    public ApprovalRequest redeem(String how) {
+        if (state != ApprovalState.APPROVED || redeemed()) {
+            throw new ApprovalException(Problem.CONFLICT, "request " + id + " is "
+                    + (redeemed() ? "already redeemed" : state.label()));
+        }
+        return with(state, votes, REDEEMED + how);
+    }
+
+    /** The {@code note} prefix of a redeemed request. */
+    static final String REDEEMED = "redeemed: ";
 
     private ApprovalRequest with(ApprovalState nextState, List<Vote> nextVotes, String nextNote) {
         return new ApprovalRequest(id, kind, nextState, version + 1, requester, connection, session, statementId,

@@ -223,6 +223,25 @@ public final class Approvals implements ApprovalGate, AccessGrants {
                 approved.connection(), shape, now, now.plus(approved.grantFor())));
     }
 
+    /** The index rows of requests for commands answered {@code accepted}, by their retry shape. */
+    List<AccessGrant> indexed(Principal principal, String connection, String shape) {
+        return store.activeGrants(principal.issuer(), principal.subject(), connection, shape, clock.instant());
+    }
+
+    /** Adds an index row (or any grant). */
+    void index(AccessGrant row) {
+        store.addGrant(row);
+    }
+
+    /** Marks {@code approved} redeemed; false when another instance or retry got there first. */
+    boolean redeem(ApprovalRequest approved, String how) {
+        boolean result = store.update(approved.redeem(how));
+        if (result) {
+            signal();
+        }
+        return result;
+    }
+
     Optional<ApprovalRequest> reload(String id) {
         return store.find(id);
     }

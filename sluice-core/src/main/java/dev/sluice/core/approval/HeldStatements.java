@@ -63,22 +63,10 @@ final class HeldStatements implements SessionHolds {
 
     @Override
     public Decision await(long statementId, Decision held, String text, List<Command> commands, HoldWatch watch) {
-        if (!(held.verdict() instanceof Verdict.Hold hold)) {
+        if (!(held.verdict() instanceof Verdict.Hold)) {
             return held;
         }
-        Action.RequireApproval terms = state.get().policies().approvalTerms(held)
-                .orElse(new Action.RequireApproval(hold.approvers(), 1, DEFAULT_EXPIRY, Action.Scope.ONCE));
-        Instant now = approvals.clock().instant();
-        String kinds = String.join(";", commands.stream().map(Command::kind).distinct().toList());
-        ApprovalRequest request = new ApprovalRequest(Approvals.newId("ap-"), ApprovalKind.STATEMENT,
-                ApprovalState.PENDING, 0, grant.principal(), grant.connection().name(),
-                grant.context().session().value(), statementId,
-                AuditText.bounded(text, state.get().maxAuditedBytes()), kinds,
-                StatementShape.of(text), hold.rule(), hold.reason(), terms.approvers(), terms.approvalsRequired(),
-                terms.scope(), terms.scope() == Action.Scope.DURATION ? terms.expires() : Duration.ZERO,
-                AuditText.callerString(StatementShape.justification(text).orElse(applicationName)), now,
-                now.plus(terms.expires()),
-                List.of(), "");
+        ApprovalRequest request = newRequest(statementId, held, text, commands, StatementShape.of(text));
         try {
             approvals.submit(request, grant.context());
         } catch (ApprovalException e) {
@@ -87,6 +75,170 @@ final class HeldStatements implements SessionHolds {
         }
         watch.waiting(notice(request));
         return wait(request, held, watch);
+    }
+
+    private ApprovalRequest newRequest(long statementId, Decision held, String text, List<Command> commands,
+                                       String shape) {
+        Verdict.Hold hold = (Verdict.Hold) held.verdict();
+        Action.RequireApproval terms = terms(held);
+        Instant now = approvals.clock().instant();
+        String kinds = String.join(";", commands.stream().map(Command::kind).distinct().toList());
+        return new ApprovalRequest(Approvals.newId("ap-"), ApprovalKind.STATEMENT,
+                ApprovalState.PENDING, 0, grant.principal(), grant.connection().name(),
+                grant.context().session().value(), statementId,
+                AuditText.bounded(text, state.get().maxAuditedBytes()), kinds,
+                shape, hold.rule(), hold.reason(), terms.approvers(), terms.approvalsRequired(),
+                terms.scope(), terms.scope() == Action.Scope.DURATION ? terms.expires() : Duration.ZERO,
+                AuditText.callerString(StatementShape.justification(text).orElse(applicationName)), now,
+                now.plus(terms.expires()),
+                List.of(), "");
+    }
+
+    @Override
+    public boolean answersAccepted(Decision held) {
+        return held.verdict() instanceof Verdict.Hold && terms(held).respond() == Action.Respond.ACCEPTED;
+    }
+
+    @Override
+    public Deferral lookUp(Decision held, String retryKey) {
+        String shape = retryShape(retryKey);
+        Instant now = approvals.clock().instant();
+        List<AccessGrant> rows;
+        try {
+            rows = approvals.indexed(grant.principal(), grant.connection().name(), shape);
+        } catch (RuntimeException e) {
+            LOG.warn("session {}: cannot read earlier approval requests: {}", grant.context().session(),
+                    e.getMessage());
+            return new Deferral.None(); // a new request is made: nothing runs unapproved
+        }
+        for (AccessGrant row : rows) {
+            Optional<ApprovalRequest> found;
+            try {
+                found = approvals.find(row.approvalId());
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (found.isEmpty() || !sameCommand(found.get(), shape)) {
+                continue;
+            }
+            ApprovalRequest request = found.get();
+            switch (request.state()) {
+                case PENDING -> {
+                    return new Deferral.Pending(request);
+                }
+                case REJECTED -> {
+                    Vote no = request.rejection().orElseThrow();
+                    return new Deferral.Rejected(request, "approval " + request.id() + " was rejected by "
+                            + no.approver() + (no.reason().isEmpty() ? "" : ": " + no.reason()));
+                }
+                case APPROVED -> {
+                    Duration window = Duration.between(request.created(), request.expires());
+                    boolean fresh = request.approvedAt().map(at -> now.isBefore(at.plus(window))).orElse(false);
+                    if (!request.redeemed() && fresh && redeem(request)) {
+                        return new Deferral.Redeemed(request);
+                    }
+                }
+                case EXPIRED, WITHDRAWN -> { }
+            }
+        }
+        return new Deferral.None();
+    }
+
+    private boolean redeem(ApprovalRequest approved) {
+        try {
+            return approvals.redeem(approved, "by session " + grant.context().session() + " at "
+                    + approvals.clock().instant());
+        } catch (RuntimeException e) {
+            // Fail closed: an approval that cannot be marked used is not used.
+            LOG.warn("approval {}: cannot mark it redeemed: {}", approved.id(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** The request is this identity's, on this connection, for this exact command (the index is only a hint). */
+    private boolean sameCommand(ApprovalRequest request, String shape) {
+        var requester = request.requester();
+        var caller = grant.principal();
+        return request.kind() == ApprovalKind.STATEMENT && request.shape().equals(shape)
+                && request.connection().equals(grant.connection().name())
+                && requester.issuer().equals(caller.issuer()) && requester.subject().equals(caller.subject())
+                && actors(requester).equals(actors(caller));
+    }
+
+    @Override
+    public ApprovalRequest defer(long statementId, Decision held, String text, List<Command> commands,
+                                 String retryKey) {
+        String shape = retryShape(retryKey);
+        ApprovalRequest request = newRequest(statementId, held, text, commands, shape);
+        Duration window = Duration.between(request.created(), request.expires());
+        try {
+            // the index row outlives the request by its redemption window: an approval near the expiry stays usable
+            approvals.index(new AccessGrant(Approvals.newId("gr-"), request.id(), grant.principal().issuer(),
+                    grant.principal().subject(), grant.connection().name(), shape, request.created(),
+                    request.expires().plus(window)));
+            return approvals.submit(request, grant.context());
+        } catch (ApprovalException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ApprovalException(ApprovalException.Problem.UNAVAILABLE, "cannot record the approval request",
+                    e);
+        }
+    }
+
+    @Override
+    public void executed(ApprovalRequest redeemed, long statementId) {
+        Instant now = approvals.clock().instant();
+        approvals.record(new AuditEvent.ApprovalClosed(now, grant.context(), redeemed.id(), statementId, "executed",
+                ""));
+        switch (redeemed.scope()) {
+            case SESSION -> sessionShapes.add(StatementShape.of(redeemed.statement()));
+            case DURATION -> {
+                try {
+                    approvals.grant(redeemed, StatementShape.of(redeemed.statement()), now);
+                } catch (RuntimeException e) {
+                    LOG.warn("approval {}: cannot record its duration grant: {}", redeemed.id(), e.getMessage());
+                }
+            }
+            case ONCE -> { }
+        }
+    }
+
+    @Override
+    public String acceptedNotice(ApprovalRequest request) {
+        ApprovalLinks links = approvals.links(request.id());
+        return "Sluice accepted this request for approval: " + request.reason() + ". Request " + request.id()
+                + " needs " + request.approvalsRequired() + " approval(s) from "
+                + String.join(", ", request.approvers().stream().sorted().toList()) + " before " + request.expires()
+                + "; send the identical request again once it is approved (it then runs once, within "
+                + Duration.between(request.created(), request.expires()).toSeconds()
+                + "s of the approval). Approve with: POST " + links.approve() + " or: " + links.approveCommand();
+    }
+
+    /**
+     * The index key of a command answered {@code accepted}: a digest of the identity (issuer, subject, actor chain),
+     * the connection and the protocol's retry key. {@code #} never occurs in a {@link StatementShape} of the texts
+     * protocols audit for these connections, so it cannot be taken for a duration grant's shape.
+     */
+    private String retryShape(String retryKey) {
+        var principal = grant.principal();
+        String identity = String.join("\u0000", principal.issuer(), principal.subject(),
+                String.join(",", actors(principal)), grant.connection().name(), retryKey);
+        try {
+            return "retry#" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(identity.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> actors(dev.sluice.core.identity.Principal principal) {
+        return principal.actors().stream().map(a -> a.subject() + "/" + a.clientId()).toList();
+    }
+
+    private Action.RequireApproval terms(Decision held) {
+        Verdict.Hold hold = (Verdict.Hold) held.verdict();
+        return state.get().policies().approvalTerms(held)
+                .orElse(new Action.RequireApproval(hold.approvers(), 1, DEFAULT_EXPIRY, Action.Scope.ONCE));
     }
 
     private Decision wait(ApprovalRequest request, Decision held, HoldWatch watch) {

@@ -24,6 +24,44 @@ public interface SessionHolds {
      */
     Decision await(long statementId, Decision held, String text, List<Command> commands, HoldWatch watch);
 
+    /**
+     * Whether a command held with {@code held}'s terms is answered {@code accepted} (every matching rule says
+     * {@code respond: accepted}, and statement approval is enabled) rather than waited for.
+     */
+    default boolean answersAccepted(Decision held) {
+        return false;
+    }
+
+    /**
+     * Looks for the request an earlier, identical command made: same identity (issuer, subject and actor chain),
+     * same connection, same {@code retryKey} (the protocol's exact description of what would run). An approved one
+     * not yet used, within its redemption window (the rule's {@code expires} after the approval), is redeemed here,
+     * once, by a compare-and-set in the store. Never throws: a store that cannot be read finds nothing.
+     */
+    default Deferral lookUp(Decision held, String retryKey) {
+        return new Deferral.None();
+    }
+
+    /**
+     * Records an approval request for the held command without waiting for it, indexed by {@code retryKey} for
+     * {@link #lookUp}, and announces it. Durable on return.
+     *
+     * @throws ApprovalException UNAVAILABLE when the store cannot record it (the caller must refuse)
+     */
+    default ApprovalRequest defer(long statementId, Decision held, String text, List<Command> commands,
+                                  String retryKey) {
+        throw new ApprovalException(ApprovalException.Problem.UNAVAILABLE, "statement approval is not enabled");
+    }
+
+    /** Records that {@code redeemed} ran as command {@code statementId} of this session, and applies its scope. */
+    default void executed(ApprovalRequest redeemed, long statementId) {
+    }
+
+    /** What the caller of a command answered {@code accepted} is told: the request, its approvers, how to retry. */
+    default String acceptedNotice(ApprovalRequest request) {
+        return "approval " + request.id() + " is pending";
+    }
+
     /** Remembers the session's application name: the justification when the statement carries none. */
     default void applicationName(String name) {
     }

@@ -33,13 +33,21 @@ public sealed interface Action {
      * @param approvalsRequired how many distinct approvals are needed (default 1)
      * @param expires           how long a pending request, or a {@code duration} grant, stays valid (default 5m)
      * @param scope             what one approval covers
+     * @param respond           how a protocol that can tell its caller to come back answers a held command: wait
+     *                          for the decision (default), or answer at once that it was accepted for approval
      */
-    record RequireApproval(Set<String> approvers, int approvalsRequired, Duration expires, Scope scope)
-            implements Action {
+    record RequireApproval(Set<String> approvers, int approvalsRequired, Duration expires, Scope scope,
+                           Respond respond) implements Action {
         public RequireApproval {
             approvers = Set.copyOf(approvers);
             Objects.requireNonNull(expires, "expires");
             Objects.requireNonNull(scope, "scope");
+            Objects.requireNonNull(respond, "respond");
+        }
+
+        /** Terms whose held commands wait for the decision. */
+        public RequireApproval(Set<String> approvers, int approvalsRequired, Duration expires, Scope scope) {
+            this(approvers, approvalsRequired, expires, scope, Respond.WAIT);
         }
 
         @Override
@@ -59,6 +67,20 @@ public sealed interface Action {
         @Override
         public String key() {
             return "mask";
+        }
+    }
+
+    /**
+     * How a held command is answered ({@code require-approval.respond}): {@code wait} keeps the caller waiting for the
+     * decision; {@code accepted} answers at once that the command was accepted for approval (HTTP: {@code 202} with
+     * the approval id and {@code Retry-After}), and the caller sends the identical command again once it is approved.
+     * Only protocols that can name the identical command again offer {@code accepted}; the others wait.
+     */
+    enum Respond {
+        WAIT, ACCEPTED;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

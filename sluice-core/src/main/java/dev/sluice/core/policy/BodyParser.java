@@ -18,7 +18,8 @@ final class BodyParser {
     private static final Set<String> CONDITION_KEYS = Set.of("kinds", "tables", "functions", "when", "reason",
             Command.COMMANDS, Command.PATHS, Command.RESOURCES, Command.NAMESPACES, Command.NAMES, Command.HOSTS,
             Command.TOOLS);
-    private static final Set<String> HOLD_KEYS = Set.of("approvers", "approvals-required", "expires", "scope");
+    private static final Set<String> HOLD_KEYS = Set.of("approvers", "approvals-required", "expires", "scope",
+            "respond");
     private static final Pattern KIND = Pattern.compile("[A-Z][A-Z0-9_ ]{0,63}");
     private static final Pattern DURATION_PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
     private static final Duration DEFAULT_EXPIRES = Duration.ofMinutes(5);
@@ -100,7 +101,9 @@ final class BodyParser {
         int required = Optional.ofNullable(e.get("approvals-required")).flatMap(this::approvals).orElse(1);
         Duration expires = Optional.ofNullable(e.get("expires")).flatMap(this::duration).orElse(DEFAULT_EXPIRES);
         Action.Scope scope = Optional.ofNullable(e.get("scope")).flatMap(this::scope).orElse(Action.Scope.ONCE);
-        return new Action.RequireApproval(approvers, required, expires, scope);
+        Action.Respond respond = Optional.ofNullable(e.get("respond")).flatMap(this::respond)
+                .orElse(Action.Respond.WAIT);
+        return new Action.RequireApproval(approvers, required, expires, scope, respond);
     }
 
     private List<String> optionalStrings(RuleSource node) {
@@ -195,6 +198,17 @@ final class BodyParser {
             }
         }
         text.ifPresent(t -> problems.add(node, "scope must be once, session or duration (was: " + t + ")"));
+        return Optional.empty();
+    }
+
+    private Optional<Action.Respond> respond(RuleSource node) {
+        Optional<String> text = problems.text(node);
+        for (Action.Respond respond : Action.Respond.values()) {
+            if (text.isPresent() && respond.label().equals(text.get())) {
+                return Optional.of(respond);
+            }
+        }
+        text.ifPresent(t -> problems.add(node, "respond must be wait or accepted (was: " + t + ")"));
         return Optional.empty();
     }
 }

@@ -84,7 +84,8 @@ public final class PolicySet {
 
     /**
      * The combined approval terms of every require-approval rule that matched: the union of approvers, the most
-     * approvals required, the shortest expiry and the narrowest scope (once, then duration, then session).
+     * approvals required, the shortest expiry and the narrowest scope (once, then duration, then session); they
+     * answer {@code accepted} only when every one says so.
      * Empty when no require-approval rule matched.
      */
     public Optional<Action.RequireApproval> approvalTerms(Decision decision) {
@@ -104,7 +105,10 @@ public final class PolicySet {
                 .orElseThrow();
         Action.Scope scope = holds.stream().map(Action.RequireApproval::scope)
                 .min(Comparator.comparingInt(PolicySet::breadth)).orElseThrow();
-        return Optional.of(new Action.RequireApproval(approvers, required, expires, scope));
+        // accepted only when every matching rule says so: a rule that wants its caller to wait is kept
+        Action.Respond respond = holds.stream().allMatch(h -> h.respond() == Action.Respond.ACCEPTED)
+                ? Action.Respond.ACCEPTED : Action.Respond.WAIT;
+        return Optional.of(new Action.RequireApproval(approvers, required, expires, scope, respond));
     }
 
     private static int breadth(Action.Scope scope) {

@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.access.GatewayState;
 import dev.sluice.core.access.TargetGrant;
+import dev.sluice.core.approval.ApprovalException;
+import dev.sluice.core.approval.ApprovalRequest;
+import dev.sluice.core.approval.Deferral;
 import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.approval.SessionHolds;
 import dev.sluice.core.audit.AuditContext;
@@ -131,6 +134,65 @@ public final class GatewaySession {
             decision = holds.await(id, decision, text, List.<Command>copyOf(request.commands()), watch);
         }
         return answer(id, decision);
+    }
+
+    /**
+     * {@link #submit(CommandRequest, HoldWatch)} for a command the protocol can name again exactly: {@code retryKey}
+     * says what would run (HTTP: method, target, the headers forwarded and the body's digest), and is what makes a
+     * later command "the same"; it is asked for only when the command is held with {@code respond: accepted}. When the command is held and every matching rule says {@code respond: accepted},
+     * nothing waits: an approval request is made (or the pending one for the same identity, connection and key is
+     * named again) and {@link Deferrable.Accepted} returned; the identical command sent again by the same identity
+     * (issuer, subject and actor chain) after the approval is judged again and, still held, redeems the approval once
+     * (compare-and-set in the store) and is forwarded, audited as {@code allow} by the hold rule with an
+     * {@code approval.executed} event. A rejected request refuses its retries until its index expires. Holds whose
+     * rules say {@code wait} wait here as with the other overload.
+     *
+     * @throws dev.sluice.core.audit.AuditWriteException when the verdict cannot be recorded
+     */
+    public Deferrable submit(CommandRequest request, Supplier<String> retryKey, HoldWatch watch) {
+        if (request.refusal().isPresent()) {
+            return new Deferrable.Now(submit(request, watch));
+        }
+        String text = maskedText(request.text());
+        Decision decision = holds.resolve(judge(request.commands()), text);
+        List<String> parameters = maskedParameters(request.parameters());
+        if (!(decision.verdict() instanceof Verdict.Hold hold) || !holds.answersAccepted(decision)) {
+            long id = record(text, parameters, request.commands(), decision);
+            if (decision.verdict() instanceof Verdict.Hold) {
+                watch.holding();
+                decision = holds.await(id, decision, text, List.<Command>copyOf(request.commands()), watch);
+            }
+            return new Deferrable.Now(answer(id, decision));
+        }
+        String key = retryKey.get();
+        return switch (holds.lookUp(decision, key)) {
+            case Deferral.Redeemed redeemed -> {
+                Decision allowed = new Decision(new Verdict.Allow(hold.rule()), decision.matches());
+                long id = record(text, parameters, request.commands(), allowed);
+                holds.executed(redeemed.request(), id);
+                yield new Deferrable.Now(answer(id, allowed));
+            }
+            case Deferral.Rejected rejected -> {
+                Decision refused = new Decision(new Verdict.Deny("", rejected.reason()), decision.matches());
+                yield new Deferrable.Now(answer(record(text, parameters, request.commands(), refused), refused));
+            }
+            case Deferral.Pending pending -> new Deferrable.Accepted(record(text, parameters, request.commands(),
+                    decision), pending.request().id(), pending.request().expires(),
+                    holds.acceptedNotice(pending.request()));
+            case Deferral.None none -> {
+                long id = record(text, parameters, request.commands(), decision);
+                try {
+                    ApprovalRequest made = holds.defer(id, decision, text, List.<Command>copyOf(request.commands()),
+                            key);
+                    yield new Deferrable.Accepted(id, made.id(), made.expires(), holds.acceptedNotice(made));
+                } catch (ApprovalException e) {
+                    // Fail closed: a hold that cannot be recorded as a request is a refusal.
+                    LOG.error("session {}: cannot record an approval request; refusing", context().session(), e);
+                    yield new Deferrable.Now(answer(id, denied("the approval store is unavailable; request "
+                            + "refused")));
+                }
+            }
+        };
     }
 
     /**

@@ -212,4 +212,33 @@ class PolicyParseTest {
                         + "subject:https://login.example.com/realms/main#alice (subjects are unique only per issuer)",
                 "'group:' names no group (group:NAME)");
     }
+
+    @Test
+    void aHoldAnswersAcceptedOnlyWhenEveryMatchingRuleSaysSoAndAnUnknownAnswerIsAProblemAtItsLine() {
+        PolicySet set = Fixtures.policies("""
+                - name: accepted
+                  require-approval: {kinds: [DELETE, UPDATE], approvers: [sre], respond: accepted}
+                - name: waits
+                  require-approval: {kinds: [UPDATE], approvers: [dba], respond: wait}
+                """);
+        assertThat(((Action.RequireApproval) set.rule("accepted").orElseThrow().action()).respond())
+                .isEqualTo(Action.Respond.ACCEPTED);
+        Decision delete = set.evaluateAll(Fixtures.input(Fixtures.principal("a"), "c", PolicyInput.ALLOW,
+                Fixtures.sql("DELETE")), List.of(Fixtures.sql("DELETE")));
+        Decision update = set.evaluateAll(Fixtures.input(Fixtures.principal("a"), "c", PolicyInput.ALLOW,
+                Fixtures.sql("UPDATE")), List.of(Fixtures.sql("UPDATE")));
+        assertThat(set.approvalTerms(delete).orElseThrow().respond()).isEqualTo(Action.Respond.ACCEPTED);
+        assertThat(set.approvalTerms(update).orElseThrow().respond()).isEqualTo(Action.Respond.WAIT);
+
+        List<ConfigProblem> problems = problems("""
+                - name: h
+                  require-approval:
+                    kinds: [DELETE]
+                    approvers: [sre]
+                    respond: later
+                """);
+        assertThat(problems).extracting(ConfigProblem::line).containsExactly(5);
+        assertThat(problems).extracting(ConfigProblem::message)
+                .containsExactly("respond must be wait or accepted (was: later)");
+    }
 }
