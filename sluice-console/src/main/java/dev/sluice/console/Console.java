@@ -37,7 +37,7 @@ public final class Console implements AutoCloseable {
 
     public Console(ConsoleServices services) {
         this.services = Objects.requireNonNull(services, "services");
-        this.sessions = new BrowserSessions(services.clock());
+        this.sessions = new BrowserSessions(services.browsers(), services.clock());
         this.pending = new PendingSignIns(services.clock());
         this.guard = new Guard(sessions, this);
     }
@@ -125,8 +125,11 @@ public final class Console implements AutoCloseable {
     /** Ends the open event streams (within a poll interval); call before the listener stops. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true) && approvalRoutes != null) {
-            approvalRoutes.awaitStreamsEnded(java.time.Duration.ofSeconds(2));
+        if (closed.compareAndSet(false, true)) {
+            if (approvalRoutes != null) {
+                approvalRoutes.awaitStreamsEnded(java.time.Duration.ofSeconds(2));
+            }
+            services.browsers().close();
         }
     }
 }

@@ -147,6 +147,13 @@ final class EventMapper {
                 e.ctx().principal().ifPresent(p -> principalDetails(p, details));
                 yield fields(e, e.ctx(), "", e.accepted() ? "allow" : "deny", -1, text(e.reason()), details);
             }
+            case AuditEvent.PersonSignOut e -> {
+                Map<String, Object> details = sessionDetails(e.ctx());
+                details.put("method", text(e.method()));
+                details.put("reason", text(e.reason()));
+                e.ctx().principal().ifPresent(p -> principalDetails(p, details));
+                yield fields(e, e.ctx(), "", "allow", -1, "", details);
+            }
             case ConfigReloaded e -> {
                 Map<String, Object> details = new TreeMap<>();
                 details.put("source", text(e.source()));
