@@ -16,3 +16,16 @@ CREATE TABLE console_session (
 );
 
 CREATE INDEX console_session_expires ON console_session (expires_ms);
+
+-- Sign-ins under way (OIDC state / SAML RelayState, by SHA-256), so the identity provider's answer may reach any
+-- replica: `secret` is the PKCE verifier or the SAML request id, taken (deleted) exactly once.
+CREATE TABLE console_signin (
+    id         TEXT   NOT NULL PRIMARY KEY,
+    secret     TEXT   NOT NULL,
+    nonce      TEXT   NOT NULL,
+    return_to  TEXT   NOT NULL,
+    browser    TEXT   NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+
+CREATE INDEX console_signin_created ON console_signin (created_ms);

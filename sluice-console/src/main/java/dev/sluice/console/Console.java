@@ -38,7 +38,7 @@ public final class Console implements AutoCloseable {
     public Console(ConsoleServices services) {
         this.services = Objects.requireNonNull(services, "services");
         this.sessions = new BrowserSessions(services.browsers(), services.clock());
-        this.pending = new PendingSignIns(services.clock());
+        this.pending = new PendingSignIns(services.browsers(), services.clock());
         this.guard = new Guard(sessions, this);
     }
 
@@ -51,6 +51,7 @@ public final class Console implements AutoCloseable {
         approvalRoutes = new ApprovalRoutes(this, guard);
         approvalRoutes.register(routes);
         new EvidenceRoutes(this, guard).register(routes);
+        new FollowRoutes(this, guard).register(routes);
         new AccessRoutes(this, guard).register(routes);
         new LiveRoutes(this, guard).register(routes);
         Assets.register(routes);

@@ -49,6 +49,7 @@ final class SignInRoutes {
         routes.get("/console/saml/metadata", this::samlMetadata);
         routes.post("/console/logout", this::logout);
         routes.get("/console/saml/slo", this::samlLoggedOut);
+        routes.post("/console/saml/slo", this::samlLoggedOut);
         routes.get("/console/no-access", this::noAccess);
         routes.get("/console/api/me", this::me);
     }
@@ -255,7 +256,12 @@ final class SignInRoutes {
             LOG.error("cannot record a console sign-out (the session has ended)", e);
         }
         LOG.info("console sign-out: {} ({})", ended.principal().subject(), ended.principal().issuer());
-        ctx.redirect(idpLogout(ended).map(URI::toString).orElse("/console/login?signed-out=1"));
+        Optional<URI> idp = idpLogout(ended);
+        if (idp.isPresent()) {
+            ctx.html(Pages.leaving(idp.get()));
+        } else {
+            ctx.redirect("/console/login?signed-out=1");
+        }
     }
 
     /** The identity provider's logout for this session, when it offers one; empty when it does not or fails. */

@@ -1,7 +1,6 @@
 package dev.sluice.store;
 
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -50,6 +49,84 @@ public final class ConsoleSessionStore implements AutoCloseable {
             Objects.requireNonNull(expires, "expires");
             Objects.requireNonNull(lastUsed, "lastUsed");
         }
+    }
+
+    /**
+     * A sign-in under way.
+     *
+     * @param key      the SHA-256 (hex) of the OIDC {@code state} or SAML {@code RelayState}
+     * @param secret   the PKCE code verifier (OIDC) or the AuthnRequest id (SAML)
+     * @param nonce    the OIDC nonce; {@code ""} for SAML
+     * @param returnTo the console path to land on
+     * @param browser  the SHA-256 of the cookie binding the sign-in to the browser that began it
+     */
+    public record SignIn(String key, String secret, String nonce, String returnTo, String browser, Instant created) {
+        public SignIn {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(secret, "secret");
+            Objects.requireNonNull(nonce, "nonce");
+            Objects.requireNonNull(returnTo, "returnTo");
+            Objects.requireNonNull(browser, "browser");
+            Objects.requireNonNull(created, "created");
+        }
+    }
+
+    /**
+     * Stores a sign-in under way unless {@code max} are (those begun before {@code staleBefore} are deleted first).
+     *
+     * @return whether it was stored
+     */
+    public boolean addSignIn(SignIn signIn, int max, Instant staleBefore) {
+        return calls.call(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM console_signin WHERE created_ms < ?")) {
+                s.setLong(1, staleBefore.toEpochMilli());
+                s.executeUpdate();
+            }
+            try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM console_signin");
+                 ResultSet rows = s.executeQuery()) {
+                rows.next();
+                if (rows.getLong(1) >= max) {
+                    return false;
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO console_signin (id, secret, nonce, "
+                    + "return_to, browser, created_ms) VALUES (?, ?, ?, ?, ?, ?)")) {
+                s.setString(1, signIn.key());
+                s.setString(2, signIn.secret());
+                s.setString(3, signIn.nonce());
+                s.setString(4, signIn.returnTo());
+                s.setString(5, signIn.browser());
+                s.setLong(6, signIn.created().toEpochMilli());
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * Takes the sign-in under {@code key}: it is deleted, and returned only to the one caller whose delete removed
+     * it (two replicas answering the same response: one wins).
+     */
+    public Optional<SignIn> takeSignIn(String key) {
+        return calls.call(c -> {
+            Optional<SignIn> found = Optional.empty();
+            try (PreparedStatement s = c.prepareStatement("SELECT id, secret, nonce, return_to, browser, created_ms "
+                    + "FROM console_signin WHERE id = ?")) {
+                s.setString(1, key);
+                try (ResultSet rows = s.executeQuery()) {
+                    if (rows.next()) {
+                        found = Optional.of(new SignIn(rows.getString(1), rows.getString(2), rows.getString(3),
+                                rows.getString(4), rows.getString(5), Instant.ofEpochMilli(rows.getLong(6))));
+                    }
+                }
+            }
+            if (found.isEmpty()) {
+                return found;
+            }
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM console_signin WHERE id = ?")) {
+                s.setString(1, key);
+                return s.executeUpdate() == 1 ? found : Optional.<SignIn>empty();
+            }
+        });
     }
 
     private ConsoleSessionStore(ApprovalCalls calls) {
