@@ -246,8 +246,15 @@ final class SignInRoutes {
             return;
         }
         BrowserSession ended = session.get();
-        sessions.end(ended); // first: the session is over whatever happens next (fail closed)
         Guard.clearCookie(ctx, Guard.COOKIE);
+        try {
+            sessions.end(ended); // first: the session is over whatever happens next
+        } catch (RuntimeException e) {
+            LOG.error("cannot end a console session in the store", e);
+            ctx.status(503).html(Pages.login(methods(), "/console/", "the sign-out could not be completed (the "
+                    + "session store is unavailable); try again", false));
+            return;
+        }
         try {
             console.services().audit().append(new AuditEvent.PersonSignOut(console.services().clock().instant(),
                     new AuditContext(new SessionId(""), Optional.of(ended.principal()), "", ctx.ip()),

@@ -132,4 +132,30 @@ class BrowserSessionsTest {
         assertThat(sessions.find(cookie, Duration.ofHours(1))).isEmpty();
         assertThat(sessions.create(ADA, "oidc", Duration.ofHours(1))).isEmpty();
     }
+
+    @Test
+    void aSignInBegunOnOneInstanceIsTakenOnceOnAnotherAndNotAfterItsTimeToLive() {
+        MovableClock clock = new MovableClock();
+        PendingSignIns here = new PendingSignIns(store, clock);
+        PendingSignIns there = new PendingSignIns(otherReplica, clock);
+        String state = BrowserSessions.random();
+        assertThat(here.add(new PendingSignIns.Pending(state, "verifier", "nonce", "/console/", "browser-hash",
+                clock.now))).isTrue();
+        assertThat(there.take(state)).get().satisfies(p -> {
+            assertThat(p.secret()).isEqualTo("verifier");
+            assertThat(p.nonce()).isEqualTo("nonce");
+            assertThat(p.browser()).isEqualTo("browser-hash");
+        });
+        assertThat(here.take(state)).as("taken once, whichever instance asks").isEmpty();
+        assertThat(there.take(state)).isEmpty();
+
+        String late = BrowserSessions.random();
+        here.add(new PendingSignIns.Pending(late, "v", "n", "/console/", "b", clock.now));
+        clock.now = clock.now.plus(PendingSignIns.TTL);
+        assertThat(there.take(late)).as("too old").isEmpty();
+        String kept = BrowserSessions.random();
+        here.add(new PendingSignIns.Pending(kept, "v", "n", "/console/", "b", clock.now));
+        assertThat(store.takeSignIn(kept)).as("kept under its hash, not the state itself").isEmpty();
+        assertThat(store.takeSignIn(BrowserSessions.hash(kept))).isPresent();
+    }
 }

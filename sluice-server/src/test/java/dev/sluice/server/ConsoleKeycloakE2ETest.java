@@ -113,11 +113,18 @@ class ConsoleKeycloakE2ETest {
 
     /** From the console's sign-in page through Keycloak's login form with {@code method}; returns on the console. */
     private static Page signIn(BrowserContext context, String method) {
+        return signIn(context, method, false);
+    }
+
+    private static Page signIn(BrowserContext context, String method, boolean screenshot) {
         Page page = context.newPage();
         page.navigate(url + "/console/");
         page.click("a[href^='/console/login/" + method + "']");
         page.waitForURL(u -> u.startsWith(keycloak.url()));
         page.waitForSelector("#username");
+        if (screenshot) {
+            ConsoleBrowser.screenshot(page, "keycloak-login");
+        }
         page.fill("#username", "alice");
         page.fill("#password", "alice-pw");
         page.click("#kc-login");
@@ -139,7 +146,7 @@ class ConsoleKeycloakE2ETest {
     @Test
     void aPersonSignsInWithSamlThroughKeycloaksLoginPageAndLandsWithTheirGroups() throws Exception {
         try (BrowserContext context = browser.person()) {
-            Page page = signIn(context, "saml");
+            Page page = signIn(context, "saml", true);
             assertThat(page.textContent(".who .person")).isEqualTo("alice");
             assertThat(page.textContent(".who .groups")).contains("auditors", "sre");
             assertThat(page.locator("nav a").allTextContents()).contains("Audit", "Sessions");

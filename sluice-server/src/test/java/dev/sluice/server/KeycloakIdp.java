@@ -37,6 +37,7 @@ final class KeycloakIdp implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
+    private final Instant launched = Instant.now();
 
     private KeycloakIdp(Process process, int port, Path log) {
         this.process = process;
@@ -79,6 +80,10 @@ final class KeycloakIdp implements AutoCloseable {
                 HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/realms/master"))
                         .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() == 200) {
+                    // the first start after unpacking builds the Quarkus application first
+                    System.out.println("Keycloak ready after " + Duration.between(launched, Instant.now())
+                            .toSeconds() + " s" + (Files.readString(log).contains("Updating the configuration")
+                            ? " (including its one-off build)" : ""));
                     return this;
                 }
             } catch (IOException e) {
