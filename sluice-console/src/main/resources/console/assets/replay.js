@@ -80,7 +80,8 @@
       el('label', { for: 'term-search' }, 'Search output', search), hits), box);
   }
 
-  // A session still open is followed: every 2 s the recording is read again and, when it grew, shown again
+  // A session still open is followed: the server pushes each new piece of its recording over server-sent events
+  // (/follow, within about 100 ms of its reaching the trail) and says when it ended; the page shows it again
   // (the transcript keeps its scroll position; the terminal player starts at the newest output).
   let shown = '';
   function render(data) {
@@ -98,10 +99,31 @@
     if (first && location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
     else window.scrollTo(0, scroll);
   }
+  function follow(data) {
+    const stream = new EventSource('/console/api/sessions/' + encodeURIComponent(root.dataset.id) + '/follow?after=' + encodeURIComponent(data.last_seq || 0));
+    window.sluiceFollow = stream;
+    stream.addEventListener('chunks', ev => {
+      const more = JSON.parse(ev.data);
+      data.last_seq = more.last_seq;
+      data.statements = data.statements.concat(more.statements);
+      data.asciicast = (data.asciicast || '') + more.asciicast;
+      render(data);
+    });
+    stream.addEventListener('ended', () => {
+      stream.close();
+      // the summary (end time, reason) is read once more
+      api('/console/api/sessions/' + encodeURIComponent(root.dataset.id)).then(render);
+    });
+    stream.addEventListener('error', ev => {
+      if (ev.data) { stream.close(); root.append(el('p', { class: 'error', role: 'alert', text: ev.data })); }
+      // otherwise the browser reconnects by itself; the next stream starts after the last seq shown
+      else if (stream.readyState === EventSource.CLOSED) setTimeout(() => follow(data), 1000);
+    });
+  }
   function load() {
     return api('/console/api/sessions/' + encodeURIComponent(root.dataset.id)).then(data => {
       render(data);
-      if (!data.session.ended) setTimeout(load, 2000);
+      if (!data.session.ended) follow(data);
     });
   }
   load().catch(e => root.append(el('p', { class: 'error', role: 'alert', text: e.message })));

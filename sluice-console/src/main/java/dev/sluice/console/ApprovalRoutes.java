@@ -98,7 +98,9 @@ final class ApprovalRoutes {
         try {
             String last = "";
             long quiet = 0;
-            while (!client.terminated() && !console.closed() && guard.session(ctx).isPresent()) {
+            long polls = 0;
+            while (!client.terminated() && !console.closed()
+                    && (++polls % 10 != 0 || guard.session(ctx).isPresent())) { // the store once a second
                 Principal person = session.get().principal();
                 String now = Json.write(pending().stream().filter(r -> r.visibleTo(person)).limit(200)
                         .map(r -> view(r, person)).toList());

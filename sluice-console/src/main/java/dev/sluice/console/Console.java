@@ -37,8 +37,8 @@ public final class Console implements AutoCloseable {
 
     public Console(ConsoleServices services) {
         this.services = Objects.requireNonNull(services, "services");
-        this.sessions = new BrowserSessions(services.clock());
-        this.pending = new PendingSignIns(services.clock());
+        this.sessions = new BrowserSessions(services.browsers(), services.clock());
+        this.pending = new PendingSignIns(services.browsers(), services.clock());
         this.guard = new Guard(sessions, this);
     }
 
@@ -51,6 +51,7 @@ public final class Console implements AutoCloseable {
         approvalRoutes = new ApprovalRoutes(this, guard);
         approvalRoutes.register(routes);
         new EvidenceRoutes(this, guard).register(routes);
+        new FollowRoutes(this, guard).register(routes);
         new AccessRoutes(this, guard).register(routes);
         new LiveRoutes(this, guard).register(routes);
         Assets.register(routes);
@@ -125,8 +126,11 @@ public final class Console implements AutoCloseable {
     /** Ends the open event streams (within a poll interval); call before the listener stops. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true) && approvalRoutes != null) {
-            approvalRoutes.awaitStreamsEnded(java.time.Duration.ofSeconds(2));
+        if (closed.compareAndSet(false, true)) {
+            if (approvalRoutes != null) {
+                approvalRoutes.awaitStreamsEnded(java.time.Duration.ofSeconds(2));
+            }
+            services.browsers().close();
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.sluice.core.approval.Approvals;
 import dev.sluice.core.audit.AuditReader;
 import dev.sluice.core.identity.Principal;
 import dev.sluice.store.AuditStore;
+import dev.sluice.store.ConsoleSessionStore;
 
 /**
  * What the gateway lends the console: everything it shows and changes goes through these, so that a person in a
@@ -25,11 +26,13 @@ import dev.sluice.store.AuditStore;
  * @param listenerUrl the http listener's own address: the public URL when {@code console.public-url} is not set
  * @param live        the live sessions of this gateway and how to end one
  * @param impact      the impact preview of held commands
+ * @param browsers    the signed-in browsers, in the store beside the audit trail (shared by replicas sharing it);
+ *                    the console closes it
  * @param clock       time
  */
 public record ConsoleServices(Supplier<GatewayState> state, Approvals approvals, AuditStore audit, AuditReader reader,
                               Predicate<Principal> auditor, Supplier<URI> listenerUrl, LiveView live, ImpactPreview impact,
-                              Clock clock) {
+                              ConsoleSessionStore browsers, Clock clock) {
     public ConsoleServices {
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(approvals, "approvals");
@@ -39,6 +42,7 @@ public record ConsoleServices(Supplier<GatewayState> state, Approvals approvals,
         Objects.requireNonNull(listenerUrl, "listenerUrl");
         Objects.requireNonNull(live, "live");
         Objects.requireNonNull(impact, "impact");
+        Objects.requireNonNull(browsers, "browsers");
         Objects.requireNonNull(clock, "clock");
     }
 }

@@ -122,6 +122,7 @@ final class EvidenceRoutes {
         List<Map<String, Object>> statements = new ArrayList<>();
         StringBuilder cast = new StringBuilder();
         long after = 0;
+        long lastSeq = 0;
         int chunks = 0;
         boolean truncated = false;
         while (true) {
@@ -140,6 +141,9 @@ final class EvidenceRoutes {
                 }
             }
             chunks += page.size();
+            if (!page.isEmpty()) {
+                lastSeq = page.getLast().seq();
+            }
             if (page.size() < 1000) {
                 break;
             }
@@ -154,11 +158,12 @@ final class EvidenceRoutes {
         result.put("statements", statements);
         result.put("asciicast", cast.toString());
         result.put("truncated", truncated);
+        result.put("last_seq", lastSeq); // a live session is followed from here (FollowRoutes)
         ctx.json(result);
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> sqlChunk(String content) {
+    static Map<String, Object> sqlChunk(String content) {
         try {
             return Json.MAPPER.readValue(content, Map.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

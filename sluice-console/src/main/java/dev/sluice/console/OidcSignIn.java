@@ -79,6 +79,26 @@ final class OidcSignIn {
     }
 
     /**
+     * Where to send the browser to end the provider's session too (RP-initiated logout): the discovery document's
+     * {@code end_session_endpoint} with the client id and {@code postLogout} as where to come back; empty when the
+     * provider offers none. No ID token is kept to send as {@code id_token_hint}, so the provider may ask the person
+     * to confirm.
+     */
+    Optional<URI> logoutUrl(URI postLogout) {
+        URI endpoint = discover().metadata().getEndSessionEndpointURI();
+        if (endpoint == null) {
+            return Optional.empty();
+        }
+        String target = endpoint.toString();
+        return Optional.of(URI.create(target + (target.contains("?") ? "&" : "?") + "client_id="
+                + encode(settings.clientId()) + "&post_logout_redirect_uri=" + encode(postLogout.toString())));
+    }
+
+    private static String encode(String text) {
+        return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
      * Redeems {@code code} and verifies the ID token.
      *
      * @throws SignInException when the issuer refuses the code or the token does not verify

@@ -115,14 +115,35 @@ final class Pages {
                 escape(session.csrf())));
     }
 
+    /**
+     * After sign-out, on the way to the identity provider's own logout: a meta refresh (a form's redirect to another
+     * origin would break the console's {@code form-action 'self'}) and a link for browsers that do not follow it.
+     * {@code target} is built by Sluice from the IdP's metadata, never taken from the request.
+     */
+    static String leaving(java.net.URI target) {
+        String href = escape(target.toString());
+        return bare("Signed out", """
+                <section class="card signin">
+                  <h1><span class="logo" aria-hidden="true">◆</span> Sluice console</h1>
+                  <p class="notice" role="status">You are signed out of Sluice. Signing you out at your identity
+                  provider too…</p>
+                  <p><a class="button primary" id="idp-logout" href="%s">Continue</a></p>
+                </section>
+                """.formatted(href), "<meta http-equiv=\"refresh\" content=\"0;url=" + href + "\">\n");
+    }
+
     private static String bare(String title, String body) {
+        return bare(title, body, "");
+    }
+
+    private static String bare(String title, String body, String head) {
         return """
                 <!doctype html>
                 <html lang="en">
                 <head>
                 <meta charset="utf-8">
                 <meta name="viewport" content="width=device-width, initial-scale=1">
-                <title>%s · Sluice</title>
+                %s<title>%s · Sluice</title>
                 <link rel="stylesheet" href="/console/assets/console.css">
                 </head>
                 <body class="bare">
@@ -131,7 +152,7 @@ final class Pages {
                 </main>
                 </body>
                 </html>
-                """.formatted(escape(title), body);
+                """.formatted(head, escape(title), body);
     }
 
     static String escape(String text) {

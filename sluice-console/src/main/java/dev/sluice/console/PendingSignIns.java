@@ -4,16 +4,23 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sluice.store.ConsoleSessionStore;
 
 /**
  * Sign-ins under way: what the browser was sent to the identity provider with (OIDC state, nonce and PKCE verifier;
- * SAML request id), kept server-side under a random key and taken exactly once, so a response is accepted only for
- * a request this gateway made, at most {@link #TTL} ago, and never twice. Bounded. Thread-safe.
+ * SAML request id), kept server-side under the SHA-256 of a random key and taken exactly once, so a response is
+ * accepted only for a request a gateway sharing the store made, at most {@link #TTL} ago, and never twice. They live
+ * in the store beside the audit trail ({@link ConsoleSessionStore}), so the identity provider's answer may reach any
+ * replica. Bounded. When the store cannot be reached, no sign-in starts or finishes (fail closed). Thread-safe.
  */
 final class PendingSignIns {
     static final Duration TTL = Duration.ofMinutes(10);
     static final int MAX_PENDING = 10_000;
+    private static final Logger LOG = LoggerFactory.getLogger(PendingSignIns.class);
 
     /**
      * @param key      the OIDC {@code state} or the SAML {@code RelayState}
@@ -25,23 +32,23 @@ final class PendingSignIns {
     record Pending(String key, String secret, String nonce, String returnTo, String browser, Instant created) {
     }
 
-    private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
+    private final ConsoleSessionStore store;
     private final Clock clock;
 
-    PendingSignIns(Clock clock) {
+    PendingSignIns(ConsoleSessionStore store, Clock clock) {
+        this.store = store;
         this.clock = clock;
     }
 
     boolean add(Pending value) {
         Instant now = clock.instant();
-        if (pending.size() >= MAX_PENDING) {
-            pending.values().removeIf(p -> !now.isBefore(p.created().plus(TTL)));
-            if (pending.size() >= MAX_PENDING) {
-                return false;
-            }
+        try {
+            return store.addSignIn(new ConsoleSessionStore.SignIn(BrowserSessions.hash(value.key()), value.secret(),
+                    value.nonce(), value.returnTo(), value.browser(), value.created()), MAX_PENDING, now.minus(TTL));
+        } catch (RuntimeException e) {
+            LOG.warn("cannot store a console sign-in under way: {}", e.getMessage());
+            return false;
         }
-        pending.put(value.key(), value);
-        return true;
     }
 
     /** Removes and returns the sign-in under {@code key} if it is still fresh. */
@@ -49,10 +56,14 @@ final class PendingSignIns {
         if (key == null || key.isEmpty() || key.length() > 100) {
             return Optional.empty();
         }
-        Pending result = pending.remove(key);
-        if (result == null || !clock.instant().isBefore(result.created().plus(TTL))) {
+        Optional<ConsoleSessionStore.SignIn> taken;
+        try {
+            taken = store.takeSignIn(BrowserSessions.hash(key));
+        } catch (RuntimeException e) {
+            LOG.warn("cannot read a console sign-in under way: {}", e.getMessage());
             return Optional.empty();
         }
-        return Optional.of(result);
+        return taken.filter(t -> clock.instant().isBefore(t.created().plus(TTL)))
+                .map(t -> new Pending(key, t.secret(), t.nonce(), t.returnTo(), t.browser(), t.created()));
     }
 }

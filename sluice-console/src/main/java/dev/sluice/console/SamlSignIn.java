@@ -16,6 +16,8 @@ import java.util.function.Supplier;
 import com.onelogin.saml2.authn.AuthnRequest;
 import com.onelogin.saml2.authn.SamlResponse;
 import com.onelogin.saml2.http.HttpRequest;
+import com.onelogin.saml2.logout.LogoutRequest;
+import com.onelogin.saml2.logout.LogoutRequestParams;
 import com.onelogin.saml2.settings.IdPMetadataParser;
 import com.onelogin.saml2.settings.Saml2Settings;
 import com.onelogin.saml2.settings.SettingsBuilder;
@@ -43,6 +45,10 @@ final class SamlSignIn {
     private Map<String, Object> idp = Map.of();
 
     record Request(String id, URI redirect) {
+    }
+
+    /** A verified sign-in: the person, and the IdP's {@code SessionIndex} for single logout ({@code ""} if none). */
+    record Verified(Principal person, String sessionIndex) {
     }
 
     SamlSignIn(PeopleSaml settings, Supplier<URI> publicUrl) {
@@ -73,7 +79,7 @@ final class SamlSignIn {
      *
      * @throws SignInException naming what failed (never echoing the response)
      */
-    Principal verify(String encoded, String requestId) {
+    Verified verify(String encoded, String requestId) {
         if (encoded.isEmpty() || encoded.length() > MAX_RESPONSE_CHARS) {
             throw new SignInException("no SAML response, or one larger than " + MAX_RESPONSE_CHARS + " characters");
         }
@@ -106,8 +112,9 @@ final class SamlSignIn {
             Set<String> groups = new LinkedHashSet<>();
             attributes.getOrDefault(settings.groupsAttribute(), List.of()).stream().map(String::strip)
                     .filter(g -> !g.isEmpty()).limit(OidcSignIn.MAX_GROUPS).forEach(groups::add);
-            return new Principal(saml.getIdpEntityId(), subject.strip(), subject.strip(), groups,
-                    Principal.Kind.HUMAN, List.of());
+            String index = response.getSessionIndex();
+            return new Verified(new Principal(saml.getIdpEntityId(), subject.strip(), subject.strip(), groups,
+                    Principal.Kind.HUMAN, List.of()), index == null || index.length() > 256 ? "" : index);
         } catch (SignInException e) {
             throw e;
         } catch (Exception e) {
@@ -156,6 +163,32 @@ final class SamlSignIn {
         }
     }
 
+    /**
+     * Where to send the browser to end the IdP's session too (SP-initiated single logout, HTTP-Redirect binding):
+     * a {@code LogoutRequest} for {@code nameId} and {@code sessionIndex}; empty when the IdP's metadata names no
+     * single logout service. The IdP answers at {@link #sloUrl()}.
+     */
+    java.util.Optional<URI> logout(String nameId, String sessionIndex, String relayState) {
+        Saml2Settings saml = settings();
+        if (saml.getIdpSingleLogoutServiceUrl() == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            LogoutRequest request = new LogoutRequest(saml, new LogoutRequestParams(sessionIndex.isEmpty() ? null
+                    : sessionIndex, nameId));
+            String target = saml.getIdpSingleLogoutServiceUrl().toString();
+            String query = "SAMLRequest=" + encode(request.getEncodedLogoutRequest()) + "&RelayState="
+                    + encode(relayState);
+            return java.util.Optional.of(URI.create(target + (target.contains("?") ? "&" : "?") + query));
+        } catch (java.io.IOException e) {
+            throw new SignInException("cannot build the SAML logout request", e);
+        }
+    }
+
+    String sloUrl() {
+        return publicUrl.get() + "/console/saml/slo";
+    }
+
     /** SP metadata for the IdP: entity id, ACS URL (HTTP-POST), and that assertions must be signed. */
     String metadata() {
         try {
@@ -170,6 +203,7 @@ final class SamlSignIn {
         values.put(SettingsBuilder.STRICT_PROPERTY_KEY, true);
         values.put(SettingsBuilder.SP_ENTITYID_PROPERTY_KEY, settings.entityId());
         values.put(SettingsBuilder.SP_ASSERTION_CONSUMER_SERVICE_URL_PROPERTY_KEY, acsUrl());
+        values.put(SettingsBuilder.SP_SINGLE_LOGOUT_SERVICE_URL_PROPERTY_KEY, sloUrl());
         values.put(SettingsBuilder.SECURITY_WANT_ASSERTIONS_SIGNED, true);
         values.put(SettingsBuilder.SECURITY_WANT_XML_VALIDATION, true);
         values.put(SettingsBuilder.SECURITY_REJECT_DEPRECATED_ALGORITHM, true);

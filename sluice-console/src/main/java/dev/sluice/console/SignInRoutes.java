@@ -48,6 +48,8 @@ final class SignInRoutes {
         routes.post("/console/saml/acs", this::finishSaml);
         routes.get("/console/saml/metadata", this::samlMetadata);
         routes.post("/console/logout", this::logout);
+        routes.get("/console/saml/slo", this::samlLoggedOut);
+        routes.post("/console/saml/slo", this::samlLoggedOut);
         routes.get("/console/no-access", this::noAccess);
         routes.get("/console/api/me", this::me);
     }
@@ -135,7 +137,7 @@ final class SignInRoutes {
         try {
             Principal person = oidc.get().redeem(ctx.queryParam("code"), redirectUri(), started.get().nonce(),
                     started.get().secret());
-            signedIn(ctx, person, "oidc", started.get().returnTo());
+            signedIn(ctx, person, "oidc", "", started.get().returnTo());
         } catch (SluiceException e) {
             LOG.warn("console OIDC sign-in refused: {}", e.getMessage());
             refused(ctx, "oidc", e.getMessage());
@@ -181,9 +183,9 @@ final class SignInRoutes {
             return;
         }
         try {
-            Principal person = saml.get().verify(Optional.ofNullable(ctx.formParam("SAMLResponse")).orElse(""),
-                    started.get().secret());
-            signedIn(ctx, person, "saml", started.get().returnTo());
+            SamlSignIn.Verified verified = saml.get().verify(Optional.ofNullable(ctx.formParam("SAMLResponse"))
+                    .orElse(""), started.get().secret());
+            signedIn(ctx, verified.person(), "saml", verified.sessionIndex(), started.get().returnTo());
         } catch (SluiceException e) {
             LOG.warn("console SAML sign-in refused: {}", e.getMessage());
             refused(ctx, "saml", e.getMessage());
@@ -200,7 +202,7 @@ final class SignInRoutes {
         ctx.contentType("application/samlmetadata+xml").result(saml.get().metadata());
     }
 
-    private void signedIn(Context ctx, Principal person, String method, String returnTo) {
+    private void signedIn(Context ctx, Principal person, String method, String idpSession, String returnTo) {
         try {
             // durable before the session exists: a sign-in that cannot be recorded does not happen (fail closed)
             console.services().audit().append(new AuditEvent.PersonSignIn(console.services().clock().instant(),
@@ -210,7 +212,8 @@ final class SignInRoutes {
             fail(ctx, "the sign-in could not be recorded in the audit trail; try again later");
             return;
         }
-        Optional<String> cookie = sessions.create(person, method, console.settings().sessionLifetime());
+        Optional<String> cookie = sessions.create(person, method, idpSession,
+                console.settings().sessionLifetime());
         if (cookie.isEmpty()) {
             fail(ctx, "too many signed-in browsers; try again later");
             return;
@@ -232,13 +235,63 @@ final class SignInRoutes {
         }
     }
 
+    /**
+     * Sign-out: the session ends in the store (so on every replica), the sign-out is audited, and the browser goes
+     * on to the identity provider's own logout when it offers one (SAML single logout, OIDC end-session), which
+     * sends it back to the signed-out page.
+     */
     private void logout(Context ctx) {
         Optional<BrowserSession> session = guard.change(ctx);
         if (session.isEmpty()) {
             return;
         }
-        sessions.end(session.get());
+        BrowserSession ended = session.get();
         Guard.clearCookie(ctx, Guard.COOKIE);
+        try {
+            sessions.end(ended); // first: the session is over whatever happens next
+        } catch (RuntimeException e) {
+            LOG.error("cannot end a console session in the store", e);
+            ctx.status(503).html(Pages.login(methods(), "/console/", "the sign-out could not be completed (the "
+                    + "session store is unavailable); try again", false));
+            return;
+        }
+        try {
+            console.services().audit().append(new AuditEvent.PersonSignOut(console.services().clock().instant(),
+                    new AuditContext(new SessionId(""), Optional.of(ended.principal()), "", ctx.ip()),
+                    ended.method(), "signed-out"));
+        } catch (RuntimeException e) {
+            LOG.error("cannot record a console sign-out (the session has ended)", e);
+        }
+        LOG.info("console sign-out: {} ({})", ended.principal().subject(), ended.principal().issuer());
+        Optional<URI> idp = idpLogout(ended);
+        if (idp.isPresent()) {
+            ctx.html(Pages.leaving(idp.get()));
+        } else {
+            ctx.redirect("/console/login?signed-out=1");
+        }
+    }
+
+    /** The identity provider's logout for this session, when it offers one; empty when it does not or fails. */
+    private Optional<URI> idpLogout(BrowserSession ended) {
+        URI back = URI.create(console.publicUrl() + "/console/login?signed-out=1");
+        try {
+            return switch (ended.method()) {
+                case "saml" -> console.saml().flatMap(s -> s.logout(ended.principal().subject(),
+                        ended.idpSession(), BrowserSessions.random()));
+                case "oidc" -> console.oidc().flatMap(o -> o.logoutUrl(back));
+                default -> Optional.empty();
+            };
+        } catch (SluiceException e) {
+            LOG.warn("signed out of the console, but not of the identity provider: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Where the SAML IdP sends the browser after single logout (its {@code LogoutResponse}). The console session
+     * ended before the browser left, so nothing here depends on the response: it only shows the signed-out page.
+     */
+    private void samlLoggedOut(Context ctx) {
         ctx.redirect("/console/login?signed-out=1");
     }
 

@@ -8,6 +8,8 @@ import dev.sluice.console.ConsoleServices;
 import dev.sluice.console.ImpactPreview;
 import dev.sluice.console.LiveView;
 import dev.sluice.core.config.HostPort;
+import dev.sluice.store.AuditSettings;
+import dev.sluice.store.AuditStores;
 
 /**
  * Wires the web console ({@code sluice-console}) to this gateway: the same approvals service, audit store and
@@ -21,7 +23,7 @@ final class GatewayConsole {
     static Console create(Gateway gateway, Clock clock, LiveView live, ImpactPreview impact) {
         return new Console(new ConsoleServices(gateway::state, gateway.approvals(), gateway.audit(),
                 gateway.evidence().reader(), p -> ApiAuth.isAuditor(p, gateway), () -> listenerUrl(gateway), live,
-                impact, clock));
+                impact, AuditStores.consoleSessions(AuditSettings.of(gateway.state().config())), clock));
     }
 
     /** The http listener's own address (a wildcard host is reached on loopback). */

@@ -189,13 +189,29 @@ class ConsoleEvidenceE2ETest {
         row.waitFor(new Locator.WaitForOptions().setTimeout(20_000));
         assertThat(row.textContent()).contains("orders", "postgres", "agents");
         ConsoleBrowser.screenshot(page, "live");
+        List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.function.Consumer<com.microsoft.playwright.Request> seen = r -> requests.add(r.url());
+        page.onRequest(seen);
         row.locator("a", new Locator.LocatorOptions().setHasText("Watch")).click();
         page.waitForSelector(".stmt-card:has-text('still here')");
         assertThat(page.textContent("main")).contains("Live: following this session");
-        psql.getOutputStream().write("SELECT 'and now this';\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        psql.getOutputStream().flush();
-        page.waitForSelector(".stmt-card:has-text('and now this')", new Page.WaitForSelectorOptions()
-                .setTimeout(10_000));
+        // pushed, not polled: each statement is on the page well within a second of psql sending it
+        List<Long> millis = new java.util.ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            long start = System.nanoTime();
+            psql.getOutputStream().write(("SELECT 'and now this " + i + "';\n").getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            psql.getOutputStream().flush();
+            page.waitForSelector(".stmt-card:has-text('and now this " + i + "')", new Page.WaitForSelectorOptions()
+                    .setTimeout(10_000));
+            millis.add((System.nanoTime() - start) / 1_000_000);
+        }
+        System.out.println("live follow: statement on the watcher's page after " + millis + " ms");
+        assertThat(millis.stream().sorted().toList().get(2)).as("median latency, ms").isLessThan(1000);
+        page.offRequest(seen);
+        assertThat(requests).as("one event stream, no polling of the recording")
+                .filteredOn(u -> u.contains("/console/api/sessions/")).hasSize(2)
+                .anyMatch(u -> u.contains("/follow?after="));
         page.navigate(url + "/console/live");
         row.waitFor(new Locator.WaitForOptions().setTimeout(20_000));
         row.locator("button").click();

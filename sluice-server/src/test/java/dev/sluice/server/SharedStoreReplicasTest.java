@@ -37,6 +37,10 @@ class SharedStoreReplicasTest {
     private static Path configB;
     private static ApprovalsClient apiA;
     private static ApprovalsClient apiB;
+    private static final String SAML_ENTITY = "https://sluice.test/saml";
+    private static final java.net.http.HttpClient BROWSER = java.net.http.HttpClient.newBuilder()
+            .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+    private static SamlTestIdp idp;
     private static final ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
 
     @BeforeAll
@@ -56,6 +60,8 @@ class SharedStoreReplicasTest {
                   signing-key: %s
                 api:
                   auditor-groups: [auditors]
+                console:
+                  public-url: https://sluice.test
                 policies:
                   - name: deletes-need-sre
                     groups: [agents]
@@ -64,7 +70,14 @@ class SharedStoreReplicasTest {
                       tables: [items]
                       approvers: [sre]
                 """.formatted(store.jdbcUrl("sluice"), key);
-        harness = GatewayHarness.start(shared);
+        idp = SamlTestIdp.start(Files.createTempDirectory("sluice-replicas-saml-"), SAML_ENTITY);
+        harness = GatewayHarness.start(oidc -> """
+                  people:
+                    saml:
+                      idp-metadata: %s
+                      entity-id: %s
+                      groups-attribute: groups
+                """.formatted(idp.metadataFile(), SAML_ENTITY), oidc -> shared, false);
         configB = harness.replicaConfig(shared);
         replicaB = Gateway.start(configB, Clock.systemUTC());
         apiA = new ApprovalsClient(harness.gateway().httpPort());
@@ -86,6 +99,104 @@ class SharedStoreReplicasTest {
             harness.close();
         }
         store.close();
+        if (idp != null) {
+            idp.close();
+        }
+    }
+
+    /**
+     * Signs alice in to the console: the sign-in begins on the replica at {@code begin} and the IdP's answer reaches
+     * the one at {@code finish} (both behind the public URL https://sluice.test); her session cookie.
+     */
+    private static String consoleSignIn(String begin, String finish) throws Exception {
+        var begun = BROWSER.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(begin
+                + "/console/login/saml")).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var query = SamlTestIdp.query(java.net.URI.create(begun.headers().firstValue("Location").orElseThrow())
+                .getRawQuery());
+        String signin = begun.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith(
+                "sluice_signin=")).findFirst().orElseThrow().split(";")[0];
+        String requestId = SamlTestIdp.authnRequest(query.get("SAMLRequest")).get("id");
+        String xml = SamlTestIdp.text(idp.response(SamlTestIdp.claims(requestId, "https://sluice.test/console/saml/acs",
+                SAML_ENTITY, "alice", java.util.List.of("auditors")), idp.keys().getPrivate()));
+        String form = "SAMLResponse=" + java.net.URLEncoder.encode(SamlTestIdp.base64(xml),
+                java.nio.charset.StandardCharsets.UTF_8) + "&RelayState=" + java.net.URLEncoder.encode(
+                query.get("RelayState"), java.nio.charset.StandardCharsets.UTF_8);
+        var answer = BROWSER.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(finish
+                + "/console/saml/acs")).header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Cookie", signin).POST(java.net.http.HttpRequest.BodyPublishers.ofString(form)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return answer.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("sluice_console=")
+                && !c.startsWith("sluice_console=;")).findFirst().orElseThrow().split(";")[0];
+    }
+
+    private static java.util.List<String> consoleSessionIds() throws SQLException {
+        java.util.List<String> result = new java.util.ArrayList<>();
+        try (Connection c = DriverManager.getConnection(store.jdbcUrl("sluice"), "sluice_store", "store-pw");
+             Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery("SELECT id FROM console_session")) {
+            while (rows.next()) {
+                result.add(rows.getString(1));
+            }
+        }
+        return result;
+    }
+
+    private static String sha256(String cookie) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
+                cookie.substring(cookie.indexOf('=') + 1).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private static java.net.http.HttpResponse<String> console(String base, String path, String cookie)
+            throws Exception {
+        return BROWSER.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path))
+                .header("Cookie", cookie).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aConsoleSessionMadeOnReplicaAIsValidOnBAndSigningOutOnBEndsItOnBoth() throws Exception {
+        String a = "http://127.0.0.1:" + harness.gateway().httpPort();
+        String b = "http://127.0.0.1:" + replicaB.httpPort();
+        String cookie = consoleSignIn(a, a);
+        assertThat(console(a, "/console/api/me", cookie).body()).contains("\"subject\":\"alice\"");
+        var me = console(b, "/console/api/me", cookie);
+        assertThat(me.statusCode()).as("signed in on B without signing in there").isEqualTo(200);
+        assertThat(me.body()).contains("\"subject\":\"alice\"", "auditors");
+        var page = console(b, "/console/sessions", cookie);
+        java.util.regex.Matcher csrf = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"")
+                .matcher(page.body());
+        assertThat(csrf.find()).isTrue();
+        assertThat(consoleSessionIds()).as("the shared store keeps the cookie's hash, never the cookie")
+                .contains(sha256(cookie)).doesNotContain(cookie.substring(cookie.indexOf('=') + 1));
+
+        var forged = BROWSER.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(b + "/console/logout"))
+                .header("Cookie", cookie).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("csrf=wrong")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).as("no CSRF token, no sign-out").isEqualTo(403);
+        assertThat(console(a, "/console/api/me", cookie).statusCode()).isEqualTo(200);
+
+        var out = BROWSER.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(b + "/console/logout"))
+                .header("Cookie", cookie).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("csrf=" + csrf.group(1))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(out.statusCode()).isEqualTo(302);
+        assertThat(console(b, "/console/api/me", cookie).statusCode()).as("ended on B").isEqualTo(401);
+        assertThat(console(a, "/console/api/me", cookie).statusCode()).as("and on A").isEqualTo(401);
+        assertThat(harness.audit(dev.sluice.core.audit.AuditQuery.all().withKind("console.signout")))
+                .anySatisfy(e -> {
+                    assertThat(e.subject()).isEqualTo("alice");
+                    assertThat(e.details()).containsEntry("method", "saml").containsEntry("reason", "signed-out");
+                });
+        assertThat(consoleSessionIds()).as("deleted from the shared store").doesNotContain(sha256(cookie));
+    }
+
+    @Test
+    void aConsoleSignInBegunOnReplicaAFinishesOnB() throws Exception {
+        String a = "http://127.0.0.1:" + harness.gateway().httpPort();
+        String b = "http://127.0.0.1:" + replicaB.httpPort();
+        String cookie = consoleSignIn(a, b);
+        assertThat(console(a, "/console/api/me", cookie).statusCode()).isEqualTo(200);
+        assertThat(console(b, "/console/api/me", cookie).body()).contains("\"subject\":\"alice\"");
     }
 
     @Test

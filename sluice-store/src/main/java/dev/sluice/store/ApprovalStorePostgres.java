@@ -30,10 +30,15 @@ public final class ApprovalStorePostgres {
      * @throws ApprovalException UNAVAILABLE when the database cannot be reached or migrated
      */
     public static ApprovalStore open(PostgresStoreConfig config) {
+        return new ApprovalTables(calls(config, "sluice-approvals"));
+    }
+
+    /** Calls through a small pool of its own named {@code name}, the schema migrated (other tables use them). */
+    static ApprovalCalls calls(PostgresStoreConfig config, String name) {
         Objects.requireNonNull(config, "config");
         try {
-            return new ApprovalTables(new PoolCalls(config.url(), PostgresPools.open(config, "sluice-approvals",
-                    POOL_SIZE, STATEMENT_TIMEOUT_SECONDS)));
+            return new PoolCalls(config.url(), PostgresPools.open(config, name, POOL_SIZE,
+                    STATEMENT_TIMEOUT_SECONDS));
         } catch (RuntimeException e) {
             throw new ApprovalException(Problem.UNAVAILABLE, "cannot open the approval store " + config.url() + ": "
                     + e.getMessage(), e);

@@ -35,6 +35,11 @@ public final class ApprovalStoreSqlite {
      * @throws ApprovalException UNAVAILABLE when the file cannot be opened or migrated
      */
     public static ApprovalStore open(Path file) {
+        return new ApprovalTables(calls(file));
+    }
+
+    /** Calls on the file's own platform thread, the file created and migrated when needed (other tables use them). */
+    static ApprovalCalls calls(Path file) {
         Objects.requireNonNull(file, "file");
         Path absolute = file.toAbsolutePath();
         try {
@@ -44,7 +49,7 @@ public final class ApprovalStoreSqlite {
             throw new ApprovalException(Problem.UNAVAILABLE, "cannot open the approval store " + absolute + ": "
                     + e.getMessage(), e);
         }
-        return new ApprovalTables(new FileCalls(absolute));
+        return new FileCalls(absolute);
     }
 
     /** One connection, used only by one platform thread; a failed call closes it and the next one reopens. */

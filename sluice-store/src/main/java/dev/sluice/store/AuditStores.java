@@ -66,6 +66,17 @@ public final class AuditStores {
                 .orElseGet(() -> ApprovalStoreSqlite.open(settings.file()));
     }
 
+    /**
+     * The console's browser sessions beside the configured audit trail: shared by every replica on the PostgreSQL
+     * store, or by every instance on the embedded file.
+     *
+     * @throws dev.sluice.core.approval.ApprovalException UNAVAILABLE when it cannot be opened
+     */
+    public static ConsoleSessionStore consoleSessions(AuditSettings settings) {
+        return settings.postgres().map(ConsoleSessionStore::postgres)
+                .orElseGet(() -> ConsoleSessionStore.sqlite(settings.file()));
+    }
+
     /** The public half of the configured signing key (read from its file, which Sluice creates on first start). */
     public static PublicKey publicKey(AuditSettings settings) {
         if (!java.nio.file.Files.exists(settings.signingKey())) {

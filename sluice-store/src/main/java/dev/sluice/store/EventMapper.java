@@ -155,6 +155,13 @@ final class EventMapper {
                 yield new EventFields(e.time().toEpochMilli(), e.kind(), "", "", "[]", "", "",
                         e.accepted() ? ALLOW : "deny", -1, text(e.detail()), StoreJson.write(details));
             }
+            case AuditEvent.PersonSignOut e -> {
+                Map<String, Object> details = sessionDetails(e.ctx());
+                details.put("method", text(e.method()));
+                details.put("reason", text(e.reason()));
+                e.ctx().principal().ifPresent(p -> principalDetails(p, details));
+                yield fields(e, e.ctx(), "", "allow", -1, "", details);
+            }
             case ConfigReloaded e -> {
                 Map<String, Object> details = new TreeMap<>();
                 details.put("source", text(e.source()));

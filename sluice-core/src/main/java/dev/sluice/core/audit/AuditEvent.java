@@ -299,6 +299,21 @@ public sealed interface AuditEvent {
         }
     }
 
+    /**
+     * A person's console session ended: {@code reason} is {@code signed-out} (the person signed out), or
+     * {@code idp-logout} (the identity provider's single logout ended it). The context's principal is the person;
+     * {@code method} is how they had signed in ({@code oidc} or {@code saml}).
+     */
+    record PersonSignOut(Instant time, AuditContext ctx, String method, String reason) implements AuditEvent {
+        public String kind() {
+            return "console.signout";
+        }
+
+        public Optional<AuditContext> context() {
+            return Optional.of(ctx);
+        }
+    }
+
     /** A configuration or policy reload was attempted; {@code problems} lists why it was rejected. */
     record ConfigReloaded(Instant time, String source, boolean accepted, List<String> problems) implements AuditEvent {
         public ConfigReloaded {
