@@ -31,7 +31,7 @@ import dev.sluice.postgres.wire.WireException;
  * {@link RowMaskerCopy} on COPY rows, see {@link #copyRow}). The
  * fuzzer chooses the result's columns (name, table column, type, text or binary format) under a fixed masking plan
  * and then the DataRow payload bytes. Seeds are in
- * {@code src/test/resources/dev/sluice/postgres/RowMaskerFuzzTestInputs/<target>/}.
+ * {@code src/test/resources/dev/sluice/postgres/masking/RowMaskerFuzzTestInputs/<target>/}.
  *
  * <p>The contract: the only exception is {@link MaskingRefusal}; a row that is not a well-formed DataRow of the
  * described width is refused (never relayed) unless the shape passes everything untouched; a rewritten row is a

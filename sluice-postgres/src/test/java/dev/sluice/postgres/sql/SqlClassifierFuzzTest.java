@@ -17,7 +17,7 @@ import dev.sluice.core.policy.SqlCommand;
 /**
  * Jazzer fuzz target for the classifier entry, {@link SqlClassifier#classify} (libpg_query through
  * {@code java.lang.foreign}). Seeds (real statements and known nasty SQL: deep nesting, long {@code 1+1+...} chains,
- * NUL, invalid UTF-8) are in {@code src/test/resources/dev/sluice/postgres/SqlClassifierFuzzTestInputs/classify/}; the
+ * NUL, invalid UTF-8) are in {@code src/test/resources/dev/sluice/postgres/sql/SqlClassifierFuzzTestInputs/classify/}; the
  * mutations use the PostgreSQL keywords of {@code sql.dict} next to it (libpg_query is native code, so the fuzzer
  * cannot learn them from comparisons).
  *
