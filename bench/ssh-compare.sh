@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares SSH direct and through Sluice (recording on) in one run on this machine, with the real OpenSSH client
 # and a throwaway sshd: scp of a file (SIZE_MB, default 1024), a loop of EXECS short `ssh host true` (connection
-# setup, default 200), and interactive echo latency (ECHOES lines through `ssh host cat`, default 200). Prints a
+# setup, default 200), and interactive echo latency (ECHOES lines through `ssh host cat`, default 200), plus the CPU
+# seconds the Sluice process spent on the scp (steadier than wall-clock on a loaded machine). Prints a
 # Markdown table with the ratios (direct time / Sluice time for throughput; Sluice / direct for latency).
 #
 #   bench/ssh-compare.sh
@@ -83,7 +84,7 @@ connections:
       groups: [bench]
 YAML
 export SSHPASS
-SSHPASS=$("$ROOT/bin/sluice" token --config "$WORK/sluice.yaml" --subject bench-agent --groups bench --ttl 2h 2>/dev/null)
+SSHPASS=$(SLUICE_JAVA_OPTS= "$ROOT/bin/sluice" token --config "$WORK/sluice.yaml" --subject bench-agent --groups bench --ttl 2h 2>/dev/null)
 setsid "$ROOT/bin/sluice" serve --config "$WORK/sluice.yaml" > "$WORK/sluice.log" 2>&1 &
 SLUICE_PID=$!
 wait_for_port "$SLUICE_PORT" 60 sluice
@@ -96,9 +97,14 @@ elapsed() { python3 -c "print(round($2 - $1, 3))"; }
 
 head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom > "$WORK/big.bin"
 log "scp of $SIZE_MB MiB"
+# CPU seconds (user + system) a process has used: on a loaded machine the wall-clock ratio moves between runs, the
+# CPU that Sluice spends per byte much less
+cpu() { python3 -c "import os; f=open('/proc/$1/stat').read().rsplit(')',1)[1].split(); print((int(f[11])+int(f[12]))/os.sysconf('SC_CLK_TCK'))"; }
 t0=$(seconds); scp -q "${DIRECT[@]}" -P "$SSHD_PORT" "$WORK/big.bin" "$USER_NAME@127.0.0.1:direct.bin"; t1=$(seconds)
+c0=$(cpu "$SLUICE_PID")
 sshpass -e scp -q "${VIA[@]}" -P "$SLUICE_PORT" "$WORK/big.bin" "bench@127.0.0.1:sluice.bin"; t2=$(seconds)
-SCP_DIRECT=$(elapsed "$t0" "$t1"); SCP_SLUICE=$(elapsed "$t1" "$t2")
+c1=$(cpu "$SLUICE_PID")
+SCP_DIRECT=$(elapsed "$t0" "$t1"); SCP_SLUICE=$(elapsed "$t1" "$t2"); SCP_CPU=$(elapsed "$c0" "$c1")
 cmp "$WORK/big.bin" "$WORK/home/sluice.bin"
 
 log "$EXECS x ssh host true"
@@ -131,6 +137,7 @@ cat <<TABLE
 | measure | direct | through Sluice | ratio |
 |---|---|---|---|
 | scp of $SIZE_MB MiB (s) | $SCP_DIRECT | $SCP_SLUICE | $(ratio "$SCP_DIRECT" "$SCP_SLUICE")× direct throughput |
+| Sluice's CPU for that scp (s, user + system) | – | $SCP_CPU | $(python3 -c "print(round($SCP_CPU * 1024 / $SIZE_MB, 2))") CPU s per GiB |
 | $EXECS × \`ssh host true\` (s) | $EXEC_DIRECT | $EXEC_SLUICE | $(ratio "$EXEC_DIRECT" "$EXEC_SLUICE")× direct rate |
 | echo round trip, median (ms) | $ECHO_DIRECT | $ECHO_SLUICE | $(ratio "$ECHO_SLUICE" "$ECHO_DIRECT")× direct latency |
 TABLE

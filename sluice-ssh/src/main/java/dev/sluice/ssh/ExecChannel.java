@@ -52,6 +52,7 @@ final class ExecChannel extends RelayCommand {
         }
         Instant started = Instant.now();
         CommandOutcome.Exit outcome;
+        java.io.OutputStream[] maskers = new java.io.OutputStream[2];
         try {
             Optional<PtyChannelConfiguration> pty = caller.permitPty() ? pty() : Optional.empty();
             ChannelExec exec = caller.upstream().createExecChannel(line, pty.orElse(null), env);
@@ -63,7 +64,6 @@ final class ExecChannel extends RelayCommand {
             Optional<java.util.function.UnaryOperator<String>> mask = transfer ? Optional.empty()
                     : pty.isPresent() ? masking.sameLengthForCaller(caller.grant())
                     : masking.forCaller(caller.grant());
-            java.io.OutputStream[] maskers = new java.io.OutputStream[2];
             java.io.OutputStream stdout = transfer ? counting(out, caller, true)
                     : new RecordingStream(out, recorder::output, caller.session()::countToClient,
                     Asciicast.MAX_OUTPUT_PER_COMMAND);
@@ -91,6 +91,7 @@ final class ExecChannel extends RelayCommand {
                 }
             }
         } catch (IOException | RuntimeException e) {
+            closeQuietly(java.util.Arrays.asList(maskers));
             caller.session().completed(answer.commandId(), new CommandOutcome.Exit(EXIT_FAILED, "",
                     "not run: " + e.getMessage()), Duration.between(started, Instant.now()));
             throw e;

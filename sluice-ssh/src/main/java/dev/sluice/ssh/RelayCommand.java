@@ -219,6 +219,20 @@ abstract class RelayCommand implements Command {
         upstream.ifPresent(u -> u.close(false));
     }
 
+    /** Closes output filters on a failure path (a masking stream's thread ends with it); nulls are skipped. */
+    static void closeQuietly(List<java.io.OutputStream> streams) {
+        for (java.io.OutputStream stream : streams) {
+            if (stream == null) {
+                continue;
+            }
+            try {
+                stream.close();
+            } catch (IOException e) {
+                // the caller is gone; nothing more to send
+            }
+        }
+    }
+
     static List<String> lines(String text) {
         return new ArrayList<>(List.of(text.split("\n")));
     }

@@ -97,6 +97,7 @@ final class ShellChannel extends RelayCommand {
                 masker.close(); // what waited for the hold
             }
         } catch (IOException | RuntimeException e) {
+            closeQuietly(maskers);
             caller.session().completed(answer.commandId(), new CommandOutcome.Exit(EXIT_FAILED, "",
                     "not run: " + e.getMessage()), Duration.between(started, Instant.now()));
             throw e;

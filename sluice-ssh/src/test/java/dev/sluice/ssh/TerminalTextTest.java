@@ -58,4 +58,28 @@ class TerminalTextTest {
         assertThat(beforeHold).isEqualTo("card **** **** **** ****\r\n");
         assertThat(afterHold).isEqualTo("card **** **** **** ****\r\n$ ");
     }
+
+    @Test
+    void arbitraryBytesKeepTheirLengthAndEveryEscapeByteWhateverTheyHold() {
+        java.util.Random random = new java.util.Random(11);
+        byte[] alphabet = "4242 \u001b[]\u0007\\m;0\r\n\u00ff\u00c3\u00a9x".getBytes(StandardCharsets.ISO_8859_1);
+        for (int round = 0; round < 2000; round++) {
+            byte[] bytes = new byte[random.nextInt(80)];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = alphabet[random.nextInt(alphabet.length)];
+            }
+            byte[] masked = bytes.clone();
+            int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
+
+            TerminalText.mask(masked, from, masked.length, MASK);
+
+            for (int i = 0; i < bytes.length; i++) {
+                if (i < from || bytes[i] == 0x1b) {
+                    assertThat(masked[i]).as("byte %d of round %d", i, round).isEqualTo(bytes[i]);
+                } else if (masked[i] != bytes[i]) {
+                    assertThat(masked[i]).isEqualTo((byte) '*');
+                }
+            }
+        }
+    }
 }

@@ -39,7 +39,8 @@ public final class MaskedReads {
     /** The widened read asked of the server for a client's READ of {@code [offset, offset + length)}. */
     record Window(long offset, int length, long start, int windowLength) {
         static Window of(long offset, int length) {
-            int take = Math.max(0, Math.min(length, MAX_READ));
+            // the length is an unsigned uint32: above 2^31 it reads as negative here, and means "a lot"
+            int take = length < 0 ? MAX_READ : Math.min(length, MAX_READ);
             long start = Math.max(0, offset - MARGIN);
             return new Window(offset, take, start, (int) (offset - start) + take + MARGIN);
         }

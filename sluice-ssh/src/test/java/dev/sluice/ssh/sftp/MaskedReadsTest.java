@@ -82,6 +82,8 @@ class MaskedReadsTest {
         MaskedReads.Window window = MaskedReads.Window.of(Long.MAX_VALUE / 2, Integer.MAX_VALUE);
 
         assertThat(window.windowLength()).isLessThanOrEqualTo(MaskedReads.MAX_READ + 2 * MaskedReads.MARGIN);
-        assertThat(MaskedReads.Window.of(0, -5).length()).isZero();
+        assertThat(MaskedReads.Window.of(0, -5).length()).as("an unsigned length over 2^31").isEqualTo(
+                MaskedReads.MAX_READ);
+        assertThat(MaskedReads.Window.of(0, 0).length()).isZero();
     }
 }
