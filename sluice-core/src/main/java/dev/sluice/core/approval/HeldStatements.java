@@ -118,7 +118,7 @@ final class HeldStatements implements SessionHolds {
             } catch (RuntimeException e) {
                 continue;
             }
-            if (found.isEmpty() || !sameCommand(found.get(), shape)) {
+            if (found.isEmpty() || !sameCommand(found.get(), shape) || !coversTerms(found.get(), held)) {
                 continue;
             }
             ApprovalRequest request = found.get();
@@ -153,6 +153,17 @@ final class HeldStatements implements SessionHolds {
             LOG.warn("approval {}: cannot mark it redeemed: {}", approved.id(), e.getMessage());
             return false;
         }
+    }
+
+    /**
+     * The request was made under the terms that hold the command now: the same rule, at least as many approvals, and
+     * no approver it lacks. A rule made stricter since (more approvals, other approvers) needs a new request.
+     */
+    private boolean coversTerms(ApprovalRequest request, Decision held) {
+        Action.RequireApproval now = terms(held);
+        return request.rule().equals(((Verdict.Hold) held.verdict()).rule())
+                && request.approvalsRequired() >= now.approvalsRequired()
+                && request.approvers().containsAll(now.approvers()) && now.approvers().containsAll(request.approvers());
     }
 
     /** The request is this identity's, on this connection, for this exact command (the index is only a hint). */

@@ -83,7 +83,7 @@ class DeferredHoldTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T08:00:00Z"));
     private final Trail trail = new Trail();
-    private final AtomicReference<GatewayState> state = new AtomicReference<>(state());
+    private final AtomicReference<GatewayState> state = new AtomicReference<>(state(YAML));
     private final Approvals approvals = new Approvals(new MemoryStore(), trail, clock, state::get,
             ApprovalSettings::defaults, () -> URI.create("http://sluice.test"));
     private final SessionService sessions = new SessionService(state::get, trail, clock, approvals, 8);
@@ -168,6 +168,19 @@ class DeferredHoldTest {
         Deferrable late = start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
 
         assertThat(accepted(late).approvalId()).isNotEqualTo(id);
+        assertThat(approvals.find(id).orElseThrow().redeemed()).isFalse();
+    }
+
+    @Test
+    void anApprovalGivenUnderTermsMadeStricterSinceDoesNotCoverTheRetry() {
+        String id = accepted(start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED)).approvalId();
+        approvals.decide(id, approver("carol"), true, "checked");
+        state.set(state(YAML.replace("      respond: accepted", "      respond: accepted\n      approvals-required: 2")));
+
+        Deferrable retry = start(principal("alice")).submit(delete(), () -> DELETE_ONE, NEVER_CALLED);
+
+        assertThat(accepted(retry).approvalId()).isNotEqualTo(id);
+        assertThat(approvals.find(accepted(retry).approvalId()).orElseThrow().approvalsRequired()).isEqualTo(2);
         assertThat(approvals.find(id).orElseThrow().redeemed()).isFalse();
     }
 
@@ -269,8 +282,8 @@ class DeferredHoldTest {
         return new SqlCommand("postgres", kind, kind, Set.of("t"), Set.of(), true, false, 1);
     }
 
-    private static GatewayState state() {
-        SluiceConfig config = ConfigLoader.parse(Path.of("sluice.yaml"), YAML, Map.of());
+    private static GatewayState state(String yaml) {
+        SluiceConfig config = ConfigLoader.parse(Path.of("sluice.yaml"), yaml, Map.of());
         PolicySet policies = PolicySet.parse(List.of(new ConfigRuleSource(config.policies())),
                 Vocabulary.of("postgres", Set.of("SELECT", "DROP", "DELETE"), Map.of()));
         try {
