@@ -104,6 +104,14 @@ final class BrowserSessions {
         store.delete(session.key());
     }
 
+    /** Ends the sessions the identity provider ended (back-channel logout); the ones ended. */
+    java.util.List<BrowserSession> endAtIdp(String method, String issuer, Optional<String> subject,
+                                            Optional<String> idpSession) {
+        return store.deleteAtIdp(method, issuer, subject, idpSession).stream().map(s -> new BrowserSession(s.key(),
+                s.principal(), s.csrf(), s.method(), s.idpSession(), s.created(), s.expires(), s.lastUsed()))
+                .toList();
+    }
+
     int size() {
         return store.size();
     }

@@ -37,6 +37,7 @@ import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
 import com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet;
 import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
 import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
+import com.nimbusds.openid.connect.sdk.validators.LogoutTokenValidator;
 
 import dev.sluice.core.config.ConsoleSettings.PeopleOidc;
 import dev.sluice.core.identity.Principal;
@@ -55,8 +56,19 @@ final class OidcSignIn {
     private final ReentrantLock lock = new ReentrantLock();
     private Optional<Discovered> discovered = Optional.empty();
 
-    private record Discovered(OIDCProviderMetadata metadata, IDTokenValidator validator) {
+    private record Discovered(OIDCProviderMetadata metadata, IDTokenValidator validator,
+                              LogoutTokenValidator logouts) {
     }
+
+    /** A verified sign-in: the person, and the provider's session id ({@code sid}; {@code ""} when none). */
+    record Verified(Principal person, String sid) {
+    }
+
+    /** A verified back-channel logout: whose sessions end (a subject, a provider session, or both). */
+    record Logout(String issuer, Optional<String> subject, Optional<String> sid) {
+    }
+
+    static final int MAX_LOGOUT_TOKEN_CHARS = 16 * 1024;
 
     OidcSignIn(PeopleOidc settings) {
         this.settings = settings;
@@ -103,7 +115,7 @@ final class OidcSignIn {
      *
      * @throws SignInException when the issuer refuses the code or the token does not verify
      */
-    Principal redeem(String code, URI redirect, String nonce, String verifier) {
+    Verified redeem(String code, URI redirect, String nonce, String verifier) {
         Discovered current = discover();
         ClientAuthentication auth = new ClientSecretBasic(new ClientID(settings.clientId()),
                 new Secret(settings.clientSecret().reveal()));
@@ -129,7 +141,28 @@ final class OidcSignIn {
         } catch (BadJOSEException | JOSEException e) {
             throw new SignInException("the ID token did not verify: " + e.getMessage(), e);
         }
-        return principal(claims);
+        String sid = claims.getStringClaim("sid");
+        return new Verified(principal(claims), sid == null || sid.length() > 256 ? "" : sid);
+    }
+
+    /**
+     * Verifies an OIDC back-channel logout token (signature by the issuer's JWKS, issuer, audience the client id,
+     * the back-channel logout event, a {@code sub} or {@code sid}, no {@code nonce}).
+     *
+     * @throws SignInException when it does not verify
+     */
+    Logout logout(String token) {
+        if (token.isEmpty() || token.length() > MAX_LOGOUT_TOKEN_CHARS) {
+            throw new SignInException("no logout token, or one longer than " + MAX_LOGOUT_TOKEN_CHARS + " characters");
+        }
+        Discovered current = discover();
+        try {
+            var claims = current.logouts().validate(com.nimbusds.jwt.JWTParser.parse(token));
+            return new Logout(claims.getIssuer().getValue(), Optional.ofNullable(claims.getSubject())
+                    .map(s -> s.getValue()), Optional.ofNullable(claims.getSessionID()).map(s -> s.getValue()));
+        } catch (java.text.ParseException | BadJOSEException | JOSEException e) {
+            throw new SignInException("the logout token did not verify: " + e.getMessage(), e);
+        }
     }
 
     private Principal principal(IDTokenClaimsSet claims) {
@@ -180,7 +213,8 @@ final class OidcSignIn {
             IDTokenValidator validator = new IDTokenValidator(metadata.getIssuer(),
                     new ClientID(settings.clientId()), JWSAlgorithm.RS256, jwks);
             validator.setMaxClockSkew(60);
-            Discovered result = new Discovered(metadata, validator);
+            Discovered result = new Discovered(metadata, validator, new LogoutTokenValidator(metadata.getIssuer(),
+                    new ClientID(settings.clientId()), JWSAlgorithm.RS256, jwks));
             discovered = Optional.of(result);
             return result;
         } catch (IOException | com.nimbusds.oauth2.sdk.GeneralException | RuntimeException e) {

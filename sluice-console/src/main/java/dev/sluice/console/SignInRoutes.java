@@ -48,6 +48,7 @@ final class SignInRoutes {
         routes.post("/console/saml/acs", this::finishSaml);
         routes.get("/console/saml/metadata", this::samlMetadata);
         routes.post("/console/logout", this::logout);
+        routes.post("/console/oidc/backchannel-logout", this::backchannelLogout);
         routes.get("/console/saml/slo", this::samlLoggedOut);
         routes.post("/console/saml/slo", this::samlLoggedOut);
         routes.get("/console/no-access", this::noAccess);
@@ -135,9 +136,9 @@ final class SignInRoutes {
             return;
         }
         try {
-            Principal person = oidc.get().redeem(ctx.queryParam("code"), redirectUri(), started.get().nonce(),
-                    started.get().secret());
-            signedIn(ctx, person, "oidc", "", started.get().returnTo());
+            OidcSignIn.Verified verified = oidc.get().redeem(ctx.queryParam("code"), redirectUri(),
+                    started.get().nonce(), started.get().secret());
+            signedIn(ctx, verified.person(), "oidc", verified.sid(), started.get().returnTo());
         } catch (SluiceException e) {
             LOG.warn("console OIDC sign-in refused: {}", e.getMessage());
             refused(ctx, "oidc", e.getMessage());
@@ -285,6 +286,48 @@ final class SignInRoutes {
             LOG.warn("signed out of the console, but not of the identity provider: {}", e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * OIDC back-channel logout: the provider posts a signed logout token when the person signs out there (or an
+     * administrator ends their sessions); the console sessions it names end on every replica sharing the store and
+     * each end is audited ({@code console.signout}, reason {@code idp-logout}). No cookie or CSRF token is involved:
+     * the token's signature is the authority. A token that does not verify changes nothing (400).
+     */
+    private void backchannelLogout(Context ctx) {
+        ctx.header("Cache-Control", "no-store");
+        Optional<OidcSignIn> oidc = console.oidc();
+        if (oidc.isEmpty()) {
+            ctx.status(404).json(Map.of("error", "OIDC sign-in is not configured"));
+            return;
+        }
+        OidcSignIn.Logout logout;
+        try {
+            logout = oidc.get().logout(Optional.ofNullable(ctx.formParam("logout_token")).orElse(""));
+        } catch (SluiceException e) {
+            LOG.warn("OIDC back-channel logout refused: {}", e.getMessage());
+            ctx.status(400).json(Map.of("error", "invalid_request"));
+            return;
+        }
+        List<BrowserSession> ended;
+        try {
+            ended = sessions.endAtIdp("oidc", logout.issuer(), logout.subject(), logout.sid());
+        } catch (RuntimeException e) {
+            LOG.error("cannot end console sessions for a back-channel logout", e);
+            ctx.status(503).json(Map.of("error", "temporarily_unavailable"));
+            return;
+        }
+        for (BrowserSession session : ended) {
+            try {
+                console.services().audit().append(new AuditEvent.PersonSignOut(console.services().clock()
+                        .instant(), new AuditContext(new SessionId(""), Optional.of(session.principal()), "",
+                        ctx.ip()), "oidc", "idp-logout"));
+            } catch (RuntimeException e) {
+                LOG.error("cannot record a console sign-out by the identity provider (the session has ended)", e);
+            }
+        }
+        LOG.info("OIDC back-channel logout ended {} console session(s)", ended.size());
+        ctx.status(200);
     }
 
     /**

@@ -103,6 +103,8 @@ class ConsoleKeycloakE2ETest {
                    "secret": "kc-console-secret", "standardFlowEnabled": true, "directAccessGrantsEnabled": false,
                    "redirectUris": ["%1$s/console/oidc/callback"],
                    "attributes": {"pkce.code.challenge.method": "S256",
+                     "backchannel.logout.url": "%1$s/console/oidc/backchannel-logout",
+                     "backchannel.logout.session.required": "true",
                      "post.logout.redirect.uris": "%1$s/console/login?signed-out=1"},
                    "protocolMappers": [{"name": "groups", "protocol": "openid-connect",
                      "protocolMapper": "oidc-group-membership-mapper",
@@ -211,6 +213,56 @@ class ConsoleKeycloakE2ETest {
             page.waitForURL(u -> u.startsWith(keycloak.url()));
             page.waitForLoadState(LoadState.DOMCONTENTLOADED);
             assertThat(page.locator("#password").count()).as("Keycloak's session ended too").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void whenKeycloakEndsThePersonsSessionItsBackChannelLogoutEndsTheConsoleSessionToo() throws Exception {
+        try (BrowserContext context = browser.person()) {
+            Page page = signIn(context, "oidc");
+            assertThat(meStatus(page)).isEqualTo(200);
+            String subject = me(page).path("body").path("subject").asText();
+            keycloak.logoutUser("sluice", "alice");
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+            while (meStatus(page) == 200 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(meStatus(page)).as("signed out by Keycloak's back-channel logout").isEqualTo(401);
+            assertThat(harness.audit(AuditQuery.all().withKind("console.signout"))).anySatisfy(e -> {
+                assertThat(e.subject()).isEqualTo(subject);
+                assertThat(e.details()).containsEntry("method", "oidc").containsEntry("reason", "idp-logout");
+            });
+        }
+    }
+
+    @Test
+    void aForgedBackChannelLogoutTokenEndsNothing() throws Exception {
+        try (BrowserContext context = browser.person()) {
+            Page page = signIn(context, "oidc");
+            String subject = me(page).path("body").path("subject").asText();
+            // the right claims, signed with a key of our own (alg none is refused as well)
+            java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            java.security.KeyPair keys = generator.generateKeyPair();
+            com.nimbusds.jwt.SignedJWT forged = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader
+                    .Builder(com.nimbusds.jose.JWSAlgorithm.RS256).type(new com.nimbusds.jose.JOSEObjectType(
+                    "logout+jwt")).build(), new com.nimbusds.jwt.JWTClaimsSet.Builder()
+                    .issuer(keycloak.url() + "/realms/sluice").audience("sluice-console").subject(subject)
+                    .issueTime(new java.util.Date()).jwtID("forged-1")
+                    .claim("events", java.util.Map.of("http://schemas.openid.net/event/backchannel-logout",
+                            java.util.Map.of())).build());
+            forged.sign(new com.nimbusds.jose.crypto.RSASSASigner(keys.getPrivate()));
+            for (String token : java.util.List.of(forged.serialize(), new com.nimbusds.jwt.PlainJWT(
+                    forged.getJWTClaimsSet()).serialize(), "not-a-jwt")) {
+                var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(url + "/console/oidc/backchannel-logout"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("logout_token="
+                                + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8)))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).isEqualTo(400);
+            }
+            assertThat(meStatus(page)).as("still signed in").isEqualTo(200);
         }
     }
 }

@@ -110,6 +110,23 @@ final class KeycloakIdp implements AutoCloseable {
         }
     }
 
+    /** Ends every session of {@code username} at Keycloak, as an administrator would (back-channel logout follows). */
+    void logoutUser(String realm, String username) throws Exception {
+        String token = adminToken();
+        HttpResponse<String> users = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/admin/realms/" + realm
+                + "/users?exact=true&username=" + URLEncoder.encode(username, StandardCharsets.UTF_8)))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        String id = JSON.readTree(users.body()).path(0).path("id").asText();
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/admin/realms/" + realm
+                + "/users/" + id + "/logout")).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 204) {
+            throw new IllegalStateException("Keycloak did not log " + username + " out: " + response.statusCode());
+        }
+    }
+
     private String adminToken() throws Exception {
         String form = "grant_type=password&client_id=admin-cli&username=" + ADMIN + "&password="
                 + URLEncoder.encode(ADMIN_PASSWORD, StandardCharsets.UTF_8);

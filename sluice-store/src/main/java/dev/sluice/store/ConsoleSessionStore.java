@@ -206,6 +206,49 @@ public final class ConsoleSessionStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Deletes the sessions the identity provider ended: those signed in with {@code method} from {@code issuer},
+     * of {@code subject} and/or in provider session {@code idpSession} (at least one is required). Returns the
+     * sessions deleted by this call.
+     */
+    public List<Stored> deleteAtIdp(String method, String issuer, Optional<String> subject,
+                                    Optional<String> idpSession) {
+        if (subject.isEmpty() && idpSession.isEmpty()) {
+            return List.of();
+        }
+        return calls.call(c -> {
+            String where = " WHERE method = ? AND issuer = ?" + (subject.isPresent() ? " AND subject = ?" : "")
+                    + (idpSession.isPresent() ? " AND idp_session = ?" : "");
+            List<Stored> found = new java.util.ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM console_session" + where)) {
+                int i = 1;
+                s.setString(i++, method);
+                s.setString(i++, issuer);
+                if (subject.isPresent()) {
+                    s.setString(i++, subject.get());
+                }
+                if (idpSession.isPresent()) {
+                    s.setString(i, idpSession.get());
+                }
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        found.add(read(rows));
+                    }
+                }
+            }
+            List<Stored> result = new java.util.ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM console_session WHERE id = ?")) {
+                for (Stored session : found) {
+                    s.setString(1, session.key());
+                    if (s.executeUpdate() == 1) {
+                        result.add(session);
+                    }
+                }
+            }
+            return result;
+        });
+    }
+
     /** Deletes the session; whether there was one. */
     public boolean delete(String key) {
         return calls.call(c -> {
