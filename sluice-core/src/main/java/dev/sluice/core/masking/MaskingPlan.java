@@ -112,17 +112,7 @@ public final class MaskingPlan {
      * can test {@code result == value} and keep the original bytes.
      */
     public String maskText(String value, MaskTally tally) {
-        if (!detectors || value.isEmpty()) {
-            return value;
-        }
-        MaskCounter[] counters = tally.bind(this);
-        String result = value;
-        for (int i = 0; i < maskers.length; i++) {
-            if (maskers[i] != null) {
-                result = maskers[i].mask(result, counters[i]);
-            }
-        }
-        return result;
+        return maskText(value, tally, false);
     }
 
     /**
@@ -132,6 +122,10 @@ public final class MaskingPlan {
      * Returns the same instance when nothing was found.
      */
     public String maskTextSameLength(String value, MaskTally tally) {
+        return maskText(value, tally, true);
+    }
+
+    private String maskText(String value, MaskTally tally, boolean sameLength) {
         if (!detectors || value.isEmpty()) {
             return value;
         }
@@ -139,7 +133,8 @@ public final class MaskingPlan {
         String result = value;
         for (int i = 0; i < maskers.length; i++) {
             if (maskers[i] != null) {
-                result = maskers[i].maskSameLength(result, counters[i]);
+                result = sameLength ? maskers[i].maskSameLength(result, counters[i])
+                        : maskers[i].mask(result, counters[i]);
             }
         }
         return result;

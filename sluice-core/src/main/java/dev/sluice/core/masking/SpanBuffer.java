@@ -48,11 +48,14 @@ final class SpanBuffer implements SpanConsumer {
 
     /**
      * Replaces the merged spans of {@code value}. A merged span is counted once, for the detector of its
-     * first-starting span (the earlier detector in the list on a tie).
+     * first-starting span (the earlier detector in the list on a tie). With {@code sameLength} the value keeps its
+     * UTF-8 byte length: a span becomes the strategy's output when that has the span's byte length ({@code partial}
+     * on ASCII), else each of its letters and digits becomes as many {@code *} as the letter's UTF-8 bytes
+     * (separators kept), and a span never splits a surrogate pair.
      */
-    String rewrite(String value, Strategy strategy, String[] names, MaskCounter counter) {
+    String rewrite(String value, Strategy strategy, String[] names, MaskCounter counter, boolean sameLength) {
         Arrays.sort(spans, 0, size);
-        StringBuilder result = new StringBuilder(value.length() + 16);
+        StringBuilder result = new StringBuilder(value.length() + (sameLength ? 0 : 16));
         int copied = 0;
         int i = 0;
         while (i < size) {
@@ -63,43 +66,20 @@ final class SpanBuffer implements SpanConsumer {
             for (i++; i < size && (int) (spans[i] >>> 32) < end; i++) {
                 end = Math.max(end, ends[(int) spans[i]]);
             }
-            result.append(value, copied, start).append(strategy.apply(value.substring(start, end)));
-            copied = end;
-            counter.increment(names[owner]);
-        }
-        return result.append(value, copied, value.length()).toString();
-    }
-
-    /**
-     * Replaces the merged spans of {@code value} keeping its UTF-8 byte length: a span becomes the strategy's output
-     * when that has the span's byte length ({@code partial} on ASCII), else each of its letters and digits becomes
-     * as many {@code *} as the letter's UTF-8 bytes (separators kept). Counted as {@link #rewrite} counts.
-     */
-    String rewriteSameLength(String value, Strategy strategy, String[] names, MaskCounter counter) {
-        Arrays.sort(spans, 0, size);
-        StringBuilder result = new StringBuilder(value.length());
-        int copied = 0;
-        int i = 0;
-        while (i < size) {
-            int first = (int) spans[i];
-            int start = (int) (spans[i] >>> 32);
-            int end = ends[first];
-            int owner = detectors[first];
-            for (i++; i < size && (int) (spans[i] >>> 32) < end; i++) {
-                end = Math.max(end, ends[(int) spans[i]]);
+            if (sameLength) {
+                // widen to whole code points
+                if (start > 0 && Character.isLowSurrogate(value.charAt(start))) {
+                    start--;
+                }
+                if (end < value.length() && Character.isLowSurrogate(value.charAt(end))) {
+                    end++;
+                }
+                start = Math.max(start, copied);
             }
-            // a span never splits a surrogate pair: widen it to whole code points
-            if (start > 0 && Character.isLowSurrogate(value.charAt(start))) {
-                start--;
-            }
-            if (end < value.length() && Character.isLowSurrogate(value.charAt(end))) {
-                end++;
-            }
-            start = Math.max(start, copied);
             String span = value.substring(start, end);
             String replaced = strategy.apply(span);
             result.append(value, copied, start);
-            if (replaced.equals(span) || utf8Length(replaced) != utf8Length(span)) {
+            if (sameLength && (replaced.equals(span) || utf8Length(replaced) != utf8Length(span))) {
                 span.codePoints().forEach(c -> {
                     if (Character.isLetterOrDigit(c)) {
                         result.repeat('*', utf8Length(Character.toString(c)));

@@ -51,7 +51,7 @@ public final class TextMasker {
         if (spans.size() == 0) {
             return value;
         }
-        return spans.rewrite(value, strategy, names, counter);
+        return spans.rewrite(value, strategy, names, counter, false);
     }
 
     /**
@@ -60,24 +60,19 @@ public final class TextMasker {
      * test {@code result == value} and skip re-encoding.
      */
     public String mask(String value, MaskCounter counter) {
-        SpanBuffer spans = counter.scratch();
-        spans.reset(value.length());
-        for (int i = 0; i < detectors.length; i++) {
-            spans.detector(i);
-            detectors[i].find(value, spans);
-        }
-        if (spans.size() == 0) {
-            return value;
-        }
-        return spans.rewrite(value, strategy, names, counter);
+        return maskSpans(value, counter, false);
     }
 
     /**
      * {@link #mask(String, MaskCounter)} keeping the UTF-8 byte length of {@code value} (for byte-addressed data: a
-     * file read at offsets, a terminal): see {@link SpanBuffer#rewriteSameLength}. Returns the same instance when
-     * nothing is detected.
+     * file read at offsets, a terminal): see {@link SpanBuffer#rewrite}. Returns the same instance when nothing is
+     * detected.
      */
     public String maskSameLength(String value, MaskCounter counter) {
+        return maskSpans(value, counter, true);
+    }
+
+    private String maskSpans(String value, MaskCounter counter, boolean sameLength) {
         SpanBuffer spans = counter.scratch();
         spans.reset(value.length());
         for (int i = 0; i < detectors.length; i++) {
@@ -87,7 +82,7 @@ public final class TextMasker {
         if (spans.size() == 0) {
             return value;
         }
-        return spans.rewriteSameLength(value, strategy, names, counter);
+        return spans.rewrite(value, strategy, names, counter, sameLength);
     }
 
     /** The detectors in the order they run. */
