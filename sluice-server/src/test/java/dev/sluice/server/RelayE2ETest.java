@@ -76,6 +76,13 @@ class RelayE2ETest {
         LOGS.start();
         ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(LOGS);
         network = RelayNetwork.create();
+        CompletableFuture<Void> target = CompletableFuture.runAsync(() -> {
+            try {
+                network.startPostgres();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         harness = GatewayHarness.start("""
                   - name: billing
                     via: dc-east
@@ -94,6 +101,7 @@ class RelayE2ETest {
                 api:
                   auditor-groups: [auditors]
                 """.formatted(network.gatewayHost()));
+        target.join();
         tokenA = cli("relay", "token", "--config", harness.configFile().toString(), "--group", "dc-east",
                 "--ttl", "10m").strip();
         String tokenB = cli("relay", "token", "--config", harness.configFile().toString(), "--group", "dc-east")
