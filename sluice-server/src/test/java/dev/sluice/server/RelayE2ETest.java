@@ -223,9 +223,9 @@ class RelayE2ETest {
 
         assertThat(result.exitCode()).isNotZero();
         assertThat(result.stderr()).contains("does not serve connection \"secrets\"");
-        assertThat(harness.audit(AuditQuery.all().withKind("session.end"))).filteredOn(r -> r.connection()
-                .equals("secrets")).singleElement().satisfies(r -> assertThat(String.valueOf(r.details()
-                .get("reason"))).contains("does not serve connection \"secrets\""));
+        Eventually.await(WAIT, () -> assertThat(harness.audit(AuditQuery.all().withKind("session.end")))
+                .filteredOn(r -> r.connection().equals("secrets")).singleElement().satisfies(r -> assertThat(
+                        String.valueOf(r.details().get("reason"))).contains("does not serve connection \"secrets\"")));
         assertThat(harness.audit(AuditQuery.all().withKind("command"))).filteredOn(r -> r.connection()
                 .equals("secrets")).isEmpty();
     }
@@ -400,24 +400,39 @@ class RelayE2ETest {
             String killed = harness.gateway().relays().stream().filter(r -> r.group().equals("dc-east"))
                     .findFirst().orElseThrow().id();
             Process victim = network.relayLog(relayA).contains(killed) ? processA : processB;
+            // every client is waiting for an answer when the relay dies: each reads what the gateway tells it
+            List<CompletableFuture<Integer>> running = new ArrayList<>();
+            for (Connection connection : connections) {
+                running.add(CompletableFuture.supplyAsync(() -> {
+                    try (Statement statement = connection.createStatement();
+                         var rows = statement.executeQuery("SELECT count(*) FROM invoices, pg_sleep(3)")) {
+                        rows.next();
+                        return rows.getInt(1);
+                    } catch (SQLException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }));
+            }
+            Thread.sleep(700);
 
             victim.destroyForcibly().waitFor();
 
-            List<SQLException> failures = new ArrayList<>();
+            List<Throwable> failures = new ArrayList<>();
             int survivors = 0;
-            for (Connection connection : connections) {
-                try (Statement statement = connection.createStatement();
-                     var rows = statement.executeQuery("SELECT count(*) FROM invoices")) {
-                    rows.next();
-                    assertThat(rows.getInt(1)).isEqualTo(2);
+            for (CompletableFuture<Integer> query : running) {
+                try {
+                    assertThat(query.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(2);
                     survivors++;
-                } catch (SQLException e) {
-                    failures.add(e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failures.add(e.getCause());
                 }
             }
             assertThat(survivors).as("the other relay's sessions go on").isEqualTo(2);
-            assertThat(failures).hasSize(2).allSatisfy(e -> assertThat(e.getMessage())
-                    .contains("relay " + killed));
+            assertThat(failures).as("the dead relay's sessions end with a protocol-native error naming it")
+                    .hasSize(2).allSatisfy(e -> assertThat(e).isInstanceOfSatisfying(SQLException.class, sql -> {
+                        assertThat(sql.getSQLState()).isEqualTo("57P01");
+                        assertThat(sql.getMessage()).contains("relay " + killed + " (group dc-east) lost");
+                    }));
             try (Connection next = jdbc("billing"); Statement statement = next.createStatement();
                  var rows = statement.executeQuery("SELECT sum(amount) FROM invoices")) {
                 rows.next();
