@@ -164,6 +164,30 @@ class RelayTransportTest {
         }
     }
 
+    @Test
+    void aRelayConfigMistakeIsNamedAtItsLineAndNoPasswordIsShown() throws IOException {
+        Path file = dir.resolve("broken.yaml");
+        Files.writeString(file, """
+                gateway: https://127.0.0.1:notaport
+                group: DC East
+                colour: blue
+                targets:
+                  - connection: orders
+                    address: 10.0.0.7:5432
+                    password: hunter2-secret
+                """);
+
+        assertThatThrownBy(() -> RelayConfig.load(file)).isInstanceOfSatisfying(
+                dev.sluice.core.config.ConfigException.class, e -> assertThat(e.problems().stream()
+                        .map(Object::toString).toList())
+                        .anySatisfy(p -> assertThat(p).startsWith(file + ":1: gateway:"))
+                        .anySatisfy(p -> assertThat(p).startsWith(file + ":2: group: invalid relay group"))
+                        .anySatisfy(p -> assertThat(p).startsWith(file + ":3: colour: unknown key 'colour'"))
+                        .anySatisfy(p -> assertThat(p).startsWith(file + ":5: targets[0]: missing required key "
+                                + "'user'"))
+                        .allSatisfy(p -> assertThat(p).doesNotContain("hunter2-secret")));
+    }
+
     /** A list-backed audit log: what the hub records. */
     private static final class ListLog implements AuditLog {
         @Override
