@@ -188,6 +188,45 @@ class RelayTransportTest {
                         .allSatisfy(p -> assertThat(p).doesNotContain("hunter2-secret")));
     }
 
+    @Test
+    void aRelayRenewsItsCertificateBeforeItExpiresAndStaysConnected() throws Exception {
+        RelayRegistry shortLived = RelayRegistry.open(dir.resolve("short-gateway"), Clock.systemUTC());
+        try (RelayHub quick = RelayHub.start(new RelaysConfig(new HostPort("127.0.0.1", 0), Duration.ofSeconds(6),
+                Duration.ofMillis(300), Duration.ofSeconds(5)), shortLived, new ListLog(), Clock.systemUTC(),
+                (session, reason) -> { })) {
+            Path file = dir.resolve("renewing.yaml");
+            Files.writeString(file, """
+                    gateway: 127.0.0.1:%d
+                    group: dc-renew
+                    data-dir: ./renewing-data
+                    heartbeat: 300ms
+                    targets: []
+                    """.formatted(quick.port()));
+            RelayConfig config = RelayConfig.load(file);
+            String id = RelayAgent.enroll(config, shortLived.newToken("dc-renew", Duration.ofMinutes(1)));
+            java.security.cert.X509Certificate first = new RelayIdentity(config.dataDir()).certificate();
+            try (RelayAgent agent = RelayAgent.start(config)) {
+                assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (!new RelayIdentity(config.dataDir()).certificate().getNotAfter().after(first.getNotAfter())
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(new RelayIdentity(config.dataDir()).certificate().getNotAfter())
+                        .as("renewed when a third of its lifetime was left").isAfter(first.getNotAfter());
+                while (!quick.list().stream().map(RelayStatus::id).toList().contains(id)
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(quick.list()).as("reconnected with the new certificate").extracting(RelayStatus::id)
+                        .contains(id);
+                assertThat(RelayCa.identity(new RelayIdentity(config.dataDir()).certificate()))
+                        .contains(new RelayCa.Identity(id, "dc-renew"));
+            }
+        }
+    }
+
     /** A list-backed audit log: what the hub records. */
     private static final class ListLog implements AuditLog {
         @Override
