@@ -227,6 +227,51 @@ class RelayTransportTest {
         }
     }
 
+    @Test
+    void whenTheGatewayDisappearsTheRelayClosesItsTargetConnections() throws Exception {
+        RelayRegistry other = RelayRegistry.open(dir.resolve("vanishing-gateway"), Clock.systemUTC());
+        java.util.concurrent.CompletableFuture<Integer> targetSaw = new java.util.concurrent.CompletableFuture<>();
+        try (java.net.ServerSocket target = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket socket = target.accept()) {
+                    targetSaw.complete(socket.getInputStream().read());
+                } catch (IOException e) {
+                    targetSaw.complete(-2);
+                }
+            });
+            RelayHub vanishing = RelayHub.start(new RelaysConfig(new HostPort("127.0.0.1", 0), Duration.ofDays(1),
+                    Duration.ofMillis(300), Duration.ofSeconds(5)), other, new ListLog(), Clock.systemUTC(),
+                    (session, reason) -> { });
+            Path file = dir.resolve("orphan.yaml");
+            Files.writeString(file, """
+                    gateway: 127.0.0.1:%d
+                    group: dc-orphan
+                    data-dir: ./orphan-data
+                    heartbeat: 300ms
+                    targets:
+                      - connection: sink
+                        address: 127.0.0.1:%d
+                        user: app
+                    """.formatted(vanishing.port(), target.getLocalPort()));
+            RelayConfig config = RelayConfig.load(file);
+            RelayAgent.enroll(config, other.newToken("dc-orphan", Duration.ofMinutes(1)));
+            try (RelayAgent agent = RelayAgent.start(config)) {
+                assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+                java.net.Socket tunnel = vanishing.open("dc-orphan", "sink", "s-3", "cancel", java.util.Map.of());
+                tunnel.getOutputStream().write(new byte[0]);
+
+                vanishing.close();
+
+                assertThat(targetSaw.get(20, java.util.concurrent.TimeUnit.SECONDS))
+                        .as("the target's connection ended (end of stream or reset), nothing left hanging")
+                        .isIn(-1, -2);
+                assertThatThrownBy(() -> tunnel.getInputStream().read()).as("the gateway's side ends with why")
+                        .hasMessageContaining("the gateway is shutting down");
+            }
+        }
+    }
+
     /** A list-backed audit log: what the hub records. */
     private static final class ListLog implements AuditLog {
         @Override
