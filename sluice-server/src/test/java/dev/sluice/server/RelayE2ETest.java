@@ -397,6 +397,10 @@ class RelayE2ETest {
                     "Bearer " + harness.token("auditor-1", "auditors")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(listed.statusCode()).isEqualTo(200);
             assertThat(listed.body()).contains("\"group\":\"dc-east\"", "\"sessions\":2", "\"healthy\":true");
+            String cliList = cli("relays", "--url", "http://127.0.0.1:" + harness.gateway().httpPort(), "--token",
+                    harness.token("auditor-1", "auditors"));
+            assertThat(cliList.lines().toList()).as("sluice relays").hasSize(2)
+                    .allSatisfy(line -> assertThat(line).contains("group dc-east", "healthy", "2 sessions"));
             String killed = harness.gateway().relays().stream().filter(r -> r.group().equals("dc-east"))
                     .findFirst().orElseThrow().id();
             Process victim = network.relayLog(relayA).contains(killed) ? processA : processB;
