@@ -35,6 +35,7 @@ final class ByteTunnel {
     private Runnable cancel = () -> { };
     private volatile int timeoutMillis;
     private volatile boolean closed;
+    private volatile boolean ended;
     private boolean outputDone;
     private final java.util.concurrent.atomic.AtomicReference<String> broken =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -111,7 +112,8 @@ final class ByteTunnel {
      * {@link IOException} with this reason once it has read what came.
      */
     void fail(String reason) {
-        if (!closed && broken.compareAndSet(null, reason)) {
+        // after the peer's end-of-stream the connection ends anyway: a cancel then is no break
+        if (!closed && !ended && broken.compareAndSet(null, reason)) {
             runHook(onBroken, reason);
         }
         inbound.add(new End(reason));
@@ -137,6 +139,7 @@ final class ByteTunnel {
 
     /** The peer finished sending: the reader gets end-of-stream once it has read what came. */
     void completed() {
+        ended = true;
         inbound.add(new End(""));
     }
 
@@ -182,6 +185,27 @@ final class ByteTunnel {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Ends the stream normally, after {@link #shutdownOutput}: a client completes its side (what it sent, including
+     * the in-band end-of-stream, still arrives; a cancel could discard it), the reader gets end-of-stream.
+     */
+    void finish() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            ready.signalAll();
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            // already finished
+        } finally {
+            lock.unlock();
+        }
+        inbound.add(new End(""));
     }
 
     /** Aborts the stream both ways; a blocked reader or writer returns with an {@link IOException}. */

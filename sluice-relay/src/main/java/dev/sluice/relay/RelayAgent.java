@@ -420,7 +420,10 @@ public final class RelayAgent implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            closeAll.run();
+            // both directions ended: complete the stream (a cancel could overtake the end-of-stream just sent)
+            tunnel.finish();
+            closeQuietly(upstream);
+            closeQuietly(socket);
         });
     }
 

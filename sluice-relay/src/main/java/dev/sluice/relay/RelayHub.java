@@ -358,7 +358,7 @@ public final class RelayHub implements AutoCloseable {
             relay.refuse(reason);
         }
         record(new AuditEvent.RelayEvent(clock.instant(), relay.welcomed ? "disconnect" : "connect",
-                relay.identity.relayId(), relay.identity.group(), !relay.welcomed ? false : true, reason));
+                relay.identity.relayId(), relay.identity.group(), relay.welcomed, reason));
         LOG.info("relay {} (group {}) {}: {}", relay.identity.relayId(), relay.identity.group(),
                 relay.welcomed ? "disconnected" : "refused", reason);
     }

@@ -164,6 +164,114 @@ class RelayTransportTest {
         }
     }
 
+    @Test
+    void aRelayConfigMistakeIsNamedAtItsLineAndNoPasswordIsShown() throws IOException {
+        Path file = dir.resolve("broken.yaml");
+        Files.writeString(file, """
+                gateway: https://127.0.0.1:notaport
+                group: DC East
+                colour: blue
+                targets:
+                  - connection: orders
+                    address: 10.0.0.7:5432
+                    password: hunter2-secret
+                """);
+
+        assertThatThrownBy(() -> RelayConfig.load(file)).isInstanceOfSatisfying(
+                dev.sluice.core.config.ConfigException.class, e -> assertThat(e.problems().stream()
+                        .map(Object::toString).toList())
+                        .anySatisfy(p -> assertThat(p).startsWith(file + ":1: gateway:"))
+                        .anySatisfy(p -> assertThat(p).startsWith(file + ":2: group: invalid relay group"))
+                        .anySatisfy(p -> assertThat(p).startsWith(file + ":3: colour: unknown key 'colour'"))
+                        .anySatisfy(p -> assertThat(p).startsWith(file + ":5: targets[0]: missing required key "
+                                + "'user'"))
+                        .allSatisfy(p -> assertThat(p).doesNotContain("hunter2-secret")));
+    }
+
+    @Test
+    void aRelayRenewsItsCertificateBeforeItExpiresAndStaysConnected() throws Exception {
+        RelayRegistry shortLived = RelayRegistry.open(dir.resolve("short-gateway"), Clock.systemUTC());
+        try (RelayHub quick = RelayHub.start(new RelaysConfig(new HostPort("127.0.0.1", 0), Duration.ofSeconds(6),
+                Duration.ofMillis(300), Duration.ofSeconds(5)), shortLived, new ListLog(), Clock.systemUTC(),
+                (session, reason) -> { })) {
+            Path file = dir.resolve("renewing.yaml");
+            Files.writeString(file, """
+                    gateway: 127.0.0.1:%d
+                    group: dc-renew
+                    data-dir: ./renewing-data
+                    heartbeat: 300ms
+                    targets: []
+                    """.formatted(quick.port()));
+            RelayConfig config = RelayConfig.load(file);
+            String id = RelayAgent.enroll(config, shortLived.newToken("dc-renew", Duration.ofMinutes(1)));
+            java.security.cert.X509Certificate first = new RelayIdentity(config.dataDir()).certificate();
+            try (RelayAgent agent = RelayAgent.start(config)) {
+                assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (!new RelayIdentity(config.dataDir()).certificate().getNotAfter().after(first.getNotAfter())
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(new RelayIdentity(config.dataDir()).certificate().getNotAfter())
+                        .as("renewed when a third of its lifetime was left").isAfter(first.getNotAfter());
+                while (!quick.list().stream().map(RelayStatus::id).toList().contains(id)
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(quick.list()).as("reconnected with the new certificate").extracting(RelayStatus::id)
+                        .contains(id);
+                assertThat(RelayCa.identity(new RelayIdentity(config.dataDir()).certificate()))
+                        .contains(new RelayCa.Identity(id, "dc-renew"));
+            }
+        }
+    }
+
+    @Test
+    void whenTheGatewayDisappearsTheRelayClosesItsTargetConnections() throws Exception {
+        RelayRegistry other = RelayRegistry.open(dir.resolve("vanishing-gateway"), Clock.systemUTC());
+        java.util.concurrent.CompletableFuture<Integer> targetSaw = new java.util.concurrent.CompletableFuture<>();
+        try (java.net.ServerSocket target = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket socket = target.accept()) {
+                    targetSaw.complete(socket.getInputStream().read());
+                } catch (IOException e) {
+                    targetSaw.complete(-2);
+                }
+            });
+            RelayHub vanishing = RelayHub.start(new RelaysConfig(new HostPort("127.0.0.1", 0), Duration.ofDays(1),
+                    Duration.ofMillis(300), Duration.ofSeconds(5)), other, new ListLog(), Clock.systemUTC(),
+                    (session, reason) -> { });
+            Path file = dir.resolve("orphan.yaml");
+            Files.writeString(file, """
+                    gateway: 127.0.0.1:%d
+                    group: dc-orphan
+                    data-dir: ./orphan-data
+                    heartbeat: 300ms
+                    targets:
+                      - connection: sink
+                        address: 127.0.0.1:%d
+                        user: app
+                    """.formatted(vanishing.port(), target.getLocalPort()));
+            RelayConfig config = RelayConfig.load(file);
+            RelayAgent.enroll(config, other.newToken("dc-orphan", Duration.ofMinutes(1)));
+            try (RelayAgent agent = RelayAgent.start(config)) {
+                assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+                java.net.Socket tunnel = vanishing.open("dc-orphan", "sink", "s-3", "cancel", java.util.Map.of());
+                tunnel.getOutputStream().write(new byte[0]);
+
+                vanishing.close();
+
+                assertThat(targetSaw.get(20, java.util.concurrent.TimeUnit.SECONDS))
+                        .as("the target's connection ended (end of stream or reset), nothing left hanging")
+                        .isIn(-1, -2);
+                assertThatThrownBy(() -> tunnel.getInputStream().read()).as("the gateway's side ends with why")
+                        .hasMessageContaining("the gateway is shutting down");
+            }
+        }
+    }
+
     /** A list-backed audit log: what the hub records. */
     private static final class ListLog implements AuditLog {
         @Override

@@ -159,6 +159,12 @@ public final class Gateway implements AutoCloseable {
     private void registerGauges() {
         metrics.gauge("sluice.audit.queue.depth", "audit events queued for the store's writer", audit::queueDepth);
         metrics.gauge("sluice.draining", "1 while the gateway drains", () -> sessions.draining() ? 1 : 0);
+        if (relays.isPresent()) {
+            metrics.gauge("sluice.relays.healthy", "relays connected with a recent heartbeat",
+                    () -> relays().stream().filter(RelayStatus::healthy).count());
+            metrics.gauge("sluice.relays.sessions", "sessions carried by relays",
+                    () -> relays().stream().mapToInt(RelayStatus::sessions).sum());
+        }
         metrics.gauge("sluice.ready", "1 while /readyz answers 200", () -> readinessProblems().isEmpty() ? 1 : 0);
         for (ExportStatus sink : evidence.exports()) {
             String name = sink.name();

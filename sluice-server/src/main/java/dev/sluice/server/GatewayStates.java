@@ -67,6 +67,7 @@ final class GatewayStates {
         ConfigProblems sectionProblems = new ConfigProblems();
         EvidenceConfig evidence = EvidenceConfig.bind(config, sectionProblems);
         ApprovalSettings approvals = ApprovalSettings.bind(config, System.getenv(), sectionProblems);
+        dev.sluice.relay.RelaysConfig.of(config, sectionProblems); // checked here too, so `sluice check` reports it
         List<ConfigProblem> problems = new ArrayList<>(sectionProblems.list());
         problems.addAll(OpsConfig.problems(config));
         for (Path file : policyFiles(config)) {

@@ -76,6 +76,13 @@ class RelayE2ETest {
         LOGS.start();
         ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(LOGS);
         network = RelayNetwork.create();
+        CompletableFuture<Void> target = CompletableFuture.runAsync(() -> {
+            try {
+                network.startPostgres();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         harness = GatewayHarness.start("""
                   - name: billing
                     via: dc-east
@@ -94,6 +101,7 @@ class RelayE2ETest {
                 api:
                   auditor-groups: [auditors]
                 """.formatted(network.gatewayHost()));
+        target.join();
         tokenA = cli("relay", "token", "--config", harness.configFile().toString(), "--group", "dc-east",
                 "--ttl", "10m").strip();
         String tokenB = cli("relay", "token", "--config", harness.configFile().toString(), "--group", "dc-east")
@@ -215,9 +223,9 @@ class RelayE2ETest {
 
         assertThat(result.exitCode()).isNotZero();
         assertThat(result.stderr()).contains("does not serve connection \"secrets\"");
-        assertThat(harness.audit(AuditQuery.all().withKind("session.end"))).filteredOn(r -> r.connection()
-                .equals("secrets")).singleElement().satisfies(r -> assertThat(String.valueOf(r.details()
-                .get("reason"))).contains("does not serve connection \"secrets\""));
+        Eventually.await(WAIT, () -> assertThat(harness.audit(AuditQuery.all().withKind("session.end")))
+                .filteredOn(r -> r.connection().equals("secrets")).singleElement().satisfies(r -> assertThat(
+                        String.valueOf(r.details().get("reason"))).contains("does not serve connection \"secrets\"")));
         assertThat(harness.audit(AuditQuery.all().withKind("command"))).filteredOn(r -> r.connection()
                 .equals("secrets")).isEmpty();
     }
@@ -389,27 +397,46 @@ class RelayE2ETest {
                     "Bearer " + harness.token("auditor-1", "auditors")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(listed.statusCode()).isEqualTo(200);
             assertThat(listed.body()).contains("\"group\":\"dc-east\"", "\"sessions\":2", "\"healthy\":true");
+            String cliList = cli("relays", "--url", "http://127.0.0.1:" + harness.gateway().httpPort(), "--token",
+                    harness.token("auditor-1", "auditors"));
+            assertThat(cliList.lines().toList()).as("sluice relays").hasSize(2)
+                    .allSatisfy(line -> assertThat(line).contains("group dc-east", "healthy", "2 sessions"));
             String killed = harness.gateway().relays().stream().filter(r -> r.group().equals("dc-east"))
                     .findFirst().orElseThrow().id();
             Process victim = network.relayLog(relayA).contains(killed) ? processA : processB;
+            // every client is waiting for an answer when the relay dies: each reads what the gateway tells it
+            List<CompletableFuture<Integer>> running = new ArrayList<>();
+            for (Connection connection : connections) {
+                running.add(CompletableFuture.supplyAsync(() -> {
+                    try (Statement statement = connection.createStatement();
+                         var rows = statement.executeQuery("SELECT count(*) FROM invoices, pg_sleep(3)")) {
+                        rows.next();
+                        return rows.getInt(1);
+                    } catch (SQLException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }));
+            }
+            Thread.sleep(700);
 
             victim.destroyForcibly().waitFor();
 
-            List<SQLException> failures = new ArrayList<>();
+            List<Throwable> failures = new ArrayList<>();
             int survivors = 0;
-            for (Connection connection : connections) {
-                try (Statement statement = connection.createStatement();
-                     var rows = statement.executeQuery("SELECT count(*) FROM invoices")) {
-                    rows.next();
-                    assertThat(rows.getInt(1)).isEqualTo(2);
+            for (CompletableFuture<Integer> query : running) {
+                try {
+                    assertThat(query.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(2);
                     survivors++;
-                } catch (SQLException e) {
-                    failures.add(e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failures.add(e.getCause());
                 }
             }
             assertThat(survivors).as("the other relay's sessions go on").isEqualTo(2);
-            assertThat(failures).hasSize(2).allSatisfy(e -> assertThat(e.getMessage())
-                    .contains("relay " + killed));
+            assertThat(failures).as("the dead relay's sessions end with a protocol-native error naming it")
+                    .hasSize(2).allSatisfy(e -> assertThat(e).isInstanceOfSatisfying(SQLException.class, sql -> {
+                        assertThat(sql.getSQLState()).isEqualTo("57P01");
+                        assertThat(sql.getMessage()).contains("relay " + killed + " (group dc-east) lost");
+                    }));
             try (Connection next = jdbc("billing"); Statement statement = next.createStatement();
                  var rows = statement.executeQuery("SELECT sum(amount) FROM invoices")) {
                 rows.next();

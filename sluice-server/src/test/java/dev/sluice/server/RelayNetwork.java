@@ -69,16 +69,11 @@ final class RelayNetwork implements AutoCloseable {
                     + "); falling back to loopback: every assertion but the routing one runs");
             result = new RelayNetwork(dir, Optional.empty(), "127.0.0.1", "127.0.0.1", FreePort.find());
         }
-        try {
-            result.startPostgres();
-        } catch (RuntimeException | IOException e) {
-            result.close();
-            throw e;
-        }
         return result;
     }
 
-    private void startPostgres() throws IOException {
+    /** Starts the target PostgreSQL in the namespace (a few seconds: run it beside the gateway's start). */
+    void startPostgres() throws IOException {
         Files.createDirectories(dir.resolve("sock"));
         ok("chown", "-R", "postgres", dir.toString());
         ok("runuser", "-u", "postgres", "--", BIN.resolve("initdb").toString(), "-D", dir.resolve("data").toString(),

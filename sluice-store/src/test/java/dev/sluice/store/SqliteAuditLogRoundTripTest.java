@@ -141,6 +141,15 @@ class SqliteAuditLogRoundTripTest {
     }
 
     @Test
+    void storesARelayEventWithItsIdGroupAndVerdict() {
+        AuditRecord refused = roundTrip(new AuditEvent.RelayEvent(T, "connect", "r-1a2b", "dc-east", false,
+                "relay r-1a2b was revoked"));
+
+        assertThat(refused).isEqualTo(new AuditRecord(1, T, "relay.connect", "", "", List.of(), "", "", "deny", -1,
+                "relay r-1a2b was revoked", Map.of("relay_id", "r-1a2b", "group", "dc-east", "accepted", false)));
+    }
+
+    @Test
     void storesNullTextAsEmpty() {
         AuditRecord record = roundTrip(new AuditEvent.SessionStarted(T, ctx, "postgres", null, null));
 
