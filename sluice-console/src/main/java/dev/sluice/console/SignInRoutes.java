@@ -312,6 +312,11 @@ final class SignInRoutes {
         List<BrowserSession> ended;
         try {
             ended = sessions.endAtIdp("oidc", logout.issuer(), logout.subject(), logout.sid());
+            if (ended.isEmpty() && logout.subject().isPresent() && logout.sid().isPresent()) {
+                // Fail safe: the IdP says this person's session ended, but no console session carries its sid (an
+                // IdP session renewed or re-keyed since sign-in): end every console session of the person instead.
+                ended = sessions.endAtIdp("oidc", logout.issuer(), logout.subject(), Optional.empty());
+            }
         } catch (RuntimeException e) {
             LOG.error("cannot end console sessions for a back-channel logout", e);
             ctx.status(503).json(Map.of("error", "temporarily_unavailable"));

@@ -99,8 +99,9 @@ class SshExecE2ETest {
 
         assertThat(result.exitCode()).as(result.stderr()).isEqualTo(3);
         assertThat(result.stdout()).isEqualTo(harness.sshd().user() + "\nPIPED STDIN\n");
-        assertThat(audit("alice")).extracting(AuditRecord::kind).contains("session.start", "command",
-                "command.result", "session.end");
+        // the client may see the exit status before Sluice has written the session's end
+        Eventually.await(Duration.ofSeconds(10), () -> assertThat(audit("alice"))
+                .extracting(AuditRecord::kind).contains("session.start", "command", "command.result", "session.end"));
         assertThat(audit("alice")).filteredOn(r -> r.kind().equals("command.result")).anySatisfy(r ->
                 assertThat(r.details().toString()).contains("exit 3"));
     }
