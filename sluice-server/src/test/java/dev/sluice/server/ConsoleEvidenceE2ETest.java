@@ -163,9 +163,10 @@ class ConsoleEvidenceE2ETest {
         page.fill("#filter input[name=subject]", "agent-replay");
         page.fill("#filter input[name=kind]", "command");
         page.click("#filter button[type=submit]");
-        page.waitForSelector("#events tbody tr td a");
-        List<String> rows = page.locator("#events tbody tr").allTextContents();
-        assertThat(rows).hasSize(3).allMatch(r -> r.contains("agent-replay") && r.contains("command"));
+        // the unfiltered trail shows first: wait for the filtered page to replace it
+        dev.sluice.testing.Eventually.await(java.time.Duration.ofSeconds(15), () ->
+                assertThat(page.locator("#events tbody tr").allTextContents()).hasSize(3)
+                        .allMatch(r -> r.contains("agent-replay") && r.contains("command")));
         page.click("#verify");
         page.waitForSelector("#chain .badge.ok");
         assertThat(page.locator("#chain").textContent()).contains("chain intact");

@@ -72,8 +72,8 @@ class ConsoleKeycloakE2ETest {
     }
 
     /**
-     * Realm {@code sluice}: groups auditors and sre, user alice in both (profile complete, so no page asks for
-     * more), a SAML client whose entity id is Sluice's, signing responses and assertions with RSA-SHA256 and
+     * Realm {@code sluice}: groups auditors and sre, user alice in both and bob in auditors (profiles complete, so
+     * no page asks for more), a SAML client whose entity id is Sluice's, signing responses and assertions with RSA-SHA256 and
      * sending the groups as the {@code groups} attribute, with its single logout back to the console; and a
      * confidential OIDC client with PKCE S256 and a {@code groups} claim.
      */
@@ -83,7 +83,10 @@ class ConsoleKeycloakE2ETest {
                  "groups": [{"name": "auditors"}, {"name": "sre"}],
                  "users": [{"username": "alice", "enabled": true, "email": "alice@example.test", "emailVerified": true,
                    "firstName": "Alice", "lastName": "Example", "groups": ["/auditors", "/sre"],
-                   "credentials": [{"type": "password", "value": "alice-pw", "temporary": false}]}],
+                   "credentials": [{"type": "password", "value": "alice-pw", "temporary": false}]},
+                  {"username": "bob", "enabled": true, "email": "bob@example.test", "emailVerified": true,
+                   "firstName": "Bob", "lastName": "Example", "groups": ["/auditors"],
+                   "credentials": [{"type": "password", "value": "bob-pw", "temporary": false}]}],
                  "clients": [
                   {"clientId": "%2$s", "protocol": "saml", "enabled": true, "frontchannelLogout": true,
                    "redirectUris": ["%1$s/*"],
@@ -119,6 +122,10 @@ class ConsoleKeycloakE2ETest {
     }
 
     private static Page signIn(BrowserContext context, String method, boolean screenshot) {
+        return signIn(context, method, screenshot, "alice");
+    }
+
+    private static Page signIn(BrowserContext context, String method, boolean screenshot, String user) {
         Page page = context.newPage();
         page.navigate(url + "/console/");
         page.click("a[href^='/console/login/" + method + "']");
@@ -127,8 +134,8 @@ class ConsoleKeycloakE2ETest {
         if (screenshot) {
             ConsoleBrowser.screenshot(page, "keycloak-login");
         }
-        page.fill("#username", "alice");
-        page.fill("#password", "alice-pw");
+        page.fill("#username", user);
+        page.fill("#password", user + "-pw");
         page.click("#kc-login");
         page.waitForURL(u -> u.startsWith(url + "/console/"));
         page.waitForSelector(".who .person");
@@ -219,10 +226,11 @@ class ConsoleKeycloakE2ETest {
     @Test
     void whenKeycloakEndsThePersonsSessionItsBackChannelLogoutEndsTheConsoleSessionToo() throws Exception {
         try (BrowserContext context = browser.person()) {
-            Page page = signIn(context, "oidc");
+            // bob signs in only here: Keycloak holds exactly one session of his, the one this console session has
+            Page page = signIn(context, "oidc", false, "bob");
             assertThat(meStatus(page)).isEqualTo(200);
             String subject = me(page).path("body").path("subject").asText();
-            keycloak.logoutUser("sluice", "alice");
+            keycloak.logoutUser("sluice", "bob");
             long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
             while (meStatus(page) == 200 && System.nanoTime() < deadline) {
                 Thread.sleep(200);
