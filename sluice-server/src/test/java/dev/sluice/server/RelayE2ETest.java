@@ -297,8 +297,10 @@ class RelayE2ETest {
                         assertThat(r.error()).contains("was revoked");
                     }));
         }
-        assertThat(harness.audit(AuditQuery.all().withKind("relay.revoke")))
-                .anySatisfy(r -> assertThat(r.details().get("relay_id")).isEqualTo(id));
+        // the revocation is audited by the gateway's next heartbeat check, which may come after a check on another
+        // path (a tunnel, a reconnect) has already refused the relay
+        Eventually.await(WAIT, () -> assertThat(harness.audit(AuditQuery.all().withKind("relay.revoke")))
+                .anySatisfy(r -> assertThat(r.details().get("relay_id")).isEqualTo(id)));
         assertThat(harness.audit(AuditQuery.all().withKind("relay.disconnect")))
                 .anySatisfy(r -> {
                     assertThat(r.details().get("relay_id")).isEqualTo(id);
