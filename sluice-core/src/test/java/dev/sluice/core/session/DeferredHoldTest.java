@@ -34,9 +34,6 @@ import dev.sluice.core.approval.Approvals;
 import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
-import dev.sluice.core.audit.AuditLog;
-import dev.sluice.core.audit.AuditQuery;
-import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.SessionId;
 import dev.sluice.core.audit.SessionRecorder;
 import dev.sluice.core.config.ConfigLoader;
@@ -82,7 +79,7 @@ class DeferredHoldTest {
     private static final String DELETE_ONE = "DELETE /orders/1 sha256:aa";
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T08:00:00Z"));
-    private final Trail trail = new Trail();
+    private final RecordingTrail trail = new RecordingTrail();
     private final AtomicReference<GatewayState> state = new AtomicReference<>(state(YAML));
     private final Approvals approvals = new Approvals(new MemoryStore(), trail, clock, state::get,
             ApprovalSettings::defaults, () -> URI.create("http://sluice.test"));
@@ -394,31 +391,4 @@ class DeferredHoldTest {
         }
     }
 
-    private static final class Trail implements AuditLog {
-        private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
-
-        @Override
-        public long append(AuditEvent event) {
-            events.add(event);
-            return events.size();
-        }
-
-        @Override
-        public List<AuditRecord> query(AuditQuery query) {
-            return List.of();
-        }
-
-        @Override
-        public void close() {
-        }
-
-        <T extends AuditEvent> List<T> all(Class<T> type) {
-            return events.stream().filter(type::isInstance).map(type::cast).toList();
-        }
-
-        <T extends AuditEvent> T only(Class<T> type) {
-            assertThat(all(type)).hasSize(1);
-            return all(type).getFirst();
-        }
-    }
 }

@@ -26,9 +26,6 @@ import dev.sluice.core.approval.ApprovalGate;
 import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
-import dev.sluice.core.audit.AuditLog;
-import dev.sluice.core.audit.AuditQuery;
-import dev.sluice.core.audit.AuditRecord;
 import dev.sluice.core.audit.AuditWriteException;
 import dev.sluice.core.audit.CommandOutcome;
 import dev.sluice.core.audit.SessionId;
@@ -79,7 +76,7 @@ class GatewaySessionTest {
                 detectors: [card]
             """;
 
-    private final Trail trail = new Trail();
+    private final RecordingTrail trail = new RecordingTrail();
     private final AtomicReference<GatewayState> state = new AtomicReference<>(state());
     private final SessionService sessions = new SessionService(state::get, trail, CLOCK, ApprovalGate.disabled(), 2);
 
@@ -302,38 +299,6 @@ class GatewaySessionTest {
     };
 
     /** The audit trail, in memory; fails every write while {@link #failing}. */
-    private static final class Trail implements AuditLog {
-        private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
-        volatile boolean failing;
-
-        @Override
-        public long append(AuditEvent event) {
-            if (failing) {
-                throw new AuditWriteException("disk full", new java.io.IOException("disk full"));
-            }
-            events.add(event);
-            return events.size();
-        }
-
-        @Override
-        public List<AuditRecord> query(AuditQuery query) {
-            return List.of();
-        }
-
-        @Override
-        public void close() {
-        }
-
-        <T extends AuditEvent> List<T> all(Class<T> type) {
-            return events.stream().filter(type::isInstance).map(type::cast).toList();
-        }
-
-        <T extends AuditEvent> T only(Class<T> type) {
-            assertThat(all(type)).hasSize(1);
-            return all(type).getFirst();
-        }
-    }
-
     private static final class Recorder implements SessionRecorder {
         final List<String> commands = new CopyOnWriteArrayList<>();
 
