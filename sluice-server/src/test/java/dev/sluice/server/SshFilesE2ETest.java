@@ -26,7 +26,8 @@ import dev.sluice.testing.Cli;
  * to a real sshd: a large file both ways with checksums, writes to denied paths refused with
  * {@code SSH_FX_PERMISSION_DENIED} (the host's files checked afterwards), {@code ..} traversal and symbolic links
  * judged as the server resolves them, metadata requests (stat, realpath) on a denied path refused, recursive
- * legacy scp and rsync from an allowed root refused where they could reach a denied path, and an allow-list
+ * legacy scp (judged entry by entry) and rsync (opaque) from an allowed root refused where they reach or could reach
+ * a denied path, and an allow-list
  * connection where an uploaded script cannot be run.
  */
 class SshFilesE2ETest {
@@ -343,6 +344,7 @@ class SshFilesE2ETest {
         assertThat(harness.sshd().home().resolve("ok-single.txt")).hasContent("fine");
         assertThat(sre.exitCode()).as(sre.stderr()).isZero();
         assertThat(harness.sshd().home().resolve("alice-tree/protected/evil-r.txt")).hasContent("evil");
-        assertThat(denied("agent-files")).contains("scp -r -t .");
+        // legacy scp is judged entry by entry (SshLegacyScpE2ETest): the exec is allowed, the directory refused
+        assertThat(denied("agent-files")).contains("scp mkdir ~/protected (or ~/)").doesNotContain("scp -r -t .");
     }
 }

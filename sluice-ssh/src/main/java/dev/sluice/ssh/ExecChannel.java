@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannel;
 import org.apache.sshd.common.channel.PtyChannelConfiguration;
 import org.apache.sshd.common.util.io.output.NoCloseOutputStream;
 
@@ -15,13 +16,15 @@ import dev.sluice.core.audit.CommandOutcome;
 import dev.sluice.core.policy.Command;
 import dev.sluice.core.session.CommandRequest;
 import dev.sluice.core.session.Submission;
+import dev.sluice.ssh.scp.ScpGate;
+import dev.sluice.ssh.sftp.FileJudge;
 
 /**
  * An {@code exec} request: the command line is judged as a whole ({@link SshCommands#exec}); an allowed one runs on
  * the target with the caller's stdin, stdout and stderr relayed and its exit status (or signal) returned and audited
  * as the outcome. A refused one never reaches the target: exit status 126 and Sluice's message on stderr. A held one
  * waits, with a line on stderr saying so. Output is recorded (masked, capped) unless it is a file transfer, whose
- * operations are recorded as commands instead.
+ * operations are recorded as commands instead; a legacy scp stream is judged file by file ({@link ScpGate}).
  */
 final class ExecChannel extends RelayCommand {
     private final String line;
@@ -48,6 +51,11 @@ final class ExecChannel extends RelayCommand {
         Submission answer = caller.session().submit(new CommandRequest(line, List.of(), commands, refusal), watch());
         if (answer instanceof Submission.Refuse refuse) {
             finish(EXIT_REFUSED, refuse.message());
+            return;
+        }
+        Optional<FileTransfer> scp = SshCommands.transfer(line).filter(t -> t.tool().equals("scp"));
+        if (scp.isPresent()) {
+            scp(caller, answer.commandId(), env, scp.get());
             return;
         }
         Instant started = Instant.now();
@@ -97,6 +105,38 @@ final class ExecChannel extends RelayCommand {
             throw e;
         }
         caller.session().completed(answer.commandId(), outcome, Duration.between(started, Instant.now()));
+        finish(outcome.status());
+    }
+
+    /**
+     * A legacy scp transfer ({@code scp -t}/{@code scp -f}), relayed through an {@link ScpGate} that judges each file
+     * and directory of its stream. Fail closed: the target gets no PTY even if the caller asked for one, since a
+     * terminal's line discipline would change the bytes the host's scp reads, and Sluice must read the stream
+     * exactly as the host does.
+     */
+    private void scp(CallerSession caller, long commandId, Map<String, String> env, FileTransfer transfer)
+            throws IOException {
+        Instant started = Instant.now();
+        CommandOutcome.Exit outcome;
+        try {
+            ChannelExec exec = caller.upstream().createExecChannel(line, null, env);
+            upstream(exec);
+            exec.setStreaming(ClientChannel.Streaming.Sync);
+            exec.setErr(new NoCloseOutputStream(counting(err, caller, true)));
+            exec.open().verify(Upstreams.CONNECT_TIMEOUT);
+            FileJudge judge = new SessionFileJudge(caller, watch(), "");
+            ScpGate gate = transfer.kind().equals("WRITE")
+                    ? ScpGate.upload(transfer.paths().getFirst(), transfer.intoDirectory(), in, out,
+                    exec.getInvertedOut(), exec.getInvertedIn(), judge)
+                    : ScpGate.download(transfer.paths(), in, out, exec.getInvertedOut(), exec.getInvertedIn(), judge);
+            gate.run();
+            outcome = await(exec);
+        } catch (IOException | RuntimeException e) {
+            caller.session().completed(commandId, new CommandOutcome.Exit(EXIT_FAILED, "", "not run: "
+                    + e.getMessage()), Duration.between(started, Instant.now()));
+            throw e;
+        }
+        caller.session().completed(commandId, outcome, Duration.between(started, Instant.now()));
         finish(outcome.status());
     }
 

@@ -12,12 +12,14 @@ import dev.sluice.ssh.sftp.SftpPaths;
  * {@code scp -O} runs on the host) and {@code rsync --server [--sender]} (what {@code rsync -e ssh} runs). Only the
  * exact forms the clients send are recognised; anything else is an ordinary (and, for scp and rsync, opaque) command.
  *
+ * @param tool      {@code scp} or {@code rsync}
  * @param kind      {@code WRITE} (upload: scp -t, rsync --server) or {@code READ} (scp -f, rsync --sender)
  * @param paths     the paths on the host: absolute ones folded, relative ones as {@code ~/path} (home-relative)
  * @param recursive {@code scp -r}, or rsync with {@code -r} or {@code -d} among its flags (it may then touch anything
- *                  below its root, which Sluice cannot see)
+ *                  below its root; Sluice judges each entry of a legacy scp stream, not of rsync's)
+ * @param intoDirectory {@code scp -d}: the one path must be a directory (the host's scp refuses otherwise)
  */
-record FileTransfer(String kind, List<String> paths, boolean recursive) {
+record FileTransfer(String tool, String kind, List<String> paths, boolean recursive, boolean intoDirectory) {
     private static final Set<String> SCP_FLAGS = Set.of("-v", "-r", "-p", "-d", "-t", "-f", "-q");
     private static final Set<String> RSYNC_LONG = Set.of("--server", "--sender", "--delete", "--delete-after",
             "--delete-during", "--delete-delay", "--delete-before", "--partial", "--inplace", "--append",
@@ -40,6 +42,7 @@ record FileTransfer(String kind, List<String> paths, boolean recursive) {
         boolean to = false;
         boolean from = false;
         boolean recursive = false;
+        boolean directory = false;
         int i = 0;
         for (; i < args.size() && args.get(i).startsWith("-"); i++) {
             String flag = args.get(i);
@@ -53,6 +56,7 @@ record FileTransfer(String kind, List<String> paths, boolean recursive) {
             to |= flag.equals("-t");
             from |= flag.equals("-f");
             recursive |= flag.equals("-r");
+            directory |= flag.equals("-d");
         }
         List<String> paths = args.subList(i, args.size());
         if (to == from || paths.isEmpty() || to && paths.size() != 1) {
@@ -60,7 +64,8 @@ record FileTransfer(String kind, List<String> paths, boolean recursive) {
         }
         String kind = to ? "WRITE" : "READ";
         boolean descends = recursive;
-        return paths(paths).map(p -> new FileTransfer(kind, p, descends));
+        boolean into = directory;
+        return paths(paths).map(p -> new FileTransfer("scp", kind, p, descends, into));
     }
 
     private static Optional<FileTransfer> rsync(List<String> args) {
@@ -91,8 +96,8 @@ record FileTransfer(String kind, List<String> paths, boolean recursive) {
         }
         boolean isSender = sender;
         boolean descends = recursive;
-        return paths(args.subList(i + 1, args.size())).map(p -> new FileTransfer(isSender ? "READ" : "WRITE", p,
-                descends));
+        return paths(args.subList(i + 1, args.size())).map(p -> new FileTransfer("rsync", isSender ? "READ" : "WRITE",
+                p, descends, false));
     }
 
     private static Optional<List<String>> paths(List<String> given) {

@@ -3,7 +3,6 @@ package dev.sluice.ssh;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 
 import org.apache.sshd.client.channel.ChannelSubsystem;
 import org.apache.sshd.client.channel.ClientChannel;
@@ -12,7 +11,6 @@ import dev.sluice.core.audit.CommandOutcome;
 import dev.sluice.core.session.CommandRequest;
 import dev.sluice.core.session.Submission;
 import dev.sluice.ssh.sftp.FileJudge;
-import dev.sluice.ssh.sftp.FileOp;
 import dev.sluice.ssh.sftp.MaskedReads;
 import dev.sluice.ssh.sftp.SftpGate;
 
@@ -56,33 +54,6 @@ final class SftpChannel extends RelayCommand {
     }
 
     private FileJudge judge(CallerSession caller) {
-        return new FileJudge() {
-            @Override
-            public Answer judge(String text, List<FileOp> ops) {
-                Submission answer = caller.session().submit(CommandRequest.of("sftp " + text,
-                        SshCommands.files(ops)), watch());
-                return switch (answer) {
-                    case Submission.Forward forward -> new Answer.Forward(forward.commandId());
-                    case Submission.Refuse refuse -> new Answer.Refuse(refuse.message());
-                };
-            }
-
-            @Override
-            public void completed(long commandId, int status, String message) {
-                caller.session().completed(commandId, new CommandOutcome.Exit(status, "", status == 0 ? ""
-                        : message), Duration.ZERO);
-            }
-
-            @Override
-            public void transferred(long fromClient, long toClient) {
-                caller.session().countFromClient(fromClient);
-                caller.session().countToClient(toClient);
-            }
-
-            @Override
-            public void refused(String text, String reason) {
-                caller.session().submit(CommandRequest.refused("sftp " + text, List.of(), reason), watch());
-            }
-        };
+        return new SessionFileJudge(caller, watch(), "sftp ");
     }
 }

@@ -18,14 +18,15 @@ final class SshCommands {
 
     /**
      * An exec request: the command line read as the shell will ({@link ExecLine}), plus the file operations of a
-     * recognised transfer ({@link FileTransfer}: {@code scp -t/-f}, {@code rsync --server}). A recursive transfer
-     * ({@code scp -r}, {@code rsync -r}/{@code -d}) can touch anything below its roots, which Sluice cannot see: its
-     * exec is opaque, so it is refused wherever a restrictive rule could apply, unless a rule allows it explicitly.
+     * recognised transfer ({@link FileTransfer}: {@code scp -t/-f}, {@code rsync --server}). A recursive rsync
+     * ({@code -r}/{@code -d}) can touch anything below its roots, which Sluice cannot see: its exec is opaque, so it
+     * is refused wherever a restrictive rule could apply, unless a rule allows it explicitly. A recursive legacy scp
+     * is not opaque: each file and directory of its stream is judged on its own ({@code ScpGate}).
      */
     static List<Command> exec(String line) {
         ExecLine.Reading reading = ExecLine.read(line);
         Optional<FileTransfer> transfer = transfer(reading);
-        boolean blind = transfer.map(FileTransfer::recursive).orElse(false);
+        boolean blind = transfer.map(t -> t.recursive() && t.tool().equals("rsync")).orElse(false);
         List<Command> result = new ArrayList<>();
         result.add(new ExecCommand(PROTOCOL, "EXEC", line, reading.programs(), reading.opaque() || blind));
         transfer.ifPresent(t -> {

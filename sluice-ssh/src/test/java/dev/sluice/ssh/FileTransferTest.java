@@ -11,34 +11,34 @@ class FileTransferTest {
     @Test
     void legacyScpUploadsAndDownloadsAreRecognised() {
         assertThat(FileTransfer.of(List.of("scp", "-t", "/srv/app/x"))).contains(
-                new FileTransfer("WRITE", List.of("/srv/app/x"), false));
+                new FileTransfer("scp", "WRITE", List.of("/srv/app/x"), false, false));
         assertThat(FileTransfer.of(List.of("scp", "-r", "-d", "-t", "--", "dir/sub"))).contains(
-                new FileTransfer("WRITE", List.of("~/dir/sub"), true));
+                new FileTransfer("scp", "WRITE", List.of("~/dir/sub"), true, true));
         assertThat(FileTransfer.of(List.of("scp", "-f", "/etc/../etc/hosts"))).contains(
-                new FileTransfer("READ", List.of("/etc/hosts"), false));
+                new FileTransfer("scp", "READ", List.of("/etc/hosts"), false, false));
     }
 
     @Test
     void rsyncServerModeIsRecognisedWithItsDirection() {
         assertThat(FileTransfer.of(List.of("rsync", "--server", "-vlogDtpre.iLsfxCIvu", ".", "/data/in")))
-                .contains(new FileTransfer("WRITE", List.of("/data/in"), true));
+                .contains(new FileTransfer("rsync", "WRITE", List.of("/data/in"), true, false));
         assertThat(FileTransfer.of(List.of("rsync", "--server", "--sender", "-vlogDtpre.iLsfxCIvu", ".", "out")))
-                .contains(new FileTransfer("READ", List.of("~/out"), true));
+                .contains(new FileTransfer("rsync", "READ", List.of("~/out"), true, false));
     }
 
     @Test
     void rsyncIsRecursiveOnlyWithRecursionOrDirsAmongItsFlags() {
         assertThat(FileTransfer.of(List.of("rsync", "--server", "-e.LsfxCIvu", ".", "file")))
-                .contains(new FileTransfer("WRITE", List.of("~/file"), false));
+                .contains(new FileTransfer("rsync", "WRITE", List.of("~/file"), false, false));
         assertThat(FileTransfer.of(List.of("rsync", "--server", "-de.LsfxCIvu", ".", "dir")))
-                .contains(new FileTransfer("WRITE", List.of("~/dir"), true));
+                .contains(new FileTransfer("rsync", "WRITE", List.of("~/dir"), true, false));
         assertThat(FileTransfer.of(List.of("rsync", "--server", "--sender", "-vre.LsfxCIvu", ".", "dir")))
-                .contains(new FileTransfer("READ", List.of("~/dir"), true));
+                .contains(new FileTransfer("rsync", "READ", List.of("~/dir"), true, false));
     }
 
     @Test
-    void aRecursiveTransferIsAnOpaqueExecSoThatPathRulesCannotBeWalkedAround() {
-        assertThat(SshCommands.exec("scp -r -t dir").getFirst().opaque()).isTrue();
+    void aRecursiveRsyncIsAnOpaqueExecButARecursiveLegacyScpIsJudgedFileByFile() {
+        assertThat(SshCommands.exec("scp -r -t dir").getFirst().opaque()).isFalse();
         assertThat(SshCommands.exec("rsync --server -vlogDtpre.iLsfxCIvu . dir").getFirst().opaque()).isTrue();
         assertThat(SshCommands.exec("scp -t file").getFirst().opaque()).isFalse();
         assertThat(SshCommands.exec("rsync --server -e.LsfxCIvu . file").getFirst().opaque()).isFalse();
@@ -59,7 +59,7 @@ class FileTransferTest {
         assertThat(FileTransfer.of(List.of("scp", "-t", "../../etc/cron.d"))).isEmpty();
         assertThat(FileTransfer.of(List.of("scp", "-t", "a/../../x"))).isEmpty();
         assertThat(FileTransfer.of(List.of("scp", "-t", "a/../b"))).contains(
-                new FileTransfer("WRITE", List.of("~/b"), false));
+                new FileTransfer("scp", "WRITE", List.of("~/b"), false, false));
     }
 
     @Test
