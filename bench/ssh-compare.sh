@@ -6,6 +6,11 @@
 # Markdown table with the ratios (direct time / Sluice time for throughput; Sluice / direct for latency).
 #
 #   bench/ssh-compare.sh
+#   CIPHER=aes128-gcm@openssh.com bench/ssh-compare.sh   # the same cipher on the direct leg and the caller's leg
+#
+# Without CIPHER each leg negotiates as OpenSSH does: the direct leg chacha20-poly1305@openssh.com (OpenSSH's first
+# choice), the caller's leg to Sluice aes128-ctr with hmac-sha2-256-etm (Sluice offers no ChaCha20; OpenSSH takes
+# CTR before GCM from its own list). The table's first lines say which cipher each leg used.
 #
 # Needs root (sshd and its throwaway user), openssh-server, sshpass, python3, and a built Sluice (bin/sluice).
 # Everything runs on 127.0.0.1 in a temp dir that is removed, with every process it started stopped, on exit.
@@ -15,6 +20,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZE_MB=${SIZE_MB:-1024}
 EXECS=${EXECS:-200}
 ECHOES=${ECHOES:-200}
+CIPHER=${CIPHER:-}
 for tool in /usr/sbin/sshd ssh scp sshpass python3 ssh-keygen; do
     command -v "$tool" >/dev/null || { echo "missing: $tool (bin/sluice-prereqs test)" >&2; exit 1; }
 done
@@ -90,6 +96,12 @@ SLUICE_PID=$!
 wait_for_port "$SLUICE_PORT" 60 sluice
 
 COMMON=(-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR)
+[[ -n $CIPHER ]] && COMMON+=(-o "Ciphers=$CIPHER")
+# the cipher a leg negotiates, from the client's debug output
+negotiated() { "$@" -v true 2>&1 | sed -n 's/.*kex: client->server cipher: \([^ ]*\) MAC: \([^ ]*\).*/\1 \2/p' | head -1 || true; }
+CIPHER_DIRECT=$(negotiated ssh "${COMMON[@]}" -o IdentitiesOnly=yes -i "$WORK/key" -p "$SSHD_PORT" "$USER_NAME@127.0.0.1")
+CIPHER_SLUICE=$(negotiated sshpass -e ssh "${COMMON[@]}" -o PreferredAuthentications=password -o PubkeyAuthentication=no \
+    -p "$SLUICE_PORT" bench@127.0.0.1)
 DIRECT=("${COMMON[@]}" -o IdentitiesOnly=yes -i "$WORK/key")
 VIA=("${COMMON[@]}" -o PreferredAuthentications=password -o PubkeyAuthentication=no)
 seconds() { python3 -c 'import time; print(time.monotonic())'; }
@@ -97,6 +109,7 @@ elapsed() { python3 -c "print(round($2 - $1, 3))"; }
 
 head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom > "$WORK/big.bin"
 log "scp of $SIZE_MB MiB"
+LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
 # CPU seconds (user + system) a process has used: on a loaded machine the wall-clock ratio moves between runs, the
 # CPU that Sluice spends per byte much less
 cpu() { python3 -c "import os; f=open('/proc/$1/stat').read().rsplit(')',1)[1].split(); print((int(f[11])+int(f[12]))/os.sysconf('SC_CLK_TCK'))"; }
@@ -105,6 +118,7 @@ c0=$(cpu "$SLUICE_PID")
 sshpass -e scp -q "${VIA[@]}" -P "$SLUICE_PORT" "$WORK/big.bin" "bench@127.0.0.1:sluice.bin"; t2=$(seconds)
 c1=$(cpu "$SLUICE_PID")
 SCP_DIRECT=$(elapsed "$t0" "$t1"); SCP_SLUICE=$(elapsed "$t1" "$t2"); SCP_CPU=$(elapsed "$c0" "$c1")
+LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
 cmp "$WORK/big.bin" "$WORK/home/sluice.bin"
 
 log "$EXECS x ssh host true"
@@ -136,6 +150,7 @@ ratio() { python3 -c "print(round($1 / $2, 2))"; }
 cat <<TABLE
 | measure | direct | through Sluice | ratio |
 |---|---|---|---|
+| cipher, MAC (client to server) | $CIPHER_DIRECT | $CIPHER_SLUICE | load average $LOAD_BEFORE → $LOAD_AFTER during the scp |
 | scp of $SIZE_MB MiB (s) | $SCP_DIRECT | $SCP_SLUICE | $(ratio "$SCP_DIRECT" "$SCP_SLUICE")× direct throughput |
 | Sluice's CPU for that scp (s, user + system) | – | $SCP_CPU | $(python3 -c "print(round($SCP_CPU * 1024 / $SIZE_MB, 2))") CPU s per GiB |
 | $EXECS × \`ssh host true\` (s) | $EXEC_DIRECT | $EXEC_SLUICE | $(ratio "$EXEC_DIRECT" "$EXEC_SLUICE")× direct rate |
