@@ -21,6 +21,7 @@ SIZE_MB=${SIZE_MB:-1024}
 EXECS=${EXECS:-200}
 ECHOES=${ECHOES:-200}
 CIPHER=${CIPHER:-}
+WARMUP_MB=${WARMUP_MB:-0}
 for tool in /usr/sbin/sshd ssh scp sshpass python3 ssh-keygen; do
     command -v "$tool" >/dev/null || { echo "missing: $tool (bin/sluice-prereqs test)" >&2; exit 1; }
 done
@@ -108,6 +109,12 @@ seconds() { python3 -c 'import time; print(time.monotonic())'; }
 elapsed() { python3 -c "print(round($2 - $1, 3))"; }
 
 head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom > "$WORK/big.bin"
+if ((WARMUP_MB > 0)); then
+    log "warm-up: scp of $WARMUP_MB MiB through Sluice (not timed)"
+    head -c "$((WARMUP_MB * 1024 * 1024))" "$WORK/big.bin" > "$WORK/warm.bin"
+    sshpass -e scp -q "${VIA[@]}" -P "$SLUICE_PORT" "$WORK/warm.bin" "bench@127.0.0.1:warm.bin"
+    rm -f "$WORK/warm.bin" "$WORK/home/warm.bin"
+fi
 log "scp of $SIZE_MB MiB"
 LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
 # CPU seconds (user + system) a process has used: on a loaded machine the wall-clock ratio moves between runs, the
