@@ -92,7 +92,6 @@ final class CallerSession {
             }
             try {
                 ClientSession result = upstreams.open(grant(), target, login, session.context().session().toString());
-                SshTuning.apply(result); // read by each channel opened on it
                 upstream = Optional.of(result);
                 return result;
             } catch (Upstreams.UpstreamException e) {

@@ -82,7 +82,6 @@ final class SshListener implements ProtocolListener {
             server.setForwardingFilter(refusals());
             // small packets (SFTP acks, keystrokes) go out at once: with Nagle they wait for the peer's delayed ACK
             CoreModuleProperties.TCP_NODELAY.set(server, true);
-            SshTuning.apply(server);
             CoreModuleProperties.AUTH_TIMEOUT.set(server, AUTH_TIMEOUT);
             CoreModuleProperties.IDLE_TIMEOUT.set(server, IDLE_TIMEOUT);
             CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, 10);

@@ -393,12 +393,7 @@ public final class SftpGate {
         targetLock.lock();
         try {
             packet.writeWithId(toTarget, id);
-            // flushed once the client's queue is drained: the channel stream then fills whole SSH packets with
-            // several SFTP packets (a 32 KiB WRITE alone would go as a full packet and a 40-byte one); the bytes
-            // already there belong to a packet the client has sent, so nothing waits on an answer to this one
-            if (fromClient.available() == 0) {
-                toTarget.flush();
-            }
+            toTarget.flush();
         } finally {
             targetLock.unlock();
         }
@@ -456,9 +451,7 @@ public final class SftpGate {
         clientLock.lock();
         try {
             packet.writeWithId(toClient, request.clientId());
-            if (fromTarget.available() == 0) { // as in forward: answers already on their way share packets
-                toClient.flush();
-            }
+            toClient.flush();
         } finally {
             clientLock.unlock();
         }
