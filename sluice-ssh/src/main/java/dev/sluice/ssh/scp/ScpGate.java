@@ -47,6 +47,10 @@ import dev.sluice.ssh.sftp.SftpPaths;
 public final class ScpGate {
     private static final int BUFFER = 256 * 1024;
     private static final Duration JOIN = Duration.ofSeconds(5);
+    /** Directories open at once; deeper is refused (each level keeps its paths). */
+    static final int MAX_DEPTH = 128;
+    /** Answers received and not yet matched to a line; a receiver that answers what was never sent is cut off. */
+    static final int MAX_UNMATCHED_ANSWERS = 1024;
 
     private final boolean upload;
     private final List<String> roots;
@@ -137,7 +141,14 @@ public final class ScpGate {
                         contents(file.size());
                     }
                 }
-                case ScpLine.Directory directory -> entry(raw.get(), upload ? "MKDIR" : "LIST", directory.name());
+                case ScpLine.Directory directory -> {
+                    if (directories.size() >= MAX_DEPTH) {
+                        // Fail closed: memory stays bounded whatever the depth a sender claims.
+                        throw new ScpLine.MalformedLineException("scp directories nested deeper than " + MAX_DEPTH
+                                + " (expected: <= " + MAX_DEPTH + ")");
+                    }
+                    entry(raw.get(), upload ? "MKDIR" : "LIST", directory.name());
+                }
             }
         }
     }
@@ -265,6 +276,10 @@ public final class ScpGate {
         try {
             Optional<ScpResponse> next;
             while ((next = ScpResponse.read(sinkIn)).isPresent()) {
+                if (answers.size() >= MAX_UNMATCHED_ANSWERS) {
+                    // Fail closed: answers to lines never sent would pile up; the transfer ends.
+                    return;
+                }
                 // passed on before it is counted: a refusal the control thread writes after taking it comes after
                 toSource(next.get().raw());
                 answers.add(next.get());

@@ -116,4 +116,17 @@ class ScpGateTest {
         assertThat(judge.refused).singleElement().asString().contains("\"../escaped\" is refused");
         assertThat(judge.judged).isEmpty();
     }
+
+    @Test
+    void directoriesNestedBeyondTheBoundStopTheTransfer() throws Exception {
+        Judge judge = new Judge();
+        String told = upload("D0755 0 deep\n" + "D0755 0 d\n".repeat(ScpGate.MAX_DEPTH) + "C0644 4 too-deep\nevil\0",
+                judge);
+
+        assertThat(told).contains("\u0002Sluice: scp transfer stopped: scp directories nested deeper than 128");
+        assertThat(judge.refused).singleElement().asString().contains("(expected: <= 128)");
+        try (var found = Files.walk(root.resolve("deep"))) {
+            assertThat(found.map(p -> p.getFileName().toString())).doesNotContain("too-deep");
+        }
+    }
 }
