@@ -24,7 +24,9 @@ import dev.sluice.testing.PostgresServer;
  * A whole Sluice in front of real parts, for end-to-end tests: a throwaway PostgreSQL 15 with SCRAM (database
  * {@code orders}, owned by user {@code app} whose password only Sluice knows), a real OIDC provider
  * (mock-oauth2-server, issuer id {@code default}, audience {@code sluice}), and a {@link Gateway} started from a
- * config file written here. Share one per test class: starting it costs about two seconds.
+ * config file written here. Share one per test class. The PostgreSQL and the (non-interactive) OIDC provider are
+ * the JVM's {@link SharedParts}: this harness creates {@code app} and {@code orders} in it and drops everything it
+ * made when closed.
  */
 final class GatewayHarness implements AutoCloseable {
     static final String ISSUER_ID = "default";
@@ -36,6 +38,8 @@ final class GatewayHarness implements AutoCloseable {
     private final Path configFile;
     private final String databasePassword;
     private String identityYaml = "";
+    /** An interactive provider of this harness's own (the shared one is stopped only with the JVM). */
+    private boolean ownOidc;
     private Gateway gateway;
     private Connection checks;
 
@@ -66,8 +70,8 @@ final class GatewayHarness implements AutoCloseable {
     static GatewayHarness start(java.util.function.Function<OidcProvider, String> identityYaml,
                                 java.util.function.Function<OidcProvider, String> extraYaml,
                                 boolean interactiveLogin) {
-        PostgresServer database = PostgresServer.start();
-        OidcProvider oidc = interactiveLogin ? OidcProvider.startInteractive() : OidcProvider.start();
+        PostgresServer database = SharedParts.postgres();
+        OidcProvider oidc = interactiveLogin ? OidcProvider.startInteractive() : SharedParts.oidc();
         try {
             String password = "pw-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
             database.createUser("app", password, false);
@@ -77,13 +81,16 @@ final class GatewayHarness implements AutoCloseable {
             GatewayHarness result = new GatewayHarness(database, oidc, Files.createTempDirectory("sluice-e2e-"),
                     password);
             result.identityYaml = identityYaml.apply(oidc);
+            result.ownOidc = interactiveLogin;
             Files.writeString(result.dir.resolve("db-password"), password);
             result.writeConfig(extraYaml.apply(oidc));
             result.gateway = Gateway.start(result.configFile, Clock.systemUTC());
             return result;
         } catch (IOException | RuntimeException e) {
-            oidc.close();
-            database.close();
+            if (interactiveLogin) {
+                oidc.close();
+            }
+            SharedParts.release(database);
             throw new IllegalStateException("cannot start the gateway harness", e);
         }
     }
@@ -237,8 +244,10 @@ final class GatewayHarness implements AutoCloseable {
         if (gateway != null) {
             gateway.close();
         }
-        oidc.close();
-        database.close();
+        if (ownOidc) {
+            oidc.close();
+        }
+        SharedParts.release(database);
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

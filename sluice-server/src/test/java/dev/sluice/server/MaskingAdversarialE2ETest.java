@@ -35,7 +35,6 @@ import org.postgresql.util.PSQLException;
 
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
-import dev.sluice.testing.Cli;
 
 /**
  * Issue 9, class 5: values derived from masked columns. Every line of {@code masking/adversarial.tsv} is sent through
@@ -150,17 +149,25 @@ class MaskingAdversarialE2ETest {
         try (Client agent = client(mode, "adv-agent-" + suffix, AGENT);
              Client dpo = client(mode, "adv-dpo-" + suffix, List.of("dpo"));
              Client strict = client(mode, "adv-strict-" + suffix, STRICT)) {
-            for (Line line : lines) {
-                if (!line.in(mode)) {
-                    continue;
+            // consecutive lines of one caller run as one batch (psql: one process for them), in corpus order
+            List<Line> run = lines.stream().filter(l -> l.in(mode)).toList();
+            for (int from = 0, to; from < run.size(); from = to) {
+                String caller = run.get(from).caller();
+                to = from;
+                while (to < run.size() && run.get(to).caller().equals(caller)) {
+                    to++;
                 }
-                Client client = switch (line.caller()) {
+                Client client = switch (caller) {
                     case "dpo" -> dpo;
                     case "strict" -> strict;
                     default -> agent;
                 };
-                Received received = client.run(line.sql());
-                check(line, received).ifPresent(m -> failures.add(line + " -> " + m));
+                List<Line> batch = run.subList(from, to);
+                List<Received> received = client.runAll(batch.stream().map(Line::sql).toList());
+                for (int i = 0; i < batch.size(); i++) {
+                    Line line = batch.get(i);
+                    check(line, received.get(i)).ifPresent(m -> failures.add(line + " -> " + m));
+                }
             }
         }
         assertThat(failures).as("masking leaks in mode " + mode).isEmpty();
@@ -342,6 +349,15 @@ class MaskingAdversarialE2ETest {
     private interface Client extends AutoCloseable {
         Received run(String sql) throws Exception;
 
+        /** Runs {@code sql} in order in this client's session. */
+        default List<Received> runAll(List<String> sql) throws Exception {
+            List<Received> result = new ArrayList<>();
+            for (String one : sql) {
+                result.add(run(one));
+            }
+            return result;
+        }
+
         @Override
         void close() throws Exception;
     }
@@ -358,17 +374,19 @@ class MaskingAdversarialE2ETest {
         };
     }
 
+    /** psql: a batch of lines in one session, each sent as {@code psql -c} sends it (see {@link PsqlSession}). */
     private record PsqlClient(String token) implements Client {
         @Override
-        public Received run(String sql) {
-            Cli.Result result = harness.psql(token, "-A", "-v", "VERBOSITY=verbose", "-v", "ON_ERROR_STOP=1",
-                    "-c", sql);
-            String everything = result.stdout() + "\n" + result.stderr();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("ERROR:\\s+([0-9A-Z]{5}): (.*)")
-                    .matcher(result.stderr());
-            boolean found = m.find();
-            return new Received(result.exitCode() == 0, found ? m.group(1) : "?????",
-                    found ? m.group(2) : result.stderr(), everything);
+        public Received run(String sql) throws Exception {
+            return runAll(List.of(sql)).getFirst();
+        }
+
+        @Override
+        public List<Received> runAll(List<String> sql) throws Exception {
+            try (PsqlSession session = PsqlSession.start(harness, token, sql, false, "-A")) {
+                return session.all().stream().map(o -> new Received(o.ok(), o.ok() ? "" : o.sqlState(),
+                        o.ok() ? "" : o.message(), o.stdout() + "\n" + o.stderr())).toList();
+            }
         }
 
         @Override

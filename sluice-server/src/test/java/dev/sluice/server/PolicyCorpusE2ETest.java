@@ -13,8 +13,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +24,6 @@ import org.postgresql.util.PSQLException;
 
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
-import dev.sluice.testing.Cli;
 
 /**
  * Issue 3 end to end: every statement of {@code policy/corpus.tsv} is sent as an {@code agents} member through real
@@ -39,7 +36,6 @@ import dev.sluice.testing.Cli;
  * session state (a SET, a PREPARE, an open transaction) that a later line of the same file tries to exploit.
  */
 class PolicyCorpusE2ETest {
-    private static final Pattern PSQL_ERROR = Pattern.compile("ERROR:\\s+([0-9A-Z]{5}): (.*)");
     /** Every corpus file, run file by file; {@code corpus.tsv} is issue 3's, the others issue 9's attacks. */
     static final List<String> FILES = List.of("corpus.tsv", "adversarial-lexer.tsv", "adversarial-kinds.tsv",
             "adversarial-names.tsv", "adversarial-redteam.tsv");
@@ -118,12 +114,13 @@ class PolicyCorpusE2ETest {
         String subject = "corpus-" + file.replace(".tsv", "") + "-" + mode.name().toLowerCase();
         List<String> failures = new ArrayList<>();
         List<Row> run = new ArrayList<>();
-        try (Runner runner = runner(mode, subject)) {
-            for (Row row : corpora.get(file)) {
-                if (row.skip().contains(mode)) {
-                    continue;
-                }
+        for (Row row : corpora.get(file)) {
+            if (!row.skip().contains(mode)) {
                 run.add(row);
+            }
+        }
+        try (Runner runner = runner(mode, subject, run)) {
+            for (Row row : run) {
                 Outcome outcome = runner.run(row.sql());
                 mismatch(row, outcome).ifPresent(m -> failures.add(row + " -> " + m));
                 if (!PolicyE2EFixture.holds(harness, PolicyE2EFixture.INVARIANT)) {
@@ -225,9 +222,11 @@ class PolicyCorpusE2ETest {
         void close() throws Exception;
     }
 
-    private static Runner runner(Mode mode, String subject) throws SQLException {
+    private static Runner runner(Mode mode, String subject, List<Row> rows) throws SQLException {
         return switch (mode) {
-            case PSQL -> new PsqlRunner(harness.token(subject, "agents"));
+            case PSQL -> new PsqlRunner(PsqlSession.start(harness, harness.token(subject, "agents"),
+                    java.util.stream.Stream.concat(rows.stream().map(Row::sql),
+                            java.util.stream.Stream.of(PsqlRunner.STILL_APP)).toList(), true, "-At"));
             case SIMPLE -> new JdbcRunner(harness.connect(subject, List.of("agents"),
                     Map.of("preferQueryMode", "simple")), false);
             case EXTENDED -> new JdbcRunner(harness.connect(subject, List.of("agents"), Map.of()), false);
@@ -236,28 +235,29 @@ class PolicyCorpusE2ETest {
         };
     }
 
-    private record PsqlRunner(String token) implements Runner {
+    /** psql, every line of a file in one session as {@code psql -c} sends it (see {@link PsqlSession}). */
+    private record PsqlRunner(PsqlSession session) implements Runner {
+        /** The next line of the file the session was started with ({@code sql} is that line). */
         @Override
-        public Outcome run(String sql) {
-            Cli.Result result = harness.psql(token, "-At", "-v", "VERBOSITY=verbose", "-v", "ON_ERROR_STOP=1",
-                    "-c", sql);
-            if (result.exitCode() == 0) {
-                return Outcome.OK;
-            }
-            Matcher m = PSQL_ERROR.matcher(result.stderr());
-            return m.find() ? new Outcome(false, m.group(1), m.group(2).strip())
-                    : new Outcome(false, "?????", result.stderr().strip());
+        public Outcome run(String sql) throws InterruptedException {
+            PsqlSession.Output output = session.next();
+            return output.ok() ? Outcome.OK : new Outcome(false, output.sqlState(), output.message());
+        }
+
+        /** Fails (division by zero) unless the session is still the upstream user it started as. */
+        static final String STILL_APP = "select 1 / (current_user = 'app' and session_user = 'app')::int";
+
+        /** The session's last command, {@link #STILL_APP}, succeeded: psql stayed connected, as app. */
+        @Override
+        public java.util.Optional<String> stillUsable() throws InterruptedException {
+            PsqlSession.Output output = session.next();
+            return output.ok() ? java.util.Optional.empty()
+                    : java.util.Optional.of("psql no longer works: " + output.stderr());
         }
 
         @Override
-        public java.util.Optional<String> stillUsable() {
-            Cli.Result result = harness.psql(token, "-At", "-c", "select current_user");
-            return result.stdout().strip().equals("app") ? java.util.Optional.empty()
-                    : java.util.Optional.of("psql no longer works: " + result);
-        }
-
-        @Override
-        public void close() {
+        public void close() throws java.io.IOException {
+            session.close();
         }
     }
 

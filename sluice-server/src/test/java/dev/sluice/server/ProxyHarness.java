@@ -36,7 +36,7 @@ final class ProxyHarness implements AutoCloseable {
 
     /** Starts Sluice with {@code extraYaml} (given the OIDC provider) appended: connections, policies, masking. */
     static ProxyHarness start(Function<OidcProvider, String> extraYaml) {
-        OidcProvider oidc = OidcProvider.start();
+        OidcProvider oidc = SharedParts.oidc();
         try {
             ProxyHarness result = new ProxyHarness(oidc, Files.createTempDirectory("sluice-proxy-e2e-"));
             Path config = result.dir.resolve("sluice.yaml");
@@ -57,7 +57,6 @@ final class ProxyHarness implements AutoCloseable {
             result.warmUp();
             return result;
         } catch (IOException | RuntimeException e) {
-            oidc.close();
             throw new IllegalStateException("cannot start the proxy harness", e);
         }
     }
@@ -130,7 +129,6 @@ final class ProxyHarness implements AutoCloseable {
         if (gateway != null) {
             gateway.close();
         }
-        oidc.close();
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

@@ -56,7 +56,7 @@ final class SshHarness implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        OidcProvider oidc = OidcProvider.start();
+        OidcProvider oidc = SharedParts.oidc();
         SshServer sshd;
         try {
             String password = "pw-" + java.util.HexFormat.of().formatHex(new java.security.SecureRandom()
@@ -66,7 +66,6 @@ final class SshHarness implements AutoCloseable {
                     .withAuthorizedKey(Files.readString(dir.resolve("target-key.pub")).strip())
                     .withPassword(password));
         } catch (IOException | RuntimeException e) {
-            oidc.close();
             throw new IllegalStateException(e);
         }
         SshHarness result = new SshHarness(oidc, sshd, dir);
@@ -240,7 +239,6 @@ final class SshHarness implements AutoCloseable {
             gateway.close();
         }
         sshd.close();
-        oidc.close();
         Cli.run(Map.of(), Duration.ofSeconds(20), "rm", "-rf", dir.toString());
     }
 }
