@@ -35,7 +35,7 @@ for target in "${TARGETS[@]}"; do
   echo "fuzzing $target for $DURATION (log: $log)" >&2
   # -max_len=4096: libFuzzer would otherwise take the largest seed (up to 200 KB of SQL) as the mutation limit
   JAZZER_FUZZ=1 mvn -B -ntp -o verify -pl sluice-postgres -am -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false \
-      -Djazzer.max_duration="$DURATION" -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_len=4096 \
+      -Dsluice.jazzer.hooks=true -Djazzer.max_duration="$DURATION" -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_len=4096 \
       -Dsluice.test.argLine="--enable-native-access=ALL-UNNAMED -XX:+EnableDynamicAgentLoading -Xmx${FUZZ_HEAP:-1g}" \
       >"$log" 2>&1
   rc=$?
