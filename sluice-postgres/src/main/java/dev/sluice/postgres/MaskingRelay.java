@@ -28,7 +28,6 @@ import dev.sluice.postgres.masking.MaskingShape;
 import dev.sluice.postgres.masking.RowMasker;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.Frame;
-import dev.sluice.postgres.wire.FrontendMessage;
 
 /**
  * Inline masking for one PostgreSQL session: sensitive values never leave Sluice in clear, neither to the client
