@@ -1,6 +1,5 @@
 package dev.sluice.postgres;
 
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -47,76 +46,6 @@ final class Conversation {
 
         MaskingLineage of(boolean trail) {
             return trail ? this.trail : caller;
-        }
-    }
-
-    /** A message the server answers, as forwarded. */
-    sealed interface Entry {
-        /**
-         * A simple Query or a fast-path call: results, then ReadyForQuery. {@code starting} are the name changes its
-         * start makes (the unnamed statement and portal dropped), {@code changes} those of each statement, in order.
-         * Its outcome fields are the upstream-to-client thread's.
-         */
-        final class Query implements Entry {
-            final long statementId;
-            final String sql;
-            final Lineage lineage;
-            final Instant start;
-            final long[] starting;
-            final List<long[]> changes;
-            int completed;
-            boolean started;
-            String tag;
-            long rows = -1;
-            String sqlState = "";
-            String error = "";
-
-            Query(long statementId, String sql, Lineage lineage, Instant start, long[] starting, List<long[]> changes,
-                  String tag) {
-                this.statementId = statementId;
-                this.sql = sql;
-                this.lineage = lineage;
-                this.start = start;
-                this.starting = starting;
-                this.changes = changes;
-                this.tag = tag;
-            }
-        }
-
-        /** Sluice's refusal raised through a simple Query in place of the client's (it drops the unnamed names). */
-        record QueryRefusal(String message, long[] changes) implements Entry {
-        }
-
-        /** Sluice's refusal raised by its own Parse, Bind and Execute inside the client's extended batch. */
-        final class ExtendedRefusal implements Entry {
-            final String message;
-            final long[] changes;
-            /** ParseComplete and BindComplete seen for Sluice's own Parse and Bind. */
-            int answered;
-
-            ExtendedRefusal(String message, long[] changes) {
-                this.message = message;
-                this.changes = changes;
-            }
-        }
-
-        record Parse(long change, String name, Lineage lineage) implements Entry {
-        }
-
-        record Bind(long change, String portal, String statement, short[] formats) implements Entry {
-        }
-
-        record Describe(byte target, String name) implements Entry {
-        }
-
-        /** An Execute; {@code changes} are the name changes its statement makes when it completes. */
-        record Execute(long statementId, Instant start, long[] changes, String portal) implements Entry {
-        }
-
-        record Close(long change, byte target, String name) implements Entry {
-        }
-
-        record Sync() implements Entry {
         }
     }
 
@@ -434,31 +363,24 @@ final class Conversation {
                 resolve(refusal.changes, refusal.answered == 2 && PostgresErrors.isRaised(error, refusal.message));
                 skipToSync(outcomes);
             }
-            case Entry.Execute execute -> {
-                entries.pollFirst();
-                resolve(execute.changes(), false);
-                outcomes.failed(execute, recorded.sqlState(), recorded.message(), false);
-                skipToSync(outcomes);
-            }
+            case Entry.Sync sync -> { }
             case null -> { }
-            default -> {
-                switch (head) {
-                    case Entry.Parse parse -> names.refused(parse.change());
-                    case Entry.Bind bind -> names.refused(bind.change());
-                    case Entry.Close close -> names.refused(close.change());
-                    default -> { }
-                }
-                if (!(head instanceof Entry.Sync)) {
-                    entries.pollFirst();
+            default -> { // an Execute, or a Parse, Bind, Close or Describe
+                entries.pollFirst();
+                if (head instanceof Entry.NameChange change) {
+                    names.refused(change.change());
                 }
                 // The execution this Parse or Bind prepared fails with it (Bind plans the statement: 1/0 fails
                 // there): its audited outcome is this error.
-                while (entries.peekFirst() instanceof Entry next && isNameOrDescribe(next)) {
-                    entries.pollFirst();
-                    resolveFailed(next);
+                while (!(head instanceof Entry.Execute) && entries.peekFirst() instanceof Entry next
+                        && (next instanceof Entry.NameChange || next instanceof Entry.Describe)) {
+                    resolveFailed(entries.pollFirst());
                 }
-                if (!(head instanceof Entry.Sync) && entries.peekFirst() instanceof Entry.Execute execute) {
-                    entries.pollFirst();
+                Entry failing = head instanceof Entry.Execute ? head : entries.peekFirst();
+                if (failing instanceof Entry.Execute execute) {
+                    if (failing != head) {
+                        entries.pollFirst();
+                    }
                     resolve(execute.changes(), false);
                     outcomes.failed(execute, recorded.sqlState(), recorded.message(), false);
                 }
@@ -467,18 +389,10 @@ final class Conversation {
         }
     }
 
-    private static boolean isNameOrDescribe(Entry entry) {
-        return entry instanceof Entry.Parse || entry instanceof Entry.Bind || entry instanceof Entry.Close
-                || entry instanceof Entry.Describe;
-    }
-
     /** A Parse, Bind or Close that did not take effect; a Describe that was not answered. */
     private void resolveFailed(Entry entry) {
-        switch (entry) {
-            case Entry.Parse parse -> names.resolve(parse.change(), false);
-            case Entry.Bind bind -> names.resolve(bind.change(), false);
-            case Entry.Close close -> names.resolve(close.change(), false);
-            default -> { }
+        if (entry instanceof Entry.NameChange change) {
+            names.resolve(change.change(), false);
         }
     }
 
@@ -511,9 +425,7 @@ final class Conversation {
                     resolve(refusal.changes(), false);
                     readiesSeen.incrementAndGet();
                 }
-                case Entry.Parse parse -> resolveFailed(entries.pollFirst());
-                case Entry.Bind bind -> resolveFailed(entries.pollFirst());
-                case Entry.Close close -> resolveFailed(entries.pollFirst());
+                case Entry.NameChange change -> resolveFailed(entries.pollFirst());
                 case Entry.Describe describe -> entries.pollFirst();
                 case null, default -> {
                     return;

@@ -68,6 +68,8 @@ final class MaskingRelay implements AutoCloseable {
     /** Client-to-upstream thread: the plan that decides lineage and refusals, and the lineage of each text. */
     private final PlanCache clientPlans;
     private final MaskingLineageTracker lineages;
+    /** Where both trackers (this one's and the shadow's) load catalog facts: once per statement for both. */
+    private final SharedCatalogFacts facts;
     /**
      * The same answers masked as for a caller under every rule of the connection, for the audit trail (recordings,
      * error texts): a caller exempt from a rule ({@code unless-groups}) sees clear values, the trail does not.
@@ -90,14 +92,15 @@ final class MaskingRelay implements AutoCloseable {
     private boolean taintedTransaction;
 
     MaskingRelay(GatewaySession guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters,
-                 MaskingLineageTracker.FactsSource factsSource, Conversation conversation) {
+                 SharedCatalogFacts factsSource, Conversation conversation) {
         this(guard, resolver, parameters, factsSource, conversation, false);
     }
 
     private MaskingRelay(GatewaySession guard, ColumnResolver resolver,
-                         List<BackendMessage.ParameterStatus> parameters, MaskingLineageTracker.FactsSource factsSource,
+                         List<BackendMessage.ParameterStatus> parameters, SharedCatalogFacts factsSource,
                          Conversation conversation, boolean isShadow) {
         this.guard = guard;
+        this.facts = factsSource;
         this.conversation = conversation;
         this.isShadow = isShadow;
         this.upstreamPlans = new PlanCache(!isShadow);
@@ -115,7 +118,8 @@ final class MaskingRelay implements AutoCloseable {
     static MaskingRelay forSession(GatewaySession guard, Dialer dialer,
                                    List<BackendMessage.ParameterStatus> parameters, Conversation conversation) {
         ColumnResolverCatalog catalog = new ColumnResolverCatalog(guard.grant(), dialer);
-        return new MaskingRelay(guard, new ColumnResolver(catalog), parameters, catalog::facts, conversation);
+        return new MaskingRelay(guard, new ColumnResolver(catalog), parameters,
+                new SharedCatalogFacts(catalog::factsRows), conversation);
     }
 
     // ---- client-to-upstream thread ----
@@ -127,11 +131,13 @@ final class MaskingRelay implements AutoCloseable {
      * for the trail (fail closed) should a reload make the caller exempt later.
      */
     Conversation.Lineage lineage(String sql) {
-        lastLineage = lineages.read(sql, clientPlans.plan(guard));
-        boolean exempt = clientPlans.plan(guard).rules().size() != shadow.clientPlans.plan(guard).rules().size();
-        MaskingLineage trail = exempt ? shadow.lineages.read(sql, shadow.clientPlans.plan(guard))
-                : MaskingLineage.failClosed();
-        return new Conversation.Lineage(lastLineage, trail);
+        return facts.statement(() -> {
+            lastLineage = lineages.read(sql, clientPlans.plan(guard));
+            boolean exempt = clientPlans.plan(guard).rules().size() != shadow.clientPlans.plan(guard).rules().size();
+            MaskingLineage trail = exempt ? shadow.lineages.read(sql, shadow.clientPlans.plan(guard))
+                    : MaskingLineage.failClosed();
+            return new Conversation.Lineage(lastLineage, trail);
+        });
     }
 
     /** Whether the caller is exempt from a rule of the connection ({@code unless-groups}); upstream-to-client. */

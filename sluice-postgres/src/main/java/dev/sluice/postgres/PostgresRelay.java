@@ -21,7 +21,6 @@ import dev.sluice.core.session.CommandRequest;
 import dev.sluice.core.session.GatewaySession;
 import dev.sluice.core.session.Submission;
 import dev.sluice.core.spi.Dialer;
-import dev.sluice.postgres.Conversation.Entry;
 import dev.sluice.postgres.PostgresCommandMapper.Mapped;
 import dev.sluice.postgres.PostgresNamespace.Change;
 import dev.sluice.postgres.wire.Frame;

@@ -14,7 +14,6 @@ import java.util.function.Supplier;
 import dev.sluice.core.audit.CommandOutcome;
 import dev.sluice.core.audit.SqlRecorder;
 import dev.sluice.core.session.GatewaySession;
-import dev.sluice.postgres.Conversation.Entry;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.BackendMessage.ErrorResponse;
 import dev.sluice.postgres.wire.Frame;

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.sluice.core.audit.SqlRecorder;
-import dev.sluice.postgres.Conversation.Entry;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.Frame;
 

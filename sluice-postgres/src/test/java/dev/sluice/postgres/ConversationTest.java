@@ -10,7 +10,6 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.postgres.Conversation.Entry;
 import dev.sluice.postgres.Conversation.Lineage;
 import dev.sluice.postgres.PostgresNamespace.Change;
 import dev.sluice.postgres.PostgresNamespace.Definition;
