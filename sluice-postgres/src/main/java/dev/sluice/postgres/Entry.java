@@ -29,8 +29,8 @@ sealed interface Entry {
         String sqlState = "";
         String error = "";
 
-        Query(long statementId, String sql, Conversation.Lineage lineage, Instant start, long[] starting, List<long[]> changes,
-              String tag) {
+        Query(long statementId, String sql, Conversation.Lineage lineage, Instant start, long[] starting,
+              List<long[]> changes, String tag) {
             this.statementId = statementId;
             this.sql = sql;
             this.lineage = lineage;

@@ -146,8 +146,8 @@ final class MaskingRelay implements AutoCloseable {
     }
 
     /**
-     * {@code mapped} as judged for the statement whose {@link #lineage} was read last, refused when masking refuses it for this caller
-     * (a masked value would leave through a path results masking does not see; see
+     * {@code mapped} as judged for the statement whose {@link #lineage} was read last, refused when masking refuses it
+     * for this caller (a masked value would leave through a path results masking does not see; see
      * {@link MaskingLineageRefusals}).
      */
     PostgresCommandMapper.Mapped screen(PostgresCommandMapper.Mapped mapped) {
@@ -297,8 +297,9 @@ final class MaskingRelay implements AutoCloseable {
                     return frame;
                 }
                 // application_name and custom settings can be set to anything, set_config(.., card, ..) included
-                String value = seen.scrub(MaskingErrors.maskStatus(status.value(),
-                        plan.hasColumnRules() && (taintedUntilReady || conversation.lineage(isShadow).tainted()), plan, tally));
+                boolean derived = plan.hasColumnRules()
+                        && (taintedUntilReady || conversation.lineage(isShadow).tainted());
+                String value = seen.scrub(MaskingErrors.maskStatus(status.value(), derived, plan, tally));
                 return value == status.value() ? frame
                         : new BackendMessage.ParameterStatus(status.name(), value).toFrame();
             }

@@ -160,8 +160,8 @@ final class PostgresRelay {
             return false; // fail closed: a pinned setting changed; nothing more goes upstream
         }
         // after a refusal in an extended-query batch the server skips to Sync: the client's messages are dropped
-        if (conversation.skipsToSync() && !(message instanceof FrontendMessage.Sync) && !(message instanceof FrontendMessage.Flush)
-                && !(message instanceof FrontendMessage.Terminate)) {
+        if (conversation.skipsToSync() && !(message instanceof FrontendMessage.Sync)
+                && !(message instanceof FrontendMessage.Flush) && !(message instanceof FrontendMessage.Terminate)) {
             return true;
         }
         if (conversation.copyingIn() && !(message instanceof FrontendMessage.CopyData
