@@ -77,15 +77,23 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
             + " || pc.relname, chr(30)) from up join pg_catalog.pg_class pc on pc.oid = up.parent"
             + " join pg_catalog.pg_namespace pn on pn.oid = pc.relnamespace where up.child = c.oid), '')";
 
+    /** The catalog rows {@link MaskingCatalogFacts} are built from, whatever the plan (see {@link #factsRows}). */
+    record FactsRows(List<String[]> columns, List<String[]> dependencies, List<String[]> functions,
+                     List<String[]> views, List<String[]> builtins, List<String[]> code) {
+        MaskingCatalogFacts facts(MaskingPlan plan) {
+            return MaskingCatalogFacts.of(columns, dependencies, functions, views, builtins, code, plan);
+        }
+    }
+
     /**
-     * What masking lineage needs to know about the database under {@code plan}: every relation's columns (with the
-     * tables it descends from), the relations each view depends on, the functions that are not the server's own, the
-     * definitions of the database's views, the names of the server's own functions, and the operators, casts and
-     * tables that run database code without a call in the statement's text. Six queries.
+     * What masking lineage needs to know about the database: every relation's columns (with the tables it descends
+     * from), the relations each view depends on, the functions that are not the server's own, the definitions of the
+     * database's views, the names of the server's own functions, and the operators, casts and tables that run
+     * database code without a call in the statement's text. Six queries.
      *
      * @throws IOException when the catalog cannot be asked (the caller fails closed)
      */
-    MaskingCatalogFacts facts(MaskingPlan plan) throws IOException {
+    FactsRows factsRows() throws IOException {
         int max = MaskingCatalogFacts.MAX_ROWS;
         List<String[]> columns = query(ANCESTORS + "select c.oid, n.nspname, c.relname, c.relkind,"
                 + " coalesce(a.attnum, 0), coalesce(a.attname, ''), " + ANCESTORS_OF + " from pg_catalog.pg_class c"
@@ -128,7 +136,7 @@ final class ColumnResolverCatalog implements ColumnResolver.Catalog {
                 + " join pg_catalog.pg_constraint k on k.oid = d.objid" + table.formatted("k.conrelid")
                 + " where d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass"
                 + " and d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass and p.pronamespace" + foreign, max);
-        return MaskingCatalogFacts.of(columns, dependencies, functions, views, builtins, code, plan);
+        return new FactsRows(columns, dependencies, functions, views, builtins, code);
     }
 
     private List<String[]> query(String sql, int maxRows) throws IOException {

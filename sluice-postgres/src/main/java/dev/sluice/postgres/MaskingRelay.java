@@ -28,7 +28,6 @@ import dev.sluice.postgres.masking.MaskingShape;
 import dev.sluice.postgres.masking.RowMasker;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.Frame;
-import dev.sluice.postgres.wire.FrontendMessage;
 
 /**
  * Inline masking for one PostgreSQL session: sensitive values never leave Sluice in clear, neither to the client
@@ -40,9 +39,13 @@ import dev.sluice.postgres.wire.FrontendMessage;
  * as the very same frame. A result that cannot be masked safely is refused: Sluice sends ErrorResponse 42501 in
  * its place and drops the server's further answers up to ReadyForQuery (the statement ran; its result is withheld).
  *
- * <p>Threads: {@link #sent} and {@link #replaceLast} run on the
- * client-to-upstream thread; {@link #onFrame} and {@link #takeCounts} on the upstream-to-client thread. Each
- * thread has its own plan cache and tally; the only shared structure is the op queue in {@link MaskingOps}.
+ * <p>Which statement each answer belongs to, and the columns of its rows, it reads from the session's
+ * {@link Conversation}: the main plan reads each statement's lineage for the caller, the shadow (see
+ * {@link #audited}) the trail's; neither keeps a record of the conversation of its own.
+ *
+ * <p>Threads: {@link #lineage}, {@link #screen} and {@link #masksResults} run on the client-to-upstream thread;
+ * {@link #onFrame} and {@link #takeCounts} on the upstream-to-client thread, before the tracker advances the
+ * conversation with the same frame. Each thread has its own plan cache; the tally is the upstream-to-client thread's.
  */
 final class MaskingRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MaskingRelay.class);
@@ -53,7 +56,9 @@ final class MaskingRelay implements AutoCloseable {
             "scram_iterations");
 
     private final GatewaySession guard;
-    private final MaskingOps ops = new MaskingOps();
+    private final Conversation conversation;
+    /** The shadow: reads the trail's lineages. */
+    private final boolean isShadow;
     private final ColumnResolver resolver;
     private final MaskTally tally = new MaskTally();
     /** Clear values this session's results had masked (upstream-to-client thread). */
@@ -63,6 +68,8 @@ final class MaskingRelay implements AutoCloseable {
     /** Client-to-upstream thread: the plan that decides lineage and refusals, and the lineage of each text. */
     private final PlanCache clientPlans;
     private final MaskingLineageTracker lineages;
+    /** Where both trackers (this one's and the shadow's) load catalog facts: once per statement for both. */
+    private final SharedCatalogFacts facts;
     /**
      * The same answers masked as for a caller under every rule of the connection, for the audit trail (recordings,
      * error texts): a caller exempt from a rule ({@code unless-groups}) sees clear values, the trail does not.
@@ -74,7 +81,7 @@ final class MaskingRelay implements AutoCloseable {
     private MaskingLineage lastLineage = MaskingLineage.NONE;
     private Charset charset;
     private MaskingShape shape;
-    private MaskingOps.Described shapeFor;
+    private ResultDescriptions.Described shapeFor;
     private boolean suppressing;
     /** A statement answered since the last ReadyForQuery read masked values: the server reports settings at 'Z'. */
     private boolean taintedUntilReady;
@@ -84,24 +91,22 @@ final class MaskingRelay implements AutoCloseable {
      */
     private boolean taintedTransaction;
 
-    MaskingRelay(GatewaySession guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters) {
-        this(guard, resolver, parameters, plan -> {
-            throw new java.io.IOException("no catalog");
-        });
-    }
-
     MaskingRelay(GatewaySession guard, ColumnResolver resolver, List<BackendMessage.ParameterStatus> parameters,
-                 MaskingLineageTracker.FactsSource factsSource) {
-        this(guard, resolver, parameters, factsSource, false);
+                 SharedCatalogFacts factsSource, Conversation conversation) {
+        this(guard, resolver, parameters, factsSource, conversation, false);
     }
 
     private MaskingRelay(GatewaySession guard, ColumnResolver resolver,
-                         List<BackendMessage.ParameterStatus> parameters, MaskingLineageTracker.FactsSource factsSource,
-                         boolean isShadow) {
+                         List<BackendMessage.ParameterStatus> parameters, SharedCatalogFacts factsSource,
+                         Conversation conversation, boolean isShadow) {
         this.guard = guard;
+        this.facts = factsSource;
+        this.conversation = conversation;
+        this.isShadow = isShadow;
         this.upstreamPlans = new PlanCache(!isShadow);
         this.clientPlans = new PlanCache(!isShadow);
-        this.shadow = isShadow ? null : new MaskingRelay(guard, resolver, parameters, factsSource, true);
+        this.shadow = isShadow ? null
+                : new MaskingRelay(guard, resolver, parameters, factsSource, conversation, true);
         this.resolver = resolver;
         this.lineages = new MaskingLineageTracker(factsSource, String.valueOf(guard.context().session()));
         this.copy = new MaskingCopy(resolver);
@@ -111,64 +116,38 @@ final class MaskingRelay implements AutoCloseable {
 
     /** For a session relayed by {@link PostgresRelay}: names are looked up on a connection of Sluice's own. */
     static MaskingRelay forSession(GatewaySession guard, Dialer dialer,
-                                   List<BackendMessage.ParameterStatus> parameters) {
+                                   List<BackendMessage.ParameterStatus> parameters, Conversation conversation) {
         ColumnResolverCatalog catalog = new ColumnResolverCatalog(guard.grant(), dialer);
-        return new MaskingRelay(guard, new ColumnResolver(catalog), parameters, catalog::facts);
-    }
-
-    /** The server started copying in (see {@link MaskingOps#copyIn}); also for the shadow. */
-    void copyIn() {
-        ops.copyIn();
-        if (shadow != null) {
-            shadow.copyIn();
-        }
+        return new MaskingRelay(guard, new ColumnResolver(catalog), parameters,
+                new SharedCatalogFacts(catalog::factsRows), conversation);
     }
 
     // ---- client-to-upstream thread ----
 
     /**
-     * A client message about to be forwarded upstream as it is. For a Query or Parse under column rules, Sluice reads
-     * the statement's masking lineage here (which outputs are derived from masked values; whether it must be
-     * refused, see {@link #screen}).
+     * The masking lineage of a Query's or Parse's {@code sql} about to be forwarded (which outputs are derived from
+     * masked values; whether it must be refused, see {@link #screen}), for the caller and for the trail. The trail's
+     * is read only while the caller is exempt from a rule; otherwise a statement prepared meanwhile counts as unsure
+     * for the trail (fail closed) should a reload make the caller exempt later.
      */
-    void sent(FrontendMessage message) {
-        String sql = switch (message) {
-            case FrontendMessage.Query q -> q.sql();
-            case FrontendMessage.Parse p -> p.query();
-            default -> null;
-        };
-        if (shadow != null) {
-            shadow.sentShadow(message, sql, exempt());
-        }
-        if (sql == null) {
-            ops.sent(message);
-            return;
-        }
-        lastLineage = lineages.read(sql, clientPlans.plan(guard));
-        ops.sent(message, lastLineage);
+    Conversation.Lineage lineage(String sql) {
+        return facts.statement(() -> {
+            lastLineage = lineages.read(sql, clientPlans.plan(guard));
+            boolean exempt = clientPlans.plan(guard).rules().size() != shadow.clientPlans.plan(guard).rules().size();
+            MaskingLineage trail = exempt ? shadow.lineages.read(sql, shadow.clientPlans.plan(guard))
+                    : MaskingLineage.failClosed();
+            return new Conversation.Lineage(lastLineage, trail);
+        });
     }
 
-    /**
-     * The shadow's {@link #sent}: lineage is read only while the caller is exempt from a rule; otherwise the shadow
-     * only keeps its op tracking in step, and a statement prepared meanwhile counts as unsure (fail closed) should a
-     * reload make the caller exempt later.
-     */
-    private void sentShadow(FrontendMessage message, String sql, boolean exempt) {
-        if (sql == null) {
-            ops.sent(message);
-        } else {
-            ops.sent(message, exempt ? lineages.read(sql, clientPlans.plan(guard)) : MaskingLineage.failClosed());
-        }
-    }
-
-    /** Whether the caller is exempt from a rule of the connection ({@code unless-groups}). */
+    /** Whether the caller is exempt from a rule of the connection ({@code unless-groups}); upstream-to-client. */
     private boolean exempt() {
         return upstreamPlans.plan(guard).rules().size() != shadow.upstreamPlans.plan(guard).rules().size();
     }
 
     /**
-     * {@code mapped} as judged for the statement last {@link #sent}, refused when masking refuses it for this caller
-     * (a masked value would leave through a path results masking does not see; see
+     * {@code mapped} as judged for the statement whose {@link #lineage} was read last, refused when masking refuses it
+     * for this caller (a masked value would leave through a path results masking does not see; see
      * {@link MaskingLineageRefusals}).
      */
     PostgresCommandMapper.Mapped screen(PostgresCommandMapper.Mapped mapped) {
@@ -183,14 +162,6 @@ final class MaskingRelay implements AutoCloseable {
     /** Whether any masking rule or detector applies to this caller's results (client-to-upstream thread). */
     boolean masksResults() {
         return !clientPlans.plan(guard).isEmpty();
-    }
-
-    /** The last message {@link #sent} was refused; Sluice wrote {@code instead} upstream in its place. */
-    void replaceLast(List<FrontendMessage> instead) {
-        ops.replaceLast(instead);
-        if (shadow != null) {
-            shadow.ops.replaceLast(instead);
-        }
     }
 
     // ---- upstream-to-client thread ----
@@ -223,7 +194,7 @@ final class MaskingRelay implements AutoCloseable {
             if (suppressing && frame.type() == 'Z') {
                 suppressing = false;
             } else if (!suppressing) {
-                track(frame);
+                track(frame.type());
             }
             return client;
         }
@@ -246,7 +217,7 @@ final class MaskingRelay implements AutoCloseable {
 
     private Frame relay(Frame frame) {
         if (suppressing) {
-            track(frame);
+            track(frame.type());
             if (frame.type() == 'Z') {
                 suppressing = false;
                 return frame;
@@ -256,8 +227,8 @@ final class MaskingRelay implements AutoCloseable {
         try {
             return mask(frame);
         } catch (MaskingRefusal refusal) {
-            // Fail closed: the rest of this answer is dropped up to ReadyForQuery, still tracked so that statement
-            // and portal descriptions stay in step with the server.
+            // Fail closed: the rest of this answer is dropped up to ReadyForQuery; the conversation still follows
+            // it, so that names and descriptions stay in step with the server.
             LOG.warn("session {}: result refused: {}", guard.context().session(), refusal.getMessage());
             copy.end();
             suppressing = true;
@@ -266,12 +237,11 @@ final class MaskingRelay implements AutoCloseable {
         }
     }
 
-    /** What a suppressed frame still means for the op tracking. */
-    private void track(Frame frame) {
-        switch (frame.type()) {
-            case 'T' -> ops.rowDescription(((BackendMessage.RowDescription) BackendMessage.decode(frame)).fields());
-            case 'D', 'd', 'H', 'N', 'A', 'S' -> { }
-            default -> endOfResult(frame.type());
+    /** What a frame not masked (withheld, or the shadow's while the caller is exempt from nothing) still means. */
+    private void track(byte type) {
+        switch (type) {
+            case 'T', 'D', 'd', 'H', 'N', 'A', 'S' -> { }
+            default -> endOfResult(type);
         }
     }
 
@@ -285,21 +255,17 @@ final class MaskingRelay implements AutoCloseable {
             case 'D' -> {
                 return row(frame);
             }
-            case 'T' -> {
-                ops.rowDescription(((BackendMessage.RowDescription) BackendMessage.decode(frame)).fields());
-                return frame;
-            }
             case 'd' -> {
                 return copy.row(frame, tally, charset);
             }
             case 'H' -> {
-                copy.start((BackendMessage.CopyOutResponse) BackendMessage.decode(frame), ops.simpleSql(),
+                copy.start((BackendMessage.CopyOutResponse) BackendMessage.decode(frame), conversation.simpleSql(),
                         upstreamPlans.plan(guard));
                 return frame;
             }
             case 'E', 'N' -> {
                 MaskingPlan plan = upstreamPlans.plan(guard);
-                Frame result = plan.hasColumnRules() && ops.currentLineage().tainted()
+                Frame result = plan.hasColumnRules() && conversation.lineage(isShadow).tainted()
                         ? MaskingErrors.maskDerived(frame, plan, tally)
                         : plan.hasDetectors() || plan.hasColumnRules() ? MaskingErrors.mask(frame, plan, tally) : frame;
                 result = MaskingErrors.scrub(result, seen);
@@ -310,7 +276,7 @@ final class MaskingRelay implements AutoCloseable {
                 MaskingPlan plan = upstreamPlans.plan(guard);
                 // a payload sent by database code during a tainted statement or transaction: redacted whole
                 boolean derived = plan.hasColumnRules()
-                        && (taintedUntilReady || taintedTransaction || ops.currentLineage().tainted());
+                        && (taintedUntilReady || taintedTransaction || conversation.lineage(isShadow).tainted());
                 return MaskingErrors.scrub(plan.hasDetectors() || derived
                         ? MaskingErrors.maskNotification(frame, derived, plan, tally) : frame, seen);
             }
@@ -331,8 +297,9 @@ final class MaskingRelay implements AutoCloseable {
                     return frame;
                 }
                 // application_name and custom settings can be set to anything, set_config(.., card, ..) included
-                String value = seen.scrub(MaskingErrors.maskStatus(status.value(),
-                        plan.hasColumnRules() && (taintedUntilReady || ops.currentLineage().tainted()), plan, tally));
+                boolean derived = plan.hasColumnRules()
+                        && (taintedUntilReady || conversation.lineage(isShadow).tainted());
+                String value = seen.scrub(MaskingErrors.maskStatus(status.value(), derived, plan, tally));
                 return value == status.value() ? frame
                         : new BackendMessage.ParameterStatus(status.name(), value).toFrame();
             }
@@ -356,14 +323,11 @@ final class MaskingRelay implements AutoCloseable {
         if (type == 'Z') {
             taintedUntilReady = false;
         } else if (type == 'C' || type == 'E' || type == 's' || type == 'I') {
-            taintedUntilReady |= ops.currentLineage().tainted();
-            taintedTransaction |= ops.currentLineage().tainted();
+            taintedUntilReady |= conversation.lineage(isShadow).tainted();
+            taintedTransaction |= conversation.lineage(isShadow).tainted();
         }
-        if (type != 'N') {
-            if (type == 'C' || type == 'E' || type == 'Z' || type == 'c') {
-                copy.end();
-            }
-            ops.answered(type);
+        if (type == 'C' || type == 'E' || type == 'Z' || type == 'c') {
+            copy.end();
         }
     }
 
@@ -372,15 +336,14 @@ final class MaskingRelay implements AutoCloseable {
         if (plan.isEmpty()) {
             return frame;
         }
-        Optional<MaskingOps.Described> described = ops.rows();
+        Optional<ResultDescriptions.Described> described = conversation.rows();
         if (described.isEmpty()) {
             throw new MaskingRefusal("Sluice cannot tell which columns this result has (it was not described in"
                     + " this session), so it cannot mask it");
         }
         if (shape == null || shapeFor != described.get() || shape.plan != plan) {
-            shape = MaskingShape.of(described.get().fields(), described.get().formats(), plan, resolver,
-                    described.get().lineage());
-            MaskingLineage lineage = described.get().lineage();
+            MaskingLineage lineage = described.get().lineage().of(isShadow);
+            shape = MaskingShape.of(described.get().fields(), described.get().formats(), plan, resolver, lineage);
             for (var field : described.get().fields()) {
                 if (field.tableOid() != 0 && !lineage.knownTables().isEmpty()
                         && !lineage.knownTables().contains(field.tableOid())) {

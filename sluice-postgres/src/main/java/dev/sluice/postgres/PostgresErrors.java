@@ -33,6 +33,12 @@ final class PostgresErrors {
         return ErrorResponse.of("ERROR", sqlState, message);
     }
 
+    /** Whether {@code error} is the one Sluice's {@link #raiseStatement} made the server raise with {@code message}. */
+    static boolean isRaised(ErrorResponse error, String message) {
+        return (INSUFFICIENT_PRIVILEGE.equals(error.sqlState()) || QUERY_CANCELED.equals(error.sqlState()))
+                && error.message().equals(message);
+    }
+
     /**
      * A statement that makes the upstream server itself raise the refusal, so that the server's transaction state
      * becomes exactly what the client is told: inside a transaction block the transaction is failed, and a later

@@ -23,7 +23,6 @@ import dev.sluice.core.session.Submission;
 import dev.sluice.core.spi.Dialer;
 import dev.sluice.postgres.PostgresCommandMapper.Mapped;
 import dev.sluice.postgres.PostgresNamespace.Change;
-import dev.sluice.postgres.ResponseTracker.Pending;
 import dev.sluice.postgres.wire.Frame;
 import dev.sluice.postgres.wire.FrameReader;
 import dev.sluice.postgres.wire.FrameWriter;
@@ -33,8 +32,10 @@ import dev.sluice.postgres.wire.WireException;
 /**
  * The full-duplex relay of one authenticated PostgreSQL session. Exactly two virtual threads: the session's own
  * thread runs client-to-upstream ({@link #run}), submitting every Query and Execute to the {@link GatewaySession}; a
- * second one, started in a per-session executor closed on exit, runs upstream-to-client through the
- * {@link ResponseTracker}.
+ * second one, started in a per-session executor closed on exit, runs upstream-to-client: each backend frame goes
+ * through the {@link MaskingRelay}, then the {@link ResponseTracker}, which advances the session's one
+ * {@link Conversation} with it. The client-to-upstream thread tells the conversation what each message it forwards
+ * expects before writing it.
  *
  * <p>A refused statement is never forwarded. Instead Sluice makes the upstream server raise the refusal itself
  * (SQLSTATE 42501, {@link PostgresErrors#raiseStatement}), in the same position of the message stream: so the
@@ -57,13 +58,12 @@ final class PostgresRelay {
     private final GatewaySession guard;
     private final Dialer dialer;
     private final PostgresCommandMapper mapper;
+    private final Conversation conversation;
     private final ResponseTracker tracker;
     private final MaskingRelay masking;
     private final SessionSettings settings;
     private final Clock clock;
     private final ReentrantLock clientLock = new ReentrantLock();
-    /** After a refusal in an extended-query batch: drop the client's messages until its Sync. */
-    private boolean discarding;
     /** Reads the client during and just after a statement held for approval; null otherwise. */
     private ClientReadAhead readAhead;
     /** A CancelRequest for this session arrived (set by the cancel's connection thread). */
@@ -86,11 +86,12 @@ final class PostgresRelay {
         this.guard = guard;
         this.dialer = dialer;
         this.mapper = mapper;
-        this.masking = MaskingRelay.forSession(guard, dialer, upstream.parameters());
-        this.tracker = new ResponseTracker(guard, recorder, clock, masking::takeCounts, mapper.names());
-        tracker.onCopyIn(masking::copyIn); // one view of what the server will answer
+        this.conversation = new Conversation(mapper.names());
+        this.masking = MaskingRelay.forSession(guard, dialer, upstream.parameters(), conversation);
+        this.tracker = new ResponseTracker(conversation, guard, recorder, clock, masking::takeCounts);
         this.clock = clock;
-        this.settings = new SessionSettings(upstream.parameters(), tracker::readiesExpected, tracker::readiesSeen);
+        this.settings = new SessionSettings(upstream.parameters(), conversation::readiesExpected,
+                conversation::readiesSeen);
     }
 
     /** Relays until either side closes; returns why the session ended. */
@@ -158,19 +159,17 @@ final class PostgresRelay {
         if (!settings.broken().isEmpty()) {
             return false; // fail closed: a pinned setting changed; nothing more goes upstream
         }
-        if (discarding && !(message instanceof FrontendMessage.Sync) && !(message instanceof FrontendMessage.Flush)
-                && !(message instanceof FrontendMessage.Terminate)) {
+        // after a refusal in an extended-query batch the server skips to Sync: the client's messages are dropped
+        if (conversation.skipsToSync() && !(message instanceof FrontendMessage.Sync)
+                && !(message instanceof FrontendMessage.Flush) && !(message instanceof FrontendMessage.Terminate)) {
             return true;
         }
-        if (tracker.copyingIn() && !(message instanceof FrontendMessage.CopyData
+        if (conversation.copyingIn() && !(message instanceof FrontendMessage.CopyData
                 || message instanceof FrontendMessage.CopyDone || message instanceof FrontendMessage.CopyFail
                 || message instanceof FrontendMessage.Flush || message instanceof FrontendMessage.Sync
                 || message instanceof FrontendMessage.Terminate)) {
             // fail closed: the server would swallow it unanswered, and Sluice could no longer pair the answers
-            throw new dev.sluice.postgres.wire.MalformedMessageException(ResponseTracker.DURING_COPY);
-        }
-        if (!(message instanceof FrontendMessage.Sync)) {
-            masking.sent(message); // a Sync only when the server will answer it: below
+            throw new dev.sluice.postgres.wire.MalformedMessageException(Conversation.DURING_COPY);
         }
         switch (message) {
             case FrontendMessage.Query query -> {
@@ -186,8 +185,7 @@ final class PostgresRelay {
             case FrontendMessage.Bind bind -> onBind(frame, bind);
             case FrontendMessage.Execute execute -> onExecute(frame, execute);
             case FrontendMessage.Sync sync -> {
-                if (tracker.expect(new Pending.SyncMark(), () -> masking.sent(sync))) {
-                    discarding = false;
+                if (conversation.expect(new Entry.Sync())) {
                     mapper.names().boundary();
                 } // else the server copies in and ignores this Sync
                 upstream.writer().write(frame);
@@ -203,11 +201,11 @@ final class PostgresRelay {
             case FrontendMessage.Flush flush -> upstream.writer().write(frame);
             case FrontendMessage.CopyData data -> upstream.writer().write(frame);
             case FrontendMessage.CopyDone done -> {
-                tracker.copyEnded();
+                conversation.copyEnded();
                 upstream.writer().write(frame);
             }
             case FrontendMessage.CopyFail fail -> {
-                tracker.copyEnded();
+                conversation.copyEnded();
                 upstream.writer().write(frame);
             }
             default -> throw new dev.sluice.postgres.wire.MalformedMessageException(
@@ -238,12 +236,14 @@ final class PostgresRelay {
     private void onQuery(Frame frame, FrontendMessage.Query query) throws IOException {
         // a simple Query's errors skip nothing after it: what it and the messages before it change stays uncertain
         mapper.names().boundary();
+        Conversation.Lineage lineage = masking.lineage(query.sql());
         Mapped mapped = masking.screen(mapper.mapQuery(query.sql()));
         Submission submission = submit(request(mapped.audited(query.sql()), List.of(), mapped));
         if (submission instanceof Submission.Forward forward) {
             long[] starting = mapper.simpleQueryStarts();
             List<long[]> changes = mapper.admitted(mapped, forward.commandId());
-            tracker.expect(new Pending.QueryRun(forward.commandId(), clock.instant(), starting, changes));
+            conversation.expect(new Entry.Query(forward.commandId(), query.sql(), lineage, clock.instant(), starting,
+                    changes, ""));
             mapper.names().boundary();
             upstream.writer().write(frame);
         } else {
@@ -290,9 +290,9 @@ final class PostgresRelay {
         Submission submission = submit(request);
         if (submission instanceof Submission.Forward forward) {
             mapper.names().boundary();
-            Pending.QueryRun run = new Pending.QueryRun(forward.commandId(), clock.instant());
-            run.tag = "FUNCTION CALL";
-            tracker.expect(run);
+            // fail closed: a FunctionCallResponse is no result masking reads (refused above under masking rules)
+            conversation.expect(new Entry.Query(forward.commandId(), "", Conversation.Lineage.FAIL_CLOSED,
+                    clock.instant(), new long[0], List.of(), "FUNCTION CALL"));
             upstream.writer().write(frame);
         } else {
             refuseSimple(((Submission.Refuse) submission).message());
@@ -307,6 +307,7 @@ final class PostgresRelay {
     }
 
     private void onParse(Frame frame, FrontendMessage.Parse parse) throws IOException {
+        Conversation.Lineage lineage = masking.lineage(parse.query());
         Mapped mapped = masking.screen(mapper.parse(parse.name(), parse.query(), parse.parameterTypes()));
         // Judged at Parse so that a refused statement is never even prepared upstream; only a refusal is audited
         // here, an allowed statement is audited at each Execute, with its parameters. A held statement is prepared
@@ -317,7 +318,8 @@ final class PostgresRelay {
             refuseExtended(refused.get().message());
             return;
         }
-        tracker.expect(new Pending.NameChange(mapper.register(mapped.changes().getFirst().getFirst())));
+        conversation.expect(new Entry.Parse(mapper.register(mapped.changes().getFirst().getFirst()), parse.name(),
+                lineage));
         upstream.writer().write(frame);
     }
 
@@ -329,14 +331,16 @@ final class PostgresRelay {
                     "prepared statement \"" + bind.statement() + "\" was not prepared through Sluice in this session");
             return;
         }
-        tracker.expect(new Pending.NameChange(mapper.register(change.get())));
+        conversation.expect(new Entry.Bind(mapper.register(change.get()), bind.portal(), bind.statement(),
+                bind.resultFormats()));
         upstream.writer().write(frame);
     }
 
     private void onClose(Frame frame, FrontendMessage.Close close) throws IOException {
         PostgresNamespace.Space space = close.target() == 'S' ? PostgresNamespace.Space.STATEMENT
                 : PostgresNamespace.Space.PORTAL;
-        tracker.expect(new Pending.NameChange(mapper.register(new Change.Remove(space, close.name()))));
+        conversation.expect(new Entry.Close(mapper.register(new Change.Remove(space, close.name())), close.target(),
+                close.name()));
         upstream.writer().write(frame);
     }
 
@@ -347,6 +351,7 @@ final class PostgresRelay {
             refuseName("Describe of " + what, what + " is not known to Sluice in this session");
             return;
         }
+        conversation.expect(new Entry.Describe(describe.target(), describe.name()));
         upstream.writer().write(frame);
     }
 
@@ -355,7 +360,8 @@ final class PostgresRelay {
         if (running.isPresent()) {
             // More rows of a portal already judged, audited and run (a cursor-style fetch with a row limit): the
             // statement does not run again, so it is neither judged nor audited again; its result counts every chunk.
-            tracker.expect(new Pending.ExecRun(running.getAsLong(), clock.instant()));
+            conversation.expect(new Entry.Execute(running.getAsLong(), clock.instant(), new long[0],
+                    execute.portal()));
             upstream.writer().write(frame);
             return;
         }
@@ -372,7 +378,7 @@ final class PostgresRelay {
         if (submission instanceof Submission.Forward forward) {
             long[] changes = mapper.admitted(p.mapped(), forward.commandId()).stream()
                     .flatMapToLong(java.util.Arrays::stream).toArray();
-            tracker.expect(new Pending.ExecRun(forward.commandId(), clock.instant(), changes));
+            conversation.expect(new Entry.Execute(forward.commandId(), clock.instant(), changes, execute.portal()));
             mapper.executed(execute.portal(), forward.commandId());
             upstream.writer().write(frame);
         } else {
@@ -484,40 +490,37 @@ final class PostgresRelay {
     }
 
     private void refuseSimple(String message) throws IOException {
-        tracker.expect(new Pending.QueryRefusal(message, mapper.simpleQueryStarts()));
+        conversation.expect(new Entry.QueryRefusal(message, mapper.simpleQueryStarts()));
         mapper.names().boundary();
         FrontendMessage.Query raise = new FrontendMessage.Query(PostgresErrors.raiseStatement(refusalState(), message));
-        masking.replaceLast(List.of(raise));
         upstream.writer().write(raise);
     }
 
     private void refuseExtended(String message) throws IOException {
         // Sluice's own Parse and Bind replace the unnamed statement and portal (unless the server skips them)
-        tracker.expect(new Pending.ExtendedRefusal(message, mapper.refusalReplacesUnnamed()));
+        conversation.expect(new Entry.ExtendedRefusal(message, mapper.refusalReplacesUnnamed()));
         List<FrontendMessage> raise = List.of(
                 new FrontendMessage.Parse("", PostgresErrors.raiseStatement(refusalState(), message), new int[0]),
                 new FrontendMessage.Bind("", "", new short[0], new byte[0][], new short[0]),
                 new FrontendMessage.Execute("", 0));
-        masking.replaceLast(raise);
         for (FrontendMessage m : raise) {
             upstream.writer().write(m);
         }
-        discarding = true;
     }
 
     private String upstreamToClient() {
         try {
             while (true) {
                 upstream.reader().consumed(); // the frame before is written out: its message memory goes back
-                Frame masked = masking.onFrame(readUpstream());
-                if (masked == null) {
-                    // dropped: the rest of a result masking refused
-                } else if (masked.type() == 'D') { // the bulk of every result: no lists
+                Frame frame = readUpstream();
+                Frame masked = masking.onFrame(frame); // null: withheld (the rest of a result masking refused)
+                if (frame.type() == 'D' && (masked == null || masked.type() == 'D')) { // most frames: no lists
                     if (tracker.onDataRow(masked, masking.audited())) {
                         writeToClient(masked);
                     }
                 } else {
-                    for (Frame out : tracker.onFrame(masked, masking.audited())) {
+                    // the tracker advances the conversation with the server's own frame, whatever the client gets
+                    for (Frame out : tracker.onFrame(frame, masked, masking.audited())) {
                         writeToClient(out);
                     }
                 }
@@ -527,7 +530,7 @@ final class PostgresRelay {
             }
         } catch (SettingsChanged e) {
             return e.getMessage();
-        } catch (ResponseTracker.CopyDesync e) {
+        } catch (Conversation.CopyDesync e) {
             return endSession(e.getMessage());
         } catch (EOFException e) {
             closeClient();

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.sluice.core.audit.SqlRecorder;
-import dev.sluice.postgres.ResponseTracker.Pending;
 import dev.sluice.postgres.wire.BackendMessage;
 import dev.sluice.postgres.wire.Frame;
 
@@ -22,10 +21,10 @@ final class SessionRecorders {
     private SessionRecorders() {
     }
 
-    static void feed(SqlRecorder recorder, Pending head, Frame frame) {
-        long statementId = switch (head) {
-            case Pending.QueryRun run -> run.statementId;
-            case Pending.ExecRun run -> run.statementId();
+    static void feed(SqlRecorder recorder, Optional<Entry> head, Frame frame) {
+        long statementId = switch (head.orElse(null)) {
+            case Entry.Query query -> query.statementId;
+            case Entry.Execute execute -> execute.statementId();
             case null, default -> -1;
         };
         if (statementId < 0) {

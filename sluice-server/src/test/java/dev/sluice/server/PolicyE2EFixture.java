@@ -28,7 +28,12 @@ final class PolicyE2EFixture {
 
     /** A harness whose config holds the three rules and whose policy directory holds {@code hardening.yaml}. */
     static GatewayHarness start() throws IOException {
-        GatewayHarness result = GatewayHarness.start(POLICIES);
+        return start("");
+    }
+
+    /** As {@link #start()}, with {@code extraYaml} (more top-level config sections) after the rules. */
+    static GatewayHarness start(String extraYaml) throws IOException {
+        GatewayHarness result = GatewayHarness.start(POLICIES + extraYaml);
         writePolicy(result, "10-hardening.yaml", HARDENING);
         if (!result.gateway().reload()) {
             throw new IllegalStateException("the corpus policy does not load");
