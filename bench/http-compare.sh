@@ -4,6 +4,7 @@
 # in one run on this machine. Prints a Markdown table: requests/s and latency, and ratios against direct.
 #
 #   bench/http-compare.sh        (DURATION=10 seconds per run, CONNECTIONS=16, THREADS=2, WARMUP=20 by default)
+#   SLUICE_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/s.jfr bench/http-compare.sh   (profile the gateway only)
 #
 # WARMUP seconds of load precede each measured run: Sluice's JVM needs about 20 s at these rates before its JIT has
 # compiled the data path (a 2 s warm-up measured a cold JVM: a quarter of the warm throughput).
@@ -75,7 +76,7 @@ policies:
     deny:
       paths: ["/admin/**"]
 YAML
-TOKEN=$("$ROOT/bin/sluice" token --config "$DIR/sluice.yaml" --subject bench-agent --groups bench --ttl 2h 2>/dev/null)
+TOKEN=$(SLUICE_JAVA_OPTS= "$ROOT/bin/sluice" token --config "$DIR/sluice.yaml" --subject bench-agent --groups bench --ttl 2h 2>/dev/null)
 "$ROOT/bin/sluice" serve --config "$DIR/sluice.yaml" >"$DIR/sluice.log" 2>&1 &
 PIDS+=($!)
 wait_port "$SERVICE"; wait_port "$HAPROXY"; wait_port "$SLUICE"
