@@ -5,6 +5,8 @@
 #
 #   bench/http-compare.sh        (DURATION=10 seconds per run, CONNECTIONS=16, THREADS=2, WARMUP=20 by default)
 #   SLUICE_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/s.jfr bench/http-compare.sh   (profile the gateway only)
+#   BASELINE=/tmp/old bench/http-compare.sh   (also runs the Sluice built in another checkout, or a directory holding
+#                                               a copy of its sluice-server jar and lib/: before/after in one run)
 #
 # WARMUP seconds of load precede each measured run: Sluice's JVM needs about 20 s at these rates before its JIT has
 # compiled the data path (a 2 s warm-up measured a cold JVM: a quarter of the warm throughput).
@@ -26,7 +28,9 @@ trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
               echo "port $1 did not open" >&2; return 1; }
-SERVICE=$(port) HAPROXY=$(port) SLUICE=$(port) API=$(port)
+SERVICE=$(port) HAPROXY=$(port) SLUICE=$(port) API=$(port) OLD=$(port) OLD_API=$(port)
+BASELINE=${BASELINE:-}
+if [[ -n $BASELINE && -d $BASELINE/sluice-server/target ]]; then BASELINE=$BASELINE/sluice-server/target; fi
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
     -keyout "$DIR/key.pem" -out "$DIR/cert.pem" 2>/dev/null
@@ -79,6 +83,18 @@ YAML
 TOKEN=$(SLUICE_JAVA_OPTS= "$ROOT/bin/sluice" token --config "$DIR/sluice.yaml" --subject bench-agent --groups bench --ttl 2h 2>/dev/null)
 "$ROOT/bin/sluice" serve --config "$DIR/sluice.yaml" >"$DIR/sluice.log" 2>&1 &
 PIDS+=($!)
+if [[ -n $BASELINE ]]; then
+    # the same configuration (and issuer key, so the same token) on other ports and its own audit store
+    mkdir -p "$DIR/old"
+    sed -e "s|127.0.0.1:$API|127.0.0.1:$OLD_API|; s|127.0.0.1:$SLUICE|127.0.0.1:$OLD|; s|data-dir: .*|data-dir: $DIR/old|" \
+        "$DIR/sluice.yaml" > "$DIR/old.yaml"
+    cp -r "$DIR/data/keys" "$DIR/old/" 2>/dev/null || true
+    /usr/lib/jvm/temurin-25-jdk-amd64/bin/java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+        -cp "$(ls "$BASELINE"/sluice-server-*.jar | head -1):$BASELINE/lib/*" dev.sluice.server.SluiceCli serve \
+        --config "$DIR/old.yaml" >"$DIR/old.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$OLD"
+fi
 wait_port "$SERVICE"; wait_port "$HAPROXY"; wait_port "$SLUICE"
 
 run() { # name url [header]
@@ -100,6 +116,9 @@ results=()
 results+=("$(run direct "http://127.0.0.1:$SERVICE/v1/invoices")")
 results+=("$(run haproxy "https://127.0.0.1:$HAPROXY/v1/invoices")")
 results+=("$(run sluice "https://127.0.0.1:$SLUICE/http/billing/v1/invoices" "Authorization: Bearer $TOKEN")")
+if [[ -n $BASELINE ]]; then
+    results+=("$(run sluice-baseline "https://127.0.0.1:$OLD/http/billing/v1/invoices" "Authorization: Bearer $TOKEN")")
+fi
 read -r _ direct_rps direct_avg direct_p50 _ _ <<<"${results[0]}"
 if [[ ${results[2]} == "sluice 0"* || ${results[2]} == "sluice  "* ]]; then
     echo "Sluice served nothing; its log:" >&2; tail -30 "$DIR/sluice.log" >&2; cat "$DIR/sluice.txt" >&2

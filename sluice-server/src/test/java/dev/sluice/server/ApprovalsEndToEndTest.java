@@ -375,19 +375,21 @@ class ApprovalsEndToEndTest {
     }
 
     @Test
-    void aDecisionThroughAnotherInstanceSharingTheStoreReleasesTheHeldStatementWithinASecond() throws Exception {
+    void aDecisionThroughAnotherInstanceSharingTheStoreReleasesTheHeldStatement() throws Exception {
         try (Gateway replica = Gateway.start(harness.configFile(), java.time.Clock.systemUTC());
              Connection agent = harness.connect("agent-replica", "agents")) {
             ApprovalsClient other = new ApprovalsClient(replica.httpPort());
             Future<Integer> delete = deleteAsync(agent, "DELETE FROM items WHERE id = 10");
             String id = pending("agent-replica", "id = 10").path("id").asText();
 
-            long start = System.nanoTime();
             assertThat(other.post("/api/approvals/" + id + "/approve", sre("bob"), "").status()).isEqualTo(200);
+            // Waits for the release itself, not for a wall-clock bound (a 1 s bound failed at load average ~20): the
+            // request expires in an hour and no local decision wakes this instance, so only its poll of the shared
+            // store can have released the statement within WAIT.
             assertThat(delete.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1);
-
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
             assertThat(exists("items", 10)).isFalse();
+            assertThat(api.get("/api/approvals/" + id, sre("x")).body().path("state").asText())
+                    .isEqualTo("approved");
         }
     }
 
