@@ -1,6 +1,5 @@
 package dev.sluice.http;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -24,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.spi.HandshakeGate;
+import dev.sluice.http.wire.BufferedInput;
 import dev.sluice.http.wire.HeadReader;
 import dev.sluice.http.wire.Headers;
 import dev.sluice.http.wire.HttpProtocolException;
@@ -45,6 +45,9 @@ final class ProxyConnection implements Runnable {
     /** Headers that make some servers and frameworks run another method than the one judged. */
     static final Set<String> METHOD_OVERRIDES = Set.of("x-http-method-override", "x-http-method",
             "x-method-override");
+    private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile("[A-Za-z0-9.\\-:\\[\\]_]*");
+    private static final java.util.regex.Pattern QUERY_SEPARATOR = java.util.regex.Pattern.compile("[&;]");
+    private static final String[] NO_PAIRS = {};
     private final Socket client;
     private final ProxyServices services;
     /** The handshake budget's place: the clock stops at the first request head, the place is freed once a session
@@ -66,7 +69,7 @@ final class ProxyConnection implements Runnable {
     public void run() {
         String reason = "client closed the connection";
         try (client) {
-            InputStream in = new BufferedInputStream(client.getInputStream(), 16 * 1024);
+            InputStream in = new BufferedInput(client.getInputStream(), 16 * 1024);
             OutputStream out = new BufferedOutputStream(client.getOutputStream(), 16 * 1024);
             HeadReader reader = new HeadReader(in, RequestTarget.MAX_TARGET + 64, services.settings().maxHeadBytes());
             while (!closed.get()) {
@@ -185,12 +188,12 @@ final class ProxyConnection implements Runnable {
             throw new HttpProtocolException(400, "exactly one Host header is required");
         }
         String host = hosts.isEmpty() ? "" : hosts.getFirst();
-        if (!host.matches("[A-Za-z0-9.\\-:\\[\\]_]*")) {
+        if (!HOST.matcher(host).matches()) {
             throw new HttpProtocolException(400, "malformed Host header");
         }
         RequestTarget target = RequestTarget.parse(head.target());
         Route route = Route.resolve(target, host, services.settings().hostSuffix());
-        for (String pair : route.query().split("[&;]")) {
+        for (String pair : route.query().isEmpty() ? NO_PAIRS : QUERY_SEPARATOR.split(route.query())) {
             String key = pair.contains("=") ? pair.substring(0, pair.indexOf('=')) : pair;
             try {
                 key = java.net.URLDecoder.decode(key, java.nio.charset.StandardCharsets.UTF_8);

@@ -52,9 +52,14 @@ final class ApprovalsClient {
 
     /** Polls the pending list until a request matches, for at most {@code timeout}. */
     JsonNode awaitPending(String token, Predicate<JsonNode> match, Duration timeout) throws Exception {
+        return awaitPending(token, match, timeout, "pending");
+    }
+
+    /** The first request in {@code state} ({@code all} for any) that matches, polling until {@code timeout}. */
+    JsonNode awaitPending(String token, Predicate<JsonNode> match, Duration timeout, String state) throws Exception {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
-            Answer answer = get("/api/approvals?state=pending", token);
+            Answer answer = get("/api/approvals?state=" + state, token);
             if (answer.status() == 200) {
                 for (JsonNode request : answer.body()) {
                     if (match.test(request)) {
@@ -64,7 +69,7 @@ final class ApprovalsClient {
             }
             Thread.sleep(50); // polling a real server until the held statement shows up
         }
-        throw new AssertionError("no matching pending approval request within " + timeout);
+        throw new AssertionError("no matching " + state + " approval request within " + timeout);
     }
 
     /** Polls one request until its state is {@code state}. */

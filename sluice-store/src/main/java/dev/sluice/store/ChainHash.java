@@ -1,6 +1,5 @@
 package dev.sluice.store;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,7 +41,9 @@ final class ChainHash {
     private static final HexFormat HEX = HexFormat.of();
 
     private final MessageDigest digest;
-    private final ByteBuffer lengthPrefix = ByteBuffer.allocate(Integer.BYTES);
+    /** The whole input of one hash, gathered first: one digest update per row instead of two per field. */
+    private byte[] input = new byte[1024];
+    private int length;
 
     ChainHash() {
         try {
@@ -58,8 +59,8 @@ final class ChainHash {
     }
 
     String hash(long seq, String prevHash, EventFields f) {
-        digest.reset();
-        digest.update(prevHash.getBytes(StandardCharsets.US_ASCII));
+        length = 0;
+        put(prevHash.getBytes(StandardCharsets.US_ASCII));
         field(VERSION);
         field(seq);
         field(f.timeMs());
@@ -73,6 +74,11 @@ final class ChainHash {
         field(f.rows());
         field(f.error());
         field(f.details());
+        digest.reset();
+        digest.update(input, 0, length);
+        if (input.length > 1 << 20) {
+            input = new byte[1024]; // one huge row does not keep a huge buffer
+        }
         return HEX.formatHex(digest.digest());
     }
 
@@ -85,7 +91,24 @@ final class ChainHash {
     }
 
     private void field(byte[] bytes) {
-        digest.update(lengthPrefix.clear().putInt(bytes.length).array());
-        digest.update(bytes);
+        room(Integer.BYTES + bytes.length);
+        int n = bytes.length;
+        input[length++] = (byte) (n >>> 24);
+        input[length++] = (byte) (n >>> 16);
+        input[length++] = (byte) (n >>> 8);
+        input[length++] = (byte) n;
+        put(bytes);
+    }
+
+    private void put(byte[] bytes) {
+        room(bytes.length);
+        System.arraycopy(bytes, 0, input, length, bytes.length);
+        length += bytes.length;
+    }
+
+    private void room(int more) {
+        if (length + more > input.length) {
+            input = java.util.Arrays.copyOf(input, Math.max(input.length * 2, length + more));
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.sluice.store;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -28,6 +29,10 @@ final class StoreJson {
     }
 
     static String write(Object value) {
+        Optional<String> fast = CanonicalJson.write(value);
+        if (fast.isPresent()) {
+            return fast.get();
+        }
         try {
             return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {

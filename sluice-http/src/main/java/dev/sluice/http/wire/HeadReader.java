@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,12 +17,15 @@ import java.util.Optional;
  * end in CRLF (a bare CR or LF is refused), field names are RFC 9110 tokens with no space before the colon,
  * obsolete line folding is refused, values hold no control character other than HTAB. Bounded: the start line at
  * {@code maxLine} bytes (414), the whole head at {@code maxHead} bytes and {@link #MAX_FIELDS} fields (431).
+ * Reads best from a {@link BufferedInput} (no lock per byte). Not thread-safe: one reader per connection.
  */
 public final class HeadReader {
     public static final int MAX_FIELDS = 128;
     private final InputStream in;
     private final int maxLine;
     private final int maxHead;
+    /** The line being read (this reader's thread only); grows up to the longest line allowed. */
+    private byte[] lineBytes = new byte[256];
 
     public HeadReader(InputStream in, int maxLine, int maxHead) {
         this.in = in;
@@ -60,7 +64,7 @@ public final class HeadReader {
     }
 
     private String line(int first, int maxLength, int[] budget, int status, String what) throws IOException {
-        StringBuilder result = new StringBuilder();
+        int length = 0;
         int b = first;
         while (true) {
             if (b < 0) {
@@ -74,15 +78,18 @@ public final class HeadReader {
                     throw new HttpProtocolException(400, "bare CR in the " + what);
                 }
                 budget[0]--;
-                return result.toString();
+                return new String(lineBytes, 0, length, StandardCharsets.ISO_8859_1); // as RFC 9110 reads field bytes
             }
             if (b == '\n') {
                 throw new HttpProtocolException(400, "bare LF in the " + what + " (lines end in CRLF)");
             }
-            if (result.length() >= maxLength) {
+            if (length >= maxLength) {
                 throw new HttpProtocolException(status, what + " too long (expected: <= " + maxLength + " bytes)");
             }
-            result.append((char) b); // ISO-8859-1, as RFC 9110 reads field bytes
+            if (length == lineBytes.length) {
+                lineBytes = Arrays.copyOf(lineBytes, lineBytes.length * 2);
+            }
+            lineBytes[length++] = (byte) b;
             b = in.read();
         }
     }
@@ -108,6 +115,6 @@ public final class HeadReader {
                 throw new HttpProtocolException(400, "control character in header field " + name);
             }
         }
-        return new Header(name, new String(value.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.ISO_8859_1));
+        return new Header(name, value);
     }
 }
