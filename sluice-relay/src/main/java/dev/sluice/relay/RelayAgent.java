@@ -342,7 +342,9 @@ public final class RelayAgent implements AutoCloseable {
 
     private ByteTunnel openTunnel(ManagedChannel current, String name) {
         ByteTunnel result = new ByteTunnel("gateway tunnel " + name);
-        ClientCalls.asyncBidiStreamingCall(current.newCall(RelayWire.TUNNEL, CallOptions.DEFAULT),
+        // callbacks on the transport's thread: they only queue bytes and signal (see ByteTunnel)
+        ClientCalls.asyncBidiStreamingCall(current.newCall(RelayWire.TUNNEL, CallOptions.DEFAULT
+                        .withExecutor(Runnable::run)),
                 new ClientResponseObserver<byte[], byte[]>() {
                     @Override
                     public void beforeStart(ClientCallStreamObserver<byte[]> requests) {

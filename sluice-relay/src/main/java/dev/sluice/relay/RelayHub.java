@@ -144,6 +144,16 @@ public final class RelayHub implements AutoCloseable {
         server = NettyServerBuilder.forAddress(address, credentials.build())
                 .addService(ServerInterceptors.intercept(service, new Authenticate()))
                 .executor(executor)
+                // tunnel callbacks only queue bytes and signal: run them on the transport's thread, saving two
+                // thread hand-offs per message (the relay's added latency); the other methods block (registry,
+                // audit) and run on virtual threads
+                .callExecutor(new io.grpc.ServerCallExecutorSupplier() {
+                    @Override
+                    public <Q, R> java.util.concurrent.Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+                        return call.getMethodDescriptor().getFullMethodName().equals(
+                                RelayWire.TUNNEL.getFullMethodName()) ? Runnable::run : executor;
+                    }
+                })
                 .maxInboundMessageSize(RelayWire.MAX_MESSAGE)
                 .keepAliveTime(Math.max(1, config.heartbeat().toSeconds() * 2), TimeUnit.SECONDS)
                 .keepAliveTimeout(Math.max(1, config.heartbeat().toSeconds() * 2), TimeUnit.SECONDS)
@@ -197,9 +207,10 @@ public final class RelayHub implements AutoCloseable {
             relay.tunnels.add(open);
             tunnel.onBroken(reason -> {
                 if (purpose.equals("session")) {
-                    // the client hears it in its protocol, and session.end names the relay
-                    endSession.accept(session, "relay " + relay.identity.relayId() + " (group " + group
-                            + ") lost: " + reason);
+                    // the client hears it in its protocol, and session.end names the relay; off the transport's
+                    // thread (the hook can come from a tunnel callback, and ending a session writes and audits)
+                    executor.execute(() -> endSession.accept(session, "relay " + relay.identity.relayId()
+                            + " (group " + group + ") lost: " + reason));
                 }
             });
             if (relay.closed) {
