@@ -121,7 +121,21 @@ final class ByteTunnel {
     void fail(String reason) {
         // after the peer's end-of-stream the connection ends anyway: a cancel then is no break
         if (!closed && !ended && broken.compareAndSet(null, reason)) {
-            runHook(onBroken, reason);
+            // the hook may block (ending a session writes to its client and audits) and this runs on gRPC's
+            // transport thread: run it on a virtual thread, and give the reader its end only after the hook, so
+            // that the session's own error reaches the client before the stream's end does
+            java.util.function.Consumer<String> hook = onBroken;
+            Thread.ofVirtual().name("sluice-tunnel-broken").start(() -> {
+                runHook(hook, reason);
+                inbound.add(new End(reason));
+                signalReady();
+            });
+            return;
+        }
+        if (broken.get() != null) {
+            // a failure came first (the control stream's loss, the call's cancel and its error all report one):
+            // its thread gives the reader the end after its hook; an end queued here could overtake the hook
+            return;
         }
         inbound.add(new End(reason));
         signalReady();
