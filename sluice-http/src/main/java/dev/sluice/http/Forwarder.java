@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -411,19 +410,6 @@ final class Forwarder {
     }
 
     private Headers credential(Headers headers) throws IOException {
-        return switch (target.credential()) {
-            case WebTarget.Credential.None none -> headers;
-            case WebTarget.Credential.Headers fixed -> {
-                Headers result = headers;
-                for (WebTarget.SecretHeader h : fixed.headers()) {
-                    result = result.with(h.name(), h.value().reveal());
-                }
-                yield result;
-            }
-            case WebTarget.Credential.Basic basic -> headers.with("Authorization", "Basic " + Base64.getEncoder()
-                    .encodeToString((basic.user() + ":" + basic.password().reveal()).getBytes(StandardCharsets.UTF_8)));
-            case WebTarget.Credential.OAuth2 oauth -> headers.with("Authorization", "Bearer "
-                    + services.oauth().token(target.name(), oauth).reveal());
-        };
+        return UpstreamCredential.apply(headers, target, services.oauth());
     }
 }

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Set;
 
+import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.config.HttpsConfig;
 import dev.sluice.core.config.ListenerLimits;
 import dev.sluice.core.config.WebTarget;
@@ -42,7 +43,13 @@ public final class HttpsProtocol implements ProtocolProvider {
         HttpsConfig settings = HttpsConfig.of(context.state().get().config());
         Clock clock = context.clock();
         ProxyServices services = new ProxyServices(settings, new CoreGate(context.access(), context.sessions(), context.state()),
-                session -> context.dialer().dial(((CoreCallerSession) session).grant(), "session"),
+                session -> {
+                    TargetGrant grant = ((CoreCallerSession) session).grant();
+                    // a via connection: the relay opens the upstream and injects the credential the gateway never has
+                    return grant.connection().via().isPresent()
+                            ? context.dialer().dialLoggedIn(grant, "session", Map.of())
+                            : context.dialer().dial(grant, "session");
+                },
                 new TlsContexts(), new OAuth2Tokens(clock), clock, context.sessions()::upstreamFailed);
         HttpsListener listener = HttpsListener.start(context.address(), context.tls(),
                 ListenerLimits.of(context.state().get().config()), services);

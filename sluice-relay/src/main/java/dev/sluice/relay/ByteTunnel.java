@@ -18,12 +18,19 @@ import io.grpc.stub.CallStreamObserver;
  * the sender: gRPC and HTTP/2 hold back, down to the sender's TCP window); outbound, a writer waits while the stream
  * is not ready, so a peer that stops reading blocks the writer instead of growing a buffer.
  *
- * <p>Threads: one reader and one writer at a time (a connection's two directions); gRPC's callbacks arrive on its
- * executor. Every call on the outbound observer happens under {@link #lock}.
+ * <p>Threads: one reader and one writer at a time (a connection's two directions); gRPC's callbacks arrive on the
+ * transport's own thread (a direct executor: {@link #received}, {@link #completed}, {@link #fail} and the ready
+ * signal never block, and {@link #onBroken} hooks must hand blocking work to another thread). Every call on the
+ * outbound observer happens under {@link #lock}, held only for the call itself.
  */
 final class ByteTunnel {
     /** Messages requested ahead of the reader: the inbound bound is WINDOW x {@link RelayWire#CHUNK}. */
     static final int WINDOW = 8;
+    /**
+     * The reader asks for more once this many were consumed: each request is a task on gRPC's transport thread, so
+     * asking per message would double the transport's work on a chatty stream; the bound stays WINDOW.
+     */
+    static final int REFILL = WINDOW / 2;
 
     private final LinkedBlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -114,7 +121,21 @@ final class ByteTunnel {
     void fail(String reason) {
         // after the peer's end-of-stream the connection ends anyway: a cancel then is no break
         if (!closed && !ended && broken.compareAndSet(null, reason)) {
-            runHook(onBroken, reason);
+            // the hook may block (ending a session writes to its client and audits) and this runs on gRPC's
+            // transport thread: run it on a virtual thread, and give the reader its end only after the hook, so
+            // that the session's own error reaches the client before the stream's end does
+            java.util.function.Consumer<String> hook = onBroken;
+            Thread.ofVirtual().name("sluice-tunnel-broken").start(() -> {
+                runHook(hook, reason);
+                inbound.add(new End(reason));
+                signalReady();
+            });
+            return;
+        }
+        if (broken.get() != null) {
+            // a failure came first (the control stream's loss, the call's cancel and its error all report one):
+            // its thread gives the reader the end after its hook; an end queued here could overtake the hook
+            return;
         }
         inbound.add(new End(reason));
         signalReady();
@@ -232,6 +253,7 @@ final class ByteTunnel {
         private byte[] current = new byte[0];
         private int position;
         private End end;
+        private int consumed;
 
         @Override
         public int read() throws IOException {
@@ -256,7 +278,10 @@ final class ByteTunnel {
                 }
                 current = (byte[]) next;
                 position = 0;
-                request(1);
+                if (++consumed == REFILL) {
+                    consumed = 0;
+                    request(REFILL);
+                }
             }
             int result = Math.min(length, current.length - position);
             System.arraycopy(current, position, buffer, offset, result);

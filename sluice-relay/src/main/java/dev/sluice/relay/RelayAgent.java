@@ -68,7 +68,7 @@ public final class RelayAgent implements AutoCloseable {
         this.config = config;
         this.identity = new RelayIdentity(config.dataDir());
         java.util.Map<String, UpstreamLogin> found = new java.util.HashMap<>();
-        UpstreamLogin.installed().forEach(login -> found.put(login.protocol(), login));
+        UpstreamLogin.installed().forEach(login -> login.types().forEach(type -> found.put(type, login)));
         this.logins = Map.copyOf(found);
     }
 
@@ -305,6 +305,12 @@ public final class RelayAgent implements AutoCloseable {
             refuse(current, id, "cannot log in to " + target.get().type() + " targets");
             return;
         }
+        // fail closed: a raw connection only carries a PostgreSQL cancel request; a raw web connection would be
+        // the target without the relay's request rewriting
+        if (purpose.equals("cancel") && !target.get().type().equals("postgres")) {
+            refuse(current, id, "opens raw connections for postgres cancel requests only");
+            return;
+        }
         Socket socket = new Socket();
         AutoCloseable upstream = socket;
         try {
@@ -314,14 +320,17 @@ public final class RelayAgent implements AutoCloseable {
             byte[] greeting = new byte[0];
             InputStream fromTarget = socket.getInputStream();
             OutputStream toTarget = socket.getOutputStream();
+            java.util.function.UnaryOperator<InputStream> requests = UnaryIo.IDENTITY;
             if (!purpose.equals("cancel")) {
-                UpstreamLogin.LoggedIn in = login.login(target.get().connection(parameters), socket, parameters);
+                dev.sluice.core.config.ConnectionConfig connection = target.get().connection(parameters);
+                UpstreamLogin.LoggedIn in = login.login(connection, socket, parameters);
                 greeting = in.greeting();
                 fromTarget = in.input();
                 toTarget = in.output();
                 upstream = in.connection();
+                requests = fromGateway -> UnaryIo.requests(login, connection, fromGateway);
             }
-            carry(current, id, greeting, fromTarget, toTarget, upstream, socket);
+            carry(current, id, greeting, fromTarget, toTarget, upstream, socket, requests);
         } catch (IOException | RuntimeException e) {
             closeQuietly(upstream);
             closeQuietly(socket);
@@ -342,7 +351,9 @@ public final class RelayAgent implements AutoCloseable {
 
     private ByteTunnel openTunnel(ManagedChannel current, String name) {
         ByteTunnel result = new ByteTunnel("gateway tunnel " + name);
-        ClientCalls.asyncBidiStreamingCall(current.newCall(RelayWire.TUNNEL, CallOptions.DEFAULT),
+        // callbacks on the transport's thread: they only queue bytes and signal (see ByteTunnel)
+        ClientCalls.asyncBidiStreamingCall(current.newCall(RelayWire.TUNNEL, CallOptions.DEFAULT
+                        .withExecutor(Runnable::run)),
                 new ClientResponseObserver<byte[], byte[]>() {
                     @Override
                     public void beforeStart(ClientCallStreamObserver<byte[]> requests) {
@@ -371,7 +382,8 @@ public final class RelayAgent implements AutoCloseable {
 
     /** The header, the greeting, then both directions until either side ends; everything is closed after. */
     private void carry(ManagedChannel current, String id, byte[] greeting, InputStream fromTarget,
-                       OutputStream toTarget, AutoCloseable upstream, Socket socket) throws IOException {
+                       OutputStream toTarget, AutoCloseable upstream, Socket socket,
+                       java.util.function.UnaryOperator<InputStream> requests) throws IOException {
         ByteTunnel tunnel = openTunnel(current, id);
         tunnel.sendMessage(RelayWire.encode(new RelayWire.TunnelHeader(id, true, null)));
         if (greeting.length > 0) {
@@ -401,7 +413,7 @@ public final class RelayAgent implements AutoCloseable {
         executor.submit(() -> {
             try {
                 byte[] buffer = new byte[RelayWire.CHUNK];
-                InputStream fromGateway = tunnel.input();
+                InputStream fromGateway = requests.apply(tunnel.input());
                 int n;
                 while ((n = fromGateway.read(buffer)) >= 0) {
                     toTarget.write(buffer, 0, n);
@@ -425,6 +437,20 @@ public final class RelayAgent implements AutoCloseable {
             closeQuietly(upstream);
             closeQuietly(socket);
         });
+    }
+
+    /** The login's view of the gateway's bytes ({@link UpstreamLogin#requests}), as an operator. */
+    private static final class UnaryIo {
+        static final java.util.function.UnaryOperator<InputStream> IDENTITY = in -> in;
+
+        static InputStream requests(UpstreamLogin login, dev.sluice.core.config.ConnectionConfig connection,
+                                    InputStream fromGateway) {
+            try {
+                return login.requests(connection, fromGateway);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

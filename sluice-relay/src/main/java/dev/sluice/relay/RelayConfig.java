@@ -23,6 +23,7 @@ import dev.sluice.core.config.HostPort;
 import dev.sluice.core.config.PostgresTarget;
 import dev.sluice.core.config.SecretResolver;
 import dev.sluice.core.config.UpstreamTls;
+import dev.sluice.core.config.WebTarget;
 
 /**
  * A relay's {@code relay.yaml}: the gateway it dials, its group, its data dir, and the targets it serves with their
@@ -40,6 +41,7 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
     static final Set<String> KEYS = Set.of("gateway", "group", "data-dir", "heartbeat", "targets");
     static final Set<String> TARGET_KEYS = Set.of("connection", "type", "address", "user", "password", "database",
             "tls");
+    static final Set<String> WEB_TARGET_KEYS = Set.of("connection", "type", "address");
 
     public RelayConfig {
         targets = Map.copyOf(targets);
@@ -51,10 +53,22 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
      * @param database empty: the gateway's startup parameter says which database
      */
     public record RelayTarget(String connection, String type, HostPort address, String user, Secret password,
-                              Optional<String> database, UpstreamTls tls) {
+                              Optional<String> database, UpstreamTls tls, Optional<WebTarget> web) {
 
-        /** The connection as the protocol's login sees it, for the database the gateway asked for. */
+        /** A PostgreSQL target. */
+        public RelayTarget(String connection, String type, HostPort address, String user, Secret password,
+                           Optional<String> database, UpstreamTls tls) {
+            this(connection, type, address, user, password, database, tls, Optional.empty());
+        }
+
+        /**
+         * The connection as the protocol's login sees it: for PostgreSQL, for the database the gateway asked for; for
+         * a web target, its URL, TLS and credential (the gateway's parameters play no part).
+         */
         ConnectionConfig connection(Map<String, String> parameters) throws IOException {
+            if (web.isPresent()) {
+                return new ConnectionConfig(connection, address, web.get(), AllowRule.nobody(), Map.of(), "deny");
+            }
             String name = database.orElse(parameters.getOrDefault("database", ""));
             if (name.isEmpty()) {
                 throw new IOException("no database named for connection \"" + connection + "\"");
@@ -112,11 +126,14 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
             return Optional.empty();
         }
         int before = problems.count();
+        String type = problems.string(item, "type", PostgresTarget.TYPE);
+        if (type.equals(WebTarget.HTTP) || type.equals(WebTarget.KUBERNETES)) {
+            return webTarget(item, type, secrets, problems);
+        }
         problems.rejectUnknownKeys(item, TARGET_KEYS);
         String connection = problems.requiredString(item, "connection");
-        String type = problems.string(item, "type", PostgresTarget.TYPE);
         if (!type.equals(PostgresTarget.TYPE)) {
-            problems.add(item.at("type"), "the relay serves postgres targets only (yet)");
+            problems.add(item.at("type"), "the relay serves postgres, kubernetes and http targets only (yet)");
         }
         if (item.at("address").isMissing()) {
             problems.add(item, "missing required key 'address'");
@@ -130,6 +147,27 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
             return Optional.empty();
         }
         return Optional.of(new RelayTarget(connection, type, address.get(), user, password, database, tls));
+    }
+
+    /** A kubernetes or http target: its URL, TLS and credential keys as a gateway connection of the type has them. */
+    private static Optional<RelayTarget> webTarget(ConfigNode item, String type, SecretResolver secrets,
+                                                   ConfigProblems problems) {
+        int before = problems.count();
+        Set<String> keys = new java.util.HashSet<>(WEB_TARGET_KEYS);
+        keys.addAll(WebTarget.keys(type));
+        problems.rejectUnknownKeys(item, keys);
+        String connection = problems.requiredString(item, "connection");
+        Optional<WebTarget> web = WebTarget.bind(item, type, secrets, problems);
+        if (web.isEmpty() || problems.count() != before) {
+            return Optional.empty();
+        }
+        java.net.URI url = web.get().url();
+        boolean https = url.getScheme().equalsIgnoreCase("https");
+        String host = url.getHost().startsWith("[") ? url.getHost().substring(1, url.getHost().length() - 1)
+                : url.getHost();
+        HostPort address = new HostPort(host, url.getPort() > 0 ? url.getPort() : https ? 443 : 80);
+        return Optional.of(new RelayTarget(connection, type, address, "", Secret.of(""), Optional.empty(),
+                new UpstreamTls(UpstreamTls.Mode.DISABLE, Optional.empty()), web));
     }
 
     /** The connections it serves, sorted (what its hello tells the gateway). */

@@ -3,15 +3,10 @@ package dev.sluice.relay;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketAddress;
-import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -28,23 +23,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
-import javax.net.ssl.TrustManagerFactory;
-
-import io.grpc.Context;
-import io.grpc.Contexts;
-import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
@@ -70,9 +54,6 @@ import dev.sluice.core.audit.AuditLog;
  */
 public final class RelayHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RelayHub.class);
-    private static final Context.Key<RelayCa.Identity> IDENTITY = Context.key("sluice-relay-identity");
-    private static final Context.Key<Instant> EXPIRES = Context.key("sluice-relay-certificate-expiry");
-    private static final Context.Key<String> ADDRESS = Context.key("sluice-relay-address");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final RelaysConfig config;
@@ -113,37 +94,29 @@ public final class RelayHub implements AutoCloseable {
     private void listen() throws IOException {
         registry.relays().stream().filter(RelayRegistry.Enrolled::revoked).forEach(r -> revoked.add(r.id()));
         RelayCa ca = registry.ca();
+        RelayEnrollment enrollment = new RelayEnrollment(config, registry, clock, this::record);
         RelayCa.ServerIdentity identity = ca.issueServer(config.certificateTtl().multipliedBy(12));
-        TlsServerCredentials.Builder credentials = TlsServerCredentials.newBuilder()
-                .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL); // Enroll has no certificate yet
-        try {
-            char[] password = new char[0];
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, password);
-            keys.setKeyEntry("gateway", identity.key(), password,
-                    new Certificate[] {identity.certificate(), ca.certificate()});
-            KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keyManagers.init(keys, password);
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, password);
-            trust.setCertificateEntry("relay-ca", ca.certificate());
-            TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(
-                    TrustManagerFactory.getDefaultAlgorithm());
-            trustManagers.init(trust);
-            credentials.keyManager(keyManagers.getKeyManagers()).trustManager(trustManagers.getTrustManagers());
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IOException("cannot set up the relay listener's TLS", e);
-        }
+        io.grpc.ServerCredentials credentials = RelayCallContext.serverCredentials(ca, identity);
         ServerServiceDefinition service = ServerServiceDefinition.builder(RelayWire.SERVICE)
-                .addMethod(RelayWire.ENROLL, ServerCalls.asyncUnaryCall(this::enroll))
-                .addMethod(RelayWire.RENEW, ServerCalls.asyncUnaryCall(this::renew))
+                .addMethod(RelayWire.ENROLL, ServerCalls.asyncUnaryCall(enrollment::enroll))
+                .addMethod(RelayWire.RENEW, ServerCalls.asyncUnaryCall(enrollment::renew))
                 .addMethod(RelayWire.CONTROL, ServerCalls.asyncBidiStreamingCall(this::control))
                 .addMethod(RelayWire.TUNNEL, ServerCalls.asyncBidiStreamingCall(this::tunnel))
                 .build();
         InetSocketAddress address = new InetSocketAddress(config.listen().host(), config.listen().port());
-        server = NettyServerBuilder.forAddress(address, credentials.build())
-                .addService(ServerInterceptors.intercept(service, new Authenticate()))
+        server = NettyServerBuilder.forAddress(address, credentials)
+                .addService(ServerInterceptors.intercept(service, new RelayCallContext.Authenticate()))
                 .executor(executor)
+                // tunnel callbacks only queue bytes and signal: run them on the transport's thread, saving two
+                // thread hand-offs per message (the relay's added latency); the other methods block (registry,
+                // audit) and run on virtual threads
+                .callExecutor(new io.grpc.ServerCallExecutorSupplier() {
+                    @Override
+                    public <Q, R> java.util.concurrent.Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+                        return call.getMethodDescriptor().getFullMethodName().equals(
+                                RelayWire.TUNNEL.getFullMethodName()) ? Runnable::run : executor;
+                    }
+                })
                 .maxInboundMessageSize(RelayWire.MAX_MESSAGE)
                 .keepAliveTime(Math.max(1, config.heartbeat().toSeconds() * 2), TimeUnit.SECONDS)
                 .keepAliveTimeout(Math.max(1, config.heartbeat().toSeconds() * 2), TimeUnit.SECONDS)
@@ -197,7 +170,8 @@ public final class RelayHub implements AutoCloseable {
             relay.tunnels.add(open);
             tunnel.onBroken(reason -> {
                 if (purpose.equals("session")) {
-                    // the client hears it in its protocol, and session.end names the relay
+                    // the client hears it in its protocol, and session.end names the relay (ByteTunnel runs this
+                    // off gRPC's transport thread, before the session's reader sees the stream end)
                     endSession.accept(session, "relay " + relay.identity.relayId() + " (group " + group
                             + ") lost: " + reason);
                 }
@@ -236,68 +210,20 @@ public final class RelayHub implements AutoCloseable {
     private record Tunnel(String id, String purpose, String session, ByteTunnel bytes) {
     }
 
-    // ---- Enroll and Renew ----
-
-    private void enroll(byte[] request, StreamObserver<byte[]> response) {
-        String address = ADDRESS.get();
-        try {
-            RelayWire.EnrollRequest enroll = RelayWire.decode(request, RelayWire.EnrollRequest.class);
-            if (enroll.token() == null || enroll.csr() == null) {
-                throw new IOException("an enrollment needs a join token and a certificate signing request");
-            }
-            X509Certificate certificate = registry.enroll(enroll.token(), Base64.getDecoder().decode(enroll.csr()),
-                    config.certificateTtl());
-            RelayCa.Identity identity = RelayCa.identity(certificate).orElseThrow();
-            record(new AuditEvent.RelayEvent(clock.instant(), "enroll", identity.relayId(), identity.group(), true,
-                    "from " + address + "; certificate until " + certificate.getNotAfter().toInstant()));
-            LOG.info("relay {} (group {}) enrolled from {}", identity.relayId(), identity.group(), address);
-            response.onNext(RelayWire.encode(new RelayWire.Certificate(Pem.write(certificate),
-                    Pem.write(registry.ca().certificate()), identity.relayId(), identity.group())));
-            response.onCompleted();
-        } catch (IOException | RuntimeException e) {
-            String reason = e instanceof RelayRegistry.RelayRefusedException || e instanceof IOException
-                    ? e.getMessage() : "enrollment failed";
-            record(new AuditEvent.RelayEvent(clock.instant(), "enroll", "", "", false, "from " + address + ": "
-                    + reason));
-            LOG.warn("relay enrollment from {} refused: {}", address, reason);
-            response.onError(Status.PERMISSION_DENIED.withDescription(reason).asRuntimeException());
-        }
-    }
-
-    private void renew(byte[] request, StreamObserver<byte[]> response) {
-        RelayCa.Identity identity = IDENTITY.get();
-        if (identity == null) {
-            response.onError(Status.UNAUTHENTICATED.withDescription("a relay certificate is required")
-                    .asRuntimeException());
-            return;
-        }
-        try {
-            RelayWire.RenewRequest renew = RelayWire.decode(request, RelayWire.RenewRequest.class);
-            X509Certificate certificate = registry.renew(identity, Base64.getDecoder().decode(renew.csr()),
-                    config.certificateTtl());
-            LOG.info("relay {} renewed its certificate (until {})", identity.relayId(), certificate.getNotAfter());
-            response.onNext(RelayWire.encode(new RelayWire.Certificate(Pem.write(certificate),
-                    Pem.write(registry.ca().certificate()), identity.relayId(), identity.group())));
-            response.onCompleted();
-        } catch (IOException | RuntimeException e) {
-            response.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
-        }
-    }
-
     // ---- Control ----
 
     private StreamObserver<byte[]> control(StreamObserver<byte[]> responses) {
-        RelayCa.Identity identity = IDENTITY.get();
-        String address = ADDRESS.get();
+        RelayCa.Identity identity = RelayCallContext.IDENTITY.get();
+        String address = RelayCallContext.ADDRESS.get();
         if (identity == null) {
             record(new AuditEvent.RelayEvent(clock.instant(), "connect", "", "", false, "from " + address
                     + ": no relay certificate"));
             responses.onError(Status.UNAUTHENTICATED.withDescription("a relay certificate is required (enroll with "
                     + "--join-token)").asRuntimeException());
-            return new Ignore();
+            return new RelayCallContext.Ignore();
         }
         Connected relay = new Connected(identity, (ServerCallStreamObserver<byte[]>) responses, address,
-                EXPIRES.get(), clock.instant());
+                RelayCallContext.EXPIRES.get(), clock.instant());
         return new StreamObserver<>() {
             @Override
             public void onNext(byte[] value) {
@@ -393,12 +319,12 @@ public final class RelayHub implements AutoCloseable {
     // ---- Tunnel ----
 
     private StreamObserver<byte[]> tunnel(StreamObserver<byte[]> responses) {
-        RelayCa.Identity identity = IDENTITY.get();
+        RelayCa.Identity identity = RelayCallContext.IDENTITY.get();
         ServerCallStreamObserver<byte[]> call = (ServerCallStreamObserver<byte[]>) responses;
         if (identity == null) {
             call.onError(Status.UNAUTHENTICATED.withDescription("a relay certificate is required")
                     .asRuntimeException());
-            return new Ignore();
+            return new RelayCallContext.Ignore();
         }
         call.disableAutoRequest();
         ByteTunnel bytes = new ByteTunnel("relay " + identity.relayId() + " tunnel");
@@ -546,48 +472,6 @@ public final class RelayHub implements AutoCloseable {
             return new RelayStatus(identity.relayId(), identity.group(), since, lastHeartbeat, sessions(),
                     certificateExpires, lastHeartbeat.isAfter(clock.instant().minus(config.heartbeat()
                     .multipliedBy(3))), address);
-        }
-    }
-
-    /** Puts the caller's relay certificate (if any; the TLS handshake verified it) into the call's context. */
-    private static final class Authenticate implements ServerInterceptor {
-        @Override
-        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                          ServerCallHandler<Q, R> next) {
-            SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-            SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-            RelayCa.Identity identity = null;
-            Instant expires = Instant.EPOCH;
-            if (session != null) {
-                try {
-                    Certificate[] peer = session.getPeerCertificates();
-                    if (peer.length > 0 && peer[0] instanceof X509Certificate leaf) {
-                        identity = RelayCa.identity(leaf).orElse(null);
-                        expires = leaf.getNotAfter().toInstant();
-                    }
-                } catch (SSLPeerUnverifiedException e) {
-                    // no certificate: only Enroll is served
-                }
-            }
-            String address = remote instanceof InetSocketAddress a ? a.getAddress().getHostAddress() + ":"
-                    + a.getPort() : String.valueOf(remote);
-            Context context = Context.current().withValue(IDENTITY, identity).withValue(EXPIRES, expires)
-                    .withValue(ADDRESS, address);
-            return Contexts.interceptCall(context, call, headers, next);
-        }
-    }
-
-    private static final class Ignore implements StreamObserver<byte[]> {
-        @Override
-        public void onNext(byte[] value) {
-        }
-
-        @Override
-        public void onError(Throwable t) {
-        }
-
-        @Override
-        public void onCompleted() {
         }
     }
 }

@@ -188,6 +188,55 @@ class RelayTransportTest {
                         .allSatisfy(p -> assertThat(p).doesNotContain("hunter2-secret")));
     }
 
+    /**
+     * A web target holds the same keys as a gateway connection of its type (mistakes at their line, no secret
+     * shown); a raw tunnel to it is refused: only the relay's request rewriting may carry the gateway's bytes there.
+     */
+    @Test
+    void aRelayWebTargetBindsLikeAGatewayConnectionAndGetsNoRawTunnel() throws Exception {
+        Path bad = dir.resolve("web-bad.yaml");
+        Files.writeString(bad, """
+                gateway: 127.0.0.1:1
+                group: dc-web
+                targets:
+                  - connection: api
+                    type: http
+                    address: 10.0.0.1:80
+                    basic-auth: {user: svc, password: web-secret-77}
+                    user: app
+                """);
+        assertThatThrownBy(() -> RelayConfig.load(bad)).isInstanceOfSatisfying(
+                dev.sluice.core.config.ConfigException.class, e -> assertThat(e.problems().stream()
+                        .map(Object::toString).toList())
+                        .anySatisfy(p -> assertThat(p).startsWith(bad + ":6: targets[0].address: expected "
+                                + "http(s)://HOST[:PORT][/base-path]"))
+                        .anySatisfy(p -> assertThat(p).startsWith(bad + ":8: targets[0].user: unknown key 'user'"))
+                        .allSatisfy(p -> assertThat(p).doesNotContain("web-secret-77")));
+
+        Path file = dir.resolve("web.yaml");
+        Files.writeString(file, """
+                gateway: https://127.0.0.1:%d
+                group: dc-web
+                data-dir: ./web-data
+                heartbeat: 300ms
+                targets:
+                  - connection: api
+                    type: http
+                    address: http://127.0.0.1:9/base
+                    headers: {X-Api-Key: web-secret-78}
+                """.formatted(hub.port()));
+        RelayConfig config = RelayConfig.load(file);
+        assertThat(config.targets().get("api").web()).isPresent();
+        assertThat(config.targets().get("api").address()).isEqualTo(new HostPort("127.0.0.1", 9));
+        RelayAgent.enroll(config, registry.newToken("dc-web", Duration.ofMinutes(5)));
+        try (RelayAgent agent = RelayAgent.start(config)) {
+            assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+
+            assertThatThrownBy(() -> hub.open("dc-web", "api", "s-9", "cancel", java.util.Map.of()))
+                    .hasMessageContaining("opens raw connections for postgres cancel requests only");
+        }
+    }
+
     @Test
     void aRelayRenewsItsCertificateBeforeItExpiresAndStaysConnected() throws Exception {
         RelayRegistry shortLived = RelayRegistry.open(dir.resolve("short-gateway"), Clock.systemUTC());

@@ -188,6 +188,16 @@ final class RelayNetwork implements AutoCloseable {
         return result;
     }
 
+    /** Any other process in the relay's namespace (a target server), its output in {@code log}; ended at close. */
+    Process startInNamespace(Path log, String... command) throws IOException {
+        List<String> full = new ArrayList<>(inNamespace());
+        full.addAll(List.of(command));
+        Process result = new ProcessBuilder(full).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        relays.add(result);
+        return result;
+    }
+
     String relayLog(Path config) throws IOException {
         Path log = Path.of(config.toString().replace(".yaml", ".log"));
         return Files.exists(log) ? Files.readString(log) : "";

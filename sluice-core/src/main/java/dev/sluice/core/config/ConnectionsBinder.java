@@ -17,7 +17,9 @@ final class ConnectionsBinder {
     static final java.util.regex.Pattern GROUP = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
     /** What a relay holds for a {@code via} connection: none of these may stand beside {@code via}. */
     static final Map<String, Set<String>> CREDENTIAL_KEYS = Map.of(PostgresTarget.TYPE, Set.of("user", "password",
-            "tls"));
+            "tls"), WebTarget.KUBERNETES, Set.of("token", "client-cert", "client-key", "ca-file",
+            "insecure-skip-verify"), WebTarget.HTTP, Set.of("headers", "basic-auth", "oauth2-client-credentials",
+            "ca-file", "insecure-skip-verify"));
 
     private ConnectionsBinder() {
     }
@@ -73,7 +75,9 @@ final class ConnectionsBinder {
         Optional<String> via = via(item, type, problems);
         Optional<HostPort> address = via.isPresent() ? viaAddress(item, via.get(), problems)
                 : binder.urlAddress() ? urlAddress(item) : address(item, problems);
-        Optional<Target> target = binder.binder().bind(item, secrets, problems);
+        // a via web connection's URL, TLS and credential are the relay's: the gateway keeps only impersonate
+        Optional<Target> target = via.isPresent() && binder.urlAddress() ? Optional.of(WebTargetBinder.via(item, type,
+                via.get(), problems)) : binder.binder().bind(item, secrets, problems);
         AllowRule allow = AllowRule.bind(item, problems);
         Map<String, String> labels = problems.stringMap(item, "labels");
         String defaultAction = problems.oneOf(item, "default", "allow", ConnectionConfig.DEFAULT_ACTIONS);
@@ -100,8 +104,8 @@ final class ConnectionsBinder {
         }
         Set<String> credentials = CREDENTIAL_KEYS.get(type);
         if (credentials == null) {
-            problems.add(item.at("via"), "'via' is supported for postgres connections only (type '"
-                    + HostPort.shorten(type) + "' is dialled by the gateway itself)");
+            problems.add(item.at("via"), "'via' is supported for postgres, kubernetes and http connections only "
+                    + "(type '" + HostPort.shorten(type) + "' is dialled by the gateway itself)");
             return Optional.empty();
         }
         for (String key : credentials.stream().sorted().toList()) {

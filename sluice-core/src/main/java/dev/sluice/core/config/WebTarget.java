@@ -35,6 +35,22 @@ public record WebTarget(String type, URI url, Tls tls, Credential credential, bo
         Objects.requireNonNull(credential, "credential");
     }
 
+    /**
+     * Binds a web target's keys ({@code address} URL, TLS, credential) as a connection of {@code type} would have
+     * them: for a relay's own config, which holds what a gateway's {@code via} connection does not.
+     */
+    public static Optional<WebTarget> bind(ConfigNode item, String type, SecretResolver secrets,
+                                           ConfigProblems problems) {
+        Optional<Target> result = type.equals(KUBERNETES) ? WebTargetBinder.kubernetes(item, secrets, problems)
+                : WebTargetBinder.http(item, secrets, problems);
+        return result.map(WebTarget.class::cast);
+    }
+
+    /** The keys {@link #bind} reads for {@code type}, beside {@code address}. */
+    public static Set<String> keys(String type) {
+        return type.equals(KUBERNETES) ? KUBERNETES_KEYS : HTTP_KEYS;
+    }
+
     public boolean kubernetes() {
         return type.equals(KUBERNETES);
     }

@@ -52,6 +52,19 @@ final class WebTargetBinder {
         return new HostPort(host, port);
     }
 
+    /**
+     * A {@code via} web connection on the gateway: the relay holds the URL, TLS and credential, so the gateway's
+     * target is a placeholder URL (plain HTTP over the relay's tunnel, no base path: the relay sets {@code Host} and
+     * prefixes its own base path) with no credential; only {@code impersonate} stays (it names the caller).
+     */
+    static WebTarget via(ConfigNode item, String type, String group, ConfigProblems problems) {
+        boolean kubernetes = type.equals(WebTarget.KUBERNETES);
+        boolean impersonate = kubernetes && problems.bool(item, "impersonate", false);
+        return new WebTarget(type, URI.create("http://" + group.replace('_', '-') + ".relay.invalid"),
+                new WebTarget.Tls(Optional.empty(), false, Optional.empty(), Optional.empty()),
+                new WebTarget.Credential.None(), impersonate);
+    }
+
     static Optional<Target> kubernetes(ConfigNode item, SecretResolver secrets, ConfigProblems problems) {
         return bind(item, true, secrets, problems);
     }

@@ -22,6 +22,22 @@ public interface UpstreamLogin {
     /** The connection type it logs in to ({@code postgres}). */
     String protocol();
 
+    /** Every connection type it logs in to; by default {@link #protocol()} alone. */
+    default java.util.Set<String> types() {
+        return java.util.Set.of(protocol());
+    }
+
+    /**
+     * What the relay sends the target of the gateway's bytes after the login: by default the bytes as they come.
+     * A protocol whose credential travels with every request (HTTP: a header per request) rewrites each request here
+     * and injects the relay's credential; the gateway's stream never carries it.
+     *
+     * @param fromGateway the tunnel's bytes from the gateway; read by one thread
+     */
+    default InputStream requests(ConnectionConfig connection, InputStream fromGateway) throws IOException {
+        return fromGateway;
+    }
+
     /**
      * Logs in over {@code socket} (already connected to the target's address) as {@code connection}'s target says.
      *

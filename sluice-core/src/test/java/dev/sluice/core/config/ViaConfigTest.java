@@ -81,7 +81,47 @@ class ViaConfigTest {
                     via: DC East
                     database: orders
                 """)).anySatisfy(p -> assertThat(p).startsWith("sluice.yaml:4: connections[0].via: 'via' is "
-                        + "supported for postgres connections only"))
+                        + "supported for postgres, kubernetes and http connections only"))
                 .anySatisfy(p -> assertThat(p).startsWith("sluice.yaml:8: connections[1].via: invalid relay group"));
+    }
+
+    @Test
+    void aViaWebConnectionKeepsNoUrlTlsOrCredentialOnTheGateway() {
+        SluiceConfig config = load("""
+                connections:
+                  - name: cluster
+                    type: kubernetes
+                    via: dc-east
+                    impersonate: true
+                  - name: billing-api
+                    type: http
+                    via: dc-east
+                """);
+
+        WebTarget cluster = (WebTarget) config.connection("cluster").orElseThrow().target();
+        assertThat(cluster.credential()).isInstanceOf(WebTarget.Credential.None.class);
+        assertThat(cluster.impersonate()).isTrue();
+        assertThat(cluster.url().getHost()).isEqualTo("dc-east.relay.invalid");
+        assertThat(config.connection("billing-api").orElseThrow().via()).contains("dc-east");
+        assertThat(problems("""
+                connections:
+                  - name: cluster
+                    type: kubernetes
+                    via: dc-east
+                    token: ${env:DB_PASSWORD}
+                  - name: billing-api
+                    type: http
+                    via: dc-east
+                    address: https://billing.internal
+                    basic-auth:
+                      user: app
+                      password: ${env:DB_PASSWORD}
+                """)).containsExactlyInAnyOrder(
+                "sluice.yaml:5: connections[0].token: 'token' is not allowed beside 'via': the relay of group "
+                        + "'dc-east' holds the target's address and credential (docs/relay.md)",
+                "sluice.yaml:9: connections[1].address: 'address' is not allowed beside 'via': the relay of group "
+                        + "'dc-east' names the target's address in its own config",
+                "sluice.yaml:10: connections[1].basic-auth: 'basic-auth' is not allowed beside 'via': the relay of "
+                        + "group 'dc-east' holds the target's address and credential (docs/relay.md)");
     }
 }
