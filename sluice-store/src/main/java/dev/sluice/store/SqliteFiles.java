@@ -18,7 +18,7 @@ import org.sqlite.SQLiteConfig;
  */
 final class SqliteFiles {
     static final String MIGRATIONS = "classpath:db/migration";
-    private static final int BUSY_TIMEOUT_MS = 10_000;
+    static final int BUSY_TIMEOUT_MS = 10_000;
 
     private SqliteFiles() {
     }
