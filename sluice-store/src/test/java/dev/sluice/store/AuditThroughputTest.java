@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import dev.sluice.testing.PostgresServer;
  * group commit, for the embedded store in both sync modes and for PostgreSQL. Prints its figures (recorded in
  * docs/benchmarks.md, "Audit store"); asserts only that every event landed in a verifiable chain.
  */
+@Tag("benchmark") // not in the default suite: bench/audit-store.sh runs it
 class AuditThroughputTest {
     private static final int EVENTS = 20_000;
 

@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,6 +91,7 @@ class GroupCommitTest {
     }
 
     @Test
+    @Tag("benchmark") // not in the default suite: bench/audit-store.sh runs it
     void reportsThroughput() throws Exception {
         int events = 50_000;
         int threads = 8;

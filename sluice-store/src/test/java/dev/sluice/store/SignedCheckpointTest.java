@@ -67,10 +67,11 @@ class SignedCheckpointTest {
             log.append(Events.statement(1));
             log.append(Events.statement(2));
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (checkpointSeqs(file).isEmpty() && System.nanoTime() < deadline) {
+            while (!checkpointSeqs(file).contains(2L) && System.nanoTime() < deadline) {
                 Thread.sleep(20); // the writer signs on its own timer
             }
-            assertThat(checkpointSeqs(file)).containsExactly(2L);
+            // a slow machine may let the timer fire between the two appends too: then 1 is signed first
+            assertThat(checkpointSeqs(file)).isIn(List.of(2L), List.of(1L, 2L));
         }
     }
 

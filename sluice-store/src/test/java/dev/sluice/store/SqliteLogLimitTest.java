@@ -32,7 +32,7 @@ class SqliteLogLimitTest {
             byte[] row = new byte[16 << 10];
             Path wal = dir.resolve("audit.db-wal");
             try (PreparedStatement insert = writer.prepareStatement("INSERT INTO t VALUES (?)")) {
-                long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
                 while (System.nanoTime() < end) {
                     backend.beginWrite(writer);
                     for (int i = 0; i < 4; i++) {
