@@ -100,6 +100,7 @@ final class WebSocketStandIn implements AutoCloseable {
                         .getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 if (exec) {
+                    socket.setSoTimeout(30_000); // a client that never closes does not hold the thread forever
                     exec(target, in, out);
                 } else {
                     echo(in, out);
@@ -134,6 +135,11 @@ final class WebSocketStandIn implements AutoCloseable {
         }
         frame(out, 2, concat(3, "{\"metadata\":{},\"status\":\"Success\"}".getBytes(StandardCharsets.UTF_8)));
         frame(out, 8, new byte[] {0x03, (byte) 0xe8});
+        // as a real API server does (RFC 6455 7.1.1), wait for the client's close before closing the socket: closed at
+        // once, kubectl sometimes exited 0 without the stdout it had received (kubernetes/kubernetes#124571)
+        while (read(in) != null) {
+            // frames the client sent before its close
+        }
     }
 
     private static void echo(InputStream in, OutputStream out) throws IOException {
