@@ -3,8 +3,6 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import picocli.CommandLine;
 
 /**
  * Recording, the audit API, the sessions/replay commands and an HTTP export, end to end through a real gateway. The
@@ -193,15 +190,17 @@ class EvidenceTest {
     @Test
     @Order(5)
     void sessionsAndReplayCommandsShowTheSession() {
-        String sessions = cli("sessions", "--config", harness.configFile().toString(), "--subject", "agent-1",
+        String sessions = InProcessCli.run("sessions",
+                "--config", harness.configFile().toString(), "--subject", "agent-1",
                 "--since", "1d", "--json");
         assertThat(sessions.lines()).hasSize(1);
         assertThat(sessions).contains("\"id\":\"" + sessionId + "\"").contains("\"statements\":28");
-        String replay = cli("replay", "--config", harness.configFile().toString(), sessionId);
+        String replay = InProcessCli.run("replay", "--config", harness.configFile().toString(), sessionId);
         assertThat(replay).contains("session " + sessionId).contains("CREATE TABLE items")
                 .contains("parameters: [item%]").contains("2 | item 2").contains("refused:")
                 .contains("… (more rows were not recorded)").contains("session ended");
-        String json = cli("replay", "--config", harness.configFile().toString(), sessionId, "--json", "--speed", "50");
+        String json = InProcessCli.run("replay",
+                "--config", harness.configFile().toString(), sessionId, "--json", "--speed", "50");
         assertThat(json.lines()).hasSize(29);
     }
 
@@ -251,17 +250,6 @@ class EvidenceTest {
         }
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(response.statusCode(), JSON.readTree(response.body()));
-    }
-
-    private static String cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = SluiceCli.commandLine();
-        command.setOut(new PrintWriter(out));
-        command.setErr(new PrintWriter(err));
-        int code = command.execute(args);
-        assertThat(code).as(err.toString()).isZero();
-        return out.toString();
     }
 
     private static void waitFor(BooleanSupplierWithException condition, Duration timeout) throws Exception {

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -39,7 +37,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
@@ -102,9 +99,10 @@ class RelayE2ETest {
                   auditor-groups: [auditors]
                 """.formatted(network.gatewayHost()));
         target.join();
-        tokenA = cli("relay", "token", "--config", harness.configFile().toString(), "--group", "dc-east",
+        tokenA = InProcessCli.run("relay", "token", "--config", harness.configFile().toString(), "--group", "dc-east",
                 "--ttl", "10m").strip();
-        String tokenB = cli("relay", "token", "--config", harness.configFile().toString(), "--group", "dc-east")
+        String tokenB = InProcessCli.run("relay",
+                "token", "--config", harness.configFile().toString(), "--group", "dc-east")
                 .strip();
         int port = harness.gateway().relayPort();
         relayA = network.relayConfig("relay-a", port, "dc-east", false);
@@ -129,17 +127,6 @@ class RelayE2ETest {
         if (network != null) {
             network.close();
         }
-    }
-
-    private static String cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = SluiceCli.commandLine();
-        command.setOut(new PrintWriter(out));
-        command.setErr(new PrintWriter(err));
-        int code = command.execute(args);
-        assertThat(code).as(err.toString()).isZero();
-        return out.toString();
     }
 
     private static String conninfo(String database) {
@@ -256,7 +243,8 @@ class RelayE2ETest {
     @Test
     @Order(5)
     void aRelayClaimingAnotherGroupThanItWasEnrolledInIsRefused() throws Exception {
-        String token = cli("relay", "token", "--config", harness.configFile().toString(), "--group", "dc-west")
+        String token = InProcessCli.run("relay",
+                "token", "--config", harness.configFile().toString(), "--group", "dc-west")
                 .strip();
         Path west = network.relayConfig("west", harness.gateway().relayPort(), "dc-west", true);
         String id = RelayAgent.enroll(RelayConfig.load(west), token);
@@ -275,7 +263,8 @@ class RelayE2ETest {
     @Test
     @Order(6)
     void aRevokedRelayIsDisconnectedAndRefusedFromThenOn() throws Exception {
-        String token = cli("relay", "token", "--config", harness.configFile().toString(), "--group", "dc-west")
+        String token = InProcessCli.run("relay",
+                "token", "--config", harness.configFile().toString(), "--group", "dc-west")
                 .strip();
         Path config = network.relayConfig("revoked", harness.gateway().relayPort(), "dc-west", true);
         String id = RelayAgent.enroll(RelayConfig.load(config), token);
@@ -283,7 +272,8 @@ class RelayE2ETest {
             assertThat(agent.awaitConnected(WAIT)).isTrue();
             assertThat(harness.gateway().relays()).extracting(RelayStatus::id).contains(id);
 
-            assertThat(cli("relay", "revoke", "--config", harness.configFile().toString(), id)).contains("revoked");
+            assertThat(InProcessCli.run("relay",
+                    "revoke", "--config", harness.configFile().toString(), id)).contains("revoked");
 
             Eventually.await(WAIT, () -> {
                 assertThat(harness.gateway().relays()).extracting(RelayStatus::id).doesNotContain(id);
@@ -399,7 +389,8 @@ class RelayE2ETest {
                     "Bearer " + harness.token("auditor-1", "auditors")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(listed.statusCode()).isEqualTo(200);
             assertThat(listed.body()).contains("\"group\":\"dc-east\"", "\"sessions\":2", "\"healthy\":true");
-            String cliList = cli("relays", "--url", "http://127.0.0.1:" + harness.gateway().httpPort(), "--token",
+            String cliList = InProcessCli.run("relays",
+                    "--url", "http://127.0.0.1:" + harness.gateway().httpPort(), "--token",
                     harness.token("auditor-1", "auditors"));
             assertThat(cliList.lines().toList()).as("sluice relays").hasSize(2)
                     .allSatisfy(line -> assertThat(line).contains("group dc-east", "healthy", "2 sessions"));

@@ -3,8 +3,6 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
@@ -130,7 +127,8 @@ class RelayWebE2ETest {
                     via: dc-web
                     allow: {groups: [agents]}
                 """.formatted(network.gatewayHost()));
-        String token = cli("relay", "token", "--config", sluice.dir().resolve("sluice.yaml").toString(), "--group",
+        String token = InProcessCli.run("relay",
+                "token", "--config", sluice.dir().resolve("sluice.yaml").toString(), "--group",
                 "dc-web").strip();
         relayConfig = dir.resolve("web-relay.yaml");
         Files.writeString(relayConfig, """
@@ -169,17 +167,6 @@ class RelayWebE2ETest {
         if (network != null) {
             network.close();
         }
-    }
-
-    private static String cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = SluiceCli.commandLine();
-        command.setOut(new PrintWriter(out));
-        command.setErr(new PrintWriter(err));
-        int code = command.execute(args);
-        assertThat(code).as(err.toString()).isZero();
-        return out.toString();
     }
 
     private static List<String> seen() throws IOException {
