@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,30 +25,11 @@ class SqlRecorderTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-03-01T10:00:00Z"), ZoneOffset.UTC);
     private static final AuditContext CTX = new AuditContext(new SessionId("s-1"), Optional.empty(), "orders", "x");
 
-    /** An in-memory trail. */
-    private static final class Memory implements AuditLog {
-        final List<AuditEvent> events = new ArrayList<>();
-
-        @Override
-        public long append(AuditEvent event) {
-            events.add(event);
-            return events.size();
-        }
-
-        @Override
-        public List<AuditRecord> query(AuditQuery query) {
-            return List.of();
-        }
-
-        @Override
-        public void close() {
-        }
-
-        JsonNode chunk(int i) throws Exception {
-            AuditEvent.RecordingChunk chunk = (AuditEvent.RecordingChunk) events.get(i);
-            assertThat(chunk.format()).isEqualTo("sql/v1");
-            return JSON.readTree(chunk.content());
-        }
+    /** The {@code i}th event of {@code trail}, a {@code sql/v1} recording chunk, as JSON. */
+    private static JsonNode chunk(RecordingTrail trail, int i) throws Exception {
+        AuditEvent.RecordingChunk chunk = (AuditEvent.RecordingChunk) trail.all(AuditEvent.class).get(i);
+        assertThat(chunk.format()).isEqualTo("sql/v1");
+        return JSON.readTree(chunk.content());
     }
 
     private static List<Optional<String>> row(String... cells) {
@@ -58,7 +38,7 @@ class SqlRecorderTest {
 
     @Test
     void recordsAStatementWithItsParametersAndRowsUpToTheCap() throws Exception {
-        Memory trail = new Memory();
+        RecordingTrail trail = new RecordingTrail();
         SqlRecorder recorder = SqlRecorder.create(new RecordingConfig(true, Results.ROWS, 2), CTX, trail, CLOCK);
         recorder.onCommand(1, "SELECT * FROM t WHERE a = $1", List.of("x"), "allow", "");
         recorder.onColumns(1, List.of("a", "b"));
@@ -66,9 +46,9 @@ class SqlRecorderTest {
             recorder.onRow(1, row("r" + i, null));
         }
         assertThat(recorder.wantsRows(1)).isFalse();
-        assertThat(trail.events).isEmpty();
+        assertThat(trail.all(AuditEvent.class)).isEmpty();
         recorder.onResult(1, new CommandOutcome.Sql("SELECT 5", 5, "", ""), Duration.ofMillis(3));
-        JsonNode chunk = trail.chunk(0);
+        JsonNode chunk = chunk(trail, 0);
         assertThat(chunk.path("statement_id").asLong()).isEqualTo(1);
         assertThat(chunk.path("parameters").toString()).isEqualTo("[\"x\"]");
         assertThat(chunk.path("results").toString())
@@ -81,13 +61,13 @@ class SqlRecorderTest {
     @Test
     void summaryKeepsColumnsButNoRowsAndNoneKeepsNeither() throws Exception {
         for (Results mode : List.of(Results.SUMMARY, Results.NONE)) {
-            Memory trail = new Memory();
+            RecordingTrail trail = new RecordingTrail();
             SqlRecorder recorder = SqlRecorder.create(new RecordingConfig(true, mode, 100), CTX, trail, CLOCK);
             recorder.onCommand(1, "SELECT 1", List.of(), "allow", "");
             assertThat(recorder.wantsRows(1)).isFalse();
             recorder.onColumns(1, List.of("one"));
             recorder.onResult(1, new CommandOutcome.Sql("SELECT 1", 1, "", ""), Duration.ZERO);
-            JsonNode chunk = trail.chunk(0);
+            JsonNode chunk = chunk(trail, 0);
             if (mode == Results.SUMMARY) {
                 assertThat(chunk.path("results").toString()).isEqualTo("[{\"columns\":[\"one\"]}]");
             } else {
@@ -98,35 +78,35 @@ class SqlRecorderTest {
 
     @Test
     void aRefusedStatementIsRecordedAtOnceAndUnfinishedOnesAtTheEnd() throws Exception {
-        Memory trail = new Memory();
+        RecordingTrail trail = new RecordingTrail();
         SqlRecorder recorder = SqlRecorder.create(RecordingConfig.defaults(), CTX, trail, CLOCK);
         recorder.onCommand(1, "DROP TABLE t", List.of(), "deny", "DDL is refused");
-        assertThat(trail.chunk(0).path("error").asText()).isEqualTo("DDL is refused");
+        assertThat(chunk(trail, 0).path("error").asText()).isEqualTo("DDL is refused");
         recorder.onCommand(2, "SELECT pg_sleep(100)", List.of(), "allow", "");
         recorder.onEnd();
-        assertThat(trail.chunk(1).path("error").asText()).contains("session ended");
+        assertThat(chunk(trail, 1).path("error").asText()).contains("session ended");
     }
 
     @Test
     void capsHugeCellsAndStatementsInFlight() throws Exception {
-        Memory trail = new Memory();
+        RecordingTrail trail = new RecordingTrail();
         SqlRecorder recorder = SqlRecorder.create(new RecordingConfig(true, Results.ROWS, 10), CTX, trail, CLOCK);
         for (long id = 1; id <= SqlRecorder.MAX_PENDING + 5; id++) {
             recorder.onCommand(id, "SELECT", List.of(), "allow", "");
         }
-        assertThat(trail.events).hasSize(5);
+        assertThat(trail.all(AuditEvent.class)).hasSize(5);
         recorder.onRow(1, row("x".repeat(100_000)));
         recorder.onResult(1, new CommandOutcome.Sql("SELECT 1", 1, "", ""), Duration.ZERO);
-        String cell = trail.chunk(5).path("results").get(0).path("rows").get(0).get(0).asText();
+        String cell = chunk(trail, 5).path("results").get(0).path("rows").get(0).get(0).asText();
         assertThat(cell).hasSize(SqlRecorder.MAX_CELL_CHARS + 1).endsWith("…");
     }
 
     @Test
     void disabledRecordingKeepsNothing() {
-        Memory trail = new Memory();
+        RecordingTrail trail = new RecordingTrail();
         SqlRecorder recorder = SqlRecorder.create(new RecordingConfig(false, Results.ROWS, 10), CTX, trail, CLOCK);
         recorder.onCommand(1, "DROP TABLE t", List.of(), "deny", "no");
-        assertThat(trail.events).isEmpty();
+        assertThat(trail.all(AuditEvent.class)).isEmpty();
     }
 
     @Test

@@ -34,6 +34,7 @@ import dev.sluice.core.approval.Approvals;
 import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
+import dev.sluice.core.audit.RecordingTrail;
 import dev.sluice.core.audit.SessionId;
 import dev.sluice.core.audit.SessionRecorder;
 import dev.sluice.core.config.ConfigLoader;

@@ -28,6 +28,7 @@ import dev.sluice.core.audit.AuditContext;
 import dev.sluice.core.audit.AuditEvent;
 import dev.sluice.core.audit.AuditWriteException;
 import dev.sluice.core.audit.CommandOutcome;
+import dev.sluice.core.audit.RecordingTrail;
 import dev.sluice.core.audit.SessionId;
 import dev.sluice.core.audit.SessionRecorder;
 import dev.sluice.core.config.ConfigLoader;

@@ -1,20 +1,14 @@
-package dev.sluice.core.session;
+package dev.sluice.core.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.sluice.core.audit.AuditEvent;
-import dev.sluice.core.audit.AuditLog;
-import dev.sluice.core.audit.AuditQuery;
-import dev.sluice.core.audit.AuditRecord;
-import dev.sluice.core.audit.AuditWriteException;
-
-/** An audit log in memory for the session tests: keeps every event, or fails every write while {@link #failing}. */
-final class RecordingTrail implements AuditLog {
+/** An audit log in memory for tests: keeps every event, or fails every write while {@link #failing}. */
+public final class RecordingTrail implements AuditLog {
     private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
-    volatile boolean failing;
+    public volatile boolean failing;
 
     @Override
     public long append(AuditEvent event) {
@@ -34,11 +28,11 @@ final class RecordingTrail implements AuditLog {
     public void close() {
     }
 
-    <T extends AuditEvent> List<T> all(Class<T> type) {
+    public <T extends AuditEvent> List<T> all(Class<T> type) {
         return events.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
-    <T extends AuditEvent> T only(Class<T> type) {
+    public <T extends AuditEvent> T only(Class<T> type) {
         assertThat(all(type)).hasSize(1);
         return all(type).getFirst();
     }
