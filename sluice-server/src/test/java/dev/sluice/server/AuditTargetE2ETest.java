@@ -92,7 +92,8 @@ class AuditTargetE2ETest {
         long before = dataDirBytes();
         List<String> statements = new java.util.ArrayList<>();
         try (Connection agent = harness.connect("big-talker", "agents"); Statement s = agent.createStatement()) {
-            for (int i = 0; i < 6; i++) {
+            // two through pgjdbc (each would add 60 MiB if stored whole: the 8 MiB bound below tells), one through psql
+            for (int i = 0; i < 2; i++) {
                 String sql = huge(SIXTY_MIB, (char) ('a' + i), "DROP TABLE items");
                 statements.add(sql);
                 assertThatThrownBy(() -> s.execute(sql)).isInstanceOfSatisfying(SQLException.class,
@@ -116,12 +117,12 @@ class AuditTargetE2ETest {
         long after = dataDirBytes();
 
         org.slf4j.LoggerFactory.getLogger(AuditTargetE2ETest.class).info(
-                "7 x 60 MiB refused statements grew the data dir by {} bytes", after - before);
-        assertThat(after - before).as("7 x 60 MiB refused statements grew the data dir by %d bytes", after - before)
+                "3 x 60 MiB refused statements grew the data dir by {} bytes", after - before);
+        assertThat(after - before).as("3 x 60 MiB refused statements grew the data dir by %d bytes", after - before)
                 .isLessThan(8L * 1024 * 1024);
         List<AuditRecord> judged = trail.stream().filter(r -> r.kind().equals("command")
                 && r.statement().startsWith("DROP TABLE items")).toList();
-        assertThat(judged).hasSize(7);
+        assertThat(judged).hasSize(3);
         for (AuditRecord r : judged) {
             assertThat(r.verdict()).isEqualTo("deny");
             assertThat(r.statement().getBytes(StandardCharsets.UTF_8).length).isLessThan(64 * 1024 + 200);

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
@@ -32,8 +31,8 @@ class SqliteLogLimitTest {
             byte[] row = new byte[16 << 10];
             Path wal = dir.resolve("audit.db-wal");
             try (PreparedStatement insert = writer.prepareStatement("INSERT INTO t VALUES (?)")) {
-                long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-                while (System.nanoTime() < end) {
+                // a fixed amount, not a fixed time: a slow machine writes less in a given time (CI wrote 56 MB in 2 s)
+                while (written < 64 * LIMIT) {
                     backend.beginWrite(writer);
                     for (int i = 0; i < 4; i++) {
                         insert.setBytes(1, row);
@@ -48,7 +47,6 @@ class SqliteLogLimitTest {
             backend.close();
         }
         // the writer wrote far more than the limit; the log never held more than a few limits' worth
-        assertThat(written).isGreaterThan(64 * LIMIT);
         assertThat(largest.get()).isLessThan(24 * LIMIT);
     }
 }
