@@ -40,6 +40,13 @@ public record SshTarget(String user, List<String> users, Credential credential, 
         /** A short-lived user certificate Sluice signs with its own CA for each session. */
         record CertificateAuthority() implements Credential {
         }
+
+        /**
+         * A {@code via} connection: a relay of the connection's group holds the key and the host-key pin and logs in
+         * itself; the gateway asks it for channels (docs/relay.md).
+         */
+        record Relay() implements Credential {
+        }
     }
 
     public SshTarget {
@@ -59,7 +66,16 @@ public record SshTarget(String user, List<String> users, Credential credential, 
         return user.equals(login) || users.contains(login);
     }
 
-    static Optional<Target> bind(ConfigNode item, SecretResolver secrets, ConfigProblems problems) {
+    /**
+     * A {@code via} connection's target on the gateway: no login, credential or pin (the relay's config holds them),
+     * so callers cannot pick another login ({@code LOGIN+CONNECTION} is refused).
+     */
+    public static SshTarget via() {
+        return new SshTarget("", List.of(), new Credential.Relay(), "");
+    }
+
+    /** Binds the target keys of one item (a gateway connection, or a relay's target); every problem is recorded. */
+    public static Optional<Target> bind(ConfigNode item, SecretResolver secrets, ConfigProblems problems) {
         int before = problems.count();
         String user = problems.requiredString(item, "user");
         if (!user.isEmpty() && !LOGIN.matcher(user).matches()) {
