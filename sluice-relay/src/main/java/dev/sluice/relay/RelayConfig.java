@@ -45,7 +45,7 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
     static final Set<String> WEB_TARGET_KEYS = Set.of("connection", "type", "address");
     /** An ssh target: the keys of a gateway ssh connection but {@code users} and {@code certificate-authority}. */
     static final Set<String> SSH_TARGET_KEYS = Set.of("connection", "type", "address", "user", "private-key",
-            "password", "host-key");
+            "password", "host-key", "forwards");
 
     public RelayConfig {
         targets = Map.copyOf(targets);
@@ -184,7 +184,8 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
     /**
      * An ssh target: its address, login, key or password, and host-key pin, as a gateway ssh connection has them. The
      * relay logs in with a stored credential only ({@code certificate-authority} is the gateway's CA, which a relay
-     * does not have) and as its one {@code user} (the gateway cannot pick another login).
+     * does not have) and as its one {@code user} (the gateway cannot pick another login); {@code forwards} lists the
+     * {@code host:port} destinations (as the host resolves them) it opens {@code direct-tcpip} channels to.
      */
     private static Optional<RelayTarget> sshTarget(ConfigNode item, SecretResolver secrets, ConfigProblems problems) {
         int before = problems.count();
@@ -194,7 +195,21 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
             problems.add(item, "missing required key 'address'");
         }
         Optional<HostPort> address = problems.hostPort(item, "address");
-        Optional<SshTarget> ssh = SshTarget.bind(item, secrets, problems).map(SshTarget.class::cast);
+        List<String> forwards = new ArrayList<>();
+        for (String destination : problems.stringList(item, "forwards")) {
+            try {
+                HostPort parsed = HostPort.parse(destination);
+                if (parsed.port() == 0) {
+                    throw new IllegalArgumentException("port 0 is not a destination");
+                }
+                forwards.add(parsed.host().toLowerCase(java.util.Locale.ROOT) + ":" + parsed.port());
+            } catch (IllegalArgumentException e) {
+                problems.add(item.at("forwards"), "expected host:port destinations, got '"
+                        + (destination.length() > 40 ? destination.substring(0, 40) + "…" : destination) + "' (" + e.getMessage() + ")");
+            }
+        }
+        Optional<SshTarget> ssh = SshTarget.bind(item, secrets, problems).map(SshTarget.class::cast)
+                .map(t -> t.withForwards(forwards));
         if (address.isEmpty() || ssh.isEmpty() || problems.count() != before) {
             return Optional.empty();
         }

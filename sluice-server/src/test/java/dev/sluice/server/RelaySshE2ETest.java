@@ -41,8 +41,9 @@ import dev.sluice.testing.SshServer;
  * made by a shell into a file only the relay's config names. The relay does the key exchange, pins the host key and
  * logs in; the gateway terminates the real {@code ssh}/{@code scp} clients, judges each channel and asks the relay
  * for it. Exec with exit status and piped stdin, a denied exec (126, the host's file unchanged), sftp and legacy scp
- * uploads landing on the host, a host key that is not the relay's pin refused and audited, a channel type the relay
- * does not list refused by the relay, the key nowhere on the gateway's side, and the relay's death mid-command.
+ * uploads landing on the host, a host key that is not the relay's pin refused and audited, a forward to a destination
+ * the relay's config does not name refused by the relay (a named one carried), the key nowhere on the gateway's side,
+ * and the relay's death mid-command.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RelaySshE2ETest {
@@ -119,6 +120,7 @@ class RelaySshE2ETest {
                     user: %s
                     private-key: ${file:%s}
                     host-key: "%s"
+                    forwards: ["127.0.0.1:%d"]
                   - connection: web-2
                     type: ssh
                     address: %s
@@ -126,7 +128,8 @@ class RelaySshE2ETest {
                     private-key: ${file:%s}
                     host-key: "%s"
                 """.formatted(network.gatewayHost(), gateway.relayPort(), sshd.address(), sshd.user(),
-                dir.resolve("relay-key"), sshd.hostKeyLine(), sshd.address(), sshd.user(), dir.resolve("relay-key"),
+                dir.resolve("relay-key"), sshd.hostKeyLine(), sshd.port(), sshd.address(), sshd.user(),
+                dir.resolve("relay-key"),
                 Files.readString(dir.resolve("other-host.pub")).strip()));
         relay = network.startRelay(relayConfig, Optional.of(token));
         try {
@@ -269,14 +272,18 @@ class RelaySshE2ETest {
 
     @Test
     @Order(5)
-    void aChannelTypeTheRelayDoesNotListIsRefusedByTheRelay() {
-        // the gateway's policy allows the forward; the relay's channel service lists no direct-tcpip
-        Cli.Result result = ssh("agent-forward", List.of("-W", "127.0.0.1:" + sshd.port()), "web-1", "");
+    void aForwardGoesOnlyToADestinationTheRelaysConfigNames() throws Exception {
+        // the gateway's policy allows both; the relay's config names only the host's own sshd port
+        Cli.Result named = ssh("agent-forward", List.of("-W", "127.0.0.1:" + sshd.port()), "web-1", "");
+        Cli.Result unnamed = ssh("agent-forward", List.of("-W", "127.0.0.1:1"), "web-1", "");
 
-        assertThat(result.exitCode()).isNotZero();
-        assertThat(result.stdout()).doesNotContain("SSH-2.0-OpenSSH");
+        assertThat(named.stdout()).as(named.stderr()).startsWith("SSH-2.0-OpenSSH");
+        assertThat(unnamed.exitCode()).isNotZero();
+        assertThat(unnamed.stdout()).isEmpty();
+        assertThat(network.relayLog(relayConfig)).contains("refused direct-tcpip to 127.0.0.1:1: not in the target's "
+                + "forwards");
         assertThat(audit("agent-forward")).filteredOn(r -> r.kind().equals("command"))
-                .anySatisfy(r -> assertThat(r.statement()).contains("127.0.0.1:" + sshd.port()));
+                .extracting(AuditRecord::statement).contains("127.0.0.1:" + sshd.port(), "127.0.0.1:1");
     }
 
     @Test

@@ -43,13 +43,16 @@ import dev.sluice.core.spi.UpstreamLogin;
  *
  * <p>What it accepts is a list: {@code session} channels (agent forwarding and X11 refused: no forwarding filter
  * allows them) with {@code exec}, {@code shell}, {@code pty-req}, {@code window-change}, {@code env}, {@code signal}
- * and the {@code sftp} subsystem (any other subsystem refused); no other channel type (no {@code direct-tcpip}, no
- * {@code x11}, no {@code auth-agent}) and no remote forwarding. Its host key is made at start and never stored:
+ * and the {@code sftp} subsystem (any other subsystem refused), and {@code direct-tcpip} to the destinations the
+ * target's {@code forwards} names ({@link RelayedForward}); no other channel type (no {@code x11}, no
+ * {@code auth-agent}, no {@code forwarded-tcpip}) and no remote forwarding. Its host key is made at start and never stored:
  * the gateway trusts the tunnel's mutual TLS, not this key. Thread-safe.
  */
 final class RelayChannelService {
     /** The relay's session to the target, on the IoSession of each service session. */
     static final AttributeRepository.AttributeKey<ClientSession> UPSTREAM = new AttributeRepository.AttributeKey<>();
+    /** The {@code host:port} destinations the target's config lets {@code direct-tcpip} reach. */
+    static final AttributeRepository.AttributeKey<List<String>> FORWARDS = new AttributeRepository.AttributeKey<>();
 
     private final SshServer server;
     private final Acceptor acceptor;
@@ -79,7 +82,7 @@ final class RelayChannelService {
         server.setGSSAuthenticator(null);
         server.setHostBasedAuthenticator(null);
         // fail closed: session channels only; agent, X11 and remote forwarding refused by the filter
-        server.setChannelFactories(List.of(new SessionChannel.Factory()));
+        server.setChannelFactories(List.of(new SessionChannel.Factory(), new RelayedForward.Factory()));
         server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
         server.setCommandFactory((channel, command) -> new RelayedChannel(RelayedChannel.Kind.EXEC, command));
         server.setShellFactory(channel -> new RelayedChannel(RelayedChannel.Kind.SHELL, ""));
@@ -106,12 +109,13 @@ final class RelayChannelService {
      * A service session for one gateway tunnel over {@code upstream}: the returned stream carries SSH to the gateway;
      * closing it closes the service session and {@code upstream}, and either one's end closes the other.
      */
-    UpstreamLogin.LoggedIn serve(ClientSession upstream) throws IOException {
+    UpstreamLogin.LoggedIn serve(ClientSession upstream, List<String> forwards) throws IOException {
         BytePipe fromGateway = new BytePipe();
         BytePipe toGateway = new BytePipe();
         PipeSocket socket = new PipeSocket(fromGateway, toGateway);
         SocketIoSession io = new SocketIoSession(acceptor, acceptor.handler(), socket, acceptor.sessions::remove);
         io.setAttribute(UPSTREAM, upstream);
+        io.setAttribute(FORWARDS, List.copyOf(forwards));
         try {
             acceptor.handler().sessionCreated(io);
         } catch (Exception e) {
@@ -132,6 +136,12 @@ final class RelayChannelService {
     static java.util.Optional<ClientSession> upstream(Session session) {
         return java.util.Optional.ofNullable(session.getIoSession()).map(io -> io.getAttribute(UPSTREAM))
                 .filter(ClientSession.class::isInstance).map(ClientSession.class::cast);
+    }
+
+    /** The destinations a service session's {@code direct-tcpip} channels may reach (none when unknown). */
+    static List<String> forwards(Session session) {
+        Object result = session.getIoSession() == null ? null : session.getIoSession().getAttribute(FORWARDS);
+        return result instanceof List<?> list ? list.stream().map(String::valueOf).toList() : List.of();
     }
 
     void close() {

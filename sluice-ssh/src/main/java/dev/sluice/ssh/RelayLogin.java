@@ -55,7 +55,7 @@ public final class RelayLogin implements UpstreamLogin {
             throw new IOException(e.getMessage(), e);
         }
         try {
-            return service().serve(upstream);
+            return service().serve(upstream, target.forwards());
         } catch (IOException | RuntimeException e) {
             upstream.close(true);
             throw e;

@@ -17,8 +17,11 @@ import dev.sluice.core.Secret;
  *                   (exactly one)
  * @param hostKey    the pinned host key (key {@code host-key}): an OpenSSH public key line, a known_hosts line or a
  *                   {@code SHA256:} fingerprint; the protocol compares it with what the target presents
+ * @param forwards   a relay's target only (key {@code forwards}): the {@code host:port} destinations the relay opens
+ *                   {@code direct-tcpip} channels to on the host; a gateway connection judges forwards by policy
  */
-public record SshTarget(String user, List<String> users, Credential credential, String hostKey) implements Target {
+public record SshTarget(String user, List<String> users, Credential credential, String hostKey,
+                        List<String> forwards) implements Target {
     public static final String TYPE = "ssh";
     static final Set<String> KEYS = Set.of("user", "users", "private-key", "password", "certificate-authority",
             "host-key");
@@ -54,6 +57,17 @@ public record SshTarget(String user, List<String> users, Credential credential, 
         users = List.copyOf(users);
         Objects.requireNonNull(credential, "credential");
         Objects.requireNonNull(hostKey, "hostKey");
+        forwards = List.copyOf(forwards);
+    }
+
+    /** A gateway connection's target (no relay forwards). */
+    public SshTarget(String user, List<String> users, Credential credential, String hostKey) {
+        this(user, users, credential, hostKey, List.of());
+    }
+
+    /** The same target, a relay's, opening {@code direct-tcpip} channels to {@code destinations} only. */
+    public SshTarget withForwards(List<String> destinations) {
+        return new SshTarget(user, users, credential, hostKey, destinations);
     }
 
     @Override
