@@ -74,6 +74,7 @@ final class RelayedForward extends AbstractServerChannel {
         if (session.isEmpty() || !allowed.contains(destination)) {
             String shown = destination.length() > 80 ? destination.substring(0, 80) + "…" : destination;
             LOG.warn("relay: refused direct-tcpip to {}: not in the target's forwards", shown);
+            // the peer reads the reason code (MINA sends no text with a refused open)
             return failed(result, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "the relay does not forward to "
                     + shown + " (not in its config)");
         }
