@@ -40,7 +40,7 @@ import dev.sluice.testing.SshServer;
  * OpenSSH sshd listens on the loopback of the relay's namespace, which the gateway cannot route to, and trusts a key
  * made by a shell into a file only the relay's config names. The relay does the key exchange, pins the host key and
  * logs in; the gateway terminates the real {@code ssh}/{@code scp} clients, judges each channel and asks the relay
- * for it. Exec with exit status and piped stdin, a denied exec (126, the host's file unchanged), sftp and legacy scp
+ * for it. Exec with exit status and piped stdin, a shell with a terminal, a denied exec (126, the host's file unchanged), sftp and legacy scp
  * uploads landing on the host, a host key that is not the relay's pin refused and audited, a forward to a destination
  * the relay's config does not name refused by the relay (a named one carried), the key nowhere on the gateway's side,
  * and the relay's death mid-command.
@@ -214,6 +214,17 @@ class RelaySshE2ETest {
         Eventually.await(WAIT, () -> assertThat(audit("alice")).filteredOn(r -> r.kind().equals("command.result"))
                 .anySatisfy(r -> assertThat(r.details().toString()).contains("exit 3")));
         assertThat(sshd.log()).contains("Accepted publickey for " + sshd.user());
+    }
+
+    @Test
+    @Order(1)
+    void aShellWithATerminalRunsOnTheHostThroughTheRelay() {
+        Cli.Result result = ssh("alice-shell", List.of("-tt"), "web-1", "tty; echo shell-$((6*7))\nexit 5\n");
+
+        assertThat(result.exitCode()).as(result.stderr()).isEqualTo(5);
+        assertThat(result.stdout()).contains("/dev/pts/").contains("shell-42");
+        Eventually.await(WAIT, () -> assertThat(audit("alice-shell")).filteredOn(r -> r.kind().equals("command"))
+                .anySatisfy(r -> assertThat(r.statement()).isEqualTo("shell")));
     }
 
     @Test
