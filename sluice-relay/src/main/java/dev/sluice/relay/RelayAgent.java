@@ -300,6 +300,11 @@ public final class RelayAgent implements AutoCloseable {
             refuse(current, id, "does not open connections for " + purpose);
             return;
         }
+        // fail closed: an ssh target's tunnel is its channel service, opened for a caller's session only
+        if (target.get().type().equals("ssh") && !purpose.equals("session")) {
+            refuse(current, id, "opens ssh targets for sessions only");
+            return;
+        }
         UpstreamLogin login = logins.get(target.get().type());
         if (login == null && !purpose.equals("cancel")) {
             refuse(current, id, "cannot log in to " + target.get().type() + " targets");

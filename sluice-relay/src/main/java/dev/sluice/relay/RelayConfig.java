@@ -22,6 +22,7 @@ import dev.sluice.core.config.ConnectionConfig;
 import dev.sluice.core.config.HostPort;
 import dev.sluice.core.config.PostgresTarget;
 import dev.sluice.core.config.SecretResolver;
+import dev.sluice.core.config.SshTarget;
 import dev.sluice.core.config.UpstreamTls;
 import dev.sluice.core.config.WebTarget;
 
@@ -42,6 +43,9 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
     static final Set<String> TARGET_KEYS = Set.of("connection", "type", "address", "user", "password", "database",
             "tls");
     static final Set<String> WEB_TARGET_KEYS = Set.of("connection", "type", "address");
+    /** An ssh target: the keys of a gateway ssh connection but {@code users} and {@code certificate-authority}. */
+    static final Set<String> SSH_TARGET_KEYS = Set.of("connection", "type", "address", "user", "private-key",
+            "password", "host-key", "forwards");
 
     public RelayConfig {
         targets = Map.copyOf(targets);
@@ -53,12 +57,13 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
      * @param database empty: the gateway's startup parameter says which database
      */
     public record RelayTarget(String connection, String type, HostPort address, String user, Secret password,
-                              Optional<String> database, UpstreamTls tls, Optional<WebTarget> web) {
+                              Optional<String> database, UpstreamTls tls, Optional<WebTarget> web,
+                              Optional<SshTarget> ssh) {
 
         /** A PostgreSQL target. */
         public RelayTarget(String connection, String type, HostPort address, String user, Secret password,
                            Optional<String> database, UpstreamTls tls) {
-            this(connection, type, address, user, password, database, tls, Optional.empty());
+            this(connection, type, address, user, password, database, tls, Optional.empty(), Optional.empty());
         }
 
         /**
@@ -68,6 +73,9 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
         ConnectionConfig connection(Map<String, String> parameters) throws IOException {
             if (web.isPresent()) {
                 return new ConnectionConfig(connection, address, web.get(), AllowRule.nobody(), Map.of(), "deny");
+            }
+            if (ssh.isPresent()) {
+                return new ConnectionConfig(connection, address, ssh.get(), AllowRule.nobody(), Map.of(), "deny");
             }
             String name = database.orElse(parameters.getOrDefault("database", ""));
             if (name.isEmpty()) {
@@ -130,10 +138,13 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
         if (type.equals(WebTarget.HTTP) || type.equals(WebTarget.KUBERNETES)) {
             return webTarget(item, type, secrets, problems);
         }
+        if (type.equals(SshTarget.TYPE)) {
+            return sshTarget(item, secrets, problems);
+        }
         problems.rejectUnknownKeys(item, TARGET_KEYS);
         String connection = problems.requiredString(item, "connection");
         if (!type.equals(PostgresTarget.TYPE)) {
-            problems.add(item.at("type"), "the relay serves postgres, kubernetes and http targets only (yet)");
+            problems.add(item.at("type"), "the relay serves postgres, ssh, kubernetes and http targets only");
         }
         if (item.at("address").isMissing()) {
             problems.add(item, "missing required key 'address'");
@@ -167,7 +178,43 @@ public record RelayConfig(Path source, HostPort gateway, String group, Path data
                 : url.getHost();
         HostPort address = new HostPort(host, url.getPort() > 0 ? url.getPort() : https ? 443 : 80);
         return Optional.of(new RelayTarget(connection, type, address, "", Secret.of(""), Optional.empty(),
-                new UpstreamTls(UpstreamTls.Mode.DISABLE, Optional.empty()), web));
+                new UpstreamTls(UpstreamTls.Mode.DISABLE, Optional.empty()), web, Optional.empty()));
+    }
+
+    /**
+     * An ssh target: its address, login, key or password, and host-key pin, as a gateway ssh connection has them. The
+     * relay logs in with a stored credential only ({@code certificate-authority} is the gateway's CA, which a relay
+     * does not have) and as its one {@code user} (the gateway cannot pick another login); {@code forwards} lists the
+     * {@code host:port} destinations (as the host resolves them) it opens {@code direct-tcpip} channels to.
+     */
+    private static Optional<RelayTarget> sshTarget(ConfigNode item, SecretResolver secrets, ConfigProblems problems) {
+        int before = problems.count();
+        problems.rejectUnknownKeys(item, SSH_TARGET_KEYS);
+        String connection = problems.requiredString(item, "connection");
+        if (item.at("address").isMissing()) {
+            problems.add(item, "missing required key 'address'");
+        }
+        Optional<HostPort> address = problems.hostPort(item, "address");
+        List<String> forwards = new ArrayList<>();
+        for (String destination : problems.stringList(item, "forwards")) {
+            try {
+                HostPort parsed = HostPort.parse(destination);
+                if (parsed.port() == 0) {
+                    throw new IllegalArgumentException("port 0 is not a destination");
+                }
+                forwards.add(parsed.host().toLowerCase(java.util.Locale.ROOT) + ":" + parsed.port());
+            } catch (IllegalArgumentException e) {
+                problems.add(item.at("forwards"), "expected host:port destinations, got '"
+                        + (destination.length() > 40 ? destination.substring(0, 40) + "…" : destination) + "' (" + e.getMessage() + ")");
+            }
+        }
+        Optional<SshTarget> ssh = SshTarget.bind(item, secrets, problems).map(SshTarget.class::cast)
+                .map(t -> t.withForwards(forwards));
+        if (address.isEmpty() || ssh.isEmpty() || problems.count() != before) {
+            return Optional.empty();
+        }
+        return Optional.of(new RelayTarget(connection, SshTarget.TYPE, address.get(), ssh.get().user(), Secret.of(""),
+                Optional.empty(), new UpstreamTls(UpstreamTls.Mode.DISABLE, Optional.empty()), Optional.empty(), ssh));
     }
 
     /** The connections it serves, sorted (what its hello tells the gateway). */

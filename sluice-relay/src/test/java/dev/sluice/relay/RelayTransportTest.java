@@ -237,6 +237,70 @@ class RelayTransportTest {
         }
     }
 
+    /**
+     * An ssh target holds its address, login, key or password, host-key pin and forwards (mistakes at their line, no
+     * secret shown; the gateway's CA and a choice of logins are not for relays), and is opened for sessions only.
+     */
+    @Test
+    void aRelaySshTargetHoldsItsKeyPinAndForwardsAndIsOpenedForSessionsOnly() throws Exception {
+        Path bad = dir.resolve("ssh-bad.yaml");
+        Files.writeString(bad, """
+                gateway: 127.0.0.1:1
+                group: dc-ssh
+                targets:
+                  - connection: web
+                    type: ssh
+                    address: 10.0.0.8:22
+                    user: deploy
+                    users: [root]
+                    password: ssh-secret-41
+                    certificate-authority: true
+                    host-key: "not a key"
+                    forwards: ["nohost"]
+                """);
+        assertThatThrownBy(() -> RelayConfig.load(bad)).isInstanceOfSatisfying(
+                dev.sluice.core.config.ConfigException.class, e -> assertThat(e.problems().stream()
+                        .map(Object::toString).toList())
+                        .anySatisfy(p -> assertThat(p).startsWith(bad + ":8: targets[0].users: unknown key 'users'"))
+                        .anySatisfy(p -> assertThat(p).startsWith(bad + ":10: targets[0].certificate-authority: "
+                                + "unknown key"))
+                        .anySatisfy(p -> assertThat(p).startsWith(bad + ":11: targets[0].host-key: expected an "
+                                + "OpenSSH public key line"))
+                        .anySatisfy(p -> assertThat(p).startsWith(bad + ":12: targets[0].forwards: expected "
+                                + "host:port destinations, got 'nohost'"))
+                        .allSatisfy(p -> assertThat(p).doesNotContain("ssh-secret-41")));
+
+        Path file = dir.resolve("ssh.yaml");
+        Files.writeString(file, """
+                gateway: https://127.0.0.1:%d
+                group: dc-ssh
+                data-dir: ./ssh-data
+                heartbeat: 300ms
+                targets:
+                  - connection: web
+                    type: ssh
+                    address: 127.0.0.1:9
+                    user: deploy
+                    password: ssh-secret-42
+                    host-key: "SHA256:l5nLC30N562ldOeM5QXjFJl5nLC30N562ldOeM5QXjF"
+                    forwards: ["LocalHost:5432", "10.0.0.9:80"]
+                """.formatted(hub.port()));
+        RelayConfig config = RelayConfig.load(file);
+        dev.sluice.core.config.SshTarget ssh = config.targets().get("web").ssh().orElseThrow();
+        assertThat(ssh.user()).isEqualTo("deploy");
+        assertThat(ssh.forwards()).containsExactly("localhost:5432", "10.0.0.9:80");
+        assertThat(config.toString()).doesNotContain("ssh-secret-42");
+        RelayAgent.enroll(config, registry.newToken("dc-ssh", Duration.ofMinutes(5)));
+        try (RelayAgent agent = RelayAgent.start(config)) {
+            assertThat(agent.awaitConnected(Duration.ofSeconds(20))).isTrue();
+
+            assertThatThrownBy(() -> hub.open("dc-ssh", "web", "s-10", "catalog", java.util.Map.of()))
+                    .hasMessageContaining("opens ssh targets for sessions only");
+            assertThatThrownBy(() -> hub.open("dc-ssh", "web", "s-11", "cancel", java.util.Map.of()))
+                    .hasMessageContaining("opens ssh targets for sessions only");
+        }
+    }
+
     @Test
     void aRelayRenewsItsCertificateBeforeItExpiresAndStaysConnected() throws Exception {
         RelayRegistry shortLived = RelayRegistry.open(dir.resolve("short-gateway"), Clock.systemUTC());

@@ -100,7 +100,8 @@ final class RelayNetwork implements AutoCloseable {
         }
     }
 
-    private List<String> inNamespace() {
+    /** The command prefix that runs a process in the relay's namespace ({@code ip netns exec NS}; empty without). */
+    List<String> inNamespace() {
         return namespace.map(n -> List.of("ip", "netns", "exec", n)).orElse(List.of());
     }
 

@@ -25,7 +25,8 @@ import org.apache.sshd.common.util.threads.CloseableExecutorService;
  * Lets MINA's {@code SshClient} run over a socket Sluice already connected (through the core {@code Dialer}), since
  * MINA cannot take a connected socket: {@link #connect} hands the socket in the connect context under
  * {@link #SOCKET}, and the connector wraps it in a {@link SocketIoSession} instead of opening its own. Every upstream
- * SSH connection therefore goes through the dialer (direct today, through a relay later). Thread-safe.
+ * SSH connection therefore goes through the dialer (directly, or through a relay for a {@code via} connection).
+ * Thread-safe.
  */
 final class DialedIoServiceFactory implements IoServiceFactoryFactory {
     /** The connect-context attribute holding the dialed socket. */

@@ -23,6 +23,12 @@ import org.apache.sshd.common.digest.BuiltinDigests;
  * @param fingerprint the pinned key's {@code SHA256:…} fingerprint
  */
 record HostKeyPin(String fingerprint) {
+    /**
+     * The words of a refusal for a host key that is not the pin: between the presented and the pinned fingerprint. A
+     * relay's refusal carries them to the gateway, which ends and audits the session as for a direct connection.
+     */
+    static final String MISMATCH = "is not the pinned";
+
     HostKeyPin {
         Objects.requireNonNull(fingerprint, "fingerprint");
     }

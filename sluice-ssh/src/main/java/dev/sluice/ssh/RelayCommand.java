@@ -133,6 +133,11 @@ abstract class RelayCommand implements Command {
 
     /** The PTY the caller asked for (empty when it asked for none). */
     Optional<PtyChannelConfiguration> pty() {
+        return pty(environment);
+    }
+
+    /** The PTY a channel's requests asked for (empty when none): also what a relay asks its target for. */
+    static Optional<PtyChannelConfiguration> pty(Environment environment) {
         Map<PtyMode, Integer> modes = environment.getPtyModes();
         String term = environment.getEnv().get(Environment.ENV_TERM);
         if (term == null && modes.isEmpty()) {
@@ -140,13 +145,17 @@ abstract class RelayCommand implements Command {
         }
         PtyChannelConfiguration result = new PtyChannelConfiguration();
         result.setPtyType(term == null ? "vt100" : term);
-        result.setPtyColumns(number(Environment.ENV_COLUMNS, 80));
-        result.setPtyLines(number(Environment.ENV_LINES, 24));
+        result.setPtyColumns(number(environment, Environment.ENV_COLUMNS, 80));
+        result.setPtyLines(number(environment, Environment.ENV_LINES, 24));
         result.setPtyModes(modes);
         return Optional.of(result);
     }
 
     int number(String variable, int fallback) {
+        return number(environment, variable, fallback);
+    }
+
+    static int number(Environment environment, String variable, int fallback) {
         try {
             return Integer.parseInt(environment.getEnv().getOrDefault(variable, String.valueOf(fallback)));
         } catch (NumberFormatException e) {

@@ -49,12 +49,26 @@ public final class SshServer implements AutoCloseable {
      * @param trustedUserCaKeys OpenSSH public key lines of CAs whose user certificates are accepted
      *                          ({@code TrustedUserCAKeys}; the certificate must name the user as a principal)
      * @param password          the user's password ({@code PasswordAuthentication yes}); empty: password logins off
+     * @param launcher          what sshd's command line is prefixed with (e.g. {@code ip netns exec NS} to run it in
+     *                          another network namespace, whose loopback this JVM cannot reach: readiness is then
+     *                          read from sshd's log); empty: run it here
      */
-    public record Options(List<String> authorizedKeys, List<String> trustedUserCaKeys, Optional<String> password) {
+    public record Options(List<String> authorizedKeys, List<String> trustedUserCaKeys, Optional<String> password,
+                          List<String> launcher) {
         public Options {
             authorizedKeys = List.copyOf(authorizedKeys);
             trustedUserCaKeys = List.copyOf(trustedUserCaKeys);
             Objects.requireNonNull(password, "password");
+            launcher = List.copyOf(launcher);
+        }
+
+        public Options(List<String> authorizedKeys, List<String> trustedUserCaKeys, Optional<String> password) {
+            this(authorizedKeys, trustedUserCaKeys, password, List.of());
+        }
+
+        /** Runs sshd behind {@code prefix} (e.g. {@code ip netns exec NS}). */
+        public Options withLauncher(List<String> prefix) {
+            return new Options(authorizedKeys, trustedUserCaKeys, password, prefix);
         }
 
         public static Options defaults() {
@@ -64,23 +78,24 @@ public final class SshServer implements AutoCloseable {
         public Options withAuthorizedKey(String line) {
             List<String> keys = new ArrayList<>(authorizedKeys);
             keys.add(line);
-            return new Options(keys, trustedUserCaKeys, password);
+            return new Options(keys, trustedUserCaKeys, password, launcher);
         }
 
         public Options withTrustedUserCaKey(String line) {
             List<String> keys = new ArrayList<>(trustedUserCaKeys);
             keys.add(line);
-            return new Options(authorizedKeys, keys, password);
+            return new Options(authorizedKeys, keys, password, launcher);
         }
 
         public Options withPassword(String value) {
-            return new Options(authorizedKeys, trustedUserCaKeys, Optional.of(value));
+            return new Options(authorizedKeys, trustedUserCaKeys, Optional.of(value), launcher);
         }
 
         @Override
         public String toString() {
             return "Options[authorizedKeys=" + authorizedKeys.size() + ", trustedUserCaKeys="
-                    + trustedUserCaKeys.size() + ", password=" + (password.isPresent() ? "****" : "none") + "]";
+                    + trustedUserCaKeys.size() + ", password=" + (password.isPresent() ? "****" : "none")
+                    + ", launcher=" + launcher + "]";
         }
     }
 
@@ -154,9 +169,12 @@ public final class SshServer implements AutoCloseable {
                     "LogLevel VERBOSE",
                     "Subsystem sftp internal-sftp",
                     ""));
-            Process process = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
+            List<String> command = new ArrayList<>(options.launcher());
+            command.addAll(List.of("/usr/sbin/sshd", "-D", "-e", "-f", config.toString()));
+            Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
-            if (waitForPort(port, process)) {
+            if (options.launcher().isEmpty() ? waitForPort(port, process)
+                    : waitForLog(dir.resolve("sshd.log"), "Server listening on 127.0.0.1 port " + port, process)) {
                 return new SshServer(dir, user, home, port, process);
             }
             process.destroyForcibly();
@@ -173,6 +191,21 @@ public final class SshServer implements AutoCloseable {
             } catch (IOException e) {
                 pause();
             }
+        }
+        return false;
+    }
+
+    private static boolean waitForLog(Path log, String line, Process process) {
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
+        while (Instant.now().isBefore(deadline) && process.isAlive()) {
+            try {
+                if (Files.exists(log) && Files.readString(log).contains(line)) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not written yet
+            }
+            pause();
         }
         return false;
     }

@@ -19,7 +19,8 @@ final class ConnectionsBinder {
     static final Map<String, Set<String>> CREDENTIAL_KEYS = Map.of(PostgresTarget.TYPE, Set.of("user", "password",
             "tls"), WebTarget.KUBERNETES, Set.of("token", "client-cert", "client-key", "ca-file",
             "insecure-skip-verify"), WebTarget.HTTP, Set.of("headers", "basic-auth", "oauth2-client-credentials",
-            "ca-file", "insecure-skip-verify"));
+            "ca-file", "insecure-skip-verify"), SshTarget.TYPE, Set.of("user", "users", "private-key", "password",
+            "certificate-authority", "host-key"));
 
     private ConnectionsBinder() {
     }
@@ -76,8 +77,10 @@ final class ConnectionsBinder {
         Optional<HostPort> address = via.isPresent() ? viaAddress(item, via.get(), problems)
                 : binder.urlAddress() ? urlAddress(item) : address(item, problems);
         // a via web connection's URL, TLS and credential are the relay's: the gateway keeps only impersonate
+        // an ssh via connection keeps no login, key or pin: the relay logs in and pins the host key
         Optional<Target> target = via.isPresent() && binder.urlAddress() ? Optional.of(WebTargetBinder.via(item, type,
-                via.get(), problems)) : binder.binder().bind(item, secrets, problems);
+                via.get(), problems)) : via.isPresent() && type.equals(SshTarget.TYPE) ? Optional.of(SshTarget.via())
+                : binder.binder().bind(item, secrets, problems);
         AllowRule allow = AllowRule.bind(item, problems);
         Map<String, String> labels = problems.stringMap(item, "labels");
         String defaultAction = problems.oneOf(item, "default", "allow", ConnectionConfig.DEFAULT_ACTIONS);
@@ -104,7 +107,7 @@ final class ConnectionsBinder {
         }
         Set<String> credentials = CREDENTIAL_KEYS.get(type);
         if (credentials == null) {
-            problems.add(item.at("via"), "'via' is supported for postgres, kubernetes and http connections only "
+            problems.add(item.at("via"), "'via' is supported for postgres, ssh, kubernetes and http connections only "
                     + "(type '" + HostPort.shorten(type) + "' is dialled by the gateway itself)");
             return Optional.empty();
         }

@@ -17,8 +17,11 @@ import dev.sluice.core.Secret;
  *                   (exactly one)
  * @param hostKey    the pinned host key (key {@code host-key}): an OpenSSH public key line, a known_hosts line or a
  *                   {@code SHA256:} fingerprint; the protocol compares it with what the target presents
+ * @param forwards   a relay's target only (key {@code forwards}): the {@code host:port} destinations the relay opens
+ *                   {@code direct-tcpip} channels to on the host; a gateway connection judges forwards by policy
  */
-public record SshTarget(String user, List<String> users, Credential credential, String hostKey) implements Target {
+public record SshTarget(String user, List<String> users, Credential credential, String hostKey,
+                        List<String> forwards) implements Target {
     public static final String TYPE = "ssh";
     static final Set<String> KEYS = Set.of("user", "users", "private-key", "password", "certificate-authority",
             "host-key");
@@ -40,6 +43,13 @@ public record SshTarget(String user, List<String> users, Credential credential, 
         /** A short-lived user certificate Sluice signs with its own CA for each session. */
         record CertificateAuthority() implements Credential {
         }
+
+        /**
+         * A {@code via} connection: a relay of the connection's group holds the key and the host-key pin and logs in
+         * itself; the gateway asks it for channels (docs/relay.md).
+         */
+        record Relay() implements Credential {
+        }
     }
 
     public SshTarget {
@@ -47,6 +57,17 @@ public record SshTarget(String user, List<String> users, Credential credential, 
         users = List.copyOf(users);
         Objects.requireNonNull(credential, "credential");
         Objects.requireNonNull(hostKey, "hostKey");
+        forwards = List.copyOf(forwards);
+    }
+
+    /** A gateway connection's target (no relay forwards). */
+    public SshTarget(String user, List<String> users, Credential credential, String hostKey) {
+        this(user, users, credential, hostKey, List.of());
+    }
+
+    /** The same target, a relay's, opening {@code direct-tcpip} channels to {@code destinations} only. */
+    public SshTarget withForwards(List<String> destinations) {
+        return new SshTarget(user, users, credential, hostKey, destinations);
     }
 
     @Override
@@ -59,7 +80,16 @@ public record SshTarget(String user, List<String> users, Credential credential, 
         return user.equals(login) || users.contains(login);
     }
 
-    static Optional<Target> bind(ConfigNode item, SecretResolver secrets, ConfigProblems problems) {
+    /**
+     * A {@code via} connection's target on the gateway: no login, credential or pin (the relay's config holds them),
+     * so callers cannot pick another login ({@code LOGIN+CONNECTION} is refused).
+     */
+    public static SshTarget via() {
+        return new SshTarget("", List.of(), new Credential.Relay(), "");
+    }
+
+    /** Binds the target keys of one item (a gateway connection, or a relay's target); every problem is recorded. */
+    public static Optional<Target> bind(ConfigNode item, SecretResolver secrets, ConfigProblems problems) {
         int before = problems.count();
         String user = problems.requiredString(item, "user");
         if (!user.isEmpty() && !LOGIN.matcher(user).matches()) {

@@ -69,7 +69,23 @@ class ViaConfigTest {
     }
 
     @Test
-    void viaIsRefusedForATypeTheRelayCannotLogInToAndForABadGroupName() {
+    void anSshViaConnectionKeepsNoLoginKeyOrPinOnTheGateway() {
+        SluiceConfig config = load("""
+                connections:
+                  - name: web
+                    type: ssh
+                    via: dc-east
+                    allow: {groups: [sre]}
+                """);
+
+        SshTarget target = (SshTarget) config.connection("web").orElseThrow().target();
+        assertThat(target).isEqualTo(SshTarget.via());
+        assertThat(target.credential()).isInstanceOf(SshTarget.Credential.Relay.class);
+        assertThat(target.allowsLogin("root")).as("a caller cannot pick a login").isFalse();
+    }
+
+    @Test
+    void anSshLoginKeyOrPinBesideViaIsAnErrorAtItsLine() {
         assertThat(problems("""
                 connections:
                   - name: web
@@ -77,12 +93,28 @@ class ViaConfigTest {
                     via: dc-east
                     address: 10.0.0.8:22
                     user: deploy
+                    private-key: ${env:DB_PASSWORD}
+                    host-key: "SHA256:l5nLC30N562ldOeM5QXjFJl5nLC30N562ldOeM5QXjF"
+                """)).containsExactlyInAnyOrder(
+                "sluice.yaml:5: connections[0].address: 'address' is not allowed beside 'via': the relay of group "
+                        + "'dc-east' names the target's address in its own config",
+                "sluice.yaml:6: connections[0].user: 'user' is not allowed beside 'via': the relay of group "
+                        + "'dc-east' holds the target's address and credential (docs/relay.md)",
+                "sluice.yaml:7: connections[0].private-key: 'private-key' is not allowed beside 'via': the relay of "
+                        + "group 'dc-east' holds the target's address and credential (docs/relay.md)",
+                "sluice.yaml:8: connections[0].host-key: 'host-key' is not allowed beside 'via': the relay of group "
+                        + "'dc-east' holds the target's address and credential (docs/relay.md)")
+                .noneMatch(p -> p.contains("secret-pw"));
+    }
+
+    @Test
+    void aBadGroupNameIsAnErrorAtItsLine() {
+        assertThat(problems("""
+                connections:
                   - name: orders
                     via: DC East
                     database: orders
-                """)).anySatisfy(p -> assertThat(p).startsWith("sluice.yaml:4: connections[0].via: 'via' is "
-                        + "supported for postgres, kubernetes and http connections only"))
-                .anySatisfy(p -> assertThat(p).startsWith("sluice.yaml:8: connections[1].via: invalid relay group"));
+                """)).anySatisfy(p -> assertThat(p).startsWith("sluice.yaml:3: connections[0].via: invalid relay group"));
     }
 
     @Test

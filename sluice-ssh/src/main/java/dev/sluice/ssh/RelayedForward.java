@@ -1,0 +1,166 @@
+package dev.sluice.ssh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import org.apache.sshd.client.channel.ChannelDirectTcpip;
+import org.apache.sshd.client.channel.ClientChannel;
+import org.apache.sshd.client.future.DefaultOpenFuture;
+import org.apache.sshd.client.future.OpenFuture;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.common.channel.ChannelAsyncOutputStream;
+import org.apache.sshd.common.channel.ChannelFactory;
+import org.apache.sshd.common.channel.exception.SshChannelOpenException;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.server.channel.AbstractServerChannel;
+
+/**
+ * A {@code direct-tcpip} channel of a relay's channel service: opened <em>by the host</em> (a {@code direct-tcpip}
+ * channel on the relay's session to it, as the gateway does for a direct connection), and only to a destination the
+ * relay's config names for the target ({@code forwards}); anything else is refused
+ * {@code SSH_OPEN_ADMINISTRATIVELY_PROHIBITED} before the host hears of it. The gateway judged the forward already.
+ *
+ * <p>Threads: MINA delivers the gateway's data on its threads ({@link #doWriteData}); one virtual thread opens, then
+ * pumps the host's data back.
+ */
+final class RelayedForward extends AbstractServerChannel {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RelayedForward.class);
+    private volatile Optional<ClientChannel> upstream = Optional.empty();
+    private volatile OutputStream toTarget;
+    private ChannelAsyncOutputStream toGateway;
+
+    /** Makes {@code direct-tcpip} channels. */
+    static final class Factory implements ChannelFactory {
+        @Override
+        public String getName() {
+            return "direct-tcpip";
+        }
+
+        @Override
+        public Channel createChannel(Session session) {
+            return new RelayedForward();
+        }
+    }
+
+    RelayedForward() {
+        super("", Collections.emptyList(), null);
+    }
+
+    @Override
+    protected OpenFuture doInit(Buffer buffer) {
+        OpenFuture result = new DefaultOpenFuture(this, this);
+        String host;
+        int port;
+        try {
+            host = buffer.getString();
+            port = buffer.getInt();
+        } catch (RuntimeException e) {
+            return failed(result, SshConstants.SSH_OPEN_CONNECT_FAILED, "malformed direct-tcpip request");
+        }
+        String destination = host.toLowerCase(Locale.ROOT) + ":" + port;
+        Optional<ClientSession> session = RelayChannelService.upstream(getSession());
+        List<String> allowed = RelayChannelService.forwards(getSession());
+        // fail closed: only the destinations the relay's own config names for this target
+        if (session.isEmpty() || !allowed.contains(destination)) {
+            String shown = destination.length() > 80 ? destination.substring(0, 80) + "…" : destination;
+            LOG.warn("relay: refused direct-tcpip to {}: not in the target's forwards", shown);
+            // the peer reads the reason code (MINA sends no text with a refused open)
+            return failed(result, SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "the relay does not forward to "
+                    + shown + " (not in its config)");
+        }
+        Thread.ofVirtual().name("sluice-relay-forward").start(() -> open(session.get(), host, port, result));
+        return result;
+    }
+
+    private OpenFuture failed(OpenFuture result, int code, String message) {
+        try {
+            result.setException(new SshChannelOpenException(getChannelId(), code, "Sluice relay: " + message));
+        } finally {
+            close(true);
+        }
+        return result;
+    }
+
+    private void open(ClientSession session, String host, int port, OpenFuture result) {
+        try {
+            ChannelDirectTcpip tunnel = session.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 0),
+                    new SshdSocketAddress(host, port));
+            tunnel.setStreaming(ClientChannel.Streaming.Sync);
+            tunnel.open().verify(Upstreams.CONNECT_TIMEOUT);
+            upstream = Optional.of(tunnel);
+            toTarget = tunnel.getInvertedIn();
+            toGateway = new ChannelAsyncOutputStream(this, SshConstants.SSH_MSG_CHANNEL_DATA);
+            signalChannelOpenSuccess();
+            result.setOpened();
+            pump(tunnel.getInvertedOut());
+        } catch (IOException | RuntimeException e) {
+            if (!result.isDone()) {
+                failed(result, SshConstants.SSH_OPEN_CONNECT_FAILED, "the host could not connect to " + host + ":"
+                        + port);
+            }
+        } finally {
+            close(false);
+        }
+    }
+
+    private void pump(InputStream fromTarget) throws IOException {
+        byte[] chunk = new byte[32 * 1024];
+        int n;
+        while ((n = fromTarget.read(chunk)) >= 0) {
+            if (n > 0) {
+                toGateway.writeBuffer(new ByteArrayBuffer(java.util.Arrays.copyOf(chunk, n)))
+                        .verify(Upstreams.CONNECT_TIMEOUT);
+            }
+        }
+        sendEof();
+    }
+
+    @Override
+    protected void doWriteData(byte[] data, int off, long len) throws IOException {
+        OutputStream target = toTarget;
+        if (target == null) {
+            throw new IOException("data before the forward was opened");
+        }
+        target.write(data, off, (int) len);
+        target.flush();
+        getLocalWindow().release(len);
+    }
+
+    @Override
+    protected void doWriteExtendedData(byte[] data, int off, long len) throws IOException {
+        throw new IOException("direct-tcpip channels carry no extended data");
+    }
+
+    @Override
+    public void handleEof() throws IOException {
+        super.handleEof();
+        OutputStream target = toTarget;
+        if (target != null) {
+            target.close();
+        }
+    }
+
+    @Override
+    public void handleWindowAdjust(Buffer buffer) throws IOException {
+        super.handleWindowAdjust(buffer);
+        if (toGateway != null) {
+            toGateway.onWindowExpanded();
+        }
+    }
+
+    @Override
+    protected void preClose() {
+        upstream.ifPresent(u -> u.close(true));
+        super.preClose();
+    }
+}
