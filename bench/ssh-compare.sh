@@ -2,8 +2,8 @@
 # Compares SSH direct and through Sluice (recording on) in one run on this machine, with the real OpenSSH client
 # and a throwaway sshd: scp of a file (SIZE_MB, default 1024), a loop of EXECS short `ssh host true` (connection
 # setup, default 200), and interactive echo latency (ECHOES lines through `ssh host cat`, default 200), plus the CPU
-# seconds the Sluice process spent on the scp (steadier than wall-clock on a loaded machine). Prints a
-# Markdown table with the ratios (direct time / Sluice time for throughput; Sluice / direct for latency).
+# seconds the Sluice process spent on the scp (steadier than wall-clock on a loaded machine) and its write system
+# calls per MiB (about one per SSH packet it sends; a count, not a time). Prints a Markdown table with the ratios (direct time / Sluice time for throughput; Sluice / direct for latency).
 #
 #   bench/ssh-compare.sh
 #   CIPHER=aes128-gcm@openssh.com bench/ssh-compare.sh   # the same cipher on the direct leg and the caller's leg
@@ -16,8 +16,8 @@
 # port, data directory and token, and the same sshd.
 #
 # Without CIPHER each leg negotiates as OpenSSH does: the direct leg chacha20-poly1305@openssh.com (OpenSSH's first
-# choice), the caller's leg to Sluice aes128-ctr with hmac-sha2-256-etm (Sluice offers no ChaCha20; OpenSSH takes
-# CTR before GCM from its own list). The table's first lines say which cipher each leg used.
+# choice), the caller's leg to Sluice aes128-gcm@openssh.com (Sluice's listener offers AES-GCM only; builds before
+# that got aes128-ctr with hmac-sha2-256-etm). The output's first line says which cipher each leg used.
 #
 # Needs root (sshd and its throwaway user), openssh-server, sshpass, python3, and a built Sluice (bin/sluice).
 # Everything runs on 127.0.0.1 in a temp dir that is removed, with every process it started stopped, on exit.
