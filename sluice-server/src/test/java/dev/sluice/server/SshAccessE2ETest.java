@@ -134,6 +134,26 @@ class SshAccessE2ETest {
     }
 
     @Test
+    void openSshNegotiatesAesGcmWithTheListenerAndAClientWithoutAesGcmIsRefused() {
+        // OpenSSH takes the first cipher of its own list that the server offers; Sluice offers AES-GCM only
+        // (AEAD: no separate HMAC per packet), so the default client lands there and not on AES-CTR
+        Cli.Result gcm = harness.sshWithKey(harness.callerKey(), List.of("-o", "LogLevel=DEBUG1"), "web-1",
+                "echo by-gcm");
+
+        assertThat(gcm.exitCode()).as(gcm.stderr()).isZero();
+        assertThat(gcm.stdout()).isEqualTo("by-gcm\n");
+        assertThat(gcm.stderr()).contains("kex: client->server cipher: aes128-gcm@openssh.com")
+                .contains("kex: server->client cipher: aes128-gcm@openssh.com");
+
+        Cli.Result ctr = harness.sshWithKey(harness.callerKey(), List.of("-o", "LogLevel=INFO", "-o",
+                "Ciphers=aes128-ctr,aes256-ctr"), "web-1", "echo by-ctr");
+
+        assertThat(ctr.exitCode()).isEqualTo(255);
+        assertThat(ctr.stdout()).doesNotContain("by-ctr");
+        assertThat(ctr.stderr()).contains("no matching cipher found");
+    }
+
+    @Test
     void anUnregisteredKeyIsRefused() {
         Cli.Result result = harness.sshWithKey(harness.dir().resolve("stranger-key"), List.of(), "web-1", "true");
 

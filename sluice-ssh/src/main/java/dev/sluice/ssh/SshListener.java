@@ -51,7 +51,7 @@ final class SshListener implements ProtocolListener {
         try {
             server.setHost(context.address().host());
             server.setPort(context.address().port());
-            server.setCipherFactories(SshCiphers.PREFERRED);
+            server.setCipherFactories(SshCiphers.LISTENER);
             server.setKeyPairProvider(KeyPairProvider.wrap(PrivateKeys.loadOrGenerate(dir.resolve("host_ed25519"),
                     "sluice-host")));
             CallerAuth auth = new CallerAuth(context, upstreams, recordings);
