@@ -49,32 +49,44 @@ public final class SshServer implements AutoCloseable {
      * @param trustedUserCaKeys OpenSSH public key lines of CAs whose user certificates are accepted
      *                          ({@code TrustedUserCAKeys}; the certificate must name the user as a principal)
      * @param password          the user's password ({@code PasswordAuthentication yes}); empty: password logins off
+     * @param acceptEnv         more variable names for {@code AcceptEnv} than {@code LANG LC_* SLUICE_*} (a target
+     *                          that accepts {@code PATH} or {@code LD_PRELOAD} from clients, for attack tests)
      */
-    public record Options(List<String> authorizedKeys, List<String> trustedUserCaKeys, Optional<String> password) {
+    public record Options(List<String> authorizedKeys, List<String> trustedUserCaKeys, Optional<String> password,
+                          List<String> acceptEnv) {
         public Options {
             authorizedKeys = List.copyOf(authorizedKeys);
             trustedUserCaKeys = List.copyOf(trustedUserCaKeys);
             Objects.requireNonNull(password, "password");
+            acceptEnv = List.copyOf(acceptEnv);
+        }
+
+        public Options(List<String> authorizedKeys, List<String> trustedUserCaKeys, Optional<String> password) {
+            this(authorizedKeys, trustedUserCaKeys, password, List.of());
         }
 
         public static Options defaults() {
             return new Options(List.of(), List.of(), Optional.empty());
         }
 
+        public Options withAcceptEnv(String... names) {
+            return new Options(authorizedKeys, trustedUserCaKeys, password, List.of(names));
+        }
+
         public Options withAuthorizedKey(String line) {
             List<String> keys = new ArrayList<>(authorizedKeys);
             keys.add(line);
-            return new Options(keys, trustedUserCaKeys, password);
+            return new Options(keys, trustedUserCaKeys, password, acceptEnv);
         }
 
         public Options withTrustedUserCaKey(String line) {
             List<String> keys = new ArrayList<>(trustedUserCaKeys);
             keys.add(line);
-            return new Options(authorizedKeys, keys, password);
+            return new Options(authorizedKeys, keys, password, acceptEnv);
         }
 
         public Options withPassword(String value) {
-            return new Options(authorizedKeys, trustedUserCaKeys, Optional.of(value));
+            return new Options(authorizedKeys, trustedUserCaKeys, Optional.of(value), acceptEnv);
         }
 
         @Override
@@ -148,7 +160,8 @@ public final class SshServer implements AutoCloseable {
                     "AllowTcpForwarding yes",
                     "X11Forwarding no",
                     "PrintMotd no",
-                    "AcceptEnv LANG LC_* SLUICE_*",
+                    "AcceptEnv LANG LC_* SLUICE_*" + options.acceptEnv().stream().map(n -> " " + n)
+                            .collect(java.util.stream.Collectors.joining()),
                     "MaxSessions 50",
                     "MaxStartups 100:30:200",
                     "LogLevel VERBOSE",
