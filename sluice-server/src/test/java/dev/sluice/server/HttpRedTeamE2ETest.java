@@ -37,7 +37,8 @@ import dev.sluice.testing.KubeApiServer;
  * upgrade the service does not take followed by a raw request ("WebSocket smuggling"), and a Kubernetes JSON Patch
  * that copies or moves a Secret's data into an annotation (out of the masked members) or tests it as an oracle. Each
  * checks the client's answer, what the upstream received (the HTTP service's log, the Kubernetes mock's objects) and
- * the audit trail; also {@code exec}, {@code attach}, {@code proxy} and bulk deletes in other spellings (a trailing
+ * the audit trail; also a denied path in another letter case for a service that routes ignoring case, and
+ * {@code exec}, {@code attach}, {@code proxy} and bulk deletes in other spellings (a trailing
  * slash, percent-encoded letters, the {@code /watch/} prefix, {@code dryRun}). The cluster is fabric8's mock in CRUD mode (no kube-apiserver can run here); it applies JSON Patch
  * as the API server does.
  */
@@ -46,6 +47,9 @@ class HttpRedTeamE2ETest {
     private static NamespacedKubernetesClient direct;
     private static HttpUpstream service;
     private static ProxyHarness sluice;
+    /** A service that routes paths ignoring case, as IIS and ASP.NET Core do; its request log. */
+    private static com.sun.net.httpserver.HttpServer anyCase;
+    private static final java.util.Queue<String> anyCaseSeen = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private static String agent;
 
     @BeforeAll
@@ -53,6 +57,19 @@ class HttpRedTeamE2ETest {
         cluster = KubeApiServer.start();
         direct = cluster.client();
         service = HttpUpstream.start();
+        anyCase = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(
+                java.net.InetAddress.getLoopbackAddress(), 0), 16);
+        anyCase.createContext("/", exchange -> {
+            try (exchange) {
+                String path = exchange.getRequestURI().getPath();
+                anyCaseSeen.add(path);
+                byte[] body = (path.toLowerCase(java.util.Locale.ROOT).startsWith("/admin") ? "admin area\n"
+                        : "public\n").getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+            }
+        });
+        anyCase.start();
         Path tokenFile = Files.createTempFile("k8s-token", "");
         Files.writeString(tokenFile, "sa-token\n");
         sluice = ProxyHarness.start(oidc -> """
@@ -66,7 +83,15 @@ class HttpRedTeamE2ETest {
                     type: http
                     address: %s
                     allow: {groups: [agents]}
+                  - name: ci-app
+                    type: http
+                    address: http://127.0.0.1:%d
+                    allow: {groups: [agents]}
                 policies:
+                  - name: ci-app-no-admin
+                    connections: [ci-app]
+                    deny:
+                      paths: ["/admin", "/admin/**"]
                   - name: agents-nothing-dangerous
                     connections: [prod-k8s]
                     groups: [agents]
@@ -81,7 +106,7 @@ class HttpRedTeamE2ETest {
                     connections: [billing]
                     deny:
                       paths: ["/admin", "/admin/**"]
-                """.formatted(cluster.url(), tokenFile, service.url()));
+                """.formatted(cluster.url(), tokenFile, service.url(), anyCase.getAddress().getPort()));
         agent = sluice.token("eve", "agents");
         direct.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName("db")
                 .addToAnnotations("owner", "billing").endMetadata().addToData("password", "aHVudGVyMg==").build())
@@ -94,6 +119,7 @@ class HttpRedTeamE2ETest {
         direct.close();
         cluster.close();
         service.close();
+        anyCase.stop(0);
     }
 
     @Test
@@ -123,6 +149,28 @@ class HttpRedTeamE2ETest {
         assertThat(sluice.audit(AuditQuery.all().withSubject("eve"))).anySatisfy(r -> {
             assertThat(r.statement()).isEqualTo("GET /echo");
             assertThat(r.verdict()).isEqualTo("allow");
+        });
+    }
+
+    @Test
+    void aDeniedPathInAnotherLetterCaseIsDeniedForAServiceThatRoutesIgnoringCase() throws Exception {
+        // The stand-in runs /ADMIN as /admin (asked directly, without Sluice): a deny on /admin must cover it.
+        try (InputStream direct = java.net.URI.create("http://127.0.0.1:" + anyCase.getAddress().getPort()
+                + "/ADMIN/users").toURL().openStream()) {
+            assertThat(new String(direct.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("admin area\n");
+        }
+        anyCaseSeen.clear();
+        for (String path : List.of("/ADMIN/users", "/Admin/users", "/aDmIn", "/admin/users")) {
+            Cli.Result result = curl(sluice.url() + "/http/ci-app" + path);
+            assertThat(result.stdout()).as(path).contains("ci-app-no-admin").doesNotContain("admin area")
+                    .endsWith("403");
+        }
+        assertThat(anyCaseSeen).isEmpty();
+        assertThat(curl(sluice.url() + "/http/ci-app/Public").stdout()).isEqualTo("public\n\n200");
+        assertThat(anyCaseSeen).containsExactly("/Public");
+        assertThat(sluice.audit(AuditQuery.all().withSubject("eve"))).anySatisfy(r -> {
+            assertThat(r.statement()).isEqualTo("GET /ADMIN/users");
+            assertThat(r.verdict()).isEqualTo("deny");
         });
     }
 
@@ -226,14 +274,14 @@ class HttpRedTeamE2ETest {
                 new String[] {"POST", pod + "/exec?command=id&dryRun=All"},
                 new String[] {"GET", sluice.url() + "/k8s/prod-k8s/api/v1/namespaces/default/pods/web:8080/proxy/"},
                 new String[] {"DELETE", sluice.url() + "/k8s/prod-k8s/api/v1/namespaces/default/pods/"},
-                new String[] {"DELETE", sluice.url() + "/k8s/prod-k8s/api/v1/namespaces/default/pod%73"}}) {
+                new String[] {"DELETE", sluice.url() + "/k8s/prod-k8s/api/v1/namespaces/default/pod%73"})) {
             Cli.Result result = curl("--path-as-is", "-X", request[0], request[1]);
             assertThat(result.stdout()).as(request[0] + " " + request[1]).endsWith("403")
                     .containsAnyOf("agents-nothing-dangerous", "agents-no-bulk-deletes");
         }
         assertThat(cluster.requests()).noneMatch(seen -> !seen.header("User-Agent").orElse("").startsWith("fabric8"));
         assertThat(sluice.audit(AuditQuery.all().withSubject("eve"))).anySatisfy(r -> {
-            assertThat(r.statement()).startsWith("exec pods web -n default");
+            assertThat(r.statement()).startsWith("exec pods/exec web -n default");
             assertThat(r.verdict()).isEqualTo("deny");
         });
     }
