@@ -3,6 +3,7 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,6 +66,11 @@ class SshRedTeamE2ETest {
                     allow:
                       kinds: [EXEC, OPAQUE]
                       commands: [echo, "echo *", sqlite3, "sqlite3 *"]
+                masking:
+                  - name: mail-addresses
+                    connections: [web-1]
+                    detectors: [email]
+                    strategy: redact
                 """, options -> options.withAcceptEnv("LD_PRELOAD"));
         // A library that runs a command when loaded, as an agent would upload it by sftp (here built in place).
         Path lib = harness.sshd().home().resolve("lib");
@@ -81,6 +87,9 @@ class SshRedTeamE2ETest {
                     + "\"", "-o", lib.resolve("evil-" + who + ".so").toString(), lib.resolve("evil.c").toString());
         }
         Cli.runOrFail(Map.of(), Duration.ofSeconds(10), "chown", "-R", harness.sshd().user(), lib.toString());
+        // A customer list in ISO-8859-1, as older exports are: not valid UTF-8.
+        Files.write(harness.sshd().home().resolve("customers-latin1.csv"),
+                "Jos\u00e9,ada@example.com\nZo\u00eb,bob@example.com".getBytes(StandardCharsets.ISO_8859_1));
     }
 
     @AfterAll
@@ -215,5 +224,20 @@ class SshRedTeamE2ETest {
                 Duration.ofSeconds(30));
         channel.close(false);
         return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void maskedValuesStayMaskedInTextThatIsNotUtf8SplitAcrossWritesOrOnStderr() {
+        String token = harness.token("ops-mask", "sre");
+        Cli.Result latin1 = harness.sshWithToken(token, "web-1", "", "cat customers-latin1.csv");
+        assertThat(latin1.exitCode()).isEqualTo(0);
+        assertThat(latin1.stdout()).doesNotContain("ada@example.com").doesNotContain("bob@example.com")
+                .contains("Jos").contains(",[REDACTED]");
+
+        Cli.Result split = harness.sshWithToken(token, "web-1", "", "sh -c \"printf 'mail ada@exa'; sleep 0.3; "
+                + "printf 'mple.com\\n'; printf 'err bob@example.com\\n' >&2; printf 'tail carol@example.com'\"");
+        assertThat(split.exitCode()).isEqualTo(0);
+        assertThat(split.stdout()).isEqualTo("mail [REDACTED]\ntail [REDACTED]");
+        assertThat(split.stderr()).isEqualTo("err [REDACTED]\n");
     }
 }
