@@ -30,7 +30,11 @@ import dev.sluice.http.wire.ResponseHead;
  * where masking applies, streaming both ways. Runs on the client connection's thread.
  */
 final class Forwarder {
-    /** Request fields never forwarded: hop-by-hop, the caller's credential, and what only Sluice may set. */
+    /**
+     * Request fields never forwarded: hop-by-hop, the caller's credential, and what only Sluice may set; also every
+     * {@code X-Forwarded-*} field ({@link #dropped(String)}: {@code X-Forwarded-User}, {@code -Uri}, ... are trusted
+     * by services from their proxy).
+     */
     static final Set<String> DROPPED_REQUEST = Set.of("connection", "keep-alive", "proxy-connection",
             "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade",
             "content-length", "host", "authorization", "expect", "forwarded", "x-forwarded-for", "x-forwarded-host",
@@ -112,6 +116,13 @@ final class Forwarder {
                         + JsonMasker.MASKED_BASE64 + ") into a Secret: it holds a masked copy Sluice showed, not "
                         + "the value (kubectl edit or apply of a masked Secret); refused");
             }
+            boolean jsonPatch = head.headers().first("Content-Type").orElse("").strip().toLowerCase(Locale.ROOT)
+                    .startsWith("application/json-patch+json");
+            if (jsonPatch && body.readsSecretData() && kubeFacts.request().resource().equals("secrets")) {
+                // Fail closed: the value would leave the members Sluice masks (or a guess of it be confirmed).
+                sluiceRefusal = Optional.of("a JSON Patch that copies, moves or tests a Secret's data would show "
+                        + "it outside the members Sluice masks; refused");
+            }
         } else if (framing instanceof BodyFraming.Fixed fixed && fixed.length() <= BUFFERED_BODY
                 && !head.headers().listContains("Expect", "100-continue")) {
             buffered = Optional.of(new FixedLengthInputStream(in, fixed.length()).readAllBytes());
@@ -188,9 +199,20 @@ final class Forwarder {
         out.flush();
     }
 
+    /** Whether a request field (lower case) is never forwarded. */
+    static boolean dropped(String name) {
+        return DROPPED_REQUEST.contains(name) || name.startsWith("x-forwarded-");
+    }
+
     /** The request fields that are not forwarded: {@link #DROPPED_REQUEST} and those {@code Connection} names. */
     private static Set<String> dropped(RequestHead head) {
         Set<String> result = new java.util.HashSet<>(DROPPED_REQUEST);
+        for (var field : head.headers().fields()) {
+            String name = field.name().toLowerCase(Locale.ROOT);
+            if (dropped(name)) {
+                result.add(name);
+            }
+        }
         for (String value : head.headers().all("Connection")) {
             for (String part : value.split(",")) {
                 result.add(part.strip().toLowerCase(Locale.ROOT));
@@ -384,7 +406,7 @@ final class Forwarder {
             }
         }
         nominated.remove("upgrade");
-        Headers headers = head.headers().without(n -> DROPPED_REQUEST.contains(n) || nominated.contains(n));
+        Headers headers = head.headers().without(n -> dropped(n) || nominated.contains(n));
         headers = headers.with("Host", target.hostHeader());
         if (target.kubernetes()) {
             headers = headers.with("Accept", KubeAccept.jsonOnly(head.headers().all("Accept")));

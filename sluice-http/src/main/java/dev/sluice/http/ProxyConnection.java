@@ -36,7 +36,7 @@ import dev.sluice.http.wire.RequestHead;
  * after another (no pipelining: a request is read only once the previous answer is complete).
  *
  * <p>Refused before any session (answered, connection closed where the stream could be out of step): malformed or
- * oversized heads, ambiguous framing, path spellings servers disagree on, method-override headers, caller-sent
+ * oversized heads, ambiguous framing, path spellings servers disagree on, method- and path-override headers, caller-sent
  * {@code Impersonate-*} headers, upgrades to protocols other than WebSocket and SPDY/3.1, missing or foreign
  * credentials.
  */
@@ -45,6 +45,8 @@ final class ProxyConnection implements Runnable {
     /** Headers that make some servers and frameworks run another method than the one judged. */
     static final Set<String> METHOD_OVERRIDES = Set.of("x-http-method-override", "x-http-method",
             "x-method-override");
+    /** Headers that make some servers and frameworks (IIS URL Rewrite, Symfony, Zend) route another path. */
+    static final Set<String> PATH_OVERRIDES = Set.of("x-original-url", "x-original-uri", "x-rewrite-url");
     private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile("[A-Za-z0-9.\\-:\\[\\]_]*");
     private static final java.util.regex.Pattern QUERY_SEPARATOR = java.util.regex.Pattern.compile("[&;]");
     private static final String[] NO_PAIRS = {};
@@ -211,6 +213,10 @@ final class ProxyConnection implements Runnable {
             if (METHOD_OVERRIDES.contains(name)) {
                 throw new HttpProtocolException(400, "method override headers (" + field.name() + ") are refused: "
                         + "Sluice judges the request line's method");
+            }
+            if (PATH_OVERRIDES.contains(name)) {
+                throw new HttpProtocolException(400, "path override headers (" + field.name() + ") are refused: "
+                        + "Sluice judges the request line's path");
             }
             if (name.startsWith("impersonate-")) {
                 throw new HttpProtocolException(403, "caller-sent impersonation headers (" + field.name()

@@ -56,4 +56,26 @@ class KubeBodyTest {
         assertThat(inspect("{\"stringData\":{\"password\":\"********\"}}").writesMask()).isTrue();
         assertThat(inspect("{\"data\":{\"password\":\"aHVudGVyMg==\"}}").writesMask()).isFalse();
     }
+
+    @Test
+    void aJsonPatchThatCopiesMovesOrTestsSecretDataReadsItAndOtherOperationsDoNot() {
+        for (String patch : new String[] {
+                "[{\"op\":\"copy\",\"from\":\"/data/password\",\"path\":\"/metadata/annotations/x\"}]",
+                "[{\"path\":\"/metadata/annotations/x\",\"op\":\"move\",\"from\":\"/stringData\"}]",
+                "[{\"op\":\"copy\",\"from\":\"\",\"path\":\"/metadata/annotations/x\"}]",
+                "[{\"op\":\"copy\",\"From\":\"/Data/password\",\"path\":\"/metadata/annotations/x\"}]",
+                "[{\"op\":\"add\",\"path\":\"/x\",\"value\":1},{\"op\":\"test\",\"path\":\"/data/p\","
+                        + "\"value\":\"aA==\"}]",
+                "[{\"op\":\"copy\",\"from\":\"/metadata/name\",\"from\":\"/data/p\",\"path\":\"/a\"}]",
+                "not json"}) {
+            assertThat(inspect(patch).readsSecretData()).as(patch).isTrue();
+        }
+        for (String body : new String[] {
+                "[{\"op\":\"add\",\"path\":\"/data/new\",\"value\":\"aA==\"}]",
+                "[{\"op\":\"copy\",\"from\":\"/metadata/labels/a\",\"path\":\"/metadata/labels/b\"}]",
+                "[{\"op\":\"test\",\"path\":\"/metadata/name\",\"value\":\"db\"}]",
+                "{\"stringData\":{\"from\":\"/data\",\"op\":\"test\",\"path\":\"/data\"}}"}) {
+            assertThat(inspect(body).readsSecretData()).as(body).isFalse();
+        }
+    }
 }

@@ -45,6 +45,13 @@ final class SshHarness implements AutoCloseable {
      */
     static SshHarness start(java.util.function.Function<SshHarness, String> connectionsYaml,
                             java.util.function.Function<SshHarness, String> extraYaml) {
+        return start(connectionsYaml, extraYaml, options -> options);
+    }
+
+    /** As above, with the target sshd's options adjusted ({@link SshServer.Options#withAcceptEnv}, ...). */
+    static SshHarness start(java.util.function.Function<SshHarness, String> connectionsYaml,
+                            java.util.function.Function<SshHarness, String> extraYaml,
+                            java.util.function.UnaryOperator<SshServer.Options> sshdOptions) {
         Path dir;
         try {
             dir = Files.createTempDirectory("sluice-ssh-e2e-");
@@ -62,9 +69,9 @@ final class SshHarness implements AutoCloseable {
             String password = "pw-" + java.util.HexFormat.of().formatHex(new java.security.SecureRandom()
                     .generateSeed(12));
             Files.writeString(dir.resolve("target-password"), password);
-            sshd = SshServer.start(SshServer.Options.defaults()
+            sshd = SshServer.start(sshdOptions.apply(SshServer.Options.defaults()
                     .withAuthorizedKey(Files.readString(dir.resolve("target-key.pub")).strip())
-                    .withPassword(password));
+                    .withPassword(password)));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException(e);
         }

@@ -28,14 +28,17 @@ final class ExecLine {
     /** Programs that run another program named in their arguments. */
     private static final Set<String> WRAPPERS = Set.of("sudo", "doas", "env", "nohup", "nice", "ionice", "timeout",
             "xargs", "exec", "command", "builtin", "time", "stdbuf", "setsid", "chroot", "su", "runuser", "watch",
-            "flock", "strace", "ltrace", "unbuffer", "chrt", "taskset", "caffeinate", "script", "parallel", "sg");
+            "flock", "strace", "ltrace", "unbuffer", "chrt", "taskset", "caffeinate", "script", "parallel", "sg",
+            "nsenter", "unshare", "pkexec", "valgrind", "firejail", "bwrap");
     /** Programs that run code they are given (scripts, expressions, hooks, commands in options). */
     private static final Set<String> INTERPRETERS = Set.of("eval", "source", ".", "python", "python2", "python3",
             "perl", "ruby", "node", "nodejs", "php", "lua", "tclsh", "wish", "awk", "gawk", "mawk", "nawk", "sed",
             "find", "tar", "vi", "vim", "nvim", "less", "more", "man", "git", "ssh", "scp", "rsync", "make", "gdb",
             "expect", "java", "jshell", "ed", "ex", "emacs", "nano", "crontab", "at", "batch", "systemd-run",
             "docker", "kubectl", "dpkg", "apt", "apt-get", "pip", "npm", "openssl", "zip", "unzip", "socat", "nc",
-            "ncat", "curl", "wget", "install", "dd", "tee", "bc", "dc", "m4", "jq", "osascript", "pwsh");
+            "ncat", "curl", "wget", "install", "dd", "tee", "bc", "dc", "m4", "jq", "osascript", "pwsh",
+            // clients that run shell commands read from their input or arguments (.shell, \!, system, !cmd)
+            "sqlite3", "sqlite", "psql", "mysql", "mariadb", "ftp", "sftp", "lftp", "tmux", "screen");
     private static final List<String> SYSTEM_DIRS = List.of("/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/",
             "/usr/local/bin/", "/usr/local/sbin/");
 

@@ -12,8 +12,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * Applies the connection's masking detectors to a command's output on its way to the caller, line by line: a line is
- * held until its newline (or until {@link #MAX_LINE} bytes), masked when it is valid UTF-8 text, and passed on; bytes
- * that are not text (a binary stream) pass unchanged. Used by one writer thread at a time.
+ * held until its newline (or until {@link #MAX_LINE} bytes), masked, and passed on. A line that is not valid UTF-8
+ * (a file in ISO-8859-1 or another single-byte encoding, a binary stream) is masked read as ISO-8859-1, which maps
+ * every byte to one character and back: the detectors' ASCII patterns are found in any ASCII-compatible encoding,
+ * and bytes no detector matches pass unchanged. Used by one writer thread at a time.
  */
 final class MaskingStream extends FilterOutputStream {
     static final int MAX_LINE = 64 * 1024;
@@ -66,7 +68,9 @@ final class MaskingStream extends FilterOutputStream {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            out.write(bytes); // not text: nothing a text detector could find
+            // Fail closed: not UTF-8 is not "not text" (found by red-teaming: a Latin-1 export passed unmasked).
+            out.write(mask.apply(new String(bytes, StandardCharsets.ISO_8859_1))
+                    .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             return;
         }

@@ -3,8 +3,10 @@ package dev.sluice.ssh;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import dev.sluice.core.policy.Command;
+import dev.sluice.core.policy.Condition;
 import dev.sluice.core.policy.ExecCommand;
 import dev.sluice.core.policy.FileCommand;
 import dev.sluice.ssh.sftp.FileOp;
@@ -12,6 +14,12 @@ import dev.sluice.ssh.sftp.FileOp;
 /** Turns what an SSH caller asks for into the core's {@link Command}s. Stateless. */
 final class SshCommands {
     static final String PROTOCOL = CallerAuth.PROTOCOL;
+    /**
+     * Environment variables that only choose a language, a terminal or a time zone; any other name may change what
+     * the target's shell or a program runs ({@code PATH}, {@code BASH_ENV}, {@code LD_PRELOAD}, {@code PYTHONPATH},
+     * {@code GIT_SSH_COMMAND}, {@code PAGER}, ...), so its {@code env} request is opaque.
+     */
+    private static final Set<String> PLAIN_ENV = Set.of("LANG", "LANGUAGE", "TERM", "COLORTERM", "TZ");
 
     private SshCommands() {
     }
@@ -28,7 +36,8 @@ final class SshCommands {
         Optional<FileTransfer> transfer = transfer(reading);
         boolean blind = transfer.map(t -> t.recursive() && t.tool().equals("rsync")).orElse(false);
         List<Command> result = new ArrayList<>();
-        result.add(new ExecCommand(PROTOCOL, "EXEC", line, reading.programs(), reading.opaque() || blind));
+        boolean opaque = reading.opaque() || blind;
+        result.add(new ExecCommand(PROTOCOL, "EXEC", line, reading.programs(), opaque, kinds("EXEC", opaque)));
         transfer.ifPresent(t -> {
             for (String path : t.paths()) {
                 result.add(new FileCommand(PROTOCOL, t.kind(), path, Optional.empty()));
@@ -51,7 +60,17 @@ final class SshCommands {
     }
 
     static ExecCommand env(String name, String value) {
-        return new ExecCommand(PROTOCOL, "ENV", name + "=" + value, List.of(), false);
+        boolean opaque = !PLAIN_ENV.contains(name) && !name.startsWith("LC_");
+        return new ExecCommand(PROTOCOL, "ENV", name + "=" + value, List.of(), opaque, kinds("ENV", opaque));
+    }
+
+    /**
+     * An opaque exec line or env request is also of kind {@code OPAQUE}: an allow rule must list it to allow one
+     * ({@code kinds: [EXEC, OPAQUE]}), as listing {@code EXEC} with argument globs ({@code "echo *"}) allows what
+     * the globs can see, not shell code hidden in backquotes, {@code "$(...)"} or redirections (fail closed).
+     */
+    private static Set<String> kinds(String kind, boolean opaque) {
+        return opaque ? Set.of(kind, Condition.OPAQUE) : Set.of(kind);
     }
 
     static ExecCommand subsystem(String name) {

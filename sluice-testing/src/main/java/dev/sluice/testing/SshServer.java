@@ -52,43 +52,50 @@ public final class SshServer implements AutoCloseable {
      * @param launcher          what sshd's command line is prefixed with (e.g. {@code ip netns exec NS} to run it in
      *                          another network namespace, whose loopback this JVM cannot reach: readiness is then
      *                          read from sshd's log); empty: run it here
+     * @param acceptEnv         more variable names for {@code AcceptEnv} than {@code LANG LC_* SLUICE_*} (a target
+     *                          that accepts {@code PATH} or {@code LD_PRELOAD} from clients, for attack tests)
      */
     public record Options(List<String> authorizedKeys, List<String> trustedUserCaKeys, Optional<String> password,
-                          List<String> launcher) {
+                          List<String> launcher, List<String> acceptEnv) {
         public Options {
             authorizedKeys = List.copyOf(authorizedKeys);
             trustedUserCaKeys = List.copyOf(trustedUserCaKeys);
             Objects.requireNonNull(password, "password");
             launcher = List.copyOf(launcher);
+            acceptEnv = List.copyOf(acceptEnv);
         }
 
         public Options(List<String> authorizedKeys, List<String> trustedUserCaKeys, Optional<String> password) {
-            this(authorizedKeys, trustedUserCaKeys, password, List.of());
+            this(authorizedKeys, trustedUserCaKeys, password, List.of(), List.of());
         }
 
         /** Runs sshd behind {@code prefix} (e.g. {@code ip netns exec NS}). */
         public Options withLauncher(List<String> prefix) {
-            return new Options(authorizedKeys, trustedUserCaKeys, password, prefix);
+            return new Options(authorizedKeys, trustedUserCaKeys, password, prefix, acceptEnv);
         }
 
         public static Options defaults() {
             return new Options(List.of(), List.of(), Optional.empty());
         }
 
+        public Options withAcceptEnv(String... names) {
+            return new Options(authorizedKeys, trustedUserCaKeys, password, launcher, List.of(names));
+        }
+
         public Options withAuthorizedKey(String line) {
             List<String> keys = new ArrayList<>(authorizedKeys);
             keys.add(line);
-            return new Options(keys, trustedUserCaKeys, password, launcher);
+            return new Options(keys, trustedUserCaKeys, password, launcher, acceptEnv);
         }
 
         public Options withTrustedUserCaKey(String line) {
             List<String> keys = new ArrayList<>(trustedUserCaKeys);
             keys.add(line);
-            return new Options(authorizedKeys, keys, password, launcher);
+            return new Options(authorizedKeys, keys, password, launcher, acceptEnv);
         }
 
         public Options withPassword(String value) {
-            return new Options(authorizedKeys, trustedUserCaKeys, Optional.of(value), launcher);
+            return new Options(authorizedKeys, trustedUserCaKeys, Optional.of(value), launcher, acceptEnv);
         }
 
         @Override
@@ -163,7 +170,8 @@ public final class SshServer implements AutoCloseable {
                     "AllowTcpForwarding yes",
                     "X11Forwarding no",
                     "PrintMotd no",
-                    "AcceptEnv LANG LC_* SLUICE_*",
+                    "AcceptEnv LANG LC_* SLUICE_*" + options.acceptEnv().stream().map(n -> " " + n)
+                            .collect(java.util.stream.Collectors.joining()),
                     "MaxSessions 50",
                     "MaxStartups 100:30:200",
                     "LogLevel VERBOSE",

@@ -78,8 +78,13 @@ record CompiledRule(Rule rule, Optional<CelRuntime.Program> when) {
             // a key the command does not have (paths: of a SQL statement) matches nothing in it
             Set<String> values = objects.getOrDefault(key.getKey(), Set.of());
             Set<String> dangerous = vocabulary.dangerous(command.protocol(), key.getKey());
+            // Fail closed: a restrictive rule matches paths ignoring case too (IIS, ASP.NET Core and other routers
+            // run /ADMIN as /admin); an allow rule matches them exactly.
+            boolean anyCase = lenient && Command.PATHS.equals(key.getKey());
             Predicate<String> test = v -> key.getValue().stream().anyMatch(
-                    g -> Condition.DANGEROUS.equals(g) ? dangerous.contains(v) : Glob.matches(g, v));
+                    g -> Condition.DANGEROUS.equals(g) ? dangerous.contains(v) : Glob.matches(g, v)
+                            || anyCase && Glob.matches(g.toLowerCase(java.util.Locale.ROOT),
+                            v.toLowerCase(java.util.Locale.ROOT)));
             if (!covers(values, test, lenient)) {
                 return Optional.empty();
             }

@@ -82,14 +82,24 @@ final class Evaluation {
             return new Verdict.Hold(hold.rule().name(), reason(hold, "rule '" + hold.rule().name()
                     + "' requires approval for " + command.kind()), approvers);
         }
+        boolean denyByDefault = !PolicyInput.ALLOW.equals(input.connectionDefault());
+        boolean hidden = command.unknown() || command.opaque();
+        if (allow != null && hidden && denyByDefault && !explicitlyAccepted) {
+            // Fail closed: on an allow-list connection the default is the restriction that could apply; a rule
+            // that allows without naming the kind (commands globs only) cannot have meant code it cannot see.
+            return new Verdict.Deny(allow.rule().name(), (command.unknown() ? "statement could not be classified"
+                    : "statement runs opaque code (" + command.kind() + ") whose effect cannot be known")
+                    + "; rule '" + allow.rule().name() + "' does not list its kind and connection '"
+                    + input.connection() + "' denies by default");
+        }
         if (allow != null) {
             return new Verdict.Allow(allow.rule().name());
         }
-        if (PolicyInput.ALLOW.equals(input.connectionDefault())) {
+        if (!denyByDefault) {
             return new Verdict.Allow("");
         }
-        return new Verdict.Deny("", "no rule allows " + command.kind() + " and connection '" + input.connection()
-                + "' denies by default");
+        return new Verdict.Deny("", "no rule allows " + (command.opaque() ? "opaque " : "") + command.kind()
+                + " and connection '" + input.connection() + "' denies by default");
     }
 
     private static String reason(CompiledRule rule, String fallback) {
