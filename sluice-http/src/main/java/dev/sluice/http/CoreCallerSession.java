@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.access.TargetGrant;
+import dev.sluice.core.approval.HeldPreview;
 import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.audit.AuditWriteException;
 import dev.sluice.core.audit.CommandOutcome;
@@ -85,15 +86,21 @@ final class CoreCallerSession implements CallerSession {
     }
 
     @Override
-    public Verdict submit(RequestFacts facts, HoldWatch watch) {
-        return submit(new CommandRequest(facts.text(), List.of(), commands(facts), java.util.Optional.empty()),
-                watch);
+    public MaskingPlan recordMasking() {
+        return session.state().masking().plan(target.name(), java.util.Set.of());
     }
 
     @Override
-    public Verdict submit(RequestFacts facts, java.util.function.Supplier<String> retryKey, HoldWatch watch) {
+    public Verdict submit(RequestFacts facts, java.util.function.Supplier<HeldPreview> preview, HoldWatch watch) {
+        return submit(new CommandRequest(facts.text(), List.of(), commands(facts), java.util.Optional.empty(),
+                preview), watch);
+    }
+
+    @Override
+    public Verdict submit(RequestFacts facts, java.util.function.Supplier<HeldPreview> preview,
+                          java.util.function.Supplier<String> retryKey, HoldWatch watch) {
         CommandRequest request = new CommandRequest(facts.text(), List.of(), commands(facts),
-                java.util.Optional.empty());
+                java.util.Optional.empty(), preview);
         try {
             return switch (session.submit(request, retryKey, watch)) {
                 case Deferrable.Now now -> verdict(now.submission());
