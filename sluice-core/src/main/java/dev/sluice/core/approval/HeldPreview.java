@@ -58,7 +58,7 @@ public record HeldPreview(String contentType, List<Field> headers, List<String> 
     }
 
     /**
-     * This preview with {@code mask} applied to every header value and to the body, the body then cut at
+     * This preview with {@code mask} applied to every header value and name shown and to the body, the body then cut at
      * {@link #MAX_BODY_CHARS} (masked first, so a value across the cut was seen whole by the detectors).
      */
     public HeldPreview masked(UnaryOperator<String> mask) {
@@ -75,8 +75,8 @@ public record HeldPreview(String contentType, List<Field> headers, List<String> 
             }
             text = text.substring(0, end);
         }
-        return new HeldPreview(mask.apply(contentType), shown, hiddenHeaders, text, bodyBytes, cut || shorter,
-                bodySha256, note);
+        return new HeldPreview(mask.apply(contentType), shown, hiddenHeaders.stream().map(mask).toList(), text,
+                bodyBytes, cut || shorter, bodySha256, note);
     }
 
     /** The JSON view (snake_case keys, plain maps and lists): the REST API's, the console's and the store's. */
