@@ -64,6 +64,21 @@
     return el('div', { class: 'decide' }, el('label', { for: 'comment-' + r.id }, 'Comment', comment), approve, reject);
   }
 
+  // What a held HTTP or Kubernetes request carries, as Sluice masked it before storing it: never in clear.
+  function preview(r) {
+    const p = r.preview;
+    if (!p) return null;
+    const size = p.body_bytes < 0 ? 'size unknown' : p.body_bytes + ' bytes';
+    const rows = [el('div', {}, el('strong', { text: 'Content type: ' }), p.content_type || '(none)')];
+    for (const h of p.headers) rows.push(el('div', { class: 'mono' }, h.name + ': ' + h.value));
+    if (p.hidden_headers.length) rows.push(el('div', { class: 'muted', text: 'Also sent (values not shown): ' + p.hidden_headers.join(', ') }));
+    rows.push(el('div', {}, el('strong', { text: 'Body: ' }), size + (p.body_sha256 ? ', sha256 ' + p.body_sha256 : '')
+      + (p.cut ? ' (cut: only the first part is shown)' : '')));
+    if (p.note) rows.push(el('div', { class: 'muted', text: p.note }));
+    if (p.body) rows.push(el('pre', { class: 'held-body', text: p.body }));
+    return el('section', { class: 'held-request', 'aria-label': 'Held request' }, ...rows);
+  }
+
   function card(r) {
     const what = r.kind === 'access' ? 'Access to ' + r.connection : r.classification + ' on ' + r.connection;
     const node = el('article', { class: 'request' + (r.state === 'pending' ? '' : ' decided'), id: r.id, 'aria-label': 'Request ' + r.id },
@@ -71,7 +86,7 @@
       r.statement ? el('pre', { class: 'statement', text: r.statement }) : null,
       r.impact ? el('div', { class: 'impact' }, el('strong', { text: 'Impact preview: ' }), r.impact.summary,
         el('div', { class: 'mono muted', text: r.impact.query })) : null,
-      facts(r), votes(r), decide(r, null));
+      preview(r), facts(r), votes(r), decide(r, null));
     return node;
   }
 

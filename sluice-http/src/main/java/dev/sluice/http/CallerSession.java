@@ -3,6 +3,7 @@ package dev.sluice.http;
 import java.time.Duration;
 import java.util.Map;
 
+import dev.sluice.core.approval.HeldPreview;
 import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.identity.Principal;
 import dev.sluice.core.masking.MaskingPlan;
@@ -25,15 +26,25 @@ interface CallerSession {
     /** The masking rules in force for this caller and connection, now. */
     MaskingPlan masking();
 
-    /** Judges, holds, records; durable before it returns. */
-    Verdict submit(RequestFacts facts, HoldWatch watch);
+    /**
+     * The masking rules of the connection whoever the caller (an exempt caller's too): what the record and approvers
+     * see is masked with them.
+     */
+    MaskingPlan recordMasking();
 
     /**
-     * As {@link #submit(RequestFacts, HoldWatch)} for a request Sluice can recognise when it comes again:
+     * Judges, holds, records; durable before it returns. {@code preview} (asked for only when the request is held)
+     * is what approvers are shown beyond the request line.
+     */
+    Verdict submit(RequestFacts facts, java.util.function.Supplier<HeldPreview> preview, HoldWatch watch);
+
+    /**
+     * As {@link #submit(RequestFacts, java.util.function.Supplier, HoldWatch)} for a request Sluice can recognise when it comes again:
      * {@code retryKey} is exactly what would be forwarded (see {@link RetryKey}), computed only when needed. A hold whose rules say
      * {@code respond: accepted} is answered {@link Verdict.Held} at once.
      */
-    Verdict submit(RequestFacts facts, java.util.function.Supplier<String> retryKey, HoldWatch watch);
+    Verdict submit(RequestFacts facts, java.util.function.Supplier<HeldPreview> preview,
+                   java.util.function.Supplier<String> retryKey, HoldWatch watch);
 
     /** Records a refusal Sluice decided itself (a request it will not forward whatever the policy says). */
     Verdict refuse(RequestFacts facts, String reason);

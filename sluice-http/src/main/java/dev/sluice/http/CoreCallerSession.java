@@ -9,11 +9,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sluice.core.access.TargetGrant;
+import dev.sluice.core.approval.HeldPreview;
 import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.audit.AuditWriteException;
 import dev.sluice.core.audit.CommandOutcome;
 import dev.sluice.core.identity.Principal;
 import dev.sluice.core.masking.MaskingPlan;
+import dev.sluice.core.masking.MaskingRules;
 import dev.sluice.core.policy.Command;
 import dev.sluice.core.policy.ExecCommand;
 import dev.sluice.core.policy.HttpCommand;
@@ -39,6 +41,8 @@ final class CoreCallerSession implements CallerSession {
     private final HttpTarget target;
     private final String tokenDigest;
     private final RecordingContext recording;
+    /** Read and replaced by the client connection's thread (and an upgrade relay's: a stale read only rebuilds). */
+    private volatile Plans plans = new Plans(null, MaskingPlan.empty());
 
     CoreCallerSession(GatewaySession session, HttpTarget target, String tokenDigest, RecordingContext recording) {
         this.session = session;
@@ -81,19 +85,36 @@ final class CoreCallerSession implements CallerSession {
 
     @Override
     public MaskingPlan masking() {
-        return session.state().masking().plan(target.name(), principal().groups());
+        // One plan per configuration generation, not one per answer: rebuilt when a reload replaced the rules.
+        MaskingRules rules = session.state().masking();
+        Plans current = plans;
+        if (current.rules() != rules) {
+            current = new Plans(rules, rules.plan(target.name(), principal().groups()));
+            plans = current;
+        }
+        return current.plan();
+    }
+
+    /** The caller's masking plan and the rules it was built from (a reload replaces the rules instance). */
+    private record Plans(MaskingRules rules, MaskingPlan plan) {
     }
 
     @Override
-    public Verdict submit(RequestFacts facts, HoldWatch watch) {
-        return submit(new CommandRequest(facts.text(), List.of(), commands(facts), java.util.Optional.empty()),
-                watch);
+    public MaskingPlan recordMasking() {
+        return session.state().masking().plan(target.name(), java.util.Set.of());
     }
 
     @Override
-    public Verdict submit(RequestFacts facts, java.util.function.Supplier<String> retryKey, HoldWatch watch) {
+    public Verdict submit(RequestFacts facts, java.util.function.Supplier<HeldPreview> preview, HoldWatch watch) {
+        return submit(new CommandRequest(facts.text(), List.of(), commands(facts), java.util.Optional.empty(),
+                preview), watch);
+    }
+
+    @Override
+    public Verdict submit(RequestFacts facts, java.util.function.Supplier<HeldPreview> preview,
+                          java.util.function.Supplier<String> retryKey, HoldWatch watch) {
         CommandRequest request = new CommandRequest(facts.text(), List.of(), commands(facts),
-                java.util.Optional.empty());
+                java.util.Optional.empty(), preview);
         try {
             return switch (session.submit(request, retryKey, watch)) {
                 case Deferrable.Now now -> verdict(now.submission());

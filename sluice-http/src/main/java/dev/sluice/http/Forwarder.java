@@ -144,11 +144,18 @@ final class Forwarder {
         byte[] body = buffered.orElse(new byte[0]);
         java.util.function.Supplier<String> retryKey = () -> RetryKey.of(head,
                 route.upstreamTarget(target.basePath()), dropped(head), body);
+        // What approvers are shown (built only if the request is held): the body as it will be forwarded, masked.
+        BodyFraming previewFraming = framing;
+        Optional<byte[]> previewBody = buffered;
+        RequestFacts previewFacts = facts;
+        java.util.function.Supplier<dev.sluice.core.approval.HeldPreview> preview = () -> RequestPreview.of(head,
+                dropped(head), previewFraming, previewBody, caller.recordMasking(), table(previewFacts), kube,
+                previewFacts instanceof RequestFacts.Kube k && k.request().resource().equals("secrets"));
         CallerSession.Verdict verdict;
         try {
             verdict = sluiceRefusal.isPresent() ? caller.refuseUnlessDenied(facts, sluiceRefusal.get())
-                    : recognisable ? caller.submit(facts, retryKey, watch)
-                    : caller.submit(facts, watch);
+                    : recognisable ? caller.submit(facts, preview, retryKey, watch)
+                    : caller.submit(facts, preview, watch);
         } finally {
             watch.finish();
         }
@@ -219,6 +226,11 @@ final class Forwarder {
             }
         }
         return result;
+    }
+
+    /** What {@code columns} selectors name: the Kubernetes resource, or the HTTP connection's name. */
+    private String table(RequestFacts facts) {
+        return facts instanceof RequestFacts.Kube kube ? kube.request().resource() : target.name();
     }
 
     private RequestFacts facts(RequestHead head, Route route) {

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
  * the environment variable {@code SLUICE_TOKEN}. Exit code 1 with the API's error on stderr when a call fails.
  */
 @Command(name = "approvals", description = "List approval requests on a running Sluice.",
-        subcommands = {ApprovalsCommand.ListRequests.class})
+        subcommands = {ApprovalsCommand.ListRequests.class, ApprovalsCommand.Show.class})
 final class ApprovalsCommand implements Callable<Integer> {
     static final String DEFAULT_URL = "http://127.0.0.1:8443";
     static final String TOKEN_ENV = "SLUICE_TOKEN";
@@ -130,6 +130,81 @@ final class ApprovalsCommand implements Callable<Integer> {
             }
             out.flush();
             return 0;
+        }
+    }
+
+    /**
+     * {@code sluice approvals show ID}: one request in full, with what a held HTTP or Kubernetes request carries
+     * (content type, shown headers, the body as Sluice masked it). Every line is the server's word for a caller's
+     * choice: escaped line by line ({@link CliText}), the body one escaped line per line it has.
+     */
+    @Command(name = "show", description = "Show one approval request, with a held request's masked body.")
+    static final class Show implements Callable<Integer> {
+        @CommandLine.Mixin
+        Api api;
+
+        @Parameters(index = "0", description = "the request id, e.g. ap-3f2a9c0d11e4b5a6")
+        String id;
+
+        @Option(names = "--json", description = "print the API's JSON")
+        boolean json;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!id.matches("[A-Za-z0-9_-]{1,64}")) {
+                spec.commandLine().getErr().println("sluice: invalid request id");
+                return 2;
+            }
+            Optional<JsonNode> result = api.call(spec, "GET", "/api/approvals/" + id, Map.of());
+            if (result.isEmpty()) {
+                return 1;
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result.get()));
+            } else {
+                details(result.get(), out);
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    static void details(JsonNode r, PrintWriter out) {
+        out.println(summary(r));
+        out.println("  statement:     " + CliText.escape(r.path("statement").asText()));
+        out.println("  requester:     " + CliText.escape(r.path("requester").path("subject").asText())
+                + " (" + CliText.escape(r.path("requester").path("issuer").asText()) + ")");
+        out.println("  reason:        " + CliText.escape(r.path("reason").asText()));
+        out.println("  justification: " + CliText.escape(r.path("justification").asText()));
+        out.println("  expires:       " + CliText.escape(r.path("expires").asText()));
+        JsonNode preview = r.path("preview");
+        if (preview.isMissingNode()) {
+            return;
+        }
+        out.println("  content type:  " + CliText.escape(preview.path("content_type").asText()));
+        preview.path("headers").forEach(h -> out.println("  header:        " + CliText.escape(h.path("name").asText())
+                + ": " + CliText.escape(h.path("value").asText())));
+        if (!preview.path("hidden_headers").isEmpty()) {
+            java.util.List<String> names = new java.util.ArrayList<>();
+            preview.path("hidden_headers").forEach(n -> names.add(CliText.escape(n.asText())));
+            out.println("  also sent:     " + String.join(", ", names) + " (values not shown)");
+        }
+        long bytes = preview.path("body_bytes").asLong(-1);
+        out.println("  body:          " + (bytes < 0 ? "size unknown" : bytes + " bytes")
+                + (preview.path("body_sha256").asText().isEmpty() ? ""
+                : ", sha256 " + CliText.escape(preview.path("body_sha256").asText()))
+                + (preview.path("cut").asBoolean() ? ", cut: only the first part is shown" : ""));
+        if (!preview.path("note").asText().isEmpty()) {
+            out.println("  not shown:     " + CliText.escape(preview.path("note").asText()));
+        }
+        for (String line : preview.path("body").asText().split("\n", -1)) {
+            if (!line.isEmpty()) {
+                out.println("    | " + CliText.escape(line));
+            }
         }
     }
 

@@ -20,8 +20,8 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * A real HTTP service for the tests (the JDK's HttpServer on a loopback port), recording what it received:
  * {@code /v1/invoices} (JSON with an e-mail and a card number), {@code /admin/*}, {@code /echo} (the request's
- * headers as text), {@code /download?size=N} (N deterministic bytes, streamed), {@code /upload} (answers the
- * body's length and SHA-256), {@code /sse} (three server-sent events, 300 ms apart).
+ * headers as text), {@code /download?size=N} (N deterministic bytes, streamed), {@code /upload} and
+ * {@code /transfers} (answer the body's length and SHA-256), {@code /sse} (three server-sent events, 300 ms apart).
  */
 final class HttpUpstream implements AutoCloseable {
     /** One request as the service received it. */
@@ -87,7 +87,7 @@ final class HttpUpstream implements AutoCloseable {
                 try (OutputStream out = exchange.getResponseBody()) {
                     Pattern.write(out, size);
                 }
-            } else if (path.equals("/upload")) {
+            } else if (path.equals("/upload") || path.equals("/transfers")) {
                 MessageDigest digest = sha256();
                 long total = 0;
                 byte[] buffer = new byte[64 * 1024];

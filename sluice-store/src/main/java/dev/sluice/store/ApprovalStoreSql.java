@@ -17,6 +17,7 @@ import dev.sluice.core.approval.AccessGrant;
 import dev.sluice.core.approval.ApprovalKind;
 import dev.sluice.core.approval.ApprovalRequest;
 import dev.sluice.core.approval.ApprovalState;
+import dev.sluice.core.approval.HeldPreview;
 import dev.sluice.core.policy.Action;
 
 /**
@@ -27,7 +28,7 @@ import dev.sluice.core.policy.Action;
 final class ApprovalStoreSql {
     private static final String COLUMNS = "id, kind, state, version, requester, subject, connection, session, "
             + "statement_id, statement, classification, shape, rule, reason, approvers, approvals_required, scope, "
-            + "grant_ms, justification, created_ms, expires_ms, votes, note, issuer";
+            + "grant_ms, justification, created_ms, expires_ms, votes, note, issuer, preview";
 
     private ApprovalStoreSql() {
     }
@@ -35,7 +36,7 @@ final class ApprovalStoreSql {
     /** Inserts a new request; returns the rows inserted (1). */
     static int insert(Connection c, ApprovalRequest r) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO approval_request (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             bind(s, r);
             return s.executeUpdate();
         }
@@ -140,6 +141,7 @@ final class ApprovalStoreSql {
         s.setString(22, StoreJson.write(ApprovalRows.votes(r.votes())));
         s.setString(23, r.note());
         s.setString(24, r.requester().issuer());
+        s.setString(25, r.preview().isEmpty() ? "" : StoreJson.write(r.preview().toMap()));
     }
 
     private static List<ApprovalRequest> read(PreparedStatement s) throws SQLException {
@@ -150,6 +152,10 @@ final class ApprovalStoreSql {
             }
         }
         return result;
+    }
+
+    private static HeldPreview preview(String json) throws JsonProcessingException {
+        return json == null || json.isEmpty() ? HeldPreview.none() : HeldPreview.fromMap(StoreJson.readObject(json));
     }
 
     private static ApprovalRequest row(ResultSet rows) throws SQLException {
@@ -163,7 +169,7 @@ final class ApprovalStoreSql {
                     Action.Scope.valueOf(rows.getString(17).toUpperCase(java.util.Locale.ROOT)),
                     Duration.ofMillis(rows.getLong(18)), rows.getString(19), Instant.ofEpochMilli(rows.getLong(20)),
                     Instant.ofEpochMilli(rows.getLong(21)), ApprovalRows.votes(rows.getString(22)),
-                    rows.getString(23));
+                    rows.getString(23), preview(rows.getString(25)));
         } catch (JsonProcessingException | RuntimeException e) {
             throw new SQLException("approval request " + rows.getString(1) + " cannot be read: " + e.getMessage(), e);
         }

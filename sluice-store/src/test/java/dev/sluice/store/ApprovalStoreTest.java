@@ -20,6 +20,7 @@ import dev.sluice.core.approval.ApprovalKind;
 import dev.sluice.core.approval.ApprovalRequest;
 import dev.sluice.core.approval.ApprovalState;
 import dev.sluice.core.approval.ApprovalStore;
+import dev.sluice.core.approval.HeldPreview;
 import dev.sluice.core.approval.Vote;
 import dev.sluice.core.identity.Principal;
 import dev.sluice.core.policy.Action;
@@ -67,6 +68,29 @@ class ApprovalStoreTest {
             assertThat(store.update(voted)).isTrue();
             assertThat(store.find("ap-1")).contains(voted);
             assertThat(store.find("ap-2")).isEmpty();
+        }
+    }
+
+    @Test
+    void aHeldRequestsPreviewRoundTripsAndSurvivesAVote() {
+        try (ApprovalStore store = open()) {
+            ApprovalRequest plain = request("ap-1");
+            HeldPreview preview = new HeldPreview("application/json", List.of(new HeldPreview.Field("Idempotency-Key",
+                    "k-1")), List.of("Cookie"), "{\"amount\":5,\"iban\":\"********\"}", 33, false, "ab".repeat(32),
+                    "");
+            ApprovalRequest created = new ApprovalRequest(plain.id(), plain.kind(), plain.state(), plain.version(),
+                    plain.requester(), plain.connection(), plain.session(), plain.statementId(), "POST /refunds",
+                    "POST", plain.shape(), plain.rule(), plain.reason(), plain.approvers(), plain.approvalsRequired(),
+                    plain.scope(), plain.grantFor(), plain.justification(), plain.created(), plain.expires(),
+                    plain.votes(), plain.note(), preview);
+            store.create(created);
+            store.create(request("ap-2"));
+            assertThat(store.find("ap-1")).contains(created);
+            assertThat(store.find("ap-2").orElseThrow().preview()).isEqualTo(HeldPreview.none());
+            Principal bob = new Principal("i", "bob", "Bob", Set.of("sre"), Principal.Kind.HUMAN, List.of());
+            ApprovalRequest voted = created.vote(bob, new Vote("bob", "Bob", true, "ok", NOW), NOW);
+            assertThat(store.update(voted)).isTrue();
+            assertThat(store.find("ap-1").orElseThrow().preview()).isEqualTo(preview);
         }
     }
 

@@ -38,6 +38,9 @@ public final class ApprovalJson {
                 "decision", v.approve() ? "approve" : "reject", "reason", v.reason(), "time", v.time().toString()))
                 .toList());
         result.put("note", request.note());
+        if (!request.preview().isEmpty()) {
+            result.put("preview", request.preview().toMap());
+        }
         result.put("links", Map.of("self", links.request().toString(), "approve", links.approve().toString(),
                 "reject", links.reject().toString(), "console", links.console().toString()));
         return result;

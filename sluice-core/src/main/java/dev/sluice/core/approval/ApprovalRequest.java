@@ -38,12 +38,15 @@ import dev.sluice.core.policy.Action;
  * @param note               why the request was closed without a vote (expired, client disconnected), or that
  *                           its approval was redeemed by the retry of a command answered {@code accepted}
  *                           ({@link #redeem}), else empty
+ * @param preview            what approvers are shown of a held HTTP or Kubernetes request beyond its text (content
+ *                           type, selected headers, the body masked); {@link HeldPreview#none()} otherwise
  */
 public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state, long version, Principal requester,
                               String connection, String session, long statementId, String statement,
                               String classification, String shape, String rule, String reason, Set<String> approvers,
                               int approvalsRequired, Action.Scope scope, Duration grantFor, String justification,
-                              Instant created, Instant expires, List<Vote> votes, String note) {
+                              Instant created, Instant expires, List<Vote> votes, String note,
+                              HeldPreview preview) {
     public ApprovalRequest {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(kind, "kind");
@@ -62,11 +65,23 @@ public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state,
         Objects.requireNonNull(created, "created");
         Objects.requireNonNull(expires, "expires");
         Objects.requireNonNull(note, "note");
+        Objects.requireNonNull(preview, "preview");
         approvers = Set.copyOf(approvers);
         votes = List.copyOf(votes);
         if (approvalsRequired < 1) {
             throw new IllegalArgumentException("approvalsRequired must be at least 1");
         }
+    }
+
+    /** A request without a preview (access requests, and held commands of protocols that have none). */
+    public ApprovalRequest(String id, ApprovalKind kind, ApprovalState state, long version, Principal requester,
+                           String connection, String session, long statementId, String statement,
+                           String classification, String shape, String rule, String reason, Set<String> approvers,
+                           int approvalsRequired, Action.Scope scope, Duration grantFor, String justification,
+                           Instant created, Instant expires, List<Vote> votes, String note) {
+        this(id, kind, state, version, requester, connection, session, statementId, statement, classification, shape,
+                rule, reason, approvers, approvalsRequired, scope, grantFor, justification, created, expires, votes,
+                note, HeldPreview.none());
     }
 
     /**
@@ -214,6 +229,6 @@ public record ApprovalRequest(String id, ApprovalKind kind, ApprovalState state,
     private ApprovalRequest with(ApprovalState nextState, List<Vote> nextVotes, String nextNote) {
         return new ApprovalRequest(id, kind, nextState, version + 1, requester, connection, session, statementId,
                 statement, classification, shape, rule, reason, approvers, approvalsRequired, scope, grantFor,
-                justification, created, expires, nextVotes, nextNote);
+                justification, created, expires, nextVotes, nextNote, preview);
     }
 }

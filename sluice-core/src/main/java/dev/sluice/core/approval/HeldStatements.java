@@ -62,11 +62,12 @@ final class HeldStatements implements SessionHolds {
     }
 
     @Override
-    public Decision await(long statementId, Decision held, String text, List<Command> commands, HoldWatch watch) {
+    public Decision await(long statementId, Decision held, String text, List<Command> commands, HoldWatch watch,
+                          HeldPreview preview) {
         if (!(held.verdict() instanceof Verdict.Hold)) {
             return held;
         }
-        ApprovalRequest request = newRequest(statementId, held, text, commands, StatementShape.of(text));
+        ApprovalRequest request = newRequest(statementId, held, text, commands, StatementShape.of(text), preview);
         try {
             approvals.submit(request, grant.context());
         } catch (ApprovalException e) {
@@ -78,7 +79,7 @@ final class HeldStatements implements SessionHolds {
     }
 
     private ApprovalRequest newRequest(long statementId, Decision held, String text, List<Command> commands,
-                                       String shape) {
+                                       String shape, HeldPreview preview) {
         Verdict.Hold hold = (Verdict.Hold) held.verdict();
         Action.RequireApproval terms = terms(held);
         Instant now = approvals.clock().instant();
@@ -91,7 +92,7 @@ final class HeldStatements implements SessionHolds {
                 terms.scope(), terms.scope() == Action.Scope.DURATION ? terms.expires() : Duration.ZERO,
                 AuditText.callerString(StatementShape.justification(text).orElse(applicationName)), now,
                 now.plus(terms.expires()),
-                List.of(), "");
+                List.of(), "", preview);
     }
 
     @Override
@@ -178,9 +179,9 @@ final class HeldStatements implements SessionHolds {
 
     @Override
     public ApprovalRequest defer(long statementId, Decision held, String text, List<Command> commands,
-                                 String retryKey) {
+                                 String retryKey, HeldPreview preview) {
         String shape = retryShape(retryKey);
-        ApprovalRequest request = newRequest(statementId, held, text, commands, shape);
+        ApprovalRequest request = newRequest(statementId, held, text, commands, shape, preview);
         Duration window = Duration.between(request.created(), request.expires());
         try {
             // the index row outlives the request by its redemption window: an approval near the expiry stays usable

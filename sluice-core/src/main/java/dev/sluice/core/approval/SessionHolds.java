@@ -20,9 +20,10 @@ public interface SessionHolds {
      * Records an approval request for the held statement, tells the caller, and blocks until it is decided, expires
      * or the caller gives up. Returns an allow to forward the statement as submitted, or a deny whose reason says why
      * not. Never throws for a decision; {@link dev.sluice.core.audit.AuditWriteException} when the request cannot be
-     * audited (the caller must refuse).
+     * audited (the caller must refuse). {@code preview} is kept with the request for approvers (already masked).
      */
-    Decision await(long statementId, Decision held, String text, List<Command> commands, HoldWatch watch);
+    Decision await(long statementId, Decision held, String text, List<Command> commands, HoldWatch watch,
+                   HeldPreview preview);
 
     /**
      * Whether a command held with {@code held}'s terms is answered {@code accepted} (every matching rule says
@@ -49,7 +50,7 @@ public interface SessionHolds {
      * @throws ApprovalException UNAVAILABLE when the store cannot record it (the caller must refuse)
      */
     default ApprovalRequest defer(long statementId, Decision held, String text, List<Command> commands,
-                                  String retryKey) {
+                                  String retryKey, HeldPreview preview) {
         throw new ApprovalException(ApprovalException.Problem.UNAVAILABLE, "statement approval is not enabled");
     }
 
@@ -84,7 +85,7 @@ public interface SessionHolds {
 
             @Override
             public Decision await(long statementId, Decision held, String text, List<Command> commands,
-                                  HoldWatch watch) {
+                                  HoldWatch watch, HeldPreview preview) {
                 return held;
             }
         };

@@ -3,7 +3,9 @@ package dev.sluice.core.session;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
+import dev.sluice.core.approval.HeldPreview;
 import dev.sluice.core.policy.Command;
 
 /**
@@ -16,15 +18,29 @@ import dev.sluice.core.policy.Command;
  *                   for a text that runs nothing
  * @param refusal    a refusal the protocol itself decided (it cannot tell what the target would run): recorded and
  *                   refused without asking the policy
+ * @param preview    what approvers are shown beyond the text when the command is held (an HTTP request's body and
+ *                   headers), built only then; the session masks it again before it is stored
  */
 public record CommandRequest(String text, List<String> parameters, List<? extends Command> commands,
-                             Optional<String> refusal) {
+                             Optional<String> refusal, Supplier<HeldPreview> preview) {
 
     public CommandRequest {
         Objects.requireNonNull(text, "text");
         parameters = List.copyOf(parameters);
         commands = List.copyOf(commands);
         Objects.requireNonNull(refusal, "refusal");
+        Objects.requireNonNull(preview, "preview");
+    }
+
+    /** A command without a preview. */
+    public CommandRequest(String text, List<String> parameters, List<? extends Command> commands,
+                          Optional<String> refusal) {
+        this(text, parameters, commands, refusal, HeldPreview::none);
+    }
+
+    /** This command, showing approvers {@code preview} (asked for only when it is held). */
+    public CommandRequest withPreview(Supplier<HeldPreview> preview) {
+        return new CommandRequest(text, parameters, commands, refusal, preview);
     }
 
     /** A command with no parameters, judged by the policy. */

@@ -19,6 +19,7 @@ import dev.sluice.core.access.TargetGrant;
 import dev.sluice.core.approval.ApprovalException;
 import dev.sluice.core.approval.ApprovalRequest;
 import dev.sluice.core.approval.Deferral;
+import dev.sluice.core.approval.HeldPreview;
 import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.approval.SessionHolds;
 import dev.sluice.core.audit.AuditContext;
@@ -131,7 +132,8 @@ public final class GatewaySession {
         long id = record(text, maskedParameters(request.parameters()), request.commands(), decision);
         if (decision.verdict() instanceof Verdict.Hold) {
             watch.holding();
-            decision = holds.await(id, decision, text, List.<Command>copyOf(request.commands()), watch);
+            decision = holds.await(id, decision, text, List.<Command>copyOf(request.commands()), watch,
+                    maskedPreview(request));
         }
         return answer(id, decision);
     }
@@ -160,7 +162,8 @@ public final class GatewaySession {
             long id = record(text, parameters, request.commands(), decision);
             if (decision.verdict() instanceof Verdict.Hold) {
                 watch.holding();
-                decision = holds.await(id, decision, text, List.<Command>copyOf(request.commands()), watch);
+                decision = holds.await(id, decision, text, List.<Command>copyOf(request.commands()), watch,
+                        maskedPreview(request));
             }
             return new Deferrable.Now(answer(id, decision));
         }
@@ -183,7 +186,7 @@ public final class GatewaySession {
                 long id = record(text, parameters, request.commands(), decision);
                 try {
                     ApprovalRequest made = holds.defer(id, decision, text, List.<Command>copyOf(request.commands()),
-                            key);
+                            key, maskedPreview(request));
                     yield new Deferrable.Accepted(id, made.id(), made.expires(), holds.acceptedNotice(made));
                 } catch (ApprovalException e) {
                     // Fail closed: a hold that cannot be recorded as a request is a refusal.
@@ -394,6 +397,22 @@ public final class GatewaySession {
      */
     private String maskedText(String text) {
         return AuditText.bounded(auditMasking.plan().maskText(text, auditMasking.tally), maxAuditedBytes);
+    }
+
+    /**
+     * What approvers are shown of a held command, masked as its text is for the record (every rule of the
+     * connection, whoever the caller) and by the built-in secret detectors ({@link AuditText#secretsMasked}), on
+     * top of what the protocol masked by format. Fail closed: a preview that cannot be built is not shown.
+     */
+    private HeldPreview maskedPreview(CommandRequest request) {
+        try {
+            MaskingPlan plan = auditMasking.plan();
+            return request.preview().get().masked(value -> AuditText.secretsMasked(plan.maskText(value,
+                    auditMasking.tally)));
+        } catch (RuntimeException e) {
+            LOG.warn("session {}: no preview for a held command: {}", context().session(), e.toString());
+            return new HeldPreview("", List.of(), List.of(), "", -1, false, "", "the preview could not be built");
+        }
     }
 
     private List<String> maskedParameters(List<String> parameters) {
