@@ -1,28 +1,18 @@
 package dev.sluice.ssh;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-import org.apache.sshd.client.channel.ChannelDirectTcpip;
-import org.apache.sshd.client.channel.ClientChannel;
 import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.channel.Channel;
-import org.apache.sshd.common.channel.ChannelAsyncOutputStream;
 import org.apache.sshd.common.channel.ChannelFactory;
-import org.apache.sshd.common.channel.exception.SshChannelOpenException;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.buffer.Buffer;
-import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
-import org.apache.sshd.common.util.net.SshdSocketAddress;
-import org.apache.sshd.server.channel.AbstractServerChannel;
 
 /**
  * A {@code direct-tcpip} channel of a relay's channel service: opened <em>by the host</em> (a {@code direct-tcpip}
@@ -33,11 +23,8 @@ import org.apache.sshd.server.channel.AbstractServerChannel;
  * <p>Threads: MINA delivers the gateway's data on its threads ({@link #doWriteData}); one virtual thread opens, then
  * pumps the host's data back.
  */
-final class RelayedForward extends AbstractServerChannel {
+final class RelayedForward extends TcpipForward {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RelayedForward.class);
-    private volatile Optional<ClientChannel> upstream = Optional.empty();
-    private volatile OutputStream toTarget;
-    private ChannelAsyncOutputStream toGateway;
 
     /** Makes {@code direct-tcpip} channels. */
     static final class Factory implements ChannelFactory {
@@ -53,7 +40,7 @@ final class RelayedForward extends AbstractServerChannel {
     }
 
     RelayedForward() {
-        super("", Collections.emptyList(), null);
+        super("Sluice relay");
     }
 
     @Override
@@ -82,27 +69,9 @@ final class RelayedForward extends AbstractServerChannel {
         return result;
     }
 
-    private OpenFuture failed(OpenFuture result, int code, String message) {
-        try {
-            result.setException(new SshChannelOpenException(getChannelId(), code, "Sluice relay: " + message));
-        } finally {
-            close(true);
-        }
-        return result;
-    }
-
     private void open(ClientSession session, String host, int port, OpenFuture result) {
         try {
-            ChannelDirectTcpip tunnel = session.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 0),
-                    new SshdSocketAddress(host, port));
-            tunnel.setStreaming(ClientChannel.Streaming.Sync);
-            tunnel.open().verify(Upstreams.CONNECT_TIMEOUT);
-            upstream = Optional.of(tunnel);
-            toTarget = tunnel.getInvertedIn();
-            toGateway = new ChannelAsyncOutputStream(this, SshConstants.SSH_MSG_CHANNEL_DATA);
-            signalChannelOpenSuccess();
-            result.setOpened();
-            pump(tunnel.getInvertedOut());
+            carry(session, host, port, result);
         } catch (IOException | RuntimeException e) {
             if (!result.isDone()) {
                 failed(result, SshConstants.SSH_OPEN_CONNECT_FAILED, "the host could not connect to " + host + ":"
@@ -111,56 +80,5 @@ final class RelayedForward extends AbstractServerChannel {
         } finally {
             close(false);
         }
-    }
-
-    private void pump(InputStream fromTarget) throws IOException {
-        byte[] chunk = new byte[32 * 1024];
-        int n;
-        while ((n = fromTarget.read(chunk)) >= 0) {
-            if (n > 0) {
-                toGateway.writeBuffer(new ByteArrayBuffer(java.util.Arrays.copyOf(chunk, n)))
-                        .verify(Upstreams.CONNECT_TIMEOUT);
-            }
-        }
-        sendEof();
-    }
-
-    @Override
-    protected void doWriteData(byte[] data, int off, long len) throws IOException {
-        OutputStream target = toTarget;
-        if (target == null) {
-            throw new IOException("data before the forward was opened");
-        }
-        target.write(data, off, (int) len);
-        target.flush();
-        getLocalWindow().release(len);
-    }
-
-    @Override
-    protected void doWriteExtendedData(byte[] data, int off, long len) throws IOException {
-        throw new IOException("direct-tcpip channels carry no extended data");
-    }
-
-    @Override
-    public void handleEof() throws IOException {
-        super.handleEof();
-        OutputStream target = toTarget;
-        if (target != null) {
-            target.close();
-        }
-    }
-
-    @Override
-    public void handleWindowAdjust(Buffer buffer) throws IOException {
-        super.handleWindowAdjust(buffer);
-        if (toGateway != null) {
-            toGateway.onWindowExpanded();
-        }
-    }
-
-    @Override
-    protected void preClose() {
-        upstream.ifPresent(u -> u.close(true));
-        super.preClose();
     }
 }
