@@ -2,22 +2,11 @@ package dev.sluice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
-
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -108,34 +97,9 @@ class ProxyAttacksE2ETest {
         service.close();
     }
 
-    /** Sends raw bytes over TLS and returns what came back until Sluice closed or went quiet for two seconds. */
+    /** {@link ProxyHarness#raw} with {@code TOKEN} replaced by the agent's token. */
     private static String raw(String request) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(sluice.caFile())) {
-            trust.setCertificateEntry("s", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, factory.getTrustManagers(), null);
-        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", sluice.port())) {
-            socket.setSoTimeout(2000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.replace("TOKEN", agent).getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            ByteArrayOutputStream received = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            try {
-                int n;
-                while ((n = socket.getInputStream().read(buffer)) >= 0) {
-                    received.write(buffer, 0, n);
-                }
-            } catch (SocketTimeoutException e) {
-                // quiet: return what came
-            }
-            return received.toString(StandardCharsets.ISO_8859_1);
-        }
+        return sluice.raw(request.replace("TOKEN", agent));
     }
 
     /** What the cluster received from Sluice (the test's own direct client left out). */

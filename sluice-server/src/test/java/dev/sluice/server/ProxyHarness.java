@@ -1,14 +1,25 @@
 package dev.sluice.server;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 import dev.sluice.core.audit.AuditQuery;
 import dev.sluice.core.audit.AuditRecord;
@@ -104,6 +115,36 @@ final class ProxyHarness implements AutoCloseable {
     /** The listener's self-signed certificate: the CA file for clients. */
     Path caFile() {
         return dir.resolve("data/tls/server.crt");
+    }
+
+    /** Sends raw bytes over TLS and returns what came back until Sluice closed or went quiet for two seconds. */
+    String raw(String request) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(caFile())) {
+            trust.setCertificateEntry("s", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, factory.getTrustManagers(), null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port())) {
+            socket.setSoTimeout(2000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            try {
+                int n;
+                while ((n = socket.getInputStream().read(buffer)) >= 0) {
+                    received.write(buffer, 0, n);
+                }
+            } catch (SocketTimeoutException e) {
+                // quiet: return what came
+            }
+            return received.toString(StandardCharsets.ISO_8859_1);
+        }
     }
 
     String token(String subject, String... groups) {
