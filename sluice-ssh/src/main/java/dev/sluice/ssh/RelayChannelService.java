@@ -30,7 +30,6 @@ import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.password.AcceptAllPasswordAuthenticator;
 import org.apache.sshd.server.auth.password.UserAuthPasswordFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
-import org.apache.sshd.server.subsystem.SubsystemFactory;
 
 import dev.sluice.core.spi.UpstreamLogin;
 
@@ -86,18 +85,7 @@ final class RelayChannelService {
         server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
         server.setCommandFactory((channel, command) -> new RelayedChannel(RelayedChannel.Kind.EXEC, command));
         server.setShellFactory(channel -> new RelayedChannel(RelayedChannel.Kind.SHELL, ""));
-        server.setSubsystemFactories(List.<SubsystemFactory>of(new SubsystemFactory() {
-            @Override
-            public String getName() {
-                return "sftp";
-            }
-
-            @Override
-            public org.apache.sshd.server.command.Command createSubsystem(
-                    org.apache.sshd.server.channel.ChannelSession channel) {
-                return new RelayedChannel(RelayedChannel.Kind.SFTP, "sftp");
-            }
-        }));
+        server.setSubsystemFactories(SessionChannel.sftp(() -> new RelayedChannel(RelayedChannel.Kind.SFTP, "sftp")));
         server.setPort(22); // never bound (the acceptor does not listen); a fixed port keeps MINA from asking
         CoreModuleProperties.MAX_CONCURRENT_CHANNELS.set(server, CallerSession.MAX_CHANNELS);
         CoreModuleProperties.SERVER_IDENTIFICATION.set(server, "SluiceRelay");

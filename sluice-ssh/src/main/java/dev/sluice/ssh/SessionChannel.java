@@ -1,6 +1,7 @@
 package dev.sluice.ssh;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 import org.apache.sshd.common.channel.Channel;
@@ -9,6 +10,7 @@ import org.apache.sshd.common.channel.RequestHandler;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.server.subsystem.SubsystemFactory;
 
 /**
  * MINA's session channel with Sluice's refusals on the requests it never forwards: agent forwarding and X11 (MINA
@@ -32,6 +34,21 @@ final class SessionChannel extends ChannelSession {
         public Channel createChannel(Session session) {
             return new SessionChannel();
         }
+    }
+
+    /** The {@code sftp} subsystem (the only one served), each channel's command made by {@code command}. */
+    static List<SubsystemFactory> sftp(java.util.function.Supplier<org.apache.sshd.server.command.Command> command) {
+        return List.of(new SubsystemFactory() {
+            @Override
+            public String getName() {
+                return "sftp";
+            }
+
+            @Override
+            public org.apache.sshd.server.command.Command createSubsystem(ChannelSession channel) {
+                return command.get();
+            }
+        });
     }
 
     private Optional<CallerSession> caller() {

@@ -16,7 +16,6 @@ import org.apache.sshd.server.forward.AgentForwardingFilter;
 import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 import org.apache.sshd.server.forward.X11ForwardingFilter;
-import org.apache.sshd.server.subsystem.SubsystemFactory;
 
 import dev.sluice.core.spi.ProtocolContext;
 import dev.sluice.core.spi.ProtocolListener;
@@ -67,18 +66,7 @@ final class SshListener implements ProtocolListener {
             SshMasking masking = new SshMasking(context.state());
             server.setCommandFactory((channel, command) -> new ExecChannel(command, recordings, masking));
             server.setShellFactory(channel -> new ShellChannel(recordings, masking));
-            server.setSubsystemFactories(List.<SubsystemFactory>of(new SubsystemFactory() {
-                @Override
-                public String getName() {
-                    return "sftp";
-                }
-
-                @Override
-                public org.apache.sshd.server.command.Command createSubsystem(
-                        org.apache.sshd.server.channel.ChannelSession channel) {
-                    return new SftpChannel(masking);
-                }
-            }));
+            server.setSubsystemFactories(SessionChannel.sftp(() -> new SftpChannel(masking)));
             server.setForwardingFilter(refusals());
             // small packets (SFTP acks, keystrokes) go out at once: with Nagle they wait for the peer's delayed ACK
             CoreModuleProperties.TCP_NODELAY.set(server, true);
