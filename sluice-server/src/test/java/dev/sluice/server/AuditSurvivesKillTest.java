@@ -106,10 +106,7 @@ class AuditSurvivesKillTest {
 
     /** Starts {@code sluice serve} as a child JVM; its output goes to {@code name}.out and {@code name}.err. */
     private static Process serve(Path config, Path name) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        return new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", classpath,
-                SluiceCli.class.getName(), "serve", "--config", config.toString())
+        return new ProcessBuilder(ChildSluice.command("serve", "--config", config.toString()))
                 .redirectOutput(Path.of(name + ".out").toFile()).redirectError(Path.of(name + ".err").toFile())
                 .start();
     }

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,6 +83,8 @@ class MaskingAdversarialE2ETest {
     static final List<String> SSNS = List.of("536-22-7841", "478-31-5520");
     private static final List<String> AGENT = List.of("agents", "plain");
     private static final List<String> STRICT = List.of("agents");
+    private static final Pattern CLOCK_FIELDS =
+            Pattern.compile("\\\\?\"(started|started_ms|duration_ms|expires_ms)\\\\?\":(\\\\?\")?[0-9TZ:.+-]*");
     private static GatewayHarness harness;
     private static List<Line> lines;
     private static Set<String> forbidden;
@@ -176,7 +179,7 @@ class MaskingAdversarialE2ETest {
         for (String subject : List.of("adv-agent-" + suffix, "adv-strict-" + suffix, "adv-dpo-" + suffix)) {
             AuditQuery query = AuditQuery.all().withSubject(subject).withLimit(10_000);
             for (AuditRecord record : harness.audit(query)) {
-                String text = record.statement() + " " + record.error() + " " + record.details();
+                String text = recordText(record);
                 leak(text).ifPresent(f -> failures.add("audit record " + record.kind() + " of " + subject
                         + " holds " + f + ": " + record.statement()));
             }
@@ -207,7 +210,7 @@ class MaskingAdversarialE2ETest {
         List<AuditRecord> records = harness.audit(AuditQuery.all().withSubject("adv-files").withLimit(1_000));
         assertThat(records).anySatisfy(r -> assertThat(r.kind()).isEqualTo("recording"));
         for (AuditRecord record : records) {
-            assertThat(leak(record.statement() + " " + record.error() + " " + record.details())).as(record.kind()).isEmpty();
+            assertThat(leak(recordText(record))).as(record.kind()).isEmpty();
         }
     }
 
@@ -235,8 +238,7 @@ class MaskingAdversarialE2ETest {
         });
         assertThat(records).anySatisfy(r -> assertThat(String.valueOf(r.error())).contains("invalid input syntax"));
         for (AuditRecord record : records) {
-            assertThat(leak(record.statement() + " " + record.error() + " " + record.details()))
-                    .as(record.kind() + " " + record.statement()).isEmpty();
+            assertThat(leak(recordText(record))).as(record.kind() + " " + record.statement()).isEmpty();
         }
     }
 
@@ -296,6 +298,16 @@ class MaskingAdversarialE2ETest {
             default -> false;
         };
         return good ? Optional.empty() : Optional.of("expected " + expect + ", " + seen);
+    }
+
+    /**
+     * What an audit record says, less the clock readings Sluice itself writes into a recording chunk ({@code started}
+     * with its nanoseconds, {@code started_ms}, {@code duration_ms}; also inside a chunk's escaped JSON): their digits vary per run, and a 7-digit window
+     * of a seeded SSN turned up in one ({@code "started":"…T19:45:12.536227841Z"}). Nothing derived from the data is
+     * written there, so leaving them out takes away a false alarm and no leak.
+     */
+    private static String recordText(AuditRecord record) {
+        return CLOCK_FIELDS.matcher(record.statement() + " " + record.error() + " " + record.details()).replaceAll("");
     }
 
     private static String shorten(String text) {

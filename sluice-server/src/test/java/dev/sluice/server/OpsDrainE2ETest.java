@@ -91,10 +91,7 @@ class OpsDrainE2ETest {
                       tables: [drained]
                       approvers: [sre]
                 """);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process serve = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-                "dev.sluice.server.SluiceCli", "serve", "-c", config.toString())
+        Process serve = new ProcessBuilder(ChildSluice.command("serve", "-c", config.toString()))
                 .redirectError(config.resolveSibling("serve.log").toFile()).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(),

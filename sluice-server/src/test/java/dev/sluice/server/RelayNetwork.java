@@ -178,9 +178,7 @@ final class RelayNetwork implements AutoCloseable {
     /** A relay process in the namespace: {@code sluice relay --config C [--join-token T]}, its output in a log. */
     Process startRelay(Path config, Optional<String> token) throws IOException {
         List<String> command = new ArrayList<>(inNamespace());
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.sluice.server.SluiceCli", "relay", "--config", config.toString()));
+        command.addAll(ChildSluice.command("relay", "--config", config.toString()));
         token.ifPresent(t -> command.addAll(List.of("--join-token", t)));
         Path log = Path.of(config.toString().replace(".yaml", ".log"));
         Process result = new ProcessBuilder(command).redirectErrorStream(true)
