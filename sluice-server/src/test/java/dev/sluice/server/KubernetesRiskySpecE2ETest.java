@@ -146,24 +146,22 @@ class KubernetesRiskySpecE2ETest {
             assertThat(direct.pods().inNamespace("default").withName(spec.getKey()).get()).as(spec.getKey())
                     .isNull();
         }
-        Cli.Result cronJob = kubectl(agent, "apply", "--validate=false", "-f", yaml("""
-                apiVersion: batch/v1
-                kind: CronJob
-                metadata: {name: nightly, namespace: default}
+        Cli.Result deployment = kubectl(agent, "apply", "--validate=false", "-f", yaml("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: node-agent, namespace: default}
                 spec:
-                  schedule: "0 0 * * *"
-                  jobTemplate:
+                  selector: {matchLabels: {app: a}}
+                  template:
+                    metadata: {labels: {app: a}}
                     spec:
-                      template:
-                        spec:
-                          restartPolicy: Never
-                          containers: [{name: c, image: busybox, securityContext: {capabilities: {add: [ALL]}}}]
+                      containers: [{name: c, image: busybox, securityContext: {capabilities: {add: [ALL]}}}]
                 """).toString());
-        assertThat(cronJob.exitCode()).isNotZero();
-        assertThat(cronJob.stderr()).contains("agents-nothing-dangerous");
-        assertThat(direct.batch().v1().cronjobs().inNamespace("default").withName("nightly").get()).isNull();
+        assertThat(deployment.exitCode()).isNotZero();
+        assertThat(deployment.stderr()).contains("agents-nothing-dangerous");
+        assertThat(direct.apps().deployments().inNamespace("default").withName("node-agent").get()).isNull();
         assertThat(sluice.audit(AuditQuery.all().withSubject("eve-spec"))).anySatisfy(r -> {
-            assertThat(r.statement()).contains("pods/capabilities");
+            assertThat(r.statement()).startsWith("create deployments").contains("{body: capabilities}");
             assertThat(r.verdict()).isEqualTo("deny");
         });
     }
@@ -191,7 +189,7 @@ class KubernetesRiskySpecE2ETest {
                 .getTemplate().getSpec().getContainers().getFirst();
         assertThat(container.getSecurityContext()).isNull();
         assertThat(sluice.audit(AuditQuery.all().withSubject("eve-patch"))).anySatisfy(r -> {
-            assertThat(r.statement()).contains("deployments/capabilities");
+            assertThat(r.statement()).startsWith("patch deployments web").contains("{body: capabilities}");
             assertThat(r.verdict()).isEqualTo("deny");
         });
     }
