@@ -13,11 +13,11 @@ import dev.sluice.core.approval.HeldPreview;
 import dev.sluice.core.approval.HoldWatch;
 import dev.sluice.core.audit.AuditWriteException;
 import dev.sluice.core.audit.CommandOutcome;
+import dev.sluice.core.exec.ShellLine;
 import dev.sluice.core.identity.Principal;
 import dev.sluice.core.masking.MaskingPlan;
 import dev.sluice.core.masking.MaskingRules;
 import dev.sluice.core.policy.Command;
-import dev.sluice.core.policy.ExecCommand;
 import dev.sluice.core.policy.HttpCommand;
 import dev.sluice.core.policy.KubeCommand;
 import dev.sluice.core.session.CommandRequest;
@@ -34,9 +34,6 @@ import dev.sluice.core.session.Submission;
  */
 final class CoreCallerSession implements CallerSession {
     private static final Logger LOG = LoggerFactory.getLogger(CoreCallerSession.class);
-    /** Interpreters whose script Sluice does not read: an exec of one is opaque. */
-    static final java.util.Set<String> SHELLS = java.util.Set.of("sh", "bash", "dash", "zsh", "ash", "ksh",
-            "python", "python3", "perl", "ruby", "node", "busybox", "env");
     private final GatewaySession session;
     private final HttpTarget target;
     private final String tokenDigest;
@@ -178,12 +175,11 @@ final class CoreCallerSession implements CallerSession {
                 result.add(new KubeCommand(r.verb(), r.group(), r.version(), r.resource(), r.subresource(),
                         r.namespace(), r.name(), text, kubectl));
                 if (!kube.execCommand().isEmpty()) {
-                    // kubectl exec: the command line is judged as SSH's is (rule key commands), as well as the verb
+                    // kubectl exec: the argv is read by core as SSH's line is (ShellLine: interpreters, wrappers,
+                    // options that run commands, sh -c LINE) and judged under rule key commands, as well as the verb;
+                    // an opaque one is also of kind OPAQUE, which an allow rule must list
                     String line = String.join(" ", kube.execCommand());
-                    String program = java.nio.file.Path.of(kube.execCommand().getFirst()).getFileName().toString()
-                            .toLowerCase(java.util.Locale.ROOT);
-                    boolean opaque = SHELLS.contains(program) || kube.execCommand().size() == 1 && line.contains(" ");
-                    result.add(new ExecCommand("kubernetes", "EXEC", line, List.of(program), opaque));
+                    result.add(ShellLine.readArgv(kube.execCommand()).command("kubernetes", "EXEC", line));
                 }
                 if (r.alsoCreate()) {
                     result.add(new KubeCommand("create", r.group(), r.version(), r.resource(), r.subresource(),

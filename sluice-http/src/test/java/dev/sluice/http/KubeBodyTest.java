@@ -78,4 +78,68 @@ class KubeBodyTest {
             assertThat(inspect(body).readsSecretData()).as(body).isFalse();
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{1}: {0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiterString = " => ", value = {
+            "{\"spec\":{\"containers\":[{\"securityContext\":{\"capabilities\":{\"add\":[\"SYS_ADMIN\"]}}}]}} => "
+                    + "capabilities",
+            "{\"spec\":{\"containers\":[{\"securityContext\":{\"Capabilities\":{\"ADD\":[\"ALL\"]}}}]}} => "
+                    + "capabilities",
+            "{\"spec\":{\"containers\":[{\"securityContext\":{\"allowPrivilegeEscalation\":true}}]}} => escalation",
+            "{\"spec\":{\"securityContext\":{\"runAsUser\":0}}} => root",
+            "{\"spec\":{\"securityContext\":{\"runAsUser\":0.0}}} => root",
+            "{\"spec\":{\"containers\":[{\"securityContext\":{\"runAsNonRoot\":false}}]}} => root",
+            "{\"spec\":{\"containers\":[{\"securityContext\":{\"procMount\":\"Unmasked\"}}]}} => unconfined",
+            "{\"spec\":{\"securityContext\":{\"seccompProfile\":{\"type\":\"Unconfined\"}}}} => unconfined",
+            "{\"spec\":{\"securityContext\":{\"appArmorProfile\":{\"type\":\"Unconfined\"}}}} => unconfined",
+            "{\"spec\":{\"securityContext\":{\"seLinuxOptions\":{\"type\":\"spc_t\"}}}} => unconfined",
+            "{\"metadata\":{\"annotations\":{\"container.apparmor.security.beta.kubernetes.io/c\":\"unconfined\"}}}"
+                    + " => unconfined",
+            "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"csi\":{\"driver\":\"x\"}}]}} => nodevolume",
+            "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"nfs\":{\"server\":\"n\",\"path\":\"/\"}}]}} => nodevolume",
+            "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"iscsi\":{}}]}} => nodevolume",
+            "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"gitRepo\":{\"repository\":\"x\"}}]}} => nodevolume",
+            "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"secret\":{\"secretName\":\"db\"}}]}} => secrets",
+            "{\"spec\":{\"containers\":[{\"env\":[{\"name\":\"P\",\"valueFrom\":{\"secretKeyRef\":"
+                    + "{\"name\":\"db\",\"key\":\"p\"}}}]}]}} => secrets",
+            "{\"spec\":{\"containers\":[{\"envFrom\":[{\"secretRef\":{\"name\":\"db\"}}]}]}} => secrets",
+            "{\"spec\":{\"volumes\":[{\"name\":\"t\",\"projected\":{\"sources\":[{\"serviceAccountToken\":"
+                    + "{\"audience\":\"vault\",\"path\":\"t\"}}]}}]}} => serviceaccount",
+            "{\"spec\":{\"serviceAccountName\":\"cluster-admin-sa\"}} => serviceaccount",
+            "{\"spec\":{\"shareProcessNamespace\":true}} => shareprocessnamespace",
+            "{\"spec\":{\"containers\":[{\"ports\":[{\"containerPort\":80,\"hostPort\":80}]}]}} => hostport",
+            // the same in a CronJob's template, a strategic-merge patch and a JSON Patch
+            "{\"kind\":\"CronJob\",\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{\"containers\":"
+                    + "[{\"securityContext\":{\"capabilities\":{\"add\":[\"NET_ADMIN\"]}}}]}}}}}} => capabilities",
+            "[{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/securityContext/capabilities/add/-\","
+                    + "\"value\":\"SYS_ADMIN\"}] => capabilities",
+            "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/securityContext/runAsUser\",\"value\":1}] => root",
+            "[{\"op\":\"add\",\"path\":\"/spec/template/spec/volumes/-\",\"value\":{\"name\":\"n\","
+                    + "\"nfs\":{}}}] => nodevolume",
+            "[{\"op\":\"add\",\"path\":\"/metadata/annotations/seccomp.security.alpha.kubernetes.io~1pod\","
+                    + "\"value\":\"x\"}] => unconfined",
+    })
+    void aRiskySpecSettingIsAFindingInAPodATemplateOrAPatch(String body, String finding) {
+        assertThat(inspect(body).findings()).contains(finding);
+    }
+
+    @Test
+    void aJsonPatchCopyOrMoveWhosePathNamesNoSettingHasEveryFinding() {
+        assertThat(inspect("[{\"op\":\"copy\",\"from\":\"/spec/initContainers/0/securityContext\","
+                + "\"path\":\"/spec/containers/0/securityContext\"}]").findings()).isEqualTo(KubeBody.FINDINGS);
+        assertThat(inspect("[{\"op\":\"move\",\"from\":\"/spec/initContainers/0\",\"path\":\"/spec/containers/0\"}]")
+                .findings()).isEqualTo(KubeBody.FINDINGS);
+    }
+
+    @Test
+    void anOrdinaryPodHasNoFinding() {
+        assertThat(inspect("""
+                {"kind":"Pod","spec":{"serviceAccountName":"default","securityContext":{"runAsUser":1000,
+                 "runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},
+                 "containers":[{"name":"c","image":"nginx","ports":[{"containerPort":80}],
+                 "securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]}},
+                 "volumeMounts":[{"name":"cfg","mountPath":"/etc/secret"}]}],
+                 "volumes":[{"name":"cfg","configMap":{"name":"cfg"}},{"name":"tmp","emptyDir":{}}]}}
+                """).findings()).isEmpty();
+    }
 }

@@ -215,4 +215,35 @@ class SshLegacyScpE2ETest {
         assertThat(denied("agent-scp")).contains("scp mkdir ~/protected (or ~/)");
         assertThat(commands("agent-scp")).extracting(AuditRecord::statement).contains("scp write ~/adir (or ~/)");
     }
+
+    @Test
+    void withTimesPreservedADeniedEntryIsSkippedAndTheAllowedOnesKeepTheirOwnTimes() throws Exception {
+        Path tree = Files.createDirectories(local.resolve("timed/tree3"));
+        Files.writeString(tree.resolve("protected"), "evil file");
+        Files.writeString(tree.resolve("kept.txt"), "kept");
+        java.nio.file.attribute.FileTime past = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
+        java.nio.file.attribute.FileTime older = java.nio.file.attribute.FileTime.fromMillis(900_000_000_000L);
+        Files.setLastModifiedTime(tree.resolve("protected"), older);
+        Files.setLastModifiedTime(tree.resolve("kept.txt"), past);
+        Files.createDirectories(home.resolve("dl-timed/protected"));
+        Files.writeString(home.resolve("dl-timed/protected/secret.txt"), "top secret");
+        Files.writeString(home.resolve("dl-timed/plain.txt"), "plain");
+        Files.setLastModifiedTime(home.resolve("dl-timed/plain.txt"), past);
+        chownHome();
+
+        Cli.Result up = scp(agent(), "-r", "-p", tree.toString(), "web-1@127.0.0.1:.");
+        Path down = Files.createDirectories(local.resolve("timed-down"));
+        Cli.Result back = scp(agent(), "-r", "-p", "web-1@127.0.0.1:dl-timed", down.toString());
+
+        assertThat(up.exitCode()).isNotZero();
+        assertThat(up.stderr()).contains("Sluice:");
+        assertThat(home.resolve("tree3/protected")).doesNotExist();
+        assertThat(home.resolve("tree3/kept.txt")).hasContent("kept");
+        assertThat(Files.getLastModifiedTime(home.resolve("tree3/kept.txt"))).isEqualTo(past);
+        assertThat(back.exitCode()).isNotZero();
+        assertThat(down.resolve("dl-timed/plain.txt")).hasContent("plain");
+        assertThat(Files.getLastModifiedTime(down.resolve("dl-timed/plain.txt"))).isEqualTo(past);
+        assertThat(down.resolve("dl-timed/protected")).doesNotExist();
+        assertThat(denied("agent-scp")).contains("scp list ~/dl-timed/protected");
+    }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.sluice.core.exec.ShellLine;
 import dev.sluice.core.policy.Command;
 import dev.sluice.core.policy.Condition;
 import dev.sluice.core.policy.ExecCommand;
@@ -32,12 +33,16 @@ final class SshCommands {
      * is not opaque: each file and directory of its stream is judged on its own ({@code ScpGate}).
      */
     static List<Command> exec(String line) {
-        ExecLine.Reading reading = ExecLine.read(line);
+        ShellLine.Reading reading = ExecLine.read(line);
         Optional<FileTransfer> transfer = transfer(reading);
         boolean blind = transfer.map(t -> t.recursive() && t.tool().equals("rsync")).orElse(false);
         List<Command> result = new ArrayList<>();
-        boolean opaque = reading.opaque() || blind;
-        result.add(new ExecCommand(PROTOCOL, "EXEC", line, reading.programs(), opaque, kinds("EXEC", opaque)));
+        if (blind) {
+            result.add(new ShellLine.Reading(reading.programs(), reading.argv(), true,
+                    List.of("recursive rsync")).command(PROTOCOL, "EXEC", line));
+        } else {
+            result.add(reading.command(PROTOCOL, "EXEC", line));
+        }
         transfer.ifPresent(t -> {
             for (String path : t.paths()) {
                 result.add(new FileCommand(PROTOCOL, t.kind(), path, Optional.empty()));
@@ -51,7 +56,7 @@ final class SshCommands {
         return transfer(ExecLine.read(line));
     }
 
-    private static Optional<FileTransfer> transfer(ExecLine.Reading reading) {
+    private static Optional<FileTransfer> transfer(ShellLine.Reading reading) {
         return reading.opaque() ? Optional.empty() : FileTransfer.of(reading.argv());
     }
 

@@ -17,7 +17,7 @@ class ExecLineFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void read(byte[] data) {
         String line = new String(data, StandardCharsets.UTF_8);
-        ExecLine.Reading reading = ExecLine.read(line);
+        dev.sluice.core.exec.ShellLine.Reading reading = ExecLine.read(line);
 
         assertThat(reading.programs()).allSatisfy(p -> assertThat(p).isEqualTo(p.toLowerCase(Locale.ROOT)));
         if (line.length() <= ExecLine.MAX_LENGTH && line.chars().anyMatch(c -> "$`;&|<>()*?[~{}!\n".indexOf(c) >= 0

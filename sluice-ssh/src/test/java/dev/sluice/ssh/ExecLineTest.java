@@ -10,7 +10,7 @@ class ExecLineTest {
 
     @Test
     void aPlainCommandIsReadAsItsArgvAndIsNotOpaque() {
-        ExecLine.Reading reading = ExecLine.read("ls -la /var/log");
+        dev.sluice.core.exec.ShellLine.Reading reading = ExecLine.read("ls -la /var/log");
 
         assertThat(reading.programs()).containsExactly("ls");
         assertThat(reading.argv()).containsExactly("ls", "-la", "/var/log");
@@ -57,7 +57,7 @@ class ExecLineTest {
             "eval rm x => eval",
     })
     void shellConstructsAreOpaqueAndEveryVisibleProgramIsNamed(String line, String programs) {
-        ExecLine.Reading reading = ExecLine.read(line);
+        dev.sluice.core.exec.ShellLine.Reading reading = ExecLine.read(line);
 
         assertThat(reading.opaque()).as(reading.reasons().toString()).isTrue();
         assertThat(reading.programs()).containsAll(java.util.List.of(programs.split(" ")));
@@ -65,7 +65,7 @@ class ExecLineTest {
 
     @Test
     void aNewlineSeparatesCommands() {
-        ExecLine.Reading reading = ExecLine.read("ls\nrm -rf x");
+        dev.sluice.core.exec.ShellLine.Reading reading = ExecLine.read("ls\nrm -rf x");
 
         assertThat(reading.programs()).containsExactly("ls", "rm");
         assertThat(reading.opaque()).isTrue();
@@ -81,7 +81,7 @@ class ExecLineTest {
 
     @Test
     void aLineOverTheBoundIsOpaqueWithoutBeingRead() {
-        ExecLine.Reading reading = ExecLine.read("a".repeat(ExecLine.MAX_LENGTH + 1));
+        dev.sluice.core.exec.ShellLine.Reading reading = ExecLine.read("a".repeat(ExecLine.MAX_LENGTH + 1));
 
         assertThat(reading.opaque()).isTrue();
         assertThat(reading.programs()).isEmpty();
@@ -93,7 +93,7 @@ class ExecLineTest {
         for (int i = 0; i < 8; i++) {
             line = "sh -c " + "'" + line.replace("'", "'\\''") + "'";
         }
-        ExecLine.Reading reading = ExecLine.read(line);
+        dev.sluice.core.exec.ShellLine.Reading reading = ExecLine.read(line);
 
         assertThat(reading.opaque()).isTrue();
         assertThat(reading.reasons()).anyMatch(r -> r.contains("nested"));
@@ -101,7 +101,7 @@ class ExecLineTest {
 
     @Test
     void systemPathsAndQuotedArgumentsStayReadable() {
-        ExecLine.Reading reading = ExecLine.read("/usr/bin/grep -F 'a b' \"c d\" file");
+        dev.sluice.core.exec.ShellLine.Reading reading = ExecLine.read("/usr/bin/grep -F 'a b' \"c d\" file");
 
         assertThat(reading.opaque()).isFalse();
         assertThat(reading.argv()).containsExactly("/usr/bin/grep", "-F", "a b", "c d", "file");

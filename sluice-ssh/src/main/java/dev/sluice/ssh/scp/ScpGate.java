@@ -31,6 +31,10 @@ import dev.sluice.ssh.sftp.SftpPaths;
  *   <li>Download ({@code scp -f PATH...}): each top-level {@code C}/{@code D} the host sends is the next requested
  *       path, judged as {@code READ}/{@code LIST}; entries of a directory below it.</li>
  * </ul>
+ * A {@code T} (times) line is held back and answered to the source by the gate until the entry it belongs to is
+ * judged: it reaches the sink just before that entry's line when the entry is allowed, and never otherwise (a
+ * refused download's times would tell the caller about a file it may not read; a refused upload's would be set on
+ * the next file the host writes).
  * A refused entry is answered to the source with {@code \x01Sluice: ...} (OpenSSH's source then skips that file or
  * directory and goes on with the next; a download's caller is also told with an error line), and never reaches the
  * sink. A line that breaks the protocol or the name rules ({@code ..}, {@code /}, control characters) stops the
@@ -69,6 +73,10 @@ public final class ScpGate {
     private ScpResponse lastAnswer = ScpResponse.CLOSED;
     /** The sink's stream has ended: nothing more is judged or passed on. */
     private boolean ended;
+    /** The {@code T} line of the next entry, answered by the gate and not yet passed on (empty when none). */
+    private Optional<byte[]> heldTime = Optional.empty();
+    /** Answers of the sink to held lines the gate answered itself: counted, not relayed to the source. */
+    private final java.util.concurrent.atomic.AtomicInteger swallowed = new java.util.concurrent.atomic.AtomicInteger();
 
     private ScpGate(boolean upload, List<String> roots, boolean intoDirectory, InputStream sourceIn,
                     OutputStream sinkOut, InputStream sinkIn, OutputStream sourceOut, FileJudge judge) {
@@ -125,12 +133,18 @@ public final class ScpGate {
         Optional<byte[]> raw;
         while (!ended && (raw = ScpLine.readRaw(sourceIn)).isPresent()) {
             switch (ScpLine.parse(raw.get())) {
-                case ScpLine.Time time -> pass(raw.get(), 1);
+                case ScpLine.Time time -> {
+                    // held until its entry is judged; the source waits for an answer before it sends the entry
+                    heldTime = raw;
+                    toSource(new byte[] {0});
+                }
                 case ScpLine.End end -> {
+                    heldTime = Optional.empty(); // times of no entry: never passed on
                     directories.pollFirst();
                     pass(raw.get(), 1);
                 }
                 case ScpLine.Error error -> {
+                    heldTime = Optional.empty();
                     if (!upload && directories.isEmpty()) {
                         nextRoot++; // the host could not send this requested path
                     }
@@ -168,8 +182,11 @@ public final class ScpGate {
         if (ended) {
             return false;
         }
+        Optional<byte[]> time = heldTime;
+        heldTime = Optional.empty();
         switch (judge.judge(text.toString(), ops)) {
             case FileJudge.Answer.Refuse refuse -> {
+                // the entry's held times are dropped with it: the sink never sees them
                 // the source skips this entry (OpenSSH: response() < 0), so the sink never hears of it
                 byte[] error = ScpLine.error("Sluice: " + refuse.message());
                 if (!upload) {
@@ -179,6 +196,16 @@ public final class ScpGate {
                 return false;
             }
             case FileJudge.Answer.Forward forward -> {
+                if (time.isPresent()) {
+                    swallowed.incrementAndGet(); // the source had its answer from the gate
+                    pass(time.get(), 1);
+                    settle();
+                    if (ended || !lastAnswer.ok()) {
+                        // Fail closed: a sink that rejects a times line the source was told it took is out of step.
+                        throw new ScpLine.MalformedLineException("the host refused a times line: "
+                                + lastAnswer.message());
+                    }
+                }
                 pass(raw, 1);
                 settle();
                 ScpResponse answer = lastAnswer;
@@ -281,7 +308,11 @@ public final class ScpGate {
                     return;
                 }
                 // passed on before it is counted: a refusal the control thread writes after taking it comes after
-                toSource(next.get().raw());
+                if (swallowed.get() > 0) {
+                    swallowed.decrementAndGet(); // the answer to a held times line: the source had the gate's
+                } else {
+                    toSource(next.get().raw());
+                }
                 answers.add(next.get());
             }
         } catch (IOException e) {

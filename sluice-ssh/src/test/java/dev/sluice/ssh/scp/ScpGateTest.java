@@ -129,4 +129,19 @@ class ScpGateTest {
             assertThat(found.map(p -> p.getFileName().toString())).doesNotContain("too-deep");
         }
     }
+
+    @Test
+    void theTimesOfARefusedEntryNeverReachTheHostAndThoseOfAnAllowedOneDo() throws Exception {
+        Judge judge = new Judge();
+        String told = upload("T1000000000 0 1000000000 0\nC0644 4 protected\nC0644 2 fresh.txt\nhi\0"
+                + "T1000000000 0 1000000000 0\nC0644 2 timed.txt\nok\0", judge);
+
+        // OpenSSH's sink sets a T line's times on the next file it writes: the refused entry's would land here
+        assertThat(Files.getLastModifiedTime(root.resolve("fresh.txt")).toMillis())
+                .isGreaterThan(1_000_000_000_000L + 86_400_000L);
+        assertThat(root.resolve("fresh.txt")).hasContent("hi");
+        assertThat(Files.getLastModifiedTime(root.resolve("timed.txt")).toMillis()).isEqualTo(1_000_000_000_000L);
+        assertThat(told).contains("\u0001Sluice: denied by test\n");
+        assertThat(judge.judged).contains("scp write " + root + "/protected (or " + root + ")");
+    }
 }
