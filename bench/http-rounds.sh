@@ -12,7 +12,8 @@
 # PEERS=1 (the default) also loads, in the same alternating rounds, the service directly ("direct": plain HTTP) and
 # through haproxy in HTTP mode with TLS and the same certificate, setting the service credential ("haproxy"); their
 # CPU column is haproxy's (the service and the proxy are one haproxy process). Read/write calls per request are
-# the process's read and write system calls (/proc/PID/io) over a round divided by its requests.
+# the process's read and write system calls (/proc/PID/io) over a round divided by its requests (Sluice only:
+# haproxy's send/recv calls are not counted there).
 #
 # BUILD is a checkout or a directory holding sluice-server/target/{sluice-server-*.jar,lib/}. EXTRA names a YAML
 # fragment appended to the configuration (bench/rounds/EXTRA.yaml). Everything runs on 127.0.0.1, stopped on exit.
@@ -145,6 +146,7 @@ for round in $(seq 1 "$ROUNDS"); do
         non2xx=$(awk '/Non-2xx/ {print $5}' "$DIR/out.txt")
         cpu=$(python3 -c "print(f'{($after - $before) * 1000 / $(getconf CLK_TCK) * 1000 / max(${requests:-0}, 1):.0f}')")
         percall=$(python3 -c "print(f'{$calls / max(${requests:-0}, 1):.1f}')")
+        [[ $name == direct || $name == haproxy ]] && percall=nan   # haproxy's send/recv are not in /proc/PID/io
         echo "| $round | $name | $rps | $p50 | $p99 | ${non2xx:-0} | $cpu | $percall | $(cut -d' ' -f1-3 /proc/loadavg) |"
         echo "$name $rps $cpu $p50 $percall" >> "$DIR/all.txt"
     done
