@@ -30,7 +30,8 @@ import dev.sluice.core.masking.MaskingPlan;
  *   <li>Kubernetes Secret values: every scalar under a {@code data} or {@code stringData} member, in any response
  *       for the {@code secrets} resource (single objects, lists, {@code as=Table} rows with their objects, watch
  *       events, bookmarks) and in any object whose {@code kind} is {@code Secret}; and the
- *       {@code kubectl.kubernetes.io/last-applied-configuration} annotation there, which holds a copy of the data.
+ *       {@code kubectl.kubernetes.io/last-applied-configuration} annotation there, which holds a copy of the data;
+ *       in other objects that annotation's copy is masked like the object itself (field rules and detectors).
  *       Values under {@code data} become base64 of {@code ********} (clients that decode still can), under
  *       {@code stringData} {@code ********}.</li>
  *   <li>Keys a masking rule's {@code columns} select as {@code TABLE.KEY} (TABLE: the Kubernetes resource or the
@@ -162,7 +163,29 @@ final class JsonMasker {
             count("secret/last-applied-configuration");
             return MASKED;
         }
+        if (frame != null && !frame.array && frame.field.equals(LAST_APPLIED) && plan.hasColumnRules()) {
+            return lastApplied(value);
+        }
         return plan.maskText(value, tally);
+    }
+
+    /**
+     * The {@code last-applied-configuration} annotation holds a copy of the object as JSON text, where the members
+     * field rules select (a pod's env {@code value}) would be shown as they are: the copy is masked as the object
+     * is. Fail closed: a copy Sluice cannot read is replaced whole.
+     */
+    private String lastApplied(String value) {
+        JsonMasker copy = new JsonMasker(plan, table, secrets);
+        java.io.ByteArrayOutputStream result = new java.io.ByteArrayOutputStream(value.length());
+        try {
+            copy.mask(new java.io.ByteArrayInputStream(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    result);
+        } catch (IOException | RuntimeException e) {
+            count("last-applied-configuration/unreadable");
+            return MASKED;
+        }
+        copy.counts().forEach((key, n) -> counts.merge(key, n, Long::sum));
+        return result.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private Optional<Cover> coverFor(Frame frame) {

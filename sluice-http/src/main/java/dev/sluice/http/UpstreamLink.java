@@ -1,6 +1,5 @@
 package dev.sluice.http;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -10,6 +9,8 @@ import java.net.Socket;
 
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+
+import dev.sluice.http.wire.BufferedInput;
 
 /**
  * One open connection to an upstream (TCP, and TLS for {@code https://} addresses), kept alive across the requests
@@ -25,7 +26,8 @@ final class UpstreamLink implements Closeable {
     private UpstreamLink(String target, Socket socket) throws IOException {
         this.target = target;
         this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+        // BufferedInput: no lock per read() (a head is read byte by byte); one thread reads at a time
+        this.in = new BufferedInput(socket.getInputStream(), 16 * 1024);
         this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
     }
 

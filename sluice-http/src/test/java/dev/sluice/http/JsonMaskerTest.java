@@ -55,6 +55,27 @@ class JsonMaskerTest {
     }
 
     @Test
+    void theLastAppliedCopyOfAnObjectIsMaskedByTheSameFieldRulesAndAnUnreadableCopyIsHiddenWhole()
+            throws IOException {
+        MaskingPlan plan = plan("""
+                masking:
+                  - name: env
+                    connections: [c]
+                    columns: {"pods.value": redact}
+                """);
+        String copy = "{\\\"spec\\\":{\\\"containers\\\":[{\\\"env\\\":[{\\\"name\\\":\\\"PW\\\","
+                + "\\\"value\\\":\\\"hunter2\\\"}]}]}}\\n";
+        String pod = "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\",\"annotations\":{\"" + JsonMasker.LAST_APPLIED
+                + "\":\"" + copy + "\"}},\"spec\":{\"containers\":[{\"env\":[{\"name\":\"PW\",\"value\":\"hunter2\"}]}]}}";
+        String masked = mask(pod, plan, "pods", false);
+        assertThat(masked).doesNotContain("hunter2").contains("\"name\":\"web\"").contains("\\\"name\\\":\\\"PW\\\"");
+        String broken = pod.replace(copy, "{not json");
+        assertThat(mask(broken, plan, "pods", false)).contains("\"" + JsonMasker.LAST_APPLIED + "\":\"********\"");
+        // without field rules the copy is read by the detectors only, as any other string
+        assertThat(mask(pod, MaskingPlan.empty(), "pods", false)).contains("hunter2");
+    }
+
+    @Test
     void anObjectOfKindSecretIsMaskedWhateverTheUrlSaid() throws IOException {
         String masked = mask("{\"kind\":\"List\",\"items\":[" + SECRET + "]}", MaskingPlan.empty(), "pods", false);
         assertThat(masked).doesNotContain("aHVudGVyMg==").doesNotContain("hunter2");

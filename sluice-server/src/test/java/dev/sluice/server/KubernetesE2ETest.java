@@ -17,6 +17,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -98,6 +100,19 @@ class KubernetesE2ETest {
                       kinds: [CREATE]
                       approvers: [sre]
                       expires: 2m
+                  - name: pod-creates-need-sre
+                    connections: [prod-k8s]
+                    groups: [pod-creators]
+                    require-approval:
+                      resources: [pods]
+                      kinds: [CREATE]
+                      approvers: [sre]
+                      expires: 2m
+                masking:
+                  - name: pod-env
+                    connections: [prod-k8s]
+                    detectors: [email]
+                    columns: {"pods.value": redact}
                 """.formatted(cluster.url(), tokenFile, execServer.url(), tokenFile));
     }
 
@@ -305,6 +320,108 @@ class KubernetesE2ETest {
         assertThat(result.exitCode()).isNotZero();
         assertThat(result.stderr()).contains("values not reviewable");
         assertThat(direct.secrets().inNamespace("default").withName("held-db").get()).isNull();
+    }
+
+    @Test
+    void aHeldPodApplyShowsTheApproverAMaskedBodyAndRunsExactlyAsSentOnlyWhenApproved() throws Exception {
+        Map<String, String> agent = kubeconfig("prod-k8s", sluice.token("agent-pods", "agents", "pod-creators"));
+        String approver = sluice.token("sre-bob", "sre");
+        // kubectl apply sends the pod as JSON, with a copy of it in the last-applied-configuration annotation
+        Path approvedPod = podFile("held-web", "hunter2-pod", "ops-lead@corp.example");
+        CompletableFuture<Cli.Result> apply = CompletableFuture.supplyAsync(() -> kubectl(agent, "apply",
+                "--validate=false", "-f", approvedPod.toString()));
+        JsonNode held = pendingOf("agent-pods", approver, apply);
+        assertThat(held.path("statement").asText()).startsWith("create pods");
+        JsonNode preview = held.path("preview");
+        assertThat(preview.path("content_type").asText()).startsWith("application/json");
+        assertThat(preview.path("body").asText()).contains("\"name\":\"held-web\"").contains("nginx:1.27")
+                .contains("DB_PASSWORD").contains("OWNER");
+        assertThat(preview.path("body_bytes").asLong()).isPositive();
+        assertThat(preview.path("body_sha256").asText()).hasSize(64);
+        // the env values are masked everywhere in what the approver sees, the annotation's copy included
+        assertThat(held.toString()).doesNotContain("hunter2-pod", "ops-lead@corp.example", approver);
+        assertThat(direct.pods().inNamespace("default").withName("held-web").get()).isNull();
+        assertThat(apply).isNotDone();
+        decide(held.path("id").asText(), "approve", approver, "");
+        Cli.Result applied = apply.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(applied.exitCode()).as(applied.stderr()).isZero();
+        assertThat(applied.stdout()).contains("pod/held-web created");
+        // what runs is the body as sent, not the masked copy the approver saw
+        io.fabric8.kubernetes.api.model.Pod created = direct.pods().inNamespace("default").withName("held-web").get();
+        assertThat(created).isNotNull();
+        assertThat(created.getSpec().getContainers().getFirst().getImage()).isEqualTo("nginx:1.27");
+        assertThat(created.getSpec().getContainers().getFirst().getEnv()).extracting(e -> e.getName() + "="
+                + e.getValue()).containsExactly("DB_PASSWORD=hunter2-pod", "OWNER=ops-lead@corp.example");
+        assertThat(created.getMetadata().getAnnotations().get("kubectl.kubernetes.io/last-applied-configuration"))
+                .contains("hunter2-pod").contains("ops-lead@corp.example");
+
+        Path rejectedPod = podFile("held-miner", "hunter3-pod", "miner@corp.example");
+        CompletableFuture<Cli.Result> rejectedApply = CompletableFuture.supplyAsync(() -> kubectl(agent, "apply",
+                "--validate=false", "-f", rejectedPod.toString()));
+        JsonNode second = pendingOf("agent-pods", approver, rejectedApply);
+        assertThat(second.toString()).doesNotContain("hunter3-pod", "miner@corp.example");
+        decide(second.path("id").asText(), "reject", approver, "{\"reason\": \"no miners\"}");
+        Cli.Result refused = rejectedApply.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stderr()).contains("no miners");
+        assertThat(direct.pods().inNamespace("default").withName("held-miner").get()).isNull();
+
+        List<AuditRecord> trail = sluice.audit(AuditQuery.all().withSubject("agent-pods"));
+        assertThat(trail).filteredOn(r -> r.kind().equals("command") && r.statement().startsWith("create pods"))
+                .extracting(AuditRecord::verdict).containsExactly("hold", "hold");
+        assertThat(trail).filteredOn(r -> r.kind().equals("approval.executed")).hasSize(1);
+        assertThat(trail).filteredOn(r -> r.kind().equals("command.result")).extracting(r -> r.details().get("tag"))
+                .contains("HTTP 201");
+        assertThat(sluice.audit(AuditQuery.all()).toString()).doesNotContain("hunter2-pod", "hunter3-pod");
+    }
+
+    private static Path podFile(String name, String password, String owner) throws IOException {
+        Path result = Files.createTempFile(sluice.dir(), name, ".yaml");
+        Files.writeString(result, """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s, namespace: default}
+                spec:
+                  containers:
+                    - name: c
+                      image: nginx:1.27
+                      env: [{name: DB_PASSWORD, value: %s}, {name: OWNER, value: "%s"}]
+                """.formatted(name, password, owner));
+        return result;
+    }
+
+    /** The pending approval of {@code subject}'s request, as the approver's REST view lists it. */
+    private static JsonNode pendingOf(String subject, String approver, CompletableFuture<Cli.Result> client) {
+        HttpClient http = HttpClient.newHttpClient();
+        JsonNode[] held = new JsonNode[1];
+        Eventually.await(Duration.ofSeconds(30), () -> {
+            try {
+                String list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + sluice.gateway().httpPort() + "/api/approvals?state=pending"))
+                        .header("Authorization", "Bearer " + approver).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                held[0] = null;
+                new ObjectMapper().readTree(list).forEach(r -> {
+                    if (r.path("requester").path("subject").asText().equals(subject)) {
+                        held[0] = r;
+                    }
+                });
+                assertThat(held[0]).as(list + (client.isDone() ? " client: " + client.join().stdout()
+                        + client.join().stderr() : "")).isNotNull();
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        return held[0];
+    }
+
+    private static void decide(String id, String decision, String approver, String body) throws Exception {
+        HttpResponse<String> result = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + sluice.gateway().httpPort() + "/api/approvals/" + id + "/" + decision))
+                .header("Authorization", "Bearer " + approver).header("Content-Type", "application/json")
+                .POST(body.isEmpty() ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(
+                        body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(result.statusCode()).as(result.body()).isEqualTo(200);
     }
 
     @Test
