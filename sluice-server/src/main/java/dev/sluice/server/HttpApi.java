@@ -3,6 +3,9 @@ package dev.sluice.server;
 import java.util.Map;
 
 import io.javalin.Javalin;
+import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.sluice.console.Console;
 import dev.sluice.core.config.HostPort;
@@ -13,6 +16,7 @@ import dev.sluice.core.config.HostPort;
  * ({@link GatewayConsole}, under {@code /console}).
  */
 final class HttpApi implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private final Javalin app;
     private final Console console;
 
@@ -38,8 +42,7 @@ final class HttpApi implements AutoCloseable {
             AuditApi.register(config.routes, gateway);
             OpsApi.register(config.routes, gateway);
             console.register(config.routes);
-            config.routes.exception(Exception.class, (e, ctx) -> ctx.status(500)
-                    .json(Map.of("error", "internal error")));
+            config.routes.exception(Exception.class, HttpApi::internalError);
             config.routes.error(404, ctx -> {
                 if (ctx.attribute(ApprovalsApi.ANSWERED) == null) { // keep an API's own 404 body
                     ctx.json(Map.of("error", "not found"));
@@ -48,6 +51,20 @@ final class HttpApi implements AutoCloseable {
         });
         app.start();
         return new HttpApi(app, console);
+    }
+
+    /**
+     * Answers 500 with a JSON body, and never throws. A request whose handler outlived it (an event stream that ends
+     * while the listener stops, when Jetty has already recycled the request) has no response left to write to: the
+     * answer is dropped. Throwing from here instead made Javalin 7 retry its exception handling on that request in a
+     * loop, one core spinning and hundreds of thousands of log lines a minute for as long as the JVM lived.
+     */
+    private static void internalError(Exception e, Context ctx) {
+        try {
+            ctx.status(500).json(Map.of("error", "internal error"));
+        } catch (RuntimeException gone) {
+            LOG.debug("no response left for a failed request ({}): {}", e.getClass().getSimpleName(), gone.toString());
+        }
     }
 
     int port() {

@@ -242,7 +242,7 @@ class PostgresAuthE2ETest {
         }
 
         List<String> logLines = new ArrayList<>();
-        for (ILoggingEvent event : LOGS.list) {
+        for (ILoggingEvent event : CapturedLogs.events(LOGS)) {
             StringBuilder line = new StringBuilder(event.getFormattedMessage());
             for (var cause = event.getThrowableProxy(); cause != null; cause = cause.getCause()) {
                 line.append(' ').append(cause.getMessage());

@@ -310,9 +310,9 @@ class RelayE2ETest {
         Cli.Result dumped = Cli.run(Map.of(), Duration.ofSeconds(120), "jcmd",
                 String.valueOf(ProcessHandle.current().pid()), "GC.heap_dump", "-all", dump.toString());
         assertThat(dumped.exitCode()).as(dumped.stdout() + dumped.stderr()).isZero();
-        String logs = String.join("\n", LOGS.list.stream().map(e -> e.getFormattedMessage()
-                + Optional.ofNullable(e.getThrowableProxy()).map(t -> " " + t.getMessage()).orElse("")).toList());
-        assertThat(LOGS.list).as("the gateway's logs were captured").isNotEmpty();
+        List<ILoggingEvent> events = CapturedLogs.events(LOGS);
+        String logs = CapturedLogs.text(events);
+        assertThat(events).as("the gateway's logs were captured").isNotEmpty();
 
         // from here on this JVM knows the password
         String password = network.password();

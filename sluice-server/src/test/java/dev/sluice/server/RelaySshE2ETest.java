@@ -300,9 +300,9 @@ class RelaySshE2ETest {
     @Test
     @Order(6)
     void theRelaysKeyIsNowhereOnTheGatewaysSide() throws Exception {
-        String logs = String.join("\n", LOGS.list.stream().map(e -> e.getFormattedMessage()
-                + Optional.ofNullable(e.getThrowableProxy()).map(t -> " " + t.getMessage()).orElse("")).toList());
-        assertThat(LOGS.list).as("the gateway's logs were captured").isNotEmpty();
+        List<ILoggingEvent> events = CapturedLogs.events(LOGS);
+        String logs = CapturedLogs.text(events);
+        assertThat(events).as("the gateway's logs were captured").isNotEmpty();
 
         // from here on this JVM knows the key
         String key = Files.readString(dir.resolve("relay-key"));

@@ -243,9 +243,9 @@ class RelayWebE2ETest {
     @Test
     @Order(4)
     void theTargetTokenIsNowhereOnTheGatewaysSide() throws Exception {
-        String logs = String.join("\n", LOGS.list.stream().map(e -> e.getFormattedMessage()
-                + Optional.ofNullable(e.getThrowableProxy()).map(t -> " " + t.getMessage()).orElse("")).toList());
-        assertThat(LOGS.list).as("the gateway's logs were captured").isNotEmpty();
+        List<ILoggingEvent> events = CapturedLogs.events(LOGS);
+        String logs = CapturedLogs.text(events);
+        assertThat(events).as("the gateway's logs were captured").isNotEmpty();
 
         // from here on this JVM knows the token
         String secret = Files.readString(network.dir().resolve("target-token")).strip();
