@@ -24,14 +24,13 @@ import org.apache.sshd.common.util.closeable.AbstractCloseable;
 
 /**
  * A MINA {@link IoSession} over a connected, blocking {@link Socket}: one virtual thread reads and hands each chunk to
- * MINA's handler, one virtual thread drains the write queue (what is queued at once goes out in one write). Writes never block MINA's caller (it may hold session
+ * MINA's handler, one virtual thread drains the write queue. Writes never block MINA's caller (it may hold session
  * locks the reader needs); memory stays bounded because MINA's channel windows bound what is in flight. Read
  * suspension (MINA's back-pressure) parks the reader. Thread-safe.
  */
 final class SocketIoSession extends AbstractCloseable implements IoSession {
     private static final AtomicLong IDS = new AtomicLong();
     private static final int READ_BUFFER = 64 * 1024;
-    private static final int WRITE_BATCH = 128 * 1024;
 
     private final long id = IDS.incrementAndGet();
     private final IoService service;
@@ -92,46 +91,29 @@ final class SocketIoSession extends AbstractCloseable implements IoSession {
         close(true);
     }
 
-    /**
-     * Drains the write queue: the packets queued at one moment go out in one system call (up to
-     * {@value #WRITE_BATCH} bytes), and their futures complete once they were written.
-     */
     private void writeLoop() {
-        java.util.List<WriteFuture> written = new java.util.ArrayList<>();
-        try (OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), WRITE_BATCH)) {
+        try (OutputStream out = socket.getOutputStream()) {
             while (true) {
                 Pending next = writes.take();
-                long batched = 0;
+                if (next.bytes() == null) {
+                    return;
+                }
                 try {
-                    while (next != null) {
-                        if (next.bytes() == null) {
-                            out.flush();
-                            complete(written, Boolean.TRUE);
-                            return;
-                        }
-                        out.write(next.bytes());
-                        written.add(next.future());
-                        batched += next.bytes().length;
-                        next = batched < WRITE_BATCH ? writes.poll() : null;
+                    out.write(next.bytes());
+                    if (writes.isEmpty()) {
+                        out.flush();
                     }
-                    out.flush();
-                    complete(written, Boolean.TRUE);
+                    next.future().done(Boolean.TRUE);
                 } catch (IOException e) {
-                    complete(written, e);
+                    next.future().done(e);
                     failPending(e);
                     close(true);
                     return;
                 }
             }
         } catch (InterruptedException | IOException e) {
-            complete(written, new IOException("upstream connection closed"));
             failPending(new IOException("upstream connection closed"));
         }
-    }
-
-    private static void complete(java.util.List<WriteFuture> futures, Object value) {
-        futures.forEach(f -> f.done(value));
-        futures.clear();
     }
 
     private void failPending(IOException e) {
