@@ -17,6 +17,7 @@ import org.apache.sshd.server.forward.ForwardingFilter;
 import org.apache.sshd.server.forward.TcpForwardingFilter;
 import org.apache.sshd.server.forward.X11ForwardingFilter;
 
+import dev.sluice.core.config.SshListenerConfig;
 import dev.sluice.core.spi.ProtocolContext;
 import dev.sluice.core.spi.ProtocolListener;
 
@@ -25,7 +26,7 @@ import dev.sluice.core.spi.ProtocolListener;
  * start into {@code DATA_DIR/ssh/host_ed25519}, 0600, and kept), caller authentication ({@link CallerAuth}), session
  * channels relayed to the target ({@link ExecChannel}, {@link ShellChannel}, {@link SftpChannel}), local port
  * forwarding judged and opened from the target ({@link ForwardChannel}), and agent forwarding, X11 and remote
- * forwarding refused. Bounds: 30 s to authenticate (a client that never finishes key exchange is cut off then), 10
+ * forwarding refused. The ciphers offered are {@code ssh.ciphers} (default AES-GCM only, {@link SshCiphers}). Bounds: 30 s to authenticate (a client that never finishes key exchange is cut off then), 10
  * authentication attempts, {@value CallerSession#MAX_CHANNELS} channels per connection, MINA's packet and window
  * limits.
  */
@@ -50,7 +51,8 @@ final class SshListener implements ProtocolListener {
         try {
             server.setHost(context.address().host());
             server.setPort(context.address().port());
-            server.setCipherFactories(SshCiphers.LISTENER);
+            server.setCipherFactories(SshCiphers.listener(
+                    SshListenerConfig.of(context.state().get().config()).ciphers()));
             server.setKeyPairProvider(KeyPairProvider.wrap(PrivateKeys.loadOrGenerate(dir.resolve("host_ed25519"),
                     "sluice-host")));
             CallerAuth auth = new CallerAuth(context, upstreams, recordings);

@@ -19,7 +19,7 @@ import java.util.Set;
 public final class ConfigLoader {
     static final Set<String> TOP_KEYS = Set.of("listen", "data-dir", "identity", "tls", "connections", "policies",
             "policy-dir", "masking", "audit", "approvals", "recording", "api", "exports", "limits", "logging",
-            "shutdown", "metrics", "https", "console", "relays");
+            "shutdown", "metrics", "https", "console", "relays", "ssh");
     private static final Set<String> LIMITS_KEYS = java.util.stream.Stream.concat(ListenerLimits.KEYS.stream(),
             LimitsConfig.KEYS.stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
     static final String DEFAULT_DATA_DIR = "./sluice-data";
@@ -68,6 +68,7 @@ public final class ConfigLoader {
         ListenerLimits.bind(limits, problems);
         LimitsConfig.bind(raw, problems);
         HttpsConfig.bind(raw, problems);
+        SshListenerConfig.bind(raw, problems);
         ConsoleSettings.bind(raw, env, problems); // identity.people and console: reported with the rest
         problems.throwIfAny();
         return new SluiceConfig(nameForErrors, listen, dataDir, identity, tls, connections, policies, policyDir,

@@ -92,4 +92,44 @@ class SshConfigTest {
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("connections[1]: give exactly one of"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains(":22: connections[1].database: unknown key"));
     }
+
+    @Test
+    void theListenerOffersAesGcmOnlyUnlessSshCiphersListsMore() {
+        SluiceConfig defaults = ConfigLoader.parse(FILE, "listen:\n  ssh: 127.0.0.1:2222\n", Map.of());
+        SluiceConfig listed = ConfigLoader.parse(FILE, """
+                listen:
+                  ssh: 127.0.0.1:2222
+                ssh:
+                  ciphers: [aes128-gcm@openssh.com, aes128-ctr, aes128-ctr]
+                """, Map.of());
+
+        assertThat(SshListenerConfig.of(defaults).ciphers()).containsExactly("aes128-gcm@openssh.com",
+                "aes256-gcm@openssh.com");
+        assertThat(SshListenerConfig.of(listed).ciphers()).containsExactly("aes128-gcm@openssh.com", "aes128-ctr");
+    }
+
+    @Test
+    void anUnknownOrEmptyCipherListIsAConfigErrorNamingFileLineAndKey() {
+        List<String> unknown = ConfigValidationTest.problems("""
+                ssh:
+                  ciphers:
+                    - aes128-ctr
+                    - aes128-cbc
+                    - chacha20-poly1305@openssh.com
+                  cipher: [aes128-ctr]
+                """);
+        List<String> empty = ConfigValidationTest.problems("""
+                ssh:
+                  ciphers: []
+                """);
+
+        assertThat(unknown).anySatisfy(p -> assertThat(p).contains("sluice.yaml:4: ssh.ciphers[1]: unsupported "
+                + "cipher 'aes128-cbc' (expected one of: aes128-gcm@openssh.com, aes256-gcm@openssh.com, aes128-ctr,"));
+        assertThat(unknown).anySatisfy(p -> assertThat(p).contains(":5: ssh.ciphers[2]: unsupported cipher "
+                + "'chacha20-poly1305@openssh.com'"));
+        assertThat(unknown).anySatisfy(p -> assertThat(p).contains(":6: ssh.cipher: unknown key"));
+        assertThat(unknown).noneSatisfy(p -> assertThat(p).contains("ssh.ciphers[0]"));
+        assertThat(empty).singleElement().satisfies(p -> assertThat(p).contains(":2: ssh.ciphers: expected at "
+                + "least one cipher"));
+    }
 }
