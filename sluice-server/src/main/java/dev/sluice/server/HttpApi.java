@@ -59,7 +59,7 @@ final class HttpApi implements AutoCloseable {
      * answer is dropped. Throwing from here instead made Javalin 7 retry its exception handling on that request in a
      * loop, one core spinning and hundreds of thousands of log lines a minute for as long as the JVM lived.
      */
-    private static void internalError(Exception e, Context ctx) {
+    static void internalError(Exception e, Context ctx) {
         try {
             ctx.status(500).json(Map.of("error", "internal error"));
         } catch (RuntimeException gone) {
