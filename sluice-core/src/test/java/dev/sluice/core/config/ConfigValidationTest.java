@@ -40,7 +40,7 @@ class ConfigValidationTest {
                 "sluice.yaml:2: listen-on: unknown key 'listen-on' (expected one of: api, approvals, audit, connections, "
                         + "console, data-dir, exports, https, identity, limits, listen, logging, masking, metrics, "
                         + "policies, policy-dir, "
-                        + "recording, relays, shutdown, tls)");
+                        + "recording, relays, shutdown, ssh, tls)");
     }
 
     @Test
@@ -224,7 +224,7 @@ class ConfigValidationTest {
                 "sluice.yaml:17: colour: unknown key 'colour' (expected one of: api, approvals, audit, connections, "
                         + "console, data-dir, exports, https, identity, limits, listen, logging, masking, metrics, "
                         + "policies, policy-dir, "
-                        + "recording, relays, shutdown, tls)");
+                        + "recording, relays, shutdown, ssh, tls)");
     }
 
     @Test
