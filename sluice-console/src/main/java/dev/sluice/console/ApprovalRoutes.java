@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -33,7 +32,7 @@ final class ApprovalRoutes {
 
     private final Console console;
     private final Guard guard;
-    private final Semaphore streams = new Semaphore(MAX_STREAMS);
+    final EventStreams streams = new EventStreams(MAX_STREAMS);
     private final ImpactCache impacts;
     private final java.util.concurrent.locks.ReentrantLock snapshotLock = new java.util.concurrent.locks.ReentrantLock();
     private volatile Snapshot snapshot = new Snapshot(List.of(), 0);
@@ -90,7 +89,7 @@ final class ApprovalRoutes {
     private void stream(SseClient client) {
         Context ctx = client.ctx();
         Optional<BrowserSession> session = guard.session(ctx);
-        if (session.isEmpty() || !streams.tryAcquire()) {
+        if (session.isEmpty() || !streams.tryOpen()) {
             client.sendEvent("error", session.isEmpty() ? "not signed in" : "too many open streams");
             client.close();
             return;
@@ -119,7 +118,7 @@ final class ApprovalRoutes {
         } catch (RuntimeException e) {
             // the browser went away or the store failed: the page reconnects and shows the error then
         } finally {
-            streams.release();
+            streams.ended();
             client.close();
         }
     }
@@ -141,17 +140,6 @@ final class ApprovalRoutes {
             return current.pending();
         } finally {
             snapshotLock.unlock();
-        }
-    }
-
-    /** Waits until no event stream is open, at most {@code max}. */
-    void awaitStreamsEnded(Duration max) {
-        try {
-            if (streams.tryAcquire(MAX_STREAMS, max.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                streams.release(MAX_STREAMS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -29,6 +29,7 @@ public final class Console implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Bound bound;
     private ApprovalRoutes approvalRoutes;
+    private FollowRoutes followRoutes;
 
     /** The settings of one configuration, and the sign-ins built from them. */
     private record Bound(SluiceConfig config, ConsoleSettings settings, Optional<OidcSignIn> oidc,
@@ -51,7 +52,8 @@ public final class Console implements AutoCloseable {
         approvalRoutes = new ApprovalRoutes(this, guard);
         approvalRoutes.register(routes);
         new EvidenceRoutes(this, guard).register(routes);
-        new FollowRoutes(this, guard).register(routes);
+        followRoutes = new FollowRoutes(this, guard);
+        followRoutes.register(routes);
         new AccessRoutes(this, guard).register(routes);
         new LiveRoutes(this, guard).register(routes);
         Assets.register(routes);
@@ -128,7 +130,8 @@ public final class Console implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             if (approvalRoutes != null) {
-                approvalRoutes.awaitStreamsEnded(java.time.Duration.ofSeconds(2));
+                approvalRoutes.streams.awaitAllEnded(java.time.Duration.ofSeconds(2));
+                followRoutes.streams.awaitAllEnded(java.time.Duration.ofSeconds(2));
             }
             services.browsers().close();
         }

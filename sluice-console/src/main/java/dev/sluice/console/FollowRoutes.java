@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -33,7 +32,7 @@ final class FollowRoutes {
 
     private final Console console;
     private final Guard guard;
-    private final Semaphore streams = new Semaphore(MAX_STREAMS);
+    final EventStreams streams = new EventStreams(MAX_STREAMS);
 
     FollowRoutes(Console console, Guard guard) {
         this.console = console;
@@ -53,7 +52,7 @@ final class FollowRoutes {
             client.close();
             return;
         }
-        if (!streams.tryAcquire()) {
+        if (!streams.tryOpen()) {
             client.sendEvent("error", "too many sessions followed at once; reload later");
             client.close();
             return;
@@ -94,7 +93,7 @@ final class FollowRoutes {
         } catch (RuntimeException e) {
             // the browser went away or the store failed: the page reconnects from the last seq it saw
         } finally {
-            streams.release();
+            streams.ended();
             client.close();
         }
     }

@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -125,26 +124,11 @@ class KubernetesE2ETest {
     }
 
     private static Map<String, String> kubeconfig(String connection, String token) {
-        try {
-            Path file = Files.createTempFile(sluice.dir(), "kubeconfig-", ".yaml");
-            Files.writeString(file, """
-                    apiVersion: v1
-                    kind: Config
-                    clusters: [{name: sluice, cluster: {server: "%s/k8s/%s", certificate-authority: "%s"}}]
-                    users: [{name: caller, user: {token: "%s"}}]
-                    contexts: [{name: c, context: {cluster: sluice, user: caller, namespace: default}}]
-                    current-context: c
-                    """.formatted(sluice.url(), connection, sluice.caFile(), token));
-            return Map.of("KUBECONFIG", file.toString(), "HOME", sluice.dir().toString());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Kubectl.kubeconfig(sluice, connection, token);
     }
 
     private static Cli.Result kubectl(Map<String, String> env, String... args) {
-        List<String> command = new ArrayList<>(List.of("kubectl", "--request-timeout=60s"));
-        command.addAll(List.of(args));
-        return Cli.run(env, Duration.ofSeconds(90), command.toArray(String[]::new));
+        return Kubectl.run(env, args);
     }
 
     private static Map<String, String> sre() {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,26 +80,11 @@ class KubernetesRiskySpecE2ETest {
     }
 
     private static Map<String, String> kubeconfig(String connection, String token) {
-        try {
-            Path file = Files.createTempFile(sluice.dir(), "kubeconfig-", ".yaml");
-            Files.writeString(file, """
-                    apiVersion: v1
-                    kind: Config
-                    clusters: [{name: sluice, cluster: {server: "%s/k8s/%s", certificate-authority: "%s"}}]
-                    users: [{name: caller, user: {token: "%s"}}]
-                    contexts: [{name: c, context: {cluster: sluice, user: caller, namespace: default}}]
-                    current-context: c
-                    """.formatted(sluice.url(), connection, sluice.caFile(), token));
-            return Map.of("KUBECONFIG", file.toString(), "HOME", sluice.dir().toString());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Kubectl.kubeconfig(sluice, connection, token);
     }
 
     private static Cli.Result kubectl(Map<String, String> env, String... args) {
-        List<String> command = new ArrayList<>(List.of("kubectl", "--request-timeout=60s"));
-        command.addAll(List.of(args));
-        return Cli.run(env, Duration.ofSeconds(90), command.toArray(String[]::new));
+        return Kubectl.run(env, args);
     }
 
     private static Path yaml(String text) throws IOException {
